@@ -1,0 +1,179 @@
+"""Settings from the environment / .env, and office profiles from TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.duration import Duration
+from bot.domain.office import Office, OpenPeriod, Role
+
+__all__ = ["ConfigError", "Settings", "load_offices", "load_settings"]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line saying how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Process settings (see .env.example for each)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = TELEGRAM_API
+    telegram_file_base_url: str = TELEGRAM_FILES
+    ppa_database: Path = Path("data/ppa.sqlite3")
+    ppa_offices: Path = Path("config/offices.example.toml")
+    ppa_secret_key: str = ""
+    ppa_time_scale: float = Field(default=1.0, gt=0)
+    ppa_log_level: str = "INFO"
+
+    @field_validator("ppa_log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return v
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one clear ConfigError line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "setting"
+        raise ConfigError(
+            f"{name}: {err['msg']}. Fix it in .env or the environment (see .env.example)."
+        ) from None
+
+
+class _Hours(BaseModel):
+    open: time
+    close: time
+    breaks: list[tuple[time, time]] = []
+
+
+class _DurationModel(BaseModel):
+    value: int
+    unit: str
+
+
+class _OfficeModel(BaseModel):
+    id: str = Field(pattern=r"^[A-Z]{2,6}$")
+    name: str = Field(min_length=1)
+    city: str = Field(min_length=1)
+    timezone: str
+    staff_chat_id: int
+    address: str = ""
+    language: str = Field(default="id", pattern=r"^(id|en)$")
+    phones: list[str] = []
+    whatsapp: list[str] = []
+    closed_days: list[date] = []
+    first_response: _DurationModel = _DurationModel(value=1, unit="working_days")
+    urgent_response_minutes: int = Field(default=60, gt=0)
+    hours: dict[str, _Hours]
+    sops: dict[str, str] = {}
+    roster: dict[str, list[Role]] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use Asia/Jakarta, Asia/Makassar or Asia/Jayapura)") from None
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _days(cls, v: dict[str, _Hours]) -> dict[str, _Hours]:
+        for day, h in v.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+            if h.open >= h.close:
+                raise ValueError(f"{day}: open must be before close")
+            for b0, b1 in h.breaks:
+                if not (h.open < b0 < b1 < h.close):
+                    raise ValueError(f"{day}: break {b0}-{b1} must lie inside opening hours")
+        return v
+
+    @field_validator("roster")
+    @classmethod
+    def _roster(cls, v: dict[str, list[Role]]) -> dict[str, list[Role]]:
+        for uid in v:
+            if not uid.lstrip("-").isdigit():
+                raise ValueError(f"roster key {uid!r} must be a Telegram user id (digits)")
+        return v
+
+    def to_domain(self) -> Office:
+        hours: dict[int, tuple[OpenPeriod, ...]] = {}
+        for day, h in self.hours.items():
+            cuts = [h.open]
+            for b0, b1 in sorted(h.breaks):
+                cuts += [b0, b1]
+            cuts.append(h.close)
+            hours[WEEKDAYS.index(day)] = tuple(
+                OpenPeriod(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2)
+            )
+        return Office(
+            id=self.id,
+            name=self.name,
+            city=self.city,
+            timezone=self.timezone,
+            staff_chat_id=self.staff_chat_id,
+            hours=hours,
+            closed_days=frozenset(self.closed_days),
+            phones=tuple(self.phones),
+            whatsapp=tuple(self.whatsapp),
+            address=self.address,
+            language=self.language,
+            roster={int(k): frozenset(v) for k, v in self.roster.items()},
+            first_response=Duration.parse(self.first_response.value, self.first_response.unit),
+            urgent_response_minutes=self.urgent_response_minutes,
+            sops=dict(self.sops),
+        )
+
+
+def load_offices(path: Path) -> list[Office]:
+    """Load and validate the office profiles file; errors name the file, office and field."""
+    if not path.exists():
+        raise ConfigError(
+            f"PPA_OFFICES: file {path} not found. Copy config/offices.example.toml and point "
+            "PPA_OFFICES at it."
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"PPA_OFFICES: {path} is not valid TOML: {exc}") from None
+    items = raw.get("office")
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"PPA_OFFICES: {path} has no [[office]] entries.")
+    offices: list[Office] = []
+    for i, item in enumerate(items):
+        label = item.get("id", f"#{i + 1}") if isinstance(item, dict) else f"#{i + 1}"
+        try:
+            offices.append(_OfficeModel.model_validate(item).to_domain())
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(f"PPA_OFFICES: {path}: office {label}: {loc}: {err['msg']}") from None
+        except ValueError as exc:
+            raise ConfigError(f"PPA_OFFICES: {path}: office {label}: {exc}") from None
+    ids = [o.id for o in offices]
+    dupes = {x for x in ids if ids.count(x) > 1}
+    if dupes:
+        raise ConfigError(f"PPA_OFFICES: {path}: office id {sorted(dupes)[0]} appears twice")
+    return offices

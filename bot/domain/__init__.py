@@ -1,0 +1,1 @@
+"""Pure domain model: no Telegram, no database, no framework imports."""

@@ -1,0 +1,96 @@
+"""Office profiles: hours, time zone, staff group, roster of roles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.duration import Duration, Unit
+
+__all__ = ["ZONE_ABBREVIATIONS", "Office", "OpenPeriod", "Role", "STAFF_ROLES"]
+
+
+class Role(StrEnum):
+    """Roles a staff member can hold in one office."""
+
+    KETUA = "ketua"  # the head: disposes, approves
+    PETUGAS = "petugas"  # complaint officer
+    MANAJER_KASUS = "manajer_kasus"
+    PENDAMPING = "pendamping"
+    MEDIATOR = "mediator"
+    KONSELOR_HUKUM = "konselor_hukum"
+    PSIKOLOG = "psikolog"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset(Role)
+
+ZONE_ABBREVIATIONS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPeriod:
+    """One stretch of open time in a day (breaks fall between periods)."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Office:
+    """A unit (UPTD PPA / P2TP2A / LP-PAR) and how it works."""
+
+    id: str
+    name: str
+    city: str
+    timezone: str
+    staff_chat_id: int
+    # weekday (0 = Monday) -> open periods, sorted, breaks already cut out
+    hours: Mapping[int, tuple[OpenPeriod, ...]]
+    closed_days: frozenset[date] = frozenset()
+    phones: tuple[str, ...] = ()
+    whatsapp: tuple[str, ...] = ()
+    address: str = ""
+    language: str = "id"
+    roster: Mapping[int, frozenset[Role]] = field(default_factory=dict)
+    # time standard for the first response to a non-urgent complaint
+    first_response: Duration = Duration(1, Unit.WORKING_DAYS)
+    # time standard for the first response to an urgent complaint (wall clock)
+    urgent_response_minutes: int = 60
+    # service name -> SOP key, e.g. "mediation" -> "tng_mediasi"
+    sops: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The office's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def zone_abbreviation(self) -> str:
+        """WIB, WITA or WIT (falls back to the zone name)."""
+        return ZONE_ABBREVIATIONS.get(self.timezone, self.timezone)
+
+    def roles_of(self, user_id: int) -> frozenset[Role]:
+        """Roles the user holds in this office (empty for strangers)."""
+        return self.roster.get(user_id, frozenset())
+
+    def has_role(self, user_id: int, *roles: Role) -> bool:
+        """Whether the user holds any of the roles here."""
+        held = self.roles_of(user_id)
+        return any(r in held for r in roles)
+
+    def is_staff(self, user_id: int) -> bool:
+        """Whether the user is on this office's roster at all."""
+        return bool(self.roles_of(user_id))
+
+    def people_with(self, role: Role) -> list[int]:
+        """User ids holding a role, in a stable order."""
+        return sorted(uid for uid, held in self.roster.items() if role in held)
