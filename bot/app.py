@@ -1,0 +1,115 @@
+"""Composition root: builds the store, services, Application, handlers and outbox sender."""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, load_offices
+from bot.conversations.complaint import build_complaint_handler
+from bot.crypto import Cipher
+from bot.handlers import staff, start, status
+from bot.handlers.common import Ctx, Deps, tr
+from bot.i18n import I18n
+from bot.notifier import OutboxSender
+from bot.persistence import SqlitePersistence
+from bot.services.context import Services
+from bot.store.db import Database
+
+__all__ = ["Runtime", "build_runtime"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot is made of."""
+
+    application: Application  # type: ignore[type-arg]
+    services: Services
+    sender: OutboxSender
+    i18n: I18n
+    failed_updates: set[int] = field(default_factory=set)
+
+    @property
+    def db(self) -> Database:
+        """The store."""
+        return self.services.db
+
+    async def close(self) -> None:
+        """Shut the Application down and close the store."""
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.db.close()
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Runtime:
+    """Open the store and wire the Application (no updater: see bot/runner.py)."""
+    cipher = Cipher(settings.ppa_secret_key)
+    offices = {o.id: o for o in load_offices(settings.ppa_offices)}
+    db = await Database.open(settings.ppa_database)
+    services = Services(db, clock or SystemClock(settings.ppa_time_scale), cipher, offices)
+    i18n = I18n()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or "0:offline")
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .updater(None)
+        .persistence(SqlitePersistence(db, cipher))
+        .concurrent_updates(False)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    app = builder.build()
+    sender = OutboxSender(app.bot, services, i18n)
+    runtime = Runtime(app, services, sender, i18n)
+    app.bot_data["deps"] = Deps(services, i18n, kick=sender.kick)
+    app.bot_data["runtime"] = runtime
+    app.add_handler(build_complaint_handler())
+    status.register(app)
+    start.register(app)
+    staff.register(app)
+    app.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, start.fallback_private))
+    staff.register_last(app)
+    app.add_error_handler(_on_error)
+    return runtime
+
+
+async def _on_error(update: object, context: Ctx) -> None:
+    """Log the failure without any user data, tell the user kindly, mark the update failed."""
+    err = context.error
+    log.error("handler failed: %s", type(err).__name__, exc_info=err)
+    runtime: Any = context.application.bot_data.get("runtime")
+    if isinstance(update, Update):
+        if runtime is not None:
+            runtime.failed_updates.add(update.update_id)
+        chat = update.effective_chat
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            try:
+                await context.bot.send_message(
+                    chat.id,
+                    html.escape(tr(context).gettext(
+                        "Sorry, something went wrong on our side. What you have written so far "
+                        "is kept. Please try again in a moment, or call 129.")),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except Exception:
+                log.warning("could not tell the user about the failure")

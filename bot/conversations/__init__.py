@@ -1,0 +1,1 @@
+"""Multi-step conversations (complaint intake), each with its state diagram beside it."""

@@ -1,0 +1,114 @@
+"""Field encryption (AES-GCM) with key ids, and HMAC blind indexes for look-ups."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+__all__ = ["Cipher", "KeyError_", "generate_key", "parse_key"]
+
+_VERSION = b"\x01"
+_KEY_ID_LEN = 4
+
+
+class KeyError_(ValueError):
+    """The secret key is missing or malformed."""
+
+
+def generate_key() -> str:
+    """A new random 256-bit key, URL-safe base64 (what PPA_SECRET_KEY expects)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def parse_key(text: str) -> bytes:
+    """Decode PPA_SECRET_KEY, raising KeyError_ with a clear reason."""
+    text = text.strip()
+    if not text:
+        raise KeyError_("PPA_SECRET_KEY is empty. Make one with `ppa-bot keygen`.")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise KeyError_(
+            "PPA_SECRET_KEY is not URL-safe base64. Make one with `ppa-bot keygen`."
+        ) from None
+    if len(raw) != 32:
+        raise KeyError_(
+            f"PPA_SECRET_KEY must decode to 32 bytes, got {len(raw)}. Make one with `ppa-bot keygen`."
+        )
+    return raw
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=b"ppa-bot:" + purpose).derive(master)
+
+
+class Cipher:
+    """Encrypts values under the current key; decrypts under any known key."""
+
+    def __init__(self, key: str, old_keys: tuple[str, ...] = ()) -> None:
+        master = parse_key(key)
+        self._current = self._make(master)
+        self._by_id: dict[bytes, AESGCM] = {self._current[0]: self._current[1]}
+        for old in old_keys:
+            kid, aead = self._make(parse_key(old))
+            self._by_id.setdefault(kid, aead)
+        # blind indexes always use the current key's index subkey
+        self._index_key = _derive(master, b"index")
+
+    @staticmethod
+    def _make(master: bytes) -> tuple[bytes, AESGCM]:
+        kid = hashlib.sha256(b"ppa-bot:key-id:" + master).digest()[:_KEY_ID_LEN]
+        return kid, AESGCM(_derive(master, b"fields"))
+
+    @property
+    def key_id(self) -> str:
+        """Hex id of the current key (stored with every value)."""
+        return self._current[0].hex()
+
+    def encrypt(self, plaintext: bytes, *, context: bytes = b"") -> bytes:
+        """version | key id | nonce | ciphertext+tag; ``context`` is bound as AAD."""
+        kid, aead = self._current
+        nonce = os.urandom(12)
+        return _VERSION + kid + nonce + aead.encrypt(nonce, plaintext, context)
+
+    def decrypt(self, blob: bytes, *, context: bytes = b"") -> bytes:
+        """Reverse of encrypt; raises ValueError for an unknown key or a tampered value."""
+        if len(blob) < 1 + _KEY_ID_LEN + 12 + 16 or blob[:1] != _VERSION:
+            raise ValueError("not an encrypted value")
+        kid = blob[1 : 1 + _KEY_ID_LEN]
+        aead = self._by_id.get(kid)
+        if aead is None:
+            raise ValueError(f"value encrypted under unknown key {kid.hex()}")
+        nonce = blob[1 + _KEY_ID_LEN : 1 + _KEY_ID_LEN + 12]
+        try:
+            return aead.decrypt(nonce, blob[1 + _KEY_ID_LEN + 12 :], context)
+        except Exception:  # cryptography raises InvalidTag
+            raise ValueError("encrypted value failed authentication") from None
+
+    def key_id_of(self, blob: bytes) -> str:
+        """The key id a stored value was encrypted under."""
+        return blob[1 : 1 + _KEY_ID_LEN].hex()
+
+    def encrypt_json(self, value: Any, *, context: bytes = b"") -> bytes:
+        """Encrypt a JSON-serialisable value."""
+        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.encrypt(data, context=context)
+
+    def decrypt_json(self, blob: bytes, *, context: bytes = b"") -> Any:
+        """Decrypt a value made by encrypt_json."""
+        return json.loads(self.decrypt(blob, context=context).decode("utf-8"))
+
+    def blind_index(self, kind: str, value: str) -> str:
+        """Deterministic keyed hash for equality look-ups (tracking code, phone)."""
+        mac = hmac.new(self._index_key, kind.encode() + b"\x00" + value.encode(), "sha256")
+        return mac.hexdigest()

@@ -1,0 +1,115 @@
+"""/start, /bantuan, /bahasa, /whoami, the menu buttons and a catch-all for private chats."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.handlers.common import Ctx, deps, reply, tr
+from bot.handlers.texts import emergency_text, office_contacts, welcome_text
+from bot.i18n import LANGUAGES
+
+__all__ = ["register"]
+
+
+def _menu(context: Ctx) -> InlineKeyboardMarkup:
+    t = tr(context)
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("📝 Report violence"), callback_data="menu:report")],
+        [InlineKeyboardButton(t.gettext("🔎 Check a report"), callback_data="menu:status"),
+         InlineKeyboardButton(t.gettext("☎ Contacts"), callback_data="menu:help")],
+        [InlineKeyboardButton("🌐 Bahasa / Language", callback_data="menu:lang")],
+    ])
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """Welcome, emergency numbers and the menu."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    await reply(update, context, welcome_text(tr(context)), _menu(context))
+
+
+async def help_command(update: Update, context: Ctx) -> None:
+    """Emergency numbers and every office's complaint numbers."""
+    t = tr(context)
+    parts = [emergency_text(t)]
+    parts += [office_contacts(t, o) for o in deps(context).services.offices.values()]
+    parts.append(t.gettext(
+        "Commands: /lapor report, /status CODE check a report, /bahasa language, "
+        "/batal cancel."))
+    await reply(update, context, "\n\n".join(parts))
+
+
+async def language_menu(update: Update, context: Ctx) -> None:
+    """/bahasa: choose Bahasa Indonesia or English."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    await reply(update, context, "Pilih bahasa / Choose a language:", InlineKeyboardMarkup([[
+        InlineKeyboardButton("Bahasa Indonesia", callback_data="lang:id"),
+        InlineKeyboardButton("English", callback_data="lang:en"),
+    ]]))
+
+
+async def set_language(update: Update, context: Ctx) -> None:
+    """Store the chosen language."""
+    cq = update.callback_query
+    assert cq is not None and cq.data is not None
+    lang = cq.data.split(":", 1)[1]
+    if lang not in LANGUAGES or not isinstance(context.user_data, dict):
+        await cq.answer()
+        return
+    context.user_data["lang"] = lang
+    await cq.answer()
+    t = tr(context)
+    text = t.gettext("Language set to English.")
+    if context.user_data.get("draft"):
+        text += " " + t.gettext("Your report in progress is kept: send /lapor to continue it.")
+    await reply(update, context, text)
+
+
+async def menu_status(update: Update, context: Ctx) -> None:
+    """How to check a report."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await reply(update, context, tr(context).gettext(
+        "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"))
+
+
+async def menu_help(update: Update, context: Ctx) -> None:
+    """Contacts from the menu."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await help_command(update, context)
+
+
+async def whoami(update: Update, context: Ctx) -> None:
+    """A user's Telegram id (for the office roster)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return
+    text = tr(context).gettext("Your Telegram user id: <code>{id}</code>", id=user.id)
+    if chat.type != ChatType.PRIVATE:
+        text += "\n" + tr(context).gettext("This chat's id: <code>{id}</code>", id=chat.id)
+    await reply(update, context, text)
+
+
+async def fallback_private(update: Update, context: Ctx) -> None:
+    """Anything else written in a private chat: show the menu, never stay silent."""
+    await reply(update, context, tr(context).gettext(
+        "I did not understand that. Choose from the menu below, or send /lapor to report."),
+        _menu(context))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add these handlers (after the complaint conversation, same group)."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler(["bantuan", "help"], help_command))
+    app.add_handler(CommandHandler("bahasa", language_menu))
+    app.add_handler(CommandHandler("whoami", whoami))
+    app.add_handler(CallbackQueryHandler(language_menu, pattern=r"^menu:lang$"))
+    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:(id|en)$"))
+    app.add_handler(CallbackQueryHandler(menu_status, pattern=r"^menu:status$"))
+    app.add_handler(CallbackQueryHandler(menu_help, pattern=r"^menu:help$"))

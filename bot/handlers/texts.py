@@ -1,0 +1,46 @@
+"""Longer texts shared by several handlers (emergency numbers, welcome)."""
+
+from __future__ import annotations
+
+from bot.domain.office import Office
+from bot.handlers.common import esc
+from bot.i18n import Translator
+
+__all__ = ["emergency_text", "office_contacts", "welcome_text"]
+
+
+def emergency_text(t: Translator) -> str:
+    """Emergency numbers, always the same everywhere in Indonesia."""
+    return t.gettext(
+        "<b>If someone is in danger now, call for help at once:</b>\n"
+        "• Emergency: <b>112</b>\n"
+        "• Police: <b>110</b>\n"
+        "• SAPA 129 (Ministry for Women and Child Protection): call <b>129</b> "
+        "or WhatsApp <b>08111-129-129</b>"
+    )
+
+
+def office_contacts(t: Translator, office: Office) -> str:
+    """An office's own complaint numbers."""
+    lines = [f"<b>{esc(office.name)}</b>"]
+    if office.phones:
+        lines.append(t.gettext("Phone: {numbers}", numbers=esc(", ".join(office.phones))))
+    if office.whatsapp:
+        lines.append(t.gettext("WhatsApp: {numbers}", numbers=esc(", ".join(office.whatsapp))))
+    return "\n".join(lines)
+
+
+def welcome_text(t: Translator) -> str:
+    """What the service is, that it is free and confidential."""
+    return (
+        t.gettext(
+            "<b>Welcome.</b> This is the complaint service of the women and child protection "
+            "units (UPTD PPA). You can report violence against a woman or a child here: "
+            "physical, psychological or sexual violence, neglect, exploitation, trafficking "
+            "or domestic violence.\n\n"
+            "The service is <b>free</b> and <b>confidential</b>. What you tell us is read only "
+            "by the unit's staff who handle the case."
+        )
+        + "\n\n"
+        + emergency_text(t)
+    )

@@ -1,0 +1,179 @@
+"""The durable inbox: each update is committed before it is confirmed, then processed in order."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+
+from bot.app import Runtime
+
+__all__ = ["InboxRunner", "InstanceLock", "MAX_ATTEMPTS"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+class InstanceLock:
+    """One running bot per database (an exclusive lock file next to it)."""
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.path = Path(f"{db_path}.lock")
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False if another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.path.open("a+")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        """Let go of the lock."""
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+class InboxRunner:
+    """Own polling loop replacing PTB's Updater (see ARCHITECTURE.md, Durability)."""
+
+    def __init__(self, runtime: Runtime, *, poll_timeout: int = 20) -> None:
+        self.rt = runtime
+        self.poll_timeout = poll_timeout
+
+    @property
+    def _cipher(self) -> Any:
+        return self.rt.services.cipher
+
+    async def store_updates(self, raw: list[dict[str, Any]]) -> None:
+        """Commit raw updates to the inbox (duplicates ignored)."""
+        if not raw:
+            return
+        now = self.rt.services.clock.now().isoformat()
+        async with self.rt.db.transaction() as conn:
+            for item in raw:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, received_at, payload_enc)"
+                    " VALUES (?,?,?)",
+                    (int(item["update_id"]), now,
+                     self._cipher.encrypt_json(item, context=b"inbox")),
+                )
+
+    async def next_offset(self) -> int | None:
+        """One past the newest stored update (None for an empty inbox)."""
+        row = await self.rt.db.fetchone("SELECT MAX(update_id) FROM inbox")
+        return int(row[0]) + 1 if row and row[0] is not None else None
+
+    async def process_pending(self) -> int:
+        """Process stored updates in order; returns how many were handled."""
+        app = self.rt.application
+        done = 0
+        while True:
+            row = await self.rt.db.fetchone(
+                "SELECT update_id, payload_enc, attempts FROM inbox WHERE status = 'new'"
+                " ORDER BY update_id LIMIT 1")
+            if row is None:
+                return done
+            update_id = int(row["update_id"])
+            data = self._cipher.decrypt_json(row["payload_enc"], context=b"inbox")
+            update = Update.de_json(data, app.bot)
+            self.rt.failed_updates.discard(update_id)
+            try:
+                await app.process_update(update)
+                failed = update_id in self.rt.failed_updates
+            except Exception:
+                log.exception("update processing crashed")
+                failed = True
+            await app.update_persistence()
+            await self._finish(update_id, int(row["attempts"]), failed)
+            done += 1
+            await self.rt.sender.drain()
+
+    async def _finish(self, update_id: int, attempts: int, failed: bool) -> None:
+        now = self.rt.services.clock.now()
+        async with self.rt.db.transaction() as conn:
+            if not failed:
+                await conn.execute(
+                    "UPDATE inbox SET status = 'done', done_at = ?, payload_enc = NULL"
+                    " WHERE update_id = ?", (now.isoformat(), update_id))
+                return
+            attempts += 1
+            if attempts < MAX_ATTEMPTS:
+                await conn.execute("UPDATE inbox SET attempts = ?, last_error = 'handler failed'"
+                                   " WHERE update_id = ?", (attempts, update_id))
+                return
+            await conn.execute("UPDATE inbox SET status = 'dead', attempts = ? WHERE update_id = ?",
+                               (attempts, update_id))
+            for office in self.rt.services.offices.values():
+                await self.rt.services.outbox.enqueue(
+                    conn, chat_id=office.staff_chat_id, kind="dead_letter", at=now,
+                    language=office.language, payload={"update_id": update_id},
+                    dedupe_key=f"dead:{update_id}:{office.id}")
+        log.error("update %s moved to dead letters after %s attempts", update_id, attempts)
+
+    async def fetch(self) -> list[dict[str, Any]]:
+        """One getUpdates call (long poll), as raw dictionaries."""
+        updates = await self.rt.application.bot.get_updates(
+            offset=await self.next_offset(), timeout=self.poll_timeout,
+            allowed_updates=Update.ALL_TYPES)
+        return [u.to_dict() for u in updates]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until ``stop`` is set; finishes the update in hand before returning."""
+        app = self.rt.application
+        await app.initialize()
+        await app.start()
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        sender_task = asyncio.create_task(self.rt.sender.run(stop))
+        try:
+            await self.process_pending()  # replay what a previous run left
+            backoff = 1.0
+            while not stop.is_set():
+                fetch = asyncio.create_task(self.fetch())
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait({fetch, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if not fetch.done():
+                    # stopping while waiting for Telegram: nothing stored yet, safe to cancel
+                    fetch.cancel()
+                    await asyncio.gather(fetch, return_exceptions=True)
+                    break
+                try:
+                    raw = fetch.result()
+                except InvalidToken:
+                    raise
+                except (TimedOut, NetworkError, Conflict) as exc:
+                    log.warning("polling failed (%s); retrying in %.0fs", type(exc).__name__,
+                                backoff)
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=backoff)
+                    except TimeoutError:
+                        pass
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                backoff = 1.0
+                # never cancelled: a SIGTERM only sets ``stop``, checked between batches
+                await self.store_updates(raw)
+                await self.process_pending()
+        finally:
+            stop.set()
+            await asyncio.gather(sender_task, return_exceptions=True)
+            await self.rt.close()

@@ -1,0 +1,160 @@
+"""Submitting a complaint: one transaction makes the case, its history and its notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.domain.codes import case_number, new_tracking_code
+from bot.domain.intake import PARENT_RELATIONS
+from bot.domain.validation import age_group
+from bot.services.context import Services
+from bot.store.audit import append_audit
+from bot.store.cases import NewCase
+
+__all__ = ["Evidence", "SubmitResult", "raise_urgent_alert", "submit_complaint"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file the reporter sent, already downloaded."""
+
+    kind: str
+    mime: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What the reporter is told after submitting."""
+
+    case_id: int
+    number: str
+    tracking_code: str
+    office_id: str
+    urgent: bool
+    first_response_due: datetime
+    open_now: bool
+    next_opening: datetime
+    created: bool
+
+
+def _when(value: Any, today: date) -> str:
+    if value == "today":
+        return today.isoformat()
+    if value == "yesterday":
+        return (today - timedelta(days=1)).isoformat()
+    return str(value or "")
+
+
+async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) -> None:
+    """Alert the staff group at once that someone reports immediate danger (any hour)."""
+    office = svc.office(office_id)
+    now = svc.clock.now()
+    async with svc.db.transaction() as conn:
+        await svc.outbox.enqueue(
+            conn, chat_id=office.staff_chat_id, kind="urgent_alert", at=now,
+            language=office.language, payload={"office_id": office_id},
+            dedupe_key=f"urgent:{draft_id}:{office_id}",
+        )
+
+
+async def submit_complaint(
+    svc: Services,
+    *,
+    answers: dict[str, Any],
+    evidence: list[Evidence],
+    idempotency_key: str,
+    mode: str,
+    reporter_chat_id: int | None,
+    recorded_by: int | None,
+    language: str,
+) -> SubmitResult:
+    """Store the case and queue the staff notice; the same key twice gives the same case."""
+    office = svc.office(str(answers["office"]))
+    calendar = svc.calendars[office.id]
+    now = svc.clock.now()
+    local_now = now.astimezone(office.tz)
+    urgent = answers.get("danger") == "yes"
+    age = answers.get("victim_age")
+    age_int = int(age) if isinstance(age, int) else None
+    if urgent:
+        due = now + timedelta(minutes=office.urgent_response_minutes)
+    else:
+        due = calendar.add(now, office.first_response)
+    async with svc.db.transaction() as conn:
+        existing = await svc.cases.id_for_key(conn, idempotency_key)
+        if existing is not None:
+            row = await svc.cases.get(conn, existing)
+            details = await svc.cases.details(conn, existing)
+            assert row is not None
+            return SubmitResult(
+                case_id=row.id, number=row.number, tracking_code=details["tracking_code"],
+                office_id=row.office_id, urgent=row.urgent,
+                first_response_due=row.first_response_due,
+                open_now=calendar.is_open(now), next_opening=calendar.next_opening(now),
+                created=False,
+            )
+        seq = await svc.cases.next_number(conn, office.id, local_now.year)
+        number = case_number(office.id, local_now.year, seq)
+        code = new_tracking_code()
+        relation = str(answers.get("relation") or "unknown")
+        child = age_int is not None and age_int < 18
+        details = {
+            "victim_name": answers.get("victim_name") or "",
+            "victim_age": age_int,
+            "perpetrator": answers.get("perpetrator") or "",
+            "when": _when(answers.get("when"), local_now.date()),
+            "where": answers.get("where") or "",
+            "story": answers.get("story") or "",
+            "notes": answers.get("notes") or [],
+            "phone": answers.get("phone") or "",
+            "call_time": answers.get("call_time") or "",
+            # a child harmed by a parent/guardian: consent must not go through that parent
+            "consent_path": "child_protection" if child and relation in PARENT_RELATIONS else "reporter",
+        }
+        case_id = await svc.cases.insert(
+            conn,
+            number,
+            NewCase(
+                office_id=office.id,
+                idempotency_key=idempotency_key,
+                tracking_code=code,
+                channel=str(answers.get("channel") or "telegram"),
+                urgent=urgent,
+                child_victim=child,
+                victim_sex=str(answers.get("victim_sex") or "unknown"),
+                victim_age_group=age_group(age_int),
+                disability=answers.get("disability") == "yes",
+                categories=tuple(answers.get("violence") or ()),
+                relation=relation,
+                help_wanted=tuple(answers.get("help") or ()),
+                reporter_type=str(answers.get("reporter") or "other"),
+                notify_mode=str(answers.get("notify") or "normal"),
+                language=language,
+                received_at=now,
+                first_response_due=due,
+                reporter_chat_id=reporter_chat_id,
+                recorded_by=recorded_by,
+                details=details,
+            ),
+        )
+        for item in evidence:
+            await svc.cases.add_evidence(conn, case_id, number, item.kind, item.mime, item.content, now)
+        actor = f"staff:{recorded_by}" if recorded_by else "reporter"
+        await svc.cases.add_event(conn, case_id, now, actor, "received",
+                                  {"mode": mode, "evidence": len(evidence)})
+        await append_audit(conn, at=now, actor=actor, action="case_created", case_id=case_id,
+                           detail=number)
+        await svc.outbox.enqueue(
+            conn, chat_id=office.staff_chat_id, kind="staff_notice", at=now,
+            language=office.language, case_id=case_id, payload={"case_id": case_id},
+            dedupe_key=f"notice:{case_id}",
+        )
+    return SubmitResult(
+        case_id=case_id, number=number, tracking_code=code, office_id=office.id, urgent=urgent,
+        first_response_due=due, open_now=calendar.is_open(now),
+        next_opening=calendar.next_opening(now), created=True,
+    )
+

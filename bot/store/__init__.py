@@ -1,0 +1,1 @@
+"""Persistence on SQLite (aiosqlite): migrations, repositories, inbox, outbox."""

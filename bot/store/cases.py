@@ -1,0 +1,274 @@
+"""Case repository: numbering, insert, look-ups, events, evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.crypto import Cipher
+
+__all__ = ["CaseRow", "CaseStore", "NewCase"]
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a new case is made of (personal data kept apart in ``details``)."""
+
+    office_id: str
+    idempotency_key: str
+    tracking_code: str
+    channel: str
+    urgent: bool
+    child_victim: bool
+    victim_sex: str
+    victim_age_group: str
+    disability: bool
+    categories: tuple[str, ...]
+    relation: str
+    help_wanted: tuple[str, ...]
+    reporter_type: str
+    notify_mode: str
+    language: str
+    received_at: datetime
+    first_response_due: datetime
+    reporter_chat_id: int | None
+    recorded_by: int | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A stored case without its personal details."""
+
+    id: int
+    number: str
+    office_id: str
+    channel: str
+    urgent: bool
+    child_victim: bool
+    victim_sex: str
+    victim_age_group: str
+    disability: bool
+    categories: tuple[str, ...]
+    relation: str
+    help_wanted: tuple[str, ...]
+    reporter_type: str
+    notify_mode: str
+    language: str
+    status: str
+    stage: str
+    received_at: datetime
+    first_response_due: datetime
+    taken_by: int | None
+    taken_at: datetime | None
+
+    @classmethod
+    def from_row(cls, r: aiosqlite.Row) -> CaseRow:
+        """Build from a ``cases`` row."""
+        return cls(
+            id=r["id"],
+            number=r["number"],
+            office_id=r["office_id"],
+            channel=r["channel"],
+            urgent=bool(r["urgent"]),
+            child_victim=bool(r["child_victim"]),
+            victim_sex=r["victim_sex"],
+            victim_age_group=r["victim_age_group"],
+            disability=bool(r["disability"]),
+            categories=tuple(json.loads(r["categories"])),
+            relation=r["relation"],
+            help_wanted=tuple(json.loads(r["help_wanted"])),
+            reporter_type=r["reporter_type"],
+            notify_mode=r["notify_mode"],
+            language=r["language"],
+            status=r["status"],
+            stage=r["stage"],
+            received_at=datetime.fromisoformat(r["received_at"]),
+            first_response_due=datetime.fromisoformat(r["first_response_due"]),
+            taken_by=r["taken_by"],
+            taken_at=datetime.fromisoformat(r["taken_at"]) if r["taken_at"] else None,
+        )
+
+
+_COLUMNS = (
+    "id, number, office_id, channel, urgent, child_victim, victim_sex, victim_age_group, "
+    "disability, categories, relation, help_wanted, reporter_type, notify_mode, language, "
+    "status, stage, received_at, first_response_due, taken_by, taken_at"
+)
+
+
+class CaseStore:
+    """Reads and writes cases; writes take the caller's transaction connection."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.cipher = cipher
+
+    def _ctx(self, case_key: str) -> bytes:
+        return b"case:" + case_key.encode()
+
+    async def next_number(self, conn: aiosqlite.Connection, office_id: str, year: int) -> int:
+        """Allocate the next sequence number for an office and year."""
+        await conn.execute(
+            "INSERT INTO case_counters (office_id, year, last) VALUES (?, ?, 1) "
+            "ON CONFLICT (office_id, year) DO UPDATE SET last = last + 1",
+            (office_id, year),
+        )
+        async with conn.execute(
+            "SELECT last FROM case_counters WHERE office_id = ? AND year = ?", (office_id, year)
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def id_for_key(self, conn: aiosqlite.Connection, idempotency_key: str) -> int | None:
+        """The case made earlier for the same submission, if any."""
+        async with conn.execute(
+            "SELECT id FROM cases WHERE idempotency_key = ?", (idempotency_key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def insert(self, conn: aiosqlite.Connection, number: str, case: NewCase) -> int:
+        """Insert a case; returns its id."""
+        cur = await conn.execute(
+            "INSERT INTO cases (number, office_id, idempotency_key, tracking_index, reporter_index,"
+            " channel, urgent, child_victim, victim_sex, victim_age_group, disability, categories,"
+            " relation, help_wanted, reporter_type, notify_mode, language, received_at,"
+            " first_response_due, recorded_by, reporter_chat_enc, details_enc)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                number,
+                case.office_id,
+                case.idempotency_key,
+                self.cipher.blind_index("tracking", case.tracking_code),
+                self.cipher.blind_index("chat", str(case.reporter_chat_id))
+                if case.reporter_chat_id is not None
+                else None,
+                case.channel,
+                int(case.urgent),
+                int(case.child_victim),
+                case.victim_sex,
+                case.victim_age_group,
+                int(case.disability),
+                json.dumps(list(case.categories)),
+                case.relation,
+                json.dumps(list(case.help_wanted)),
+                case.reporter_type,
+                case.notify_mode,
+                case.language,
+                case.received_at.isoformat(),
+                case.first_response_due.isoformat(),
+                case.recorded_by,
+                self.cipher.encrypt_json(case.reporter_chat_id, context=self._ctx(number + ":chat"))
+                if case.reporter_chat_id is not None
+                else None,
+                self.cipher.encrypt_json(
+                    {**case.details, "tracking_code": case.tracking_code},
+                    context=self._ctx(number),
+                ),
+            ),
+        )
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def add_event(
+        self,
+        conn: aiosqlite.Connection,
+        case_id: int,
+        at: datetime,
+        actor: str,
+        kind: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Append to the case's history (no personal data in ``data``)."""
+        await conn.execute(
+            "INSERT INTO case_events (case_id, at, actor, kind, data) VALUES (?,?,?,?,?)",
+            (case_id, at.isoformat(), actor, kind, json.dumps(data or {})),
+        )
+
+    async def add_evidence(
+        self,
+        conn: aiosqlite.Connection,
+        case_id: int,
+        number: str,
+        kind: str,
+        mime: str,
+        content: bytes,
+        at: datetime,
+    ) -> None:
+        """Store an evidence file, encrypted."""
+        await conn.execute(
+            "INSERT INTO evidence (case_id, kind, mime, size, created_at, content_enc)"
+            " VALUES (?,?,?,?,?,?)",
+            (case_id, kind, mime, len(content), at.isoformat(),
+             self.cipher.encrypt(content, context=self._ctx(number + ":evidence"))),
+        )
+
+    async def get(self, conn: aiosqlite.Connection, case_id: int) -> CaseRow | None:
+        """A case by id."""
+        async with conn.execute(f"SELECT {_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:
+            row = await cur.fetchone()
+        return CaseRow.from_row(row) if row else None
+
+    async def by_number(self, conn: aiosqlite.Connection, number: str) -> CaseRow | None:
+        """A case by its number."""
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM cases WHERE number = ?", (number.upper(),)
+        ) as cur:
+            row = await cur.fetchone()
+        return CaseRow.from_row(row) if row else None
+
+    async def by_tracking_code(self, conn: aiosqlite.Connection, code: str) -> CaseRow | None:
+        """A case by its (normalised) tracking code, through the blind index."""
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM cases WHERE tracking_index = ?",
+            (self.cipher.blind_index("tracking", code),),
+        ) as cur:
+            row = await cur.fetchone()
+        return CaseRow.from_row(row) if row else None
+
+    async def details(self, conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
+        """Decrypted personal details of a case."""
+        async with conn.execute(
+            "SELECT number, details_enc FROM cases WHERE id = ?", (case_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise LookupError(case_id)
+        value = self.cipher.decrypt_json(row["details_enc"], context=self._ctx(row["number"]))
+        assert isinstance(value, dict)
+        return value
+
+    async def reporter_chat(self, conn: aiosqlite.Connection, case_id: int) -> int | None:
+        """The reporter's chat id (None for cases recorded by staff)."""
+        async with conn.execute(
+            "SELECT number, reporter_chat_enc FROM cases WHERE id = ?", (case_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or row["reporter_chat_enc"] is None:
+            return None
+        value = self.cipher.decrypt_json(
+            row["reporter_chat_enc"], context=self._ctx(row["number"] + ":chat")
+        )
+        return int(value)
+
+    async def evidence_count(self, conn: aiosqlite.Connection, case_id: int) -> int:
+        """How many evidence files a case has."""
+        async with conn.execute("SELECT COUNT(*) FROM evidence WHERE case_id = ?", (case_id,)) as c:
+            row = await c.fetchone()
+        return int(row[0]) if row else 0
+
+    async def take(
+        self, conn: aiosqlite.Connection, case_id: int, user_id: int, at: datetime
+    ) -> bool:
+        """Mark a new case as taken by a complaint officer; False if someone already has it."""
+        cur = await conn.execute(
+            "UPDATE cases SET taken_by = ?, taken_at = ?, status = 'in_progress', stage = 'taken'"
+            " WHERE id = ? AND taken_by IS NULL",
+            (user_id, at.isoformat(), case_id),
+        )
+        return cur.rowcount == 1

@@ -1,0 +1,105 @@
+"""Outbox: messages caused by state changes, written in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.crypto import Cipher
+
+__all__ = ["OutboxItem", "OutboxStore"]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One message waiting to be sent."""
+
+    id: int
+    chat_id: int
+    kind: str
+    case_id: int | None
+    language: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxStore:
+    """Queue of outgoing messages; payloads encrypted (they may name a case's details)."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.cipher = cipher
+
+    async def enqueue(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        chat_id: int,
+        kind: str,
+        payload: dict[str, Any],
+        at: datetime,
+        language: str = "id",
+        case_id: int | None = None,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        """Add a message; a repeated dedupe_key is ignored (idempotent handlers)."""
+        await conn.execute(
+            "INSERT OR IGNORE INTO outbox (created_at, chat_id, kind, case_id, dedupe_key,"
+            " language, payload_enc, not_before) VALUES (?,?,?,?,?,?,?,?)",
+            (at.isoformat(), chat_id, kind, case_id, dedupe_key, language,
+             self.cipher.encrypt_json(payload, context=b"outbox:" + kind.encode()),
+             (not_before or at).isoformat()),
+        )
+
+    async def due(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Pending messages whose time has come, oldest first."""
+        async with conn.execute(
+            "SELECT id, chat_id, kind, case_id, language, payload_enc, attempts FROM outbox"
+            " WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            (now.isoformat(), limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            OutboxItem(
+                id=r["id"], chat_id=r["chat_id"], kind=r["kind"], case_id=r["case_id"],
+                language=r["language"], attempts=r["attempts"],
+                payload=self.cipher.decrypt_json(r["payload_enc"], context=b"outbox:" + r["kind"].encode()),
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(
+        self, conn: aiosqlite.Connection, item_id: int, at: datetime, message_id: int | None
+    ) -> None:
+        """Telegram accepted the message."""
+        await conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (at.isoformat(), message_id, item_id),
+        )
+
+    async def mark_retry(
+        self, conn: aiosqlite.Connection, item_id: int, now: datetime, delay: timedelta, error: str
+    ) -> None:
+        """A temporary failure: try again later."""
+        await conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+            ((now + delay).isoformat(), error[:200], item_id),
+        )
+
+    async def mark_failed(self, conn: aiosqlite.Connection, item_id: int, error: str) -> None:
+        """A permanent failure (blocked, chat gone): never retried."""
+        await conn.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+            " WHERE id = ?",
+            (error[:200], item_id),
+        )
+
+    async def pending_count(self, conn: aiosqlite.Connection) -> int:
+        """How many messages wait."""
+        async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
