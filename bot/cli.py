@@ -1,0 +1,200 @@
+"""The ``ppa-bot`` command: run, demo, migrate, check-config, keygen, sops, audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_offices, load_settings
+from bot.crypto import Cipher, KeyError_, generate_key
+
+__all__ = ["main"]
+
+NO_TOKEN = """TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.
+
+To get a token:
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Choose a name and a username ending in "bot"; BotFather answers with a token
+     like 123456789:AAE...
+  3. Put it in .env as TELEGRAM_BOT_TOKEN=123456789:AAE... and run this again.
+
+To see the bot working without Telegram, run the offline demo:
+  ppa-bot demo        (or: make demo)"""
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs full URLs, which contain the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    try:
+        Cipher(settings.ppa_secret_key)
+    except KeyError_ as exc:
+        raise ConfigError(str(exc)) from None
+    load_offices(settings.ppa_offices)
+    return settings
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    """Run the bot (long polling through the durable inbox)."""
+    settings = load_settings()
+    if not settings.telegram_bot_token.strip():
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    settings = _settings()
+    _setup_logging(settings.ppa_log_level)
+    from bot.app import build_runtime
+    from bot.runner import InboxRunner, InstanceLock
+
+    lock = InstanceLock(settings.ppa_database)
+    if not lock.acquire():
+        return _fail(f"another ppa-bot is already running on {settings.ppa_database} "
+                     f"(lock {lock.path}). Stop it first, or use another PPA_DATABASE.")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        runtime = await build_runtime(settings)
+        logging.getLogger("bot").info("ppa-bot started; offices: %s",
+                                      ", ".join(runtime.services.offices))
+        await InboxRunner(runtime).run(stop)
+
+    try:
+        asyncio.run(main())
+    except Exception as exc:  # InvalidToken and friends: one clear line
+        from telegram.error import InvalidToken
+
+        if isinstance(exc, InvalidToken):
+            return _fail("TELEGRAM_BOT_TOKEN was refused by Telegram. Check it with @BotFather.")
+        raise
+    finally:
+        lock.release()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Offline demo through the real Application and a fake Telegram."""
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(verbose=not args.quiet))
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Create or upgrade the database schema."""
+    settings = load_settings()
+    from bot.store.db import Database
+
+    async def main() -> tuple[list[str], int]:
+        db = await Database.open(settings.ppa_database, migrate=False)
+        try:
+            applied = await db.migrate()
+            return applied, await db.version()
+        finally:
+            await db.close()
+
+    applied, version = asyncio.run(main())
+    print(f"{settings.ppa_database}: schema version {version}"
+          + (f" (applied {', '.join(applied)})" if applied else " (up to date)"))
+    return 0
+
+
+def cmd_check_config(_: argparse.Namespace) -> int:
+    """Validate settings, key, offices and SOP files."""
+    settings = _settings()
+    offices = load_offices(settings.ppa_offices)
+    print(f"settings: ok (database {settings.ppa_database}, time scale {settings.ppa_time_scale})")
+    print(f"token: {'set' if settings.telegram_bot_token else 'NOT SET (ppa-bot run will refuse)'}")
+    print(f"api: {settings.telegram_api_base_url}")
+    for o in offices:
+        print(f"office {o.id}: {o.name} ({o.timezone}), staff group {o.staff_chat_id}, "
+              f"{len(o.roster)} staff")
+    from bot.sops_cli import SOPS_DIR, sops_check
+
+    return sops_check(SOPS_DIR, settings.ppa_offices)
+
+
+def cmd_keygen(_: argparse.Namespace) -> int:
+    """Print a new PPA_SECRET_KEY."""
+    print(generate_key())
+    return 0
+
+
+def cmd_sops(args: argparse.Namespace) -> int:
+    """Check or show the SOP files."""
+    from bot.sops_cli import SOPS_DIR, sops_check, sops_show
+
+    if args.sops_command == "show":
+        return sops_show(args.key, SOPS_DIR)
+    return sops_check(SOPS_DIR, load_settings().ppa_offices)
+
+
+def cmd_audit(_: argparse.Namespace) -> int:
+    """Verify the audit log's hash chain."""
+    settings = load_settings()
+    from bot.store.audit import verify_chain
+    from bot.store.db import Database
+
+    async def main() -> tuple[int, int | None]:
+        db = await Database.open(settings.ppa_database)
+        try:
+            async with db.reading() as conn:
+                return await verify_chain(conn)
+        finally:
+            await db.close()
+
+    count, broken = asyncio.run(main())
+    if broken is not None:
+        print(f"audit log BROKEN at entry {broken} (checked {count} entries)", file=sys.stderr)
+        return 1
+    print(f"audit log ok: {count} entries")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    p = argparse.ArgumentParser(prog="ppa-bot", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot").set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="offline demo with a fake Telegram")
+    demo.add_argument("--quiet", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("migrate", help="create/upgrade the database").set_defaults(func=cmd_migrate)
+    sub.add_parser("check-config", help="validate the configuration").set_defaults(
+        func=cmd_check_config)
+    sub.add_parser("keygen", help="print a new PPA_SECRET_KEY").set_defaults(func=cmd_keygen)
+    sops = sub.add_parser("sops", help="SOP files")
+    sops_sub = sops.add_subparsers(dest="sops_command", required=True)
+    sops_sub.add_parser("check", help="validate all SOP files and office profiles")
+    show = sops_sub.add_parser("show", help="show one SOP as a table and a Mermaid diagram")
+    show.add_argument("key")
+    sops.set_defaults(func=cmd_sops)
+    audit = sub.add_parser("audit", help="audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain")
+    audit.set_defaults(func=cmd_audit)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; configuration errors print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    return code

@@ -1,0 +1,433 @@
+"""SOPs as data: steps, time standards and transitions, loaded from TOML files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from bot.domain.duration import Duration, Unit
+from bot.domain.office import Office, Role
+
+__all__ = [
+    "DOCUMENTS",
+    "DURATION_SOURCES",
+    "END",
+    "RULES",
+    "SERVICES",
+    "SOP_PREFIX",
+    "Sop",
+    "SopError",
+    "Step",
+    "check_offices",
+    "handover_target",
+    "load_all",
+    "load_sop",
+]
+
+END = "end"
+SOP_PREFIX = "sop:"
+DEFAULT_OUTCOME = "done"
+# Service names an office maps to SOP keys in its `sops` table.
+SERVICES = frozenset({"intake", "case_management", "mediation", "accompaniment"})
+# Letter / record templates a step can produce.
+DOCUMENTS = frozenset(
+    {
+        "surat_undangan_mediasi",
+        "surat_pemberitahuan",
+        "surat_tugas",
+        "surat_rujukan",
+        "berita_acara_mediasi",
+        "rekam_kasus",
+        "lembar_disposisi",
+        "laporan",
+    }
+)
+# Conditions a step checks before it can start.
+RULES = frozenset({"child_party_needs_guardian", "special_needs_party_needs_companion"})
+# Where a step's time standard may come from instead of the SOP file.
+DURATION_SOURCES = frozenset({"office.first_response"})
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps"}
+_STEP_FIELDS = {
+    "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
+    "alt_duration", "extendable", "output", "output_document", "requires", "runs",
+    "note", "transitions",
+}  # fmt: skip
+
+
+class SopError(Exception):
+    """An SOP file is wrong; the message names the file, step and field."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an SOP: who does what, with which inputs, how fast, and what next."""
+
+    key: str
+    title: str
+    actors: tuple[Role, ...]
+    duration: Duration
+    output: str
+    transitions: Mapping[str, str] = field(hash=False, default_factory=dict)
+    inputs: tuple[str, ...] = ()
+    extendable: bool = False
+    output_document: str | None = None
+    requires: tuple[str, ...] = ()
+    # roles that may choose the outcome (defaults to the actors)
+    decided_by: tuple[Role, ...] = ()
+    # e.g. "office.first_response": the office's standard replaces `duration`
+    duration_from: str | None = None
+    # a second time standard printed in the seed, kept for reference
+    alt_duration: Duration | None = None
+    # "sop:<key or service>" carried out as part of this step, before it completes
+    runs: str | None = None
+    note: str = ""
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """Possible outcomes, in file order (the first is the usual path)."""
+        return tuple(self.transitions)
+
+    @property
+    def deciders(self) -> tuple[Role, ...]:
+        """Roles allowed to choose this step's outcome."""
+        return self.decided_by or self.actors
+
+    def next(self, outcome: str = DEFAULT_OUTCOME) -> str:
+        """Target of an outcome: a step key, "end" or "sop:<name>"."""
+        try:
+            return self.transitions[outcome]
+        except KeyError:
+            raise KeyError(f"step {self.key!r} has no outcome {outcome!r}") from None
+
+
+@dataclass(frozen=True)
+class Sop:
+    """A standard operating procedure, independent of any office."""
+
+    key: str
+    title: str
+    steps: tuple[Step, ...]
+    first_step: str
+    seed: str = ""
+    source: str = ""
+    total: Duration | None = None
+    total_note: str = ""
+
+    def step(self, key: str) -> Step:
+        """The step with that key (KeyError if there is none)."""
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(f"SOP {self.key!r} has no step {key!r}")
+
+    def roles(self) -> frozenset[Role]:
+        """Every role that acts or decides in this SOP."""
+        return frozenset(r for s in self.steps for r in (*s.actors, *s.decided_by))
+
+    def handovers(self) -> frozenset[str]:
+        """Names after "sop:" this SOP hands over to or runs (SOP keys or services)."""
+        targets = [t for s in self.steps for t in s.transitions.values()]
+        targets += [s.runs for s in self.steps if s.runs]
+        return frozenset(n for t in targets if (n := handover_target(t)) is not None)
+
+    def main_path(self) -> tuple[Step, ...]:
+        """Steps from the first step, always taking the first-listed outcome."""
+        path: list[Step] = []
+        key: str | None = self.first_step
+        while key is not None and all(s.key != key for s in path):
+            s = self.step(key)
+            path.append(s)
+            target = s.transitions[s.outcomes[0]]
+            key = target if target != END and handover_target(target) is None else None
+        return tuple(path)
+
+    def nominal_total(self) -> tuple[Duration, ...]:
+        """Sum of the time standards along the main path, one Duration per kind of unit."""
+        office_minutes = 0
+        days: dict[Unit, int] = {}
+        for s in self.main_path():
+            if s.duration.unit in (Unit.MINUTES, Unit.HOURS):
+                office_minutes += s.duration.minutes
+            else:
+                days[s.duration.unit] = days.get(s.duration.unit, 0) + s.duration.value
+        out = [Duration(v, u) for u, v in sorted(days.items()) if v]
+        if office_minutes % 60 == 0 and office_minutes:
+            out.append(Duration(office_minutes // 60, Unit.HOURS))
+        elif office_minutes:
+            out.append(Duration(office_minutes, Unit.MINUTES))
+        return tuple(out)
+
+
+def handover_target(target: str) -> str | None:
+    """The name after "sop:" in a transition target, or None for a step key / "end"."""
+    return target[len(SOP_PREFIX) :] if target.startswith(SOP_PREFIX) else None
+
+
+# -- loading ------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Ctx:
+    """Builds precise error messages for one file (and one step)."""
+
+    def __init__(self, path: Path, step: str | None = None) -> None:
+        self.path = path
+        self.step = step
+
+    def error(self, fieldname: str | None, msg: str) -> SopError:
+        parts = [_display(self.path)]
+        if self.step is not None:
+            parts.append(f"step {self.step}")
+        if fieldname is not None:
+            parts.append(f"field {fieldname!r}")
+        return SopError(": ".join([*parts, msg]))
+
+    def get(self, raw: Mapping[str, Any], name: str, kind: type, default: Any = ...) -> Any:
+        if name not in raw:
+            if default is ...:
+                raise self.error(name, "missing")
+            return default
+        value = raw[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.error(name, f"must be {_KINDS[kind]}, got {value!r}")
+        if isinstance(value, str) and not value.strip():
+            raise self.error(name, "must not be empty")
+        return value
+
+    def name(self, raw: Mapping[str, Any], name: str) -> str:
+        value: str = self.get(raw, name, str)
+        if not _NAME.match(value):
+            raise self.error(name, f"{value!r} must be lower_case_with_underscores")
+        return value
+
+    def strings(self, raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
+        items: list[Any] = self.get(raw, name, list, [])
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                raise self.error(f"{name}[{i}]", f"must be a non-empty string, got {item!r}")
+        return tuple(items)
+
+    def roles(self, raw: Mapping[str, Any], name: str, required: bool) -> tuple[Role, ...]:
+        names = self.strings(raw, name)
+        if required and not names:
+            raise self.error(name, "needs at least one role")
+        out: list[Role] = []
+        for i, n in enumerate(names):
+            try:
+                out.append(Role(n))
+            except ValueError:
+                allowed = ", ".join(r.value for r in Role)
+                raise self.error(
+                    f"{name}[{i}]", f"unknown role {n!r} (use one of: {allowed})"
+                ) from None
+        return tuple(out)
+
+    def duration(self, raw: Mapping[str, Any], name: str, required: bool) -> Duration | None:
+        table = self.get(raw, name, dict, ... if required else None)
+        if table is None:
+            return None
+        unknown = set(table) - {"value", "unit"}
+        if unknown:
+            raise self.error(f"{name}.{sorted(unknown)[0]}", "unknown field")
+        if "value" not in table:
+            raise self.error(f"{name}.value", "missing")
+        unit = table.get("unit")
+        if not isinstance(unit, str):
+            raise self.error(f"{name}.unit", "missing" if unit is None else "must be a string")
+        try:
+            return Duration.parse(table["value"], unit)
+        except ValueError as exc:
+            sub = "unit" if str(exc).startswith("unknown unit") else "value"
+            raise self.error(f"{name}.{sub}", str(exc)) from None
+
+    def target(self, fieldname: str, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.error(fieldname, f"must be a step key, {END!r} or 'sop:<name>'")
+        name = handover_target(value)
+        if name is not None and not _NAME.match(name):
+            raise self.error(fieldname, f"bad SOP or service name in {value!r}")
+        return value
+
+
+_KINDS: dict[type, str] = {str: "a string", int: "a whole number", bool: "true or false",
+                           list: "a list", dict: "a table"}  # fmt: skip
+
+
+def _load_step(path: Path, index: int, raw: Any) -> Step:
+    ctx = _Ctx(path, f"#{index + 1}")
+    if not isinstance(raw, dict):
+        raise ctx.error(None, "must be a table ([[steps]])")
+    key = ctx.name(raw, "key")
+    ctx = _Ctx(path, repr(key))
+    unknown = set(raw) - _STEP_FIELDS
+    if unknown:
+        raise ctx.error(sorted(unknown)[0], "unknown field")
+    duration = ctx.duration(raw, "duration", required=True)
+    assert duration is not None
+    doc = ctx.get(raw, "output_document", str, None)
+    if doc is not None and doc not in DOCUMENTS:
+        raise ctx.error("output_document", f"unknown document {doc!r}")
+    requires = ctx.strings(raw, "requires")
+    for i, rule in enumerate(requires):
+        if rule not in RULES:
+            raise ctx.error(f"requires[{i}]", f"unknown rule {rule!r}")
+    source = ctx.get(raw, "duration_from", str, None)
+    if source is not None and source not in DURATION_SOURCES:
+        raise ctx.error("duration_from", f"unknown source {source!r}")
+    runs = ctx.get(raw, "runs", str, None)
+    if runs is not None and handover_target(ctx.target("runs", runs)) is None:
+        raise ctx.error("runs", f"{runs!r} must be 'sop:<key or service>'")
+    raw_transitions: dict[str, Any] = ctx.get(raw, "transitions", dict)
+    if not raw_transitions:
+        raise ctx.error("transitions", "needs at least one outcome")
+    transitions: dict[str, str] = {}
+    for outcome, target in raw_transitions.items():
+        if not _NAME.match(outcome):
+            raise ctx.error(f"transitions.{outcome}", "outcome must be lower_case_with_underscores")
+        transitions[outcome] = ctx.target(f"transitions.{outcome}", target)
+    return Step(
+        key=key,
+        title=ctx.get(raw, "title", str),
+        actors=ctx.roles(raw, "actors", required=True),
+        decided_by=ctx.roles(raw, "decided_by", required=False),
+        inputs=ctx.strings(raw, "inputs"),
+        duration=duration,
+        duration_from=source,
+        alt_duration=ctx.duration(raw, "alt_duration", required=False),
+        extendable=ctx.get(raw, "extendable", bool, False),
+        output=ctx.get(raw, "output", str),
+        output_document=doc,
+        requires=requires,
+        runs=runs,
+        note=ctx.get(raw, "note", str, ""),
+        transitions=MappingProxyType(transitions),
+    )
+
+
+def _check_graph(path: Path, steps: tuple[Step, ...], first: str) -> None:
+    keys = {s.key for s in steps}
+    for s in steps:
+        for outcome, target in s.transitions.items():
+            if target != END and handover_target(target) is None and target not in keys:
+                raise _Ctx(path, repr(s.key)).error(
+                    f"transitions.{outcome}", f"goes to missing step {target!r}"
+                )
+    edges = {s.key: [t for t in s.transitions.values() if t in keys] for s in steps}
+    seen, todo = {first}, [first]
+    while todo:
+        for t in edges[todo.pop()]:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    for s in steps:
+        if s.key not in seen:
+            raise _Ctx(path, repr(s.key)).error(None, f"unreachable from first step {first!r}")
+    finishing = {s.key for s in steps if any(t not in keys for t in s.transitions.values())}
+    changed = True
+    while changed:
+        before = len(finishing)
+        finishing |= {k for k, ts in edges.items() if any(t in finishing for t in ts)}
+        changed = len(finishing) != before
+    for s in steps:
+        if s.key not in finishing:
+            raise _Ctx(path, repr(s.key)).error(None, "no path to 'end' or another SOP")
+
+
+def load_sop(path: Path) -> Sop:
+    """Read and validate one SOP file."""
+    ctx = _Ctx(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ctx.error(None, f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ctx.error(None, f"not valid TOML: {exc}") from None
+    unknown = set(raw) - _SOP_FIELDS
+    if unknown:
+        raise ctx.error(sorted(unknown)[0], "unknown field")
+    key = ctx.name(raw, "key")
+    if key != path.stem:
+        raise ctx.error("key", f"{key!r} must match the file name {path.stem!r}")
+    raw_steps: list[Any] = ctx.get(raw, "steps", list)
+    if not raw_steps:
+        raise ctx.error("steps", "needs at least one [[steps]] table")
+    steps = tuple(_load_step(path, i, s) for i, s in enumerate(raw_steps))
+    seen: set[str] = set()
+    for s in steps:
+        if s.key in seen:
+            raise _Ctx(path, repr(s.key)).error("key", "duplicate step key")
+        seen.add(s.key)
+    first = ctx.get(raw, "first_step", str, steps[0].key)
+    if first not in seen:
+        raise ctx.error("first_step", f"names missing step {first!r}")
+    _check_graph(path, steps, first)
+    return Sop(
+        key=key,
+        title=ctx.get(raw, "title", str),
+        steps=steps,
+        first_step=first,
+        seed=ctx.get(raw, "seed", str, ""),
+        source=ctx.get(raw, "source", str, ""),
+        total=ctx.duration(raw, "total", required=False),
+        total_note=ctx.get(raw, "total_note", str, ""),
+    )
+
+
+def load_all(directory: Path) -> dict[str, Sop]:
+    """Load every *.toml SOP in a directory and check handovers between them."""
+    if not directory.is_dir():
+        raise SopError(f"{_display(directory)}: not a directory of SOP files")
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise SopError(f"{_display(directory)}: no SOP files (*.toml)")
+    sops = {p.stem: load_sop(p) for p in files}
+    for path in files:
+        sop = sops[path.stem]
+        for s in sop.steps:
+            targets = [(f"transitions.{o}", t) for o, t in s.transitions.items()]
+            targets += [("runs", s.runs)] if s.runs else []
+            for fieldname, target in targets:
+                name = handover_target(target)
+                if name is not None and name not in sops and name not in SERVICES:
+                    raise _Ctx(path, repr(s.key)).error(
+                        fieldname, f"{target!r} is neither a loaded SOP nor a service "
+                        f"({', '.join(sorted(SERVICES))})",
+                    )  # fmt: skip
+    return sops
+
+
+def check_offices(offices: Iterable[Office], sops: Mapping[str, Sop]) -> list[str]:
+    """Errors where an office names a missing SOP or lacks a service its SOPs hand over to."""
+    errors: list[str] = []
+    for office in offices:
+        used: list[str] = []
+        for service, key in office.sops.items():
+            if key not in sops:
+                errors.append(f"office {office.id}: sops.{service}: unknown SOP {key!r}")
+            else:
+                used.append(key)
+        i = 0
+        while i < len(used):
+            for name in sorted(sops[used[i]].handovers()):
+                if name in sops:
+                    used += [name] if name not in used else []
+                elif name not in office.sops:
+                    errors.append(
+                        f"office {office.id}: SOP {used[i]!r} hands over to service "
+                        f"{name!r}, but the office has no sops.{name}"
+                    )
+            i += 1
+    return errors

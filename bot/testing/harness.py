@@ -1,0 +1,126 @@
+"""Drive the real Application offline: a fake Telegram, the durable inbox, a fake clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.app import Runtime, build_runtime
+from bot.clock import Clock, FakeClock
+from bot.config import Settings
+from bot.crypto import generate_key
+from bot.runner import InboxRunner
+from bot.testing.fake_request import FakeRequest
+from bot.testing.fake_telegram import FakeTelegram, SentMessage
+
+__all__ = ["EXAMPLE_OFFICES", "Harness"]
+
+EXAMPLE_OFFICES = Path(__file__).resolve().parent.parent.parent / "config" / "offices.example.toml"
+TOKEN = "123456:OFFLINE-TEST-TOKEN"
+
+
+class Harness:
+    """A reporter/staff simulator: send text, click buttons, read what the bot sent."""
+
+    def __init__(self, fake: FakeTelegram, settings: Settings, clock: Clock) -> None:
+        self.fake = fake
+        self.settings = settings
+        self.clock = clock
+        self.runtime: Runtime | None = None
+        self.runner: InboxRunner | None = None
+
+    @classmethod
+    async def create(
+        cls,
+        directory: Path,
+        *,
+        clock: Clock | None = None,
+        offices: Path = EXAMPLE_OFFICES,
+        secret_key: str | None = None,
+        fake: FakeTelegram | None = None,
+    ) -> Harness:
+        """A started bot on a new database in ``directory``."""
+        settings = Settings(
+            telegram_bot_token=TOKEN,
+            ppa_database=directory / "ppa.sqlite3",
+            ppa_offices=offices,
+            ppa_secret_key=secret_key or generate_key(),
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        h = cls(fake or FakeTelegram(token=TOKEN), settings, clock or FakeClock())
+        await h.start()
+        return h
+
+    async def start(self) -> None:
+        """Build and initialise the Application (as a fresh process would)."""
+        request = FakeRequest(self.fake)
+        self.runtime = await build_runtime(
+            self.settings, clock=self.clock, request=request, get_updates_request=request
+        )
+        self.runner = InboxRunner(self.runtime, poll_timeout=0)
+        await self.runtime.application.initialize()
+        await self.runtime.application.start()
+        await self.runner.process_pending()
+
+    async def stop(self) -> None:
+        """Shut down cleanly."""
+        if self.runtime is not None:
+            await self.runtime.close()
+            self.runtime = None
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database and fake Telegram."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def rt(self) -> Runtime:
+        """The running runtime."""
+        assert self.runtime is not None, "not started"
+        return self.runtime
+
+    async def pump(self) -> None:
+        """Fetch pending updates through the inbox, process them, drain the outbox."""
+        assert self.runner is not None
+        raw = await self.runner.fetch()
+        await self.runner.store_updates(raw)
+        await self.runner.process_pending()
+        await self.rt.sender.drain()
+
+    def _new(self, chat_id: int, before: int) -> list[SentMessage]:
+        return [m for m in self.fake.messages(chat_id) if m.message_id > before]
+
+    async def send(self, user_id: int, text: str, **kw: Any) -> list[SentMessage]:
+        """User writes text (commands get an entity); returns new bot messages in that chat."""
+        chat = kw.get("chat_id", user_id)
+        before = self.fake.last_message_id(chat)
+        if text.startswith("/"):
+            self.fake.user_sends_command(user_id, text, **kw)
+        else:
+            self.fake.user_sends_text(user_id, text, **kw)
+        await self.pump()
+        return self._new(chat, before)
+
+    async def click(
+        self, user_id: int, label: str, *, chat_id: int | None = None
+    ) -> list[SentMessage]:
+        """User presses the newest button whose label contains ``label``."""
+        chat = chat_id if chat_id is not None else user_id
+        before = self.fake.last_message_id(chat)
+        self.fake.click_button(user_id, chat, label)
+        await self.pump()
+        return self._new(chat, before)
+
+    async def click_data(self, user_id: int, chat_id: int, message_id: int, data: str) -> None:
+        """Press a button by its callback data (for forged or stale presses)."""
+        self.fake.user_clicks(user_id, chat_id, message_id, data, strict=False)
+        await self.pump()
+
+    def last_text(self, chat_id: int) -> str:
+        """Plain text of the newest bot message in a chat."""
+        m = self.fake.last_message(chat_id)
+        return m.plain_text or m.text or ""
+
+    def texts(self, chat_id: int) -> list[str]:
+        """Plain texts of all bot messages in a chat."""
+        return [m.plain_text or m.text or "" for m in self.fake.messages(chat_id)]
