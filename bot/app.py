@@ -85,8 +85,11 @@ async def build_runtime(
     status.register(app)
     start.register(app)
     staff.register(app)
-    app.add_handler(MessageHandler(
-        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, start.fallback_private))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, start.fallback_private
+        )
+    )
     staff.register_last(app)
     app.add_error_handler(_on_error)
     return runtime
@@ -105,9 +108,12 @@ async def _on_error(update: object, context: Ctx) -> None:
             try:
                 await context.bot.send_message(
                     chat.id,
-                    html.escape(tr(context).gettext(
-                        "Sorry, something went wrong on our side. What you have written so far "
-                        "is kept. Please try again in a moment, or call 129.")),
+                    html.escape(
+                        tr(context).gettext(
+                            "Sorry, something went wrong on our side. What you have written so far "
+                            "is kept. Please try again in a moment, or call 129."
+                        )
+                    ),
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )

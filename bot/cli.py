@@ -61,8 +61,10 @@ def cmd_run(_: argparse.Namespace) -> int:
 
     lock = InstanceLock(settings.ppa_database)
     if not lock.acquire():
-        return _fail(f"another ppa-bot is already running on {settings.ppa_database} "
-                     f"(lock {lock.path}). Stop it first, or use another PPA_DATABASE.")
+        return _fail(
+            f"another ppa-bot is already running on {settings.ppa_database} "
+            f"(lock {lock.path}). Stop it first, or use another PPA_DATABASE."
+        )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -70,8 +72,9 @@ def cmd_run(_: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         runtime = await build_runtime(settings)
-        logging.getLogger("bot").info("ppa-bot started; offices: %s",
-                                      ", ".join(runtime.services.offices))
+        logging.getLogger("bot").info(
+            "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
+        )
         await InboxRunner(runtime).run(stop)
 
     try:
@@ -108,8 +111,10 @@ def cmd_migrate(_: argparse.Namespace) -> int:
             await db.close()
 
     applied, version = asyncio.run(main())
-    print(f"{settings.ppa_database}: schema version {version}"
-          + (f" (applied {', '.join(applied)})" if applied else " (up to date)"))
+    print(
+        f"{settings.ppa_database}: schema version {version}"
+        + (f" (applied {', '.join(applied)})" if applied else " (up to date)")
+    )
     return 0
 
 
@@ -121,8 +126,10 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     print(f"token: {'set' if settings.telegram_bot_token else 'NOT SET (ppa-bot run will refuse)'}")
     print(f"api: {settings.telegram_api_base_url}")
     for o in offices:
-        print(f"office {o.id}: {o.name} ({o.timezone}), staff group {o.staff_chat_id}, "
-              f"{len(o.roster)} staff")
+        print(
+            f"office {o.id}: {o.name} ({o.timezone}), staff group {o.staff_chat_id}, "
+            f"{len(o.roster)} staff"
+        )
     from bot.sops_cli import SOPS_DIR, sops_check
 
     return sops_check(SOPS_DIR, settings.ppa_offices)
@@ -175,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("migrate", help="create/upgrade the database").set_defaults(func=cmd_migrate)
     sub.add_parser("check-config", help="validate the configuration").set_defaults(
-        func=cmd_check_config)
+        func=cmd_check_config
+    )
     sub.add_parser("keygen", help="print a new PPA_SECRET_KEY").set_defaults(func=cmd_keygen)
     sops = sub.add_parser("sops", help="SOP files")
     sops_sub = sops.add_subparsers(dest="sops_command", required=True)

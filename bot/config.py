@@ -94,7 +94,9 @@ class _OfficeModel(BaseModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use Asia/Jakarta, Asia/Makassar or Asia/Jayapura)") from None
+            raise ValueError(
+                f"unknown time zone {v!r} (use Asia/Jakarta, Asia/Makassar or Asia/Jayapura)"
+            ) from None
         return v
 
     @field_validator("hours")

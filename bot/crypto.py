@@ -43,7 +43,8 @@ def parse_key(text: str) -> bytes:
         ) from None
     if len(raw) != 32:
         raise KeyError_(
-            f"PPA_SECRET_KEY must decode to 32 bytes, got {len(raw)}. Make one with `ppa-bot keygen`."
+            f"PPA_SECRET_KEY must decode to 32 bytes, got {len(raw)}. "
+            "Make one with `ppa-bot keygen`."
         )
     return raw
 

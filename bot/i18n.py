@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ class Translator:
         """Plural-aware translation; ``n`` is available as ``{n}``."""
         return self._t.ngettext(singular, plural, n).format(n=n, **params)
 
-    def datetime(self, when: datetime, timezone: str) -> str:
+    def datetime(self, when: dt.datetime, timezone: str) -> str:
         """'Senin, 2 Maret 2026 pukul 09.30 WIB' in the office's time zone."""
         from zoneinfo import ZoneInfo
 
@@ -53,7 +53,7 @@ class Translator:
         text = format_datetime(local, pattern, locale=self.language)
         return f"{text} {ZONE_ABBREVIATIONS.get(timezone, timezone)}"
 
-    def date(self, when: datetime, timezone: str) -> str:
+    def date(self, when: dt.datetime, timezone: str) -> str:
         """'Senin, 2 Maret 2026' in the office's time zone."""
         from zoneinfo import ZoneInfo
 

@@ -35,7 +35,9 @@ async def render_staff_notice(svc: Services, case_id: int, t: Translator) -> Ren
     if case is None:
         return None
     office = svc.office(case.office_id)
-    head = t.gettext("🚨 <b>URGENT new case</b>") if case.urgent else t.gettext("🆕 <b>New case</b>")
+    head = (
+        t.gettext("🚨 <b>URGENT new case</b>") if case.urgent else t.gettext("🆕 <b>New case</b>")
+    )
     yes, no = t.gettext("yes"), t.gettext("no")
     lines = [
         f"{head} <b>{esc(case.number)}</b>",
@@ -45,17 +47,20 @@ async def render_staff_notice(svc: Services, case_id: int, t: Translator) -> Ren
         t.gettext("Urgent: {answer}", answer=yes if case.urgent else no),
         t.gettext("Channel: {channel}", channel=esc(case.channel)),
         t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
-        t.gettext("First response due: {when}",
-                  when=t.datetime(case.first_response_due, office.timezone)),
+        t.gettext(
+            "First response due: {when}", when=t.datetime(case.first_response_due, office.timezone)
+        ),
     ]
     if case.taken_by is not None:
         lines.append(t.gettext("Taken by staff id {id}.", id=case.taken_by))
     buttons = []
     if case.taken_by is None:
-        buttons.append(InlineKeyboardButton(t.gettext("🙋 Take the case"),
-                                            callback_data=f"take:{case.id}"))
-    buttons.append(InlineKeyboardButton(t.gettext("🔒 Details (private)"),
-                                        callback_data=f"det:{case.id}"))
+        buttons.append(
+            InlineKeyboardButton(t.gettext("🙋 Take the case"), callback_data=f"take:{case.id}")
+        )
+    buttons.append(
+        InlineKeyboardButton(t.gettext("🔒 Details (private)"), callback_data=f"det:{case.id}")
+    )
     return "\n".join(lines), InlineKeyboardMarkup([buttons])
 
 
@@ -82,22 +87,27 @@ class OutboxSender:
             return t.gettext(
                 "🚨 <b>URGENT</b>: someone is reporting immediate danger now to {office}. "
                 "The report is being completed in the bot; the case notice follows.",
-                office=esc(office.name)), None
+                office=esc(office.name),
+            ), None
         if item.kind == "reporter_taken":
             async with self.svc.db.reading() as conn:
                 case = await self.svc.cases.get(conn, int(item.payload["case_id"]))
             if case is None or case.notify_mode == "none":
                 return None
             if case.notify_mode == "neutral":
-                return t.gettext("There is an update on your request. Send /status with your "
-                                 "code to see it."), None
-            return t.gettext("Your report {number} is now being handled by a complaint officer.",
-                             number=esc(case.number)), None
+                return t.gettext(
+                    "There is an update on your request. Send /status with your code to see it."
+                ), None
+            return t.gettext(
+                "Your report {number} is now being handled by a complaint officer.",
+                number=esc(case.number),
+            ), None
         if item.kind == "dead_letter":
             return t.gettext(
                 "⚠ An incoming message could not be processed after several tries. It is kept "
                 "safely; please ask the administrator to check the bot's log (update {id}).",
-                id=int(item.payload["update_id"])), None
+                id=int(item.payload["update_id"]),
+            ), None
         log.error("unknown outbox kind %s", item.kind)
         return None
 
@@ -122,12 +132,18 @@ class OutboxSender:
         text, markup = rendered
         try:
             msg = await self.bot.send_message(
-                item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                item.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except RetryAfter as exc:
-            delay = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(
-                seconds=float(exc.retry_after))
+            delay = (
+                exc.retry_after
+                if isinstance(exc.retry_after, timedelta)
+                else timedelta(seconds=float(exc.retry_after))
+            )
             async with self.svc.db.transaction() as conn:
                 await store.mark_retry(conn, item.id, now, delay, "RetryAfter")
             return 0
@@ -155,7 +171,8 @@ class OutboxSender:
             self._wake.clear()
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=interval,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, stopper}, timeout=interval, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
             stopper.cancel()

@@ -21,8 +21,9 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     def __init__(self, db: Database, cipher: Cipher) -> None:
         super().__init__(
-            store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True,
-                                        callback_data=False),
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=True, user_data=True, callback_data=False
+            ),
             update_interval=3600,
         )
         self.db = db
@@ -53,7 +54,9 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     async def get_conversations(self, name: str) -> ConversationDict:
         """States of one conversation handler."""
         out: dict[ConversationKey, object] = {}
-        rows = await self.db.fetchall("SELECT key, state FROM conversations WHERE name = ?", (name,))
+        rows = await self.db.fetchall(
+            "SELECT key, state FROM conversations WHERE name = ?", (name,)
+        )
         for row in rows:
             out[tuple(json.loads(row[0]))] = json.loads(row[1])
         return out
@@ -65,7 +68,9 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         k = json.dumps(list(key))
         async with self.db.transaction() as conn:
             if new_state is None:
-                await conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, k))
+                await conn.execute(
+                    "DELETE FROM conversations WHERE name = ? AND key = ?", (name, k)
+                )
             else:
                 await conn.execute(
                     "INSERT INTO conversations (name, key, state) VALUES (?,?,?) "
@@ -117,5 +122,3 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     async def flush(self) -> None:
         """Every write is already committed."""
-
-

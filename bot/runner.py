@@ -14,7 +14,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 
 from bot.app import Runtime
 
-__all__ = ["InboxRunner", "InstanceLock", "MAX_ATTEMPTS"]
+__all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,11 @@ class InboxRunner:
                 await conn.execute(
                     "INSERT OR IGNORE INTO inbox (update_id, received_at, payload_enc)"
                     " VALUES (?,?,?)",
-                    (int(item["update_id"]), now,
-                     self._cipher.encrypt_json(item, context=b"inbox")),
+                    (
+                        int(item["update_id"]),
+                        now,
+                        self._cipher.encrypt_json(item, context=b"inbox"),
+                    ),
                 )
 
     async def next_offset(self) -> int | None:
@@ -89,7 +92,8 @@ class InboxRunner:
         while True:
             row = await self.rt.db.fetchone(
                 "SELECT update_id, payload_enc, attempts FROM inbox WHERE status = 'new'"
-                " ORDER BY update_id LIMIT 1")
+                " ORDER BY update_id LIMIT 1"
+            )
             if row is None:
                 return done
             update_id = int(row["update_id"])
@@ -113,27 +117,41 @@ class InboxRunner:
             if not failed:
                 await conn.execute(
                     "UPDATE inbox SET status = 'done', done_at = ?, payload_enc = NULL"
-                    " WHERE update_id = ?", (now.isoformat(), update_id))
+                    " WHERE update_id = ?",
+                    (now.isoformat(), update_id),
+                )
                 return
             attempts += 1
             if attempts < MAX_ATTEMPTS:
-                await conn.execute("UPDATE inbox SET attempts = ?, last_error = 'handler failed'"
-                                   " WHERE update_id = ?", (attempts, update_id))
+                await conn.execute(
+                    "UPDATE inbox SET attempts = ?, last_error = 'handler failed'"
+                    " WHERE update_id = ?",
+                    (attempts, update_id),
+                )
                 return
-            await conn.execute("UPDATE inbox SET status = 'dead', attempts = ? WHERE update_id = ?",
-                               (attempts, update_id))
+            await conn.execute(
+                "UPDATE inbox SET status = 'dead', attempts = ? WHERE update_id = ?",
+                (attempts, update_id),
+            )
             for office in self.rt.services.offices.values():
                 await self.rt.services.outbox.enqueue(
-                    conn, chat_id=office.staff_chat_id, kind="dead_letter", at=now,
-                    language=office.language, payload={"update_id": update_id},
-                    dedupe_key=f"dead:{update_id}:{office.id}")
+                    conn,
+                    chat_id=office.staff_chat_id,
+                    kind="dead_letter",
+                    at=now,
+                    language=office.language,
+                    payload={"update_id": update_id},
+                    dedupe_key=f"dead:{update_id}:{office.id}",
+                )
         log.error("update %s moved to dead letters after %s attempts", update_id, attempts)
 
     async def fetch(self) -> list[dict[str, Any]]:
         """One getUpdates call (long poll), as raw dictionaries."""
         updates = await self.rt.application.bot.get_updates(
-            offset=await self.next_offset(), timeout=self.poll_timeout,
-            allowed_updates=Update.ALL_TYPES)
+            offset=await self.next_offset(),
+            timeout=self.poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+        )
         return [u.to_dict() for u in updates]
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -161,8 +179,9 @@ class InboxRunner:
                 except InvalidToken:
                     raise
                 except (TimedOut, NetworkError, Conflict) as exc:
-                    log.warning("polling failed (%s); retrying in %.0fs", type(exc).__name__,
-                                backoff)
+                    log.warning(
+                        "polling failed (%s); retrying in %.0fs", type(exc).__name__, backoff
+                    )
                     try:
                         await asyncio.wait_for(stop.wait(), timeout=backoff)
                     except TimeoutError:

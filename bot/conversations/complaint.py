@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -25,7 +26,7 @@ from bot.domain.i18n_marker import N_
 from bot.domain.intake import Kind, first_question, next_question, question, questions_for
 from bot.domain.office import Role
 from bot.domain.validation import Invalid, parse_text
-from bot.handlers.common import Ctx, deps, esc, reply, tr
+from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
 from bot.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.services.intake import Evidence, raise_urgent_alert, submit_complaint
 
@@ -58,9 +59,15 @@ def _now(context: Ctx) -> datetime:
 
 def _new_draft(context: Ctx, mode: str, office_ids: list[str]) -> dict[str, Any]:
     d: dict[str, Any] = {
-        "id": secrets.token_hex(8), "mode": mode, "answers": {}, "history": [],
-        "editing": False, "evidence": [], "office_choices": office_ids,
-        "urgent_alerted": False, "updated": _now(context).isoformat(),
+        "id": secrets.token_hex(8),
+        "mode": mode,
+        "answers": {},
+        "history": [],
+        "editing": False,
+        "evidence": [],
+        "office_choices": office_ids,
+        "urgent_alerted": False,
+        "updated": _now(context).isoformat(),
     }
     if len(office_ids) == 1:
         d["answers"]["office"] = office_ids[0]
@@ -84,36 +91,55 @@ async def _ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
 
 def _resume_markup(context: Ctx) -> InlineKeyboardMarkup:
     t = tr(context)
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(t.gettext("Continue my report"), callback_data="r|go"),
-        InlineKeyboardButton(t.gettext("Start again"), callback_data="r|new"),
-    ]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.gettext("Continue my report"), callback_data="r|go"),
+                InlineKeyboardButton(t.gettext("Start again"), callback_data="r|new"),
+            ]
+        ]
+    )
 
 
 async def _offer_resume(update: Update, context: Ctx) -> str:
-    await reply(update, context, tr(context).gettext(
-        "You have a report that is not finished yet. Do you want to continue it or start again?"
-    ), _resume_markup(context))
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "You have a report that is not finished yet. Do you want to continue it or start again?"
+        ),
+        _resume_markup(context),
+    )
     return RESUME
 
 
 async def start_report(update: Update, context: Ctx) -> str | int:
     """/lapor or the Report button: begin or resume a complaint."""
     if update.callback_query:
-        await update.callback_query.answer()
+        await answer(update)
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
-        await reply(update, context, tr(context).gettext(
-            "For your safety, reports are only taken in a private chat with the bot."))
+        await reply(
+            update,
+            context,
+            tr(context).gettext(
+                "For your safety, reports are only taken in a private chat with the bot."
+            ),
+        )
         return END
     d = _draft(context)
     if d is not None and d["mode"] == "reporter":
         return await _offer_resume(update, context)
     offices = sorted(deps(context).services.offices)
     d = _new_draft(context, "reporter", offices)
-    await reply(update, context, tr(context).gettext(
-        "Thank you for reaching out. I will ask a few questions; you can go back at any time, "
-        "and /batal cancels the report. Nothing is sent until you confirm at the end."))
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "Thank you for reaching out. I will ask a few questions; you can go back at any time, "
+            "and /batal cancels the report. Nothing is sent until you confirm at the end."
+        ),
+    )
     return await _ask(update, context, d)
 
 
@@ -127,15 +153,21 @@ async def start_record(update: Update, context: Ctx) -> str | int:
         return END
     offices = sorted(o.id for o in svc.offices.values() if o.has_role(user.id, *RECORD_ROLES))
     if not offices:
-        await reply(update, context, t.gettext(
-            "This command is only for the unit's complaint officers."))
+        await reply(
+            update, context, t.gettext("This command is only for the unit's complaint officers.")
+        )
         return END
     d = _draft(context)
     if d is not None and d["mode"] == "staff":
         return await _offer_resume(update, context)
     d = _new_draft(context, "staff", offices)
-    await reply(update, context, t.gettext(
-        "Recording a complaint received by phone, WhatsApp or in person. /batal cancels."))
+    await reply(
+        update,
+        context,
+        t.gettext(
+            "Recording a complaint received by phone, WhatsApp or in person. /batal cancels."
+        ),
+    )
     return await _ask(update, context, d)
 
 
@@ -143,7 +175,7 @@ async def on_resume(update: Update, context: Ctx) -> str | int:
     """Continue the saved report or start a new one."""
     cq = update.callback_query
     assert cq is not None
-    await cq.answer()
+    await answer(update)
     d = _draft(context)
     if cq.data == "r|go" and d is not None:
         return await _ask(update, context, d)
@@ -170,54 +202,55 @@ async def on_button(update: Update, context: Ctx) -> str | int:
     d = _draft(context)
     t = tr(context)
     if d is None:
-        await cq.answer(t.gettext("This form has ended. Start again with /lapor."), show_alert=True)
+        await answer(update, t.gettext("This form has ended. Start again with /lapor."), alert=True)
         return END
-    _, key, action = (cq.data.split("|") + ["", ""])[:3]
+    _, key, action = [*cq.data.split("|"), "", ""][:3]
     if _paused(context, d):
-        await cq.answer()
+        await answer(update)
         return await _offer_resume(update, context)
     if key != d["current"]:
-        await cq.answer(t.gettext("That button belongs to an earlier question."))
+        await answer(update, t.gettext("That button belongs to an earlier question."))
         return await _ask(update, context, d)
     q = question(key)
     if action == "b":
-        await cq.answer()
+        await answer(update)
         if d["history"]:
             d["current"] = d["history"].pop()
         return await _ask(update, context, d)
     if action == "s" and q.skip is not None:
-        await cq.answer()
+        await answer(update)
         return await _record(update, context, d, q.key, q.skip.value)
     if action == "d" and q.kind is Kind.MULTI:
         if not d["answers"].get(q.key):
-            await cq.answer(t.gettext("Choose at least one, then press Done."), show_alert=True)
+            await answer(update, t.gettext("Choose at least one, then press Done."), alert=True)
             return ASK
-        await cq.answer()
+        await answer(update)
         return await _advance(update, context, d)
     if action == "d" and q.kind is Kind.EVIDENCE:
-        await cq.answer()
+        await answer(update)
         return await _record(update, context, d, q.key, len(d["evidence"]))
     if action.startswith("o") and action[1:].isdigit():
         idx = int(action[1:])
         if q.kind is Kind.OFFICE and idx < len(d["office_choices"]):
-            await cq.answer()
+            await answer(update)
             return await _record(update, context, d, q.key, d["office_choices"][idx])
         if idx < len(q.options):
             value = q.options[idx].value
             if q.kind is Kind.MULTI:
                 chosen: list[str] = d["answers"].setdefault(q.key, [])
                 chosen.remove(value) if value in chosen else chosen.append(value)
-                await cq.answer()
-                markup = ui.keyboard(q, d, t, deps(context).services.offices,
-                                     first=not d["history"])
+                await answer(update)
+                markup = ui.keyboard(
+                    q, d, t, deps(context).services.offices, first=not d["history"]
+                )
                 try:
                     await cq.edit_message_reply_markup(markup)
                 except TelegramError:
                     return await _ask(update, context, d)
                 return ASK
-            await cq.answer()
+            await answer(update)
             return await _record(update, context, d, q.key, value)
-    await cq.answer(t.gettext("That button is not valid any more."))
+    await answer(update, t.gettext("That button is not valid any more."))
     return await _ask(update, context, d)
 
 
@@ -238,30 +271,51 @@ async def on_message(update: Update, context: Ctx) -> str | int:
             if isinstance(note, Invalid):
                 return await _invalid(update, context, d, note)
             d["answers"].setdefault("notes", []).append(note)
-            await reply(update, context, t.gettext(
-                "Added to your story. Send more, or press Done."))
+            await reply(
+                update, context, t.gettext("Added to your story. Send more, or press Done.")
+            )
             return ASK
         if ui.too_many_files(d):
-            return await _invalid(update, context, d, Invalid(N_(
-                "That is the most files we can take here. Press Done; the unit can collect "
-                "more later.")))
+            return await _invalid(
+                update,
+                context,
+                d,
+                Invalid(
+                    N_(
+                        "That is the most files we can take here. Press Done; the unit can collect "
+                        "more later."
+                    )
+                ),
+            )
         item = ui.evidence_from_message(msg, dp.max_file_bytes)
         if isinstance(item, Invalid):
             return await _invalid(update, context, d, item)
         d["evidence"].append(item)
-        await reply(update, context, t.gettext(
-            "Received ({n} file(s)). Send more, or press Done.", n=len(d["evidence"])))
+        await reply(
+            update,
+            context,
+            t.gettext("Received ({n} file(s)). Send more, or press Done.", n=len(d["evidence"])),
+        )
         return ASK
     if msg.text is None:
-        return await _invalid(update, context, d, Invalid(N_(
-            "I can only read text for this question. Please write your answer, or use the "
-            "buttons.")))
+        return await _invalid(
+            update,
+            context,
+            d,
+            Invalid(
+                N_(
+                    "I can only read text for this question. Please write your answer, or use the "
+                    "buttons."
+                )
+            ),
+        )
     value = ui.parse_typed(q, msg.text, t, _today(context, d), dp.services.offices, d)
     if isinstance(value, Invalid):
         return await _invalid(update, context, d, value)
     if q.kind is Kind.MULTI:
-        return await _invalid(update, context, d, Invalid(N_(
-            "Please choose with the buttons, then press Done.")))
+        return await _invalid(
+            update, context, d, Invalid(N_("Please choose with the buttons, then press Done."))
+        )
     return await _record(update, context, d, q.key, value)
 
 
@@ -271,7 +325,9 @@ def _today(context: Ctx, d: dict[str, Any]) -> Any:
     return _now(context).astimezone(svc.office(office_id).tz).date()
 
 
-async def _record(update: Update, context: Ctx, d: dict[str, Any], key: str, value: Any) -> str | int:
+async def _record(
+    update: Update, context: Ctx, d: dict[str, Any], key: str, value: Any
+) -> str | int:
     t = tr(context)
     svc = deps(context).services
     d["answers"][key] = value
@@ -279,28 +335,45 @@ async def _record(update: Update, context: Ctx, d: dict[str, Any], key: str, val
         await reply(update, context, emergency_text(t))
     if key == "consent" and value == "no":
         _ud(context).pop("draft", None)
-        await reply(update, context, t.gettext(
-            "We respect your choice. Without your consent we cannot keep or process this "
-            "report, so everything you wrote here has been deleted. You can still get help "
-            "by phone:") + "\n\n" + emergency_text(t))
+        await reply(
+            update,
+            context,
+            t.gettext(
+                "We respect your choice. Without your consent we cannot keep or process this "
+                "report, so everything you wrote here has been deleted. You can still get help "
+                "by phone:"
+            )
+            + "\n\n"
+            + emergency_text(t),
+        )
         return END
     office_id = d["answers"].get("office")
     if office_id and d["answers"].get("danger") == "yes" and not d["urgent_alerted"]:
         await raise_urgent_alert(svc, office_id=office_id, draft_id=d["id"])
         d["urgent_alerted"] = True
         deps(context).kick()
-        await reply(update, context, t.gettext(
-            "The unit's staff have been alerted now. Let us continue with a few questions so "
-            "they can help."))
+        await reply(
+            update,
+            context,
+            t.gettext(
+                "The unit's staff have been alerted now. Let us continue with a few questions so "
+                "they can help."
+            ),
+        )
     elif key == "office" and d["answers"].get("danger") != "yes":
         cal = svc.calendars[str(value)]
         now = _now(context)
         if not cal.is_open(now):
             office = svc.office(str(value))
-            await reply(update, context, t.gettext(
-                "The office is closed now. Staff will read your report from {when}. "
-                "You can still finish it now.",
-                when=t.datetime(cal.next_opening(now), office.timezone)))
+            await reply(
+                update,
+                context,
+                t.gettext(
+                    "The office is closed now. Staff will read your report from {when}. "
+                    "You can still finish it now.",
+                    when=t.datetime(cal.next_opening(now), office.timezone),
+                ),
+            )
     return await _advance(update, context, d)
 
 
@@ -308,10 +381,14 @@ async def _advance(update: Update, context: Ctx, d: dict[str, Any]) -> str | int
     skip = _skip_office(d)
     if d["editing"]:
         nxt = next(
-            (q.key for q in questions_for(d["mode"])
-             if q.key not in d["answers"] and q.kind is not Kind.EVIDENCE
-             and (q.asked_if is None or q.asked_if(d["answers"]))
-             and not (q.kind is Kind.OFFICE and skip)),
+            (
+                q.key
+                for q in questions_for(d["mode"])
+                if q.key not in d["answers"]
+                and q.kind is not Kind.EVIDENCE
+                and (q.asked_if is None or q.asked_if(d["answers"]))
+                and not (q.kind is Kind.OFFICE and skip)
+            ),
             None,
         )
     else:
@@ -327,11 +404,15 @@ async def _advance(update: Update, context: Ctx, d: dict[str, Any]) -> str | int
 async def _show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     t = tr(context)
     d["updated"] = _now(context).isoformat()
-    markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton(t.gettext("✅ Send report"), callback_data="s|send")],
-        [InlineKeyboardButton(t.gettext("✏ Change an answer"), callback_data="s|edit"),
-         InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data="s|cancel")],
-    ])
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.gettext("✅ Send report"), callback_data="s|send")],
+            [
+                InlineKeyboardButton(t.gettext("✏ Change an answer"), callback_data="s|edit"),
+                InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data="s|cancel"),
+            ],
+        ]
+    )
     await reply(update, context, ui.summary(d, t, deps(context).services.offices), markup)
     return SUMMARY
 
@@ -340,7 +421,7 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
     """Send, edit or cancel from the summary."""
     cq = update.callback_query
     assert cq is not None
-    await cq.answer()
+    await answer(update)
     d = _draft(context)
     t = tr(context)
     if d is None:
@@ -349,13 +430,20 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
     if cq.data == "s|cancel":
         return await cancel(update, context)
     if cq.data == "s|edit":
-        rows = [[InlineKeyboardButton(t.gettext(q.summary_label), callback_data=f"e|{q.key}")]
-                for q in questions_for(d["mode"])
-                if q.key in d["answers"] and not (q.kind is Kind.OFFICE and _skip_office(d))
-                and q.key not in ("consent", "danger")]
+        rows = [
+            [InlineKeyboardButton(t.gettext(q.summary_label), callback_data=f"e|{q.key}")]
+            for q in questions_for(d["mode"])
+            if q.key in d["answers"]
+            and not (q.kind is Kind.OFFICE and _skip_office(d))
+            and q.key not in ("consent", "danger")
+        ]
         rows.append([InlineKeyboardButton(t.gettext("⬅ Back"), callback_data="e|")])
-        await reply(update, context, t.gettext("Which answer do you want to change?"),
-                    InlineKeyboardMarkup(rows))
+        await reply(
+            update,
+            context,
+            t.gettext("Which answer do you want to change?"),
+            InlineKeyboardMarkup(rows),
+        )
         return EDIT
     return await _submit(update, context, d)
 
@@ -364,7 +452,7 @@ async def on_edit(update: Update, context: Ctx) -> str | int:
     """Pick the answer to change."""
     cq = update.callback_query
     assert cq is not None and cq.data is not None
-    await cq.answer()
+    await answer(update)
     d = _draft(context)
     if d is None:
         return END
@@ -413,24 +501,41 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     office = dp.services.office(result.office_id)
     lines = [
         t.gettext("<b>Your report has been received.</b> Thank you for your courage.")
-        if not staff else t.gettext("<b>The complaint has been recorded.</b>"),
+        if not staff
+        else t.gettext("<b>The complaint has been recorded.</b>"),
         "",
         t.gettext("Case number: <b>{number}</b>", number=esc(result.number)),
         t.gettext("Tracking code: <code>{code}</code>", code=esc(result.tracking_code)),
-        t.gettext("Keep this code somewhere safe. Anyone with it can check the status with "
-                  "/status {code}.", code=esc(result.tracking_code)),
+        t.gettext(
+            "Keep this code somewhere safe. Anyone with it can check the status with "
+            "/status {code}.",
+            code=esc(result.tracking_code),
+        ),
         "",
     ]
     if result.urgent:
         lines.append(t.gettext("This report is marked URGENT; staff have been alerted."))
     elif not result.open_now:
-        lines.append(t.gettext("The office is closed now; staff will answer from {when}.",
-                               when=t.datetime(result.next_opening, office.timezone)))
-    lines.append(t.gettext("A complaint officer will respond by {when}.",
-                           when=t.datetime(result.first_response_due, office.timezone)))
+        lines.append(
+            t.gettext(
+                "The office is closed now; staff will answer from {when}.",
+                when=t.datetime(result.next_opening, office.timezone),
+            )
+        )
+    lines.append(
+        t.gettext(
+            "A complaint officer will respond by {when}.",
+            when=t.datetime(result.first_response_due, office.timezone),
+        )
+    )
     if failed:
-        lines.append(t.gettext("{n} file(s) could not be saved; please send them again to the "
-                               "officer when they contact you.", n=failed))
+        lines.append(
+            t.gettext(
+                "{n} file(s) could not be saved; please send them again to the "
+                "officer when they contact you.",
+                n=failed,
+            )
+        )
     lines += ["", office_contacts(t, office)]
     await reply(update, context, "\n".join(lines))
     return END
@@ -439,11 +544,16 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
 async def cancel(update: Update, context: Ctx) -> int:
     """/batal: discard the report in progress."""
     if update.callback_query:
-        await update.callback_query.answer()
+        await answer(update)
     _ud(context).pop("draft", None)
-    await reply(update, context, tr(context).gettext(
-        "The report has been cancelled and what you wrote was deleted. You can start again "
-        "at any time with /lapor."))
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "The report has been cancelled and what you wrote was deleted. You can start again "
+            "at any time with /lapor."
+        ),
+    )
     return END
 
 
@@ -455,13 +565,20 @@ async def on_start_inside(update: Update, context: Ctx) -> str:
 
 async def on_other_command(update: Update, context: Ctx) -> None:
     """An unknown command in the middle of a report."""
-    await reply(update, context, tr(context).gettext(
-        "You are in the middle of a report. Answer the question above, or /batal to cancel."))
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "You are in the middle of a report. Answer the question above, or /batal to cancel."
+        ),
+    )
 
 
 def build_complaint_handler() -> ConversationHandler[Any]:
     """The persistent ConversationHandler for /lapor and /catat."""
-    answer = MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, on_message)
+    typed: BaseHandler[Update, Ctx, object] = MessageHandler(
+        filters.UpdateType.MESSAGE & ~filters.COMMAND, on_message
+    )
     with warnings.catch_warnings():
         # per_message=False is intended: the form spans many messages of one chat
         warnings.filterwarnings("ignore", category=PTBUserWarning)
@@ -472,7 +589,7 @@ def build_complaint_handler() -> ConversationHandler[Any]:
                 CommandHandler("catat", start_record),
             ],
             states={
-                ASK: [CallbackQueryHandler(on_button, pattern=r"^a\|"), answer],
+                ASK: [CallbackQueryHandler(on_button, pattern=r"^a\|"), typed],
                 RESUME: [CallbackQueryHandler(on_resume, pattern=r"^r\|(go|new)$")],
                 SUMMARY: [CallbackQueryHandler(on_summary, pattern=r"^s\|(send|edit|cancel)$")],
                 EDIT: [CallbackQueryHandler(on_edit, pattern=r"^e\|")],
@@ -483,12 +600,11 @@ def build_complaint_handler() -> ConversationHandler[Any]:
                 CommandHandler("lapor", start_report),
                 CommandHandler("catat", start_record),
                 MessageHandler(
-                    filters.COMMAND & filters.UpdateType.MESSAGE & ~GLOBAL_COMMANDS, on_other_command
+                    filters.COMMAND & filters.UpdateType.MESSAGE & ~GLOBAL_COMMANDS,
+                    on_other_command,
                 ),
             ],
             name="complaint",
             persistent=True,
             allow_reentry=False,
         )
-
-

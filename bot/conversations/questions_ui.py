@@ -25,20 +25,32 @@ __all__ = [
     "too_many_files",
 ]
 
-ALLOWED_DOCUMENT_TYPES = frozenset({
-    "application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic",
-    "audio/ogg", "audio/mpeg", "audio/mp4", "audio/x-m4a", "video/mp4",
-    "application/msword", "text/plain",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-})
+ALLOWED_DOCUMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/heic",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/x-m4a",
+        "video/mp4",
+        "application/msword",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+)
 
 
 def _btn(text: str, key: str, action: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=f"a|{key}|{action}")
 
 
-def keyboard(q: Question, draft: dict[str, Any], t: Translator, offices: dict[str, Office],
-             *, first: bool) -> InlineKeyboardMarkup | None:
+def keyboard(
+    q: Question, draft: dict[str, Any], t: Translator, offices: dict[str, Office], *, first: bool
+) -> InlineKeyboardMarkup | None:
     """Buttons for a question: options, skip, done and back."""
     rows: list[list[InlineKeyboardButton]] = []
     chosen = draft["answers"].get(q.key) or []
@@ -76,8 +88,14 @@ def prompt(q: Question, draft: dict[str, Any], t: Translator) -> str:
     return text
 
 
-def parse_typed(q: Question, text: str | None, t: Translator, today: date,
-                offices: dict[str, Office], draft: dict[str, Any]) -> Any:
+def parse_typed(
+    q: Question,
+    text: str | None,
+    t: Translator,
+    today: date,
+    offices: dict[str, Office],
+    draft: dict[str, Any],
+) -> Any:
     """Turn a typed answer into a value, or an Invalid with the reason."""
     if q.kind is Kind.TEXT:
         return parse_text(text, max_len=q.max_len, min_len=q.min_len)
@@ -102,34 +120,58 @@ def parse_typed(q: Question, text: str | None, t: Translator, today: date,
 
 def evidence_from_message(message: Message, max_bytes: int) -> dict[str, Any] | Invalid:
     """A file reference for a photo/document/voice/audio/video message, or why it is refused."""
+    item: dict[str, Any]
     if message.photo:
         f = message.photo[-1]
-        item = {"kind": "photo", "file_id": f.file_id, "mime": "image/jpeg", "size": f.file_size or 0}
+        item = {
+            "kind": "photo",
+            "file_id": f.file_id,
+            "mime": "image/jpeg",
+            "size": f.file_size or 0,
+        }
     elif message.document:
         d = message.document
         mime = d.mime_type or "application/octet-stream"
         if mime not in ALLOWED_DOCUMENT_TYPES:
-            return Invalid(N_("This type of file cannot be accepted. Please send photos, PDF or "
-                              "Word documents, voice notes or videos."))
+            return Invalid(
+                N_(
+                    "This type of file cannot be accepted. Please send photos, PDF or "
+                    "Word documents, voice notes or videos."
+                )
+            )
         item = {"kind": "document", "file_id": d.file_id, "mime": mime, "size": d.file_size or 0}
     elif message.voice:
         v = message.voice
-        item = {"kind": "voice", "file_id": v.file_id, "mime": v.mime_type or "audio/ogg",
-                "size": v.file_size or 0}
+        item = {
+            "kind": "voice",
+            "file_id": v.file_id,
+            "mime": v.mime_type or "audio/ogg",
+            "size": v.file_size or 0,
+        }
     elif message.audio:
         a = message.audio
-        item = {"kind": "audio", "file_id": a.file_id, "mime": a.mime_type or "audio/mpeg",
-                "size": a.file_size or 0}
+        item = {
+            "kind": "audio",
+            "file_id": a.file_id,
+            "mime": a.mime_type or "audio/mpeg",
+            "size": a.file_size or 0,
+        }
     elif message.video:
         vd = message.video
-        item = {"kind": "video", "file_id": vd.file_id, "mime": vd.mime_type or "video/mp4",
-                "size": vd.file_size or 0}
+        item = {
+            "kind": "video",
+            "file_id": vd.file_id,
+            "mime": vd.mime_type or "video/mp4",
+            "size": vd.file_size or 0,
+        }
     else:
         return Invalid(N_("Please send a photo, a document or a voice note, or press Done."))
     assert item["kind"] in EVIDENCE_KINDS
     if int(item["size"]) > max_bytes:
-        return Invalid(N_("That file is too large (over {mb} MB). Please send a smaller one."),
-                       {"mb": max_bytes // (1024 * 1024)})
+        return Invalid(
+            N_("That file is too large (over {mb} MB). Please send a smaller one."),
+            {"mb": max_bytes // (1024 * 1024)},
+        )
     return item
 
 
@@ -142,7 +184,7 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
     """An answer as shown back to the user (escaped)."""
     q = question(key)
     if value in (None, "", []):
-        if q.skip is not None:
+        if q.skip is not None and q.skip.label != "Skip":
             return esc(t.gettext(q.skip.label))
         return "–"
     if q.kind is Kind.OFFICE:
@@ -150,7 +192,7 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
         return esc(office.city if office else value)
     labels = {o.value: t.gettext(o.label) for o in q.options}
     if isinstance(value, list):
-        return esc(", ".join(labels.get(v, v) for v in value))
+        return esc(", ".join(labels.get(str(v), str(v)) for v in value))
     if q.kind is Kind.AGE:
         return esc(t.gettext("{age} years", age=value))
     return esc(labels.get(value, value))

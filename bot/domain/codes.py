@@ -21,9 +21,7 @@ def case_number(office_id: str, year: int, seq: int) -> str:
 def new_tracking_code() -> str:
     """A random code like 'K7MX-4PRT-9WYA' (12 symbols, about 50 bits)."""
     chars = [secrets.choice(TRACKING_ALPHABET) for _ in range(_GROUPS * _GROUP_LEN)]
-    return "-".join(
-        "".join(chars[i : i + _GROUP_LEN]) for i in range(0, len(chars), _GROUP_LEN)
-    )
+    return "-".join("".join(chars[i : i + _GROUP_LEN]) for i in range(0, len(chars), _GROUP_LEN))
 
 
 def normalise_tracking_code(text: str) -> str | None:

@@ -3,6 +3,6 @@
 __all__ = ["N_"]
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext convention
+def N_(message: str) -> str:
     """Mark a message id for extraction; translated later in the reader's locale."""
     return message

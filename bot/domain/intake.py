@@ -85,8 +85,11 @@ QUESTIONS: tuple[Question, ...] = (
         N_("How did this complaint reach you?"),
         Kind.CHOICE,
         N_("Channel"),
-        _opts(("phone", N_("Phone call")), ("whatsapp", N_("WhatsApp")),
-              ("walk_in", N_("In person (walk-in)"))),
+        _opts(
+            ("phone", N_("Phone call")),
+            ("whatsapp", N_("WhatsApp")),
+            ("walk_in", N_("In person (walk-in)")),
+        ),
         modes=frozenset({"staff"}),
     ),
     Question(
@@ -100,8 +103,11 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Who is reporting?"),
         Kind.CHOICE,
         N_("Reporter"),
-        _opts(("victim", N_("I am the victim")), ("family", N_("Family of the victim")),
-              ("other", N_("Someone else (neighbour, teacher, friend)"))),
+        _opts(
+            ("victim", N_("I am the victim")),
+            ("family", N_("Family of the victim")),
+            ("other", N_("Someone else (neighbour, teacher, friend)")),
+        ),
     ),
     Question(
         "victim_name",
@@ -113,8 +119,10 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "victim_age",
-        N_("How old is the victim? Write the age (for example 14) or the date of birth "
-           "(for example 17-08-2010)."),
+        N_(
+            "How old is the victim? Write the age (for example 14) or the date of birth "
+            "(for example 17-08-2010)."
+        ),
         Kind.AGE,
         N_("Victim's age"),
         skip=Option("", N_("I don't know")),
@@ -182,8 +190,11 @@ QUESTIONS: tuple[Question, ...] = (
         N_("When did it happen? Write the date (for example 17-08-2025) or press a button."),
         Kind.DATE,
         N_("When"),
-        _opts(("today", N_("Today")), ("yesterday", N_("Yesterday")),
-              ("ongoing", N_("It keeps happening"))),
+        _opts(
+            ("today", N_("Today")),
+            ("yesterday", N_("Yesterday")),
+            ("ongoing", N_("It keeps happening")),
+        ),
         skip=Option("", N_("I don't remember")),
     ),
     Question(
@@ -204,8 +215,10 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "evidence",
-        N_("If you have evidence (photos, documents, voice notes), send it now. "
-           "When finished, or if there is none, press Done."),
+        N_(
+            "If you have evidence (photos, documents, voice notes), send it now. "
+            "When finished, or if there is none, press Done."
+        ),
         Kind.EVIDENCE,
         N_("Evidence"),
     ),
@@ -221,8 +234,12 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Is it safe to call you? When?"),
         Kind.CHOICE,
         N_("Safe to call"),
-        _opts(("anytime", N_("Yes, any time")), ("office_hours", N_("Yes, during office hours")),
-              ("evening", N_("Only in the evening")), ("chat_only", N_("No calls, chat only"))),
+        _opts(
+            ("anytime", N_("Yes, any time")),
+            ("office_hours", N_("Yes, during office hours")),
+            ("evening", N_("Only in the evening")),
+            ("chat_only", N_("No calls, chat only")),
+        ),
         asked_if=lambda a: bool(a.get("phone")),
     ),
     Question(
@@ -246,17 +263,21 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Someone else may see this phone. How should we message you later about this report?"),
         Kind.CHOICE,
         N_("Later messages"),
-        _opts(("normal", N_("Normal messages")),
-              ("neutral", N_("Neutral wording only (no mention of violence)")),
-              ("none", N_("Do not message me; I will check with /status"))),
+        _opts(
+            ("normal", N_("Normal messages")),
+            ("neutral", N_("Neutral wording only (no mention of violence)")),
+            ("none", N_("Do not message me; I will check with /status")),
+        ),
         modes=frozenset({"reporter"}),
     ),
     Question(
         "consent",
-        N_("Consent. The unit will keep what you told us safely and use it only to help "
-           "the victim. Only staff of the unit who handle the case can read it. It is not "
-           "shared with anyone else without your agreement, except where the law requires "
-           "it to protect a child. Do you agree?"),
+        N_(
+            "Consent. The unit will keep what you told us safely and use it only to help "
+            "the victim. Only staff of the unit who handle the case can read it. It is not "
+            "shared with anyone else without your agreement, except where the law requires "
+            "it to protect a child. Do you agree?"
+        ),
         Kind.CHOICE,
         N_("Consent"),
         _opts(("yes", N_("I agree")), ("no", N_("I do not agree"))),

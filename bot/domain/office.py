@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.duration import Duration, Unit
 
-__all__ = ["ZONE_ABBREVIATIONS", "Office", "OpenPeriod", "Role", "STAFF_ROLES"]
+__all__ = ["STAFF_ROLES", "ZONE_ABBREVIATIONS", "Office", "OpenPeriod", "Role"]
 
 
 class Role(StrEnum):
@@ -62,7 +62,7 @@ class Office:
     language: str = "id"
     roster: Mapping[int, frozenset[Role]] = field(default_factory=dict)
     # time standard for the first response to a non-urgent complaint
-    first_response: Duration = Duration(1, Unit.WORKING_DAYS)
+    first_response: Duration = field(default_factory=lambda: Duration(1, Unit.WORKING_DAYS))
     # time standard for the first response to an urgent complaint (wall clock)
     urgent_response_minutes: int = 60
     # service name -> SOP key, e.g. "mediation" -> "tng_mediasi"

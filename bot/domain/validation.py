@@ -92,8 +92,10 @@ def parse_age(text: str | None, *, today: date) -> int | Invalid:
         if any(p.match(value) for p in _DATE_PATTERNS):
             return born
         return Invalid(
-            N_("Please write the age as a number (for example 14) or the date of birth "
-               "(for example 17-08-2010).")
+            N_(
+                "Please write the age as a number (for example 14) or the date of birth "
+                "(for example 17-08-2010)."
+            )
         )
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -109,7 +111,10 @@ def parse_phone(text: str | None) -> str | Invalid:
         return Invalid(N_("That does not look like a phone number. Example: 0812-3456-7890."))
     if number.country_code != 62 or not phonenumbers.is_valid_number(number):
         return Invalid(
-            N_("That is not a valid Indonesian phone number. Example: 0812-3456-7890 or +62 812 3456 7890.")
+            N_(
+                "That is not a valid Indonesian phone number. "
+                "Example: 0812-3456-7890 or +62 812 3456 7890."
+            )
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -118,8 +123,14 @@ def age_group(age: int | None) -> str:
     """Age bands used for statistics and the national recording."""
     if age is None:
         return "unknown"
-    for upper, label in ((5, "0-5"), (12, "6-12"), (17, "13-17"), (24, "18-24"), (44, "25-44"),
-                         (59, "45-59")):
+    for upper, label in (
+        (5, "0-5"),
+        (12, "6-12"),
+        (17, "13-17"),
+        (24, "18-24"),
+        (44, "25-44"),
+        (59, "45-59"),
+    ):
         if age <= upper:
             return label
     return "60+"

@@ -17,8 +17,9 @@ from bot.i18n import DEFAULT_LANGUAGE, I18n, Translator
 from bot.services.context import Services
 
 __all__ = [
-    "Deps",
     "Ctx",
+    "Deps",
+    "answer",
     "deps",
     "esc",
     "language_of",
@@ -68,6 +69,17 @@ def tr(context: Ctx) -> Translator:
     return deps(context).i18n.get(language_of(context))
 
 
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press; a stale or already answered query is not an error."""
+    cq = update.callback_query
+    if cq is None:
+        return
+    try:
+        await cq.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        log.info("callback answer skipped: %s", type(exc).__name__)
+
+
 async def reply(
     update: Update,
     context: Ctx,
@@ -80,7 +92,10 @@ async def reply(
         return None
     try:
         return await context.bot.send_message(
-            chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+            chat.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
     except TelegramError as exc:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Ctx, deps, reply, tr
+from bot.handlers.common import Ctx, answer, deps, reply, tr
 from bot.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.i18n import LANGUAGES
 
@@ -15,12 +15,16 @@ __all__ = ["register"]
 
 def _menu(context: Ctx) -> InlineKeyboardMarkup:
     t = tr(context)
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(t.gettext("📝 Report violence"), callback_data="menu:report")],
-        [InlineKeyboardButton(t.gettext("🔎 Check a report"), callback_data="menu:status"),
-         InlineKeyboardButton(t.gettext("☎ Contacts"), callback_data="menu:help")],
-        [InlineKeyboardButton("🌐 Bahasa / Language", callback_data="menu:lang")],
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.gettext("📝 Report violence"), callback_data="menu:report")],
+            [
+                InlineKeyboardButton(t.gettext("🔎 Check a report"), callback_data="menu:status"),
+                InlineKeyboardButton(t.gettext("☎ Contacts"), callback_data="menu:help"),
+            ],
+            [InlineKeyboardButton("🌐 Bahasa / Language", callback_data="menu:lang")],
+        ]
+    )
 
 
 async def start(update: Update, context: Ctx) -> None:
@@ -36,20 +40,31 @@ async def help_command(update: Update, context: Ctx) -> None:
     t = tr(context)
     parts = [emergency_text(t)]
     parts += [office_contacts(t, o) for o in deps(context).services.offices.values()]
-    parts.append(t.gettext(
-        "Commands: /lapor report, /status CODE check a report, /bahasa language, "
-        "/batal cancel."))
+    parts.append(
+        t.gettext(
+            "Commands: /lapor report, /status CODE check a report, /bahasa language, /batal cancel."
+        )
+    )
     await reply(update, context, "\n\n".join(parts))
 
 
 async def language_menu(update: Update, context: Ctx) -> None:
     """/bahasa: choose Bahasa Indonesia or English."""
     if update.callback_query:
-        await update.callback_query.answer()
-    await reply(update, context, "Pilih bahasa / Choose a language:", InlineKeyboardMarkup([[
-        InlineKeyboardButton("Bahasa Indonesia", callback_data="lang:id"),
-        InlineKeyboardButton("English", callback_data="lang:en"),
-    ]]))
+        await answer(update)
+    await reply(
+        update,
+        context,
+        "Pilih bahasa / Choose a language:",
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Bahasa Indonesia", callback_data="lang:id"),
+                    InlineKeyboardButton("English", callback_data="lang:en"),
+                ]
+            ]
+        ),
+    )
 
 
 async def set_language(update: Update, context: Ctx) -> None:
@@ -58,10 +73,10 @@ async def set_language(update: Update, context: Ctx) -> None:
     assert cq is not None and cq.data is not None
     lang = cq.data.split(":", 1)[1]
     if lang not in LANGUAGES or not isinstance(context.user_data, dict):
-        await cq.answer()
+        await answer(update)
         return
     context.user_data["lang"] = lang
-    await cq.answer()
+    await answer(update)
     t = tr(context)
     text = t.gettext("Language set to English.")
     if context.user_data.get("draft"):
@@ -72,15 +87,20 @@ async def set_language(update: Update, context: Ctx) -> None:
 async def menu_status(update: Update, context: Ctx) -> None:
     """How to check a report."""
     assert update.callback_query is not None
-    await update.callback_query.answer()
-    await reply(update, context, tr(context).gettext(
-        "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"))
+    await answer(update)
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
+        ),
+    )
 
 
 async def menu_help(update: Update, context: Ctx) -> None:
     """Contacts from the menu."""
     assert update.callback_query is not None
-    await update.callback_query.answer()
+    await answer(update)
     await help_command(update, context)
 
 
@@ -98,9 +118,14 @@ async def whoami(update: Update, context: Ctx) -> None:
 
 async def fallback_private(update: Update, context: Ctx) -> None:
     """Anything else written in a private chat: show the menu, never stay silent."""
-    await reply(update, context, tr(context).gettext(
-        "I did not understand that. Choose from the menu below, or send /lapor to report."),
-        _menu(context))
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "I did not understand that. Choose from the menu below, or send /lapor to report."
+        ),
+        _menu(context),
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -23,15 +23,20 @@ STAGE_TEXT = {
     ),
     "taken": (
         N_("A complaint officer is handling the report."),
-        N_("The unit will decide the next service with you (counselling, legal help, "
-           "accompaniment or mediation)."),
+        N_(
+            "The unit will decide the next service with you (counselling, legal help, "
+            "accompaniment or mediation)."
+        ),
     ),
 }
 
 
 def _allowed(data: dict[str, Any], now: datetime) -> bool:
-    recent = [t for t in data.get("status_tries", []) if now - datetime.fromisoformat(t) <
-              timedelta(hours=1)]
+    recent = [
+        t
+        for t in data.get("status_tries", [])
+        if now - datetime.fromisoformat(t) < timedelta(hours=1)
+    ]
     allowed = len(recent) < MAX_TRIES_PER_HOUR
     if allowed:
         recent.append(now.isoformat())
@@ -44,19 +49,32 @@ async def status(update: Update, context: Ctx) -> None:
     t = tr(context)
     svc = deps(context).services
     if not context.args:
-        await reply(update, context, t.gettext(
-            "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"))
+        await reply(
+            update,
+            context,
+            t.gettext(
+                "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
+            ),
+        )
         return
     data = context.user_data if isinstance(context.user_data, dict) else {}
     if not _allowed(data, svc.clock.now()):
-        await reply(update, context, t.gettext(
-            "Too many attempts. Please try again in an hour, or call the unit."))
+        await reply(
+            update,
+            context,
+            t.gettext("Too many attempts. Please try again in an hour, or call the unit."),
+        )
         return
     case = await find_by_code(svc, " ".join(context.args)[:40])
     if case is None:
-        await reply(update, context, t.gettext(
-            "No report was found with that code. Please check it: it has 12 letters and "
-            "numbers, like KMXA-4PRT-9WYA."))
+        await reply(
+            update,
+            context,
+            t.gettext(
+                "No report was found with that code. Please check it: it has 12 letters and "
+                "numbers, like KMXA-4PRT-9WYA."
+            ),
+        )
         return
     office = svc.office(case.office_id)
     stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
@@ -64,8 +82,10 @@ async def status(update: Update, context: Ctx) -> None:
         t.gettext("Report <b>{number}</b>", number=esc(case.number)),
         t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
         t.gettext("Status: {stage}", stage=t.gettext(stage)),
-        t.gettext("Next: {next}", next=t.gettext(
-            following, due=t.datetime(case.first_response_due, office.timezone))),
+        t.gettext(
+            "Next: {next}",
+            next=t.gettext(following, due=t.datetime(case.first_response_due, office.timezone)),
+        ),
     ]
     await reply(update, context, "\n".join(lines))
 

@@ -54,8 +54,12 @@ async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) ->
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
         await svc.outbox.enqueue(
-            conn, chat_id=office.staff_chat_id, kind="urgent_alert", at=now,
-            language=office.language, payload={"office_id": office_id},
+            conn,
+            chat_id=office.staff_chat_id,
+            kind="urgent_alert",
+            at=now,
+            language=office.language,
+            payload={"office_id": office_id},
             dedupe_key=f"urgent:{draft_id}:{office_id}",
         )
 
@@ -90,10 +94,14 @@ async def submit_complaint(
             details = await svc.cases.details(conn, existing)
             assert row is not None
             return SubmitResult(
-                case_id=row.id, number=row.number, tracking_code=details["tracking_code"],
-                office_id=row.office_id, urgent=row.urgent,
+                case_id=row.id,
+                number=row.number,
+                tracking_code=details["tracking_code"],
+                office_id=row.office_id,
+                urgent=row.urgent,
                 first_response_due=row.first_response_due,
-                open_now=calendar.is_open(now), next_opening=calendar.next_opening(now),
+                open_now=calendar.is_open(now),
+                next_opening=calendar.next_opening(now),
                 created=False,
             )
         seq = await svc.cases.next_number(conn, office.id, local_now.year)
@@ -112,7 +120,9 @@ async def submit_complaint(
             "phone": answers.get("phone") or "",
             "call_time": answers.get("call_time") or "",
             # a child harmed by a parent/guardian: consent must not go through that parent
-            "consent_path": "child_protection" if child and relation in PARENT_RELATIONS else "reporter",
+            "consent_path": "child_protection"
+            if child and relation in PARENT_RELATIONS
+            else "reporter",
         }
         case_id = await svc.cases.insert(
             conn,
@@ -141,20 +151,34 @@ async def submit_complaint(
             ),
         )
         for item in evidence:
-            await svc.cases.add_evidence(conn, case_id, number, item.kind, item.mime, item.content, now)
+            await svc.cases.add_evidence(
+                conn, case_id, number, item.kind, item.mime, item.content, now
+            )
         actor = f"staff:{recorded_by}" if recorded_by else "reporter"
-        await svc.cases.add_event(conn, case_id, now, actor, "received",
-                                  {"mode": mode, "evidence": len(evidence)})
-        await append_audit(conn, at=now, actor=actor, action="case_created", case_id=case_id,
-                           detail=number)
+        await svc.cases.add_event(
+            conn, case_id, now, actor, "received", {"mode": mode, "evidence": len(evidence)}
+        )
+        await append_audit(
+            conn, at=now, actor=actor, action="case_created", case_id=case_id, detail=number
+        )
         await svc.outbox.enqueue(
-            conn, chat_id=office.staff_chat_id, kind="staff_notice", at=now,
-            language=office.language, case_id=case_id, payload={"case_id": case_id},
+            conn,
+            chat_id=office.staff_chat_id,
+            kind="staff_notice",
+            at=now,
+            language=office.language,
+            case_id=case_id,
+            payload={"case_id": case_id},
             dedupe_key=f"notice:{case_id}",
         )
     return SubmitResult(
-        case_id=case_id, number=number, tracking_code=code, office_id=office.id, urgent=urgent,
-        first_response_due=due, open_now=calendar.is_open(now),
-        next_opening=calendar.next_opening(now), created=True,
+        case_id=case_id,
+        number=number,
+        tracking_code=code,
+        office_id=office.id,
+        urgent=urgent,
+        first_response_due=due,
+        open_now=calendar.is_open(now),
+        next_opening=calendar.next_opening(now),
+        created=True,
     )
-

@@ -11,7 +11,7 @@ from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.cases import CaseRow
 
-__all__ = ["Outcome", "StaffResult", "TAKE_ROLES", "case_details", "take_case"]
+__all__ = ["TAKE_ROLES", "Outcome", "StaffResult", "case_details", "take_case"]
 
 TAKE_ROLES = (Role.PETUGAS, Role.KETUA, Role.MANAJER_KASUS)
 
@@ -58,8 +58,13 @@ async def take_case(svc: Services, case_id: int, user_id: int) -> StaffResult:
             chat = await svc.cases.reporter_chat(conn, case_id)
             if chat is not None:
                 await svc.outbox.enqueue(
-                    conn, chat_id=chat, kind="reporter_taken", at=now, language=case.language,
-                    case_id=case_id, payload={"case_id": case_id, "mode": case.notify_mode},
+                    conn,
+                    chat_id=chat,
+                    kind="reporter_taken",
+                    at=now,
+                    language=case.language,
+                    case_id=case_id,
+                    payload={"case_id": case_id, "mode": case.notify_mode},
                     dedupe_key=f"reporter_taken:{case_id}",
                 )
         updated = await svc.cases.get(conn, case_id)

@@ -13,8 +13,9 @@ __all__ = ["GENESIS", "append_audit", "entry_hash", "verify_chain"]
 GENESIS = "0" * 64
 
 
-def entry_hash(prev_hash: str, at: str, actor: str, action: str, case_id: int | None,
-               detail: str) -> str:
+def entry_hash(
+    prev_hash: str, at: str, actor: str, action: str, case_id: int | None, detail: str
+) -> str:
     """SHA-256 over the previous hash and this entry's fields."""
     body = json.dumps([prev_hash, at, actor, action, case_id, detail], ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -37,8 +38,15 @@ async def append_audit(
     await conn.execute(
         "INSERT INTO audit_log (at, actor, action, case_id, detail, prev_hash, hash)"
         " VALUES (?,?,?,?,?,?,?)",
-        (when, actor, action, case_id, detail, prev,
-         entry_hash(prev, when, actor, action, case_id, detail)),
+        (
+            when,
+            actor,
+            action,
+            case_id,
+            detail,
+            prev,
+            entry_hash(prev, when, actor, action, case_id, detail),
+        ),
     )
 
 

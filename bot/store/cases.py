@@ -204,8 +204,14 @@ class CaseStore:
         await conn.execute(
             "INSERT INTO evidence (case_id, kind, mime, size, created_at, content_enc)"
             " VALUES (?,?,?,?,?,?)",
-            (case_id, kind, mime, len(content), at.isoformat(),
-             self.cipher.encrypt(content, context=self._ctx(number + ":evidence"))),
+            (
+                case_id,
+                kind,
+                mime,
+                len(content),
+                at.isoformat(),
+                self.cipher.encrypt(content, context=self._ctx(number + ":evidence")),
+            ),
         )
 
     async def get(self, conn: aiosqlite.Connection, case_id: int) -> CaseRow | None:

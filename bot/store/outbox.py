@@ -49,12 +49,21 @@ class OutboxStore:
         await conn.execute(
             "INSERT OR IGNORE INTO outbox (created_at, chat_id, kind, case_id, dedupe_key,"
             " language, payload_enc, not_before) VALUES (?,?,?,?,?,?,?,?)",
-            (at.isoformat(), chat_id, kind, case_id, dedupe_key, language,
-             self.cipher.encrypt_json(payload, context=b"outbox:" + kind.encode()),
-             (not_before or at).isoformat()),
+            (
+                at.isoformat(),
+                chat_id,
+                kind,
+                case_id,
+                dedupe_key,
+                language,
+                self.cipher.encrypt_json(payload, context=b"outbox:" + kind.encode()),
+                (not_before or at).isoformat(),
+            ),
         )
 
-    async def due(self, conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    async def due(
+        self, conn: aiosqlite.Connection, now: datetime, limit: int = 50
+    ) -> list[OutboxItem]:
         """Pending messages whose time has come, oldest first."""
         async with conn.execute(
             "SELECT id, chat_id, kind, case_id, language, payload_enc, attempts FROM outbox"
@@ -64,9 +73,15 @@ class OutboxStore:
             rows = await cur.fetchall()
         return [
             OutboxItem(
-                id=r["id"], chat_id=r["chat_id"], kind=r["kind"], case_id=r["case_id"],
-                language=r["language"], attempts=r["attempts"],
-                payload=self.cipher.decrypt_json(r["payload_enc"], context=b"outbox:" + r["kind"].encode()),
+                id=r["id"],
+                chat_id=r["chat_id"],
+                kind=r["kind"],
+                case_id=r["case_id"],
+                language=r["language"],
+                attempts=r["attempts"],
+                payload=self.cipher.decrypt_json(
+                    r["payload_enc"], context=b"outbox:" + r["kind"].encode()
+                ),
             )
             for r in rows
         ]
@@ -86,7 +101,8 @@ class OutboxStore:
     ) -> None:
         """A temporary failure: try again later."""
         await conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
+            " WHERE id = ?",
             ((now + delay).isoformat(), error[:200], item_id),
         )
 

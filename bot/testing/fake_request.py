@@ -55,7 +55,7 @@ class FakeRequest(BaseRequest):
         path = urlsplit(url).path
         file_match = _FILE_PATH.search(path)
         if file_match:
-            data = self.fake.download(file_match["token"], unquote(file_match["path"]))
+            data = self.fake.download(unquote(file_match["token"]), unquote(file_match["path"]))
             return (200, data) if data is not None else (404, _NOT_FOUND)
         api_match = _API_PATH.search(path)
         if api_match is None:

@@ -49,6 +49,11 @@ class Harness:
         )
         h = cls(fake or FakeTelegram(token=TOKEN), settings, clock or FakeClock())
         await h.start()
+        if fake is None:
+            # the bot is a member of every staff group, as after setup
+            for office in h.rt.services.offices.values():
+                h.fake.member_joins(office.staff_chat_id, h.fake.bot_id)
+            await h.pump()
         return h
 
     async def start(self) -> None:
