@@ -135,6 +135,27 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     return sops_check(SOPS_DIR, settings.ppa_offices)
 
 
+def cmd_init(_: argparse.Namespace) -> int:
+    """Write .env from .env.example with a fresh key, unless .env exists."""
+    from pathlib import Path
+
+    env, example = Path(".env"), Path(".env.example")
+    if env.exists():
+        print(".env exists; leaving it as it is.")
+        return 0
+    if not example.exists():
+        return _fail(".env.example not found; run this in the project folder.")
+    lines = []
+    for line in example.read_text(encoding="utf-8").splitlines():
+        if line.startswith("PPA_SECRET_KEY="):
+            line = f"PPA_SECRET_KEY={generate_key()}"
+        lines.append(line)
+    env.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env.chmod(0o600)
+    print("wrote .env with a new PPA_SECRET_KEY (keep a copy of it somewhere safe).")
+    return 0
+
+
 def cmd_keygen(_: argparse.Namespace) -> int:
     """Print a new PPA_SECRET_KEY."""
     print(generate_key())
@@ -185,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_check_config
     )
     sub.add_parser("keygen", help="print a new PPA_SECRET_KEY").set_defaults(func=cmd_keygen)
+    sub.add_parser("init", help="write .env with a new key (if missing)").set_defaults(
+        func=cmd_init
+    )
     sops = sub.add_parser("sops", help="SOP files")
     sops_sub = sops.add_subparsers(dest="sops_command", required=True)
     sops_sub.add_parser("check", help="validate all SOP files and office profiles")

@@ -1,0 +1,433 @@
+"""Workflow repository: SOP instances, steps, step events, mediation parties, mediations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.crypto import Cipher
+
+__all__ = [
+    "InstanceRow",
+    "MediationRow",
+    "Party",
+    "StepEvent",
+    "StepOutput",
+    "StepRow",
+    "WorkflowStore",
+    "iso",
+]
+
+
+def iso(at: datetime) -> str:
+    """An aware instant as ISO text in UTC (sortable as text)."""
+    return at.astimezone(UTC).isoformat()
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    """One run of an SOP for a case."""
+
+    id: int
+    case_id: int
+    sop_key: str
+    service: str | None
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    parent_instance_id: int | None
+    parent_step_id: int | None
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One step of an SOP instance (no personal data: the output stays encrypted)."""
+
+    id: int
+    instance_id: int
+    case_id: int
+    office_id: str
+    sop_key: str
+    step_key: str
+    title: str
+    roles: tuple[str, ...]
+    assignee_user_id: int | None
+    status: str
+    opened_at: datetime
+    due_at: datetime | None
+    urgent: bool
+    outcome: str | None
+    completed_by: int | None
+    completed_at: datetime | None
+    extended_count: int
+    has_report: bool
+    has_file: bool
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """A completed step's decrypted output."""
+
+    report: str | None
+    file_name: str | None
+    file_mime: str | None
+    file: bytes | None
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """One change of a step: who, when, what."""
+
+    id: int
+    step_id: int
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party to a mediation, with the facts the safeguarding rules need."""
+
+    id: int
+    case_id: int
+    role: str
+    is_child: bool
+    has_special_needs: bool
+    guardian_present: bool
+    special_companion_present: bool
+
+
+@dataclass(frozen=True)
+class MediationRow:
+    """A scheduled mediation session (location kept encrypted)."""
+
+    id: int
+    case_id: int
+    step_id: int
+    scheduled_at: datetime
+    created_by: int
+    created_at: datetime
+    status: str
+
+
+_STEP_SQL = (
+    "SELECT s.*, i.sop_key, c.office_id FROM steps s"
+    " JOIN sop_instances i ON i.id = s.instance_id JOIN cases c ON c.id = s.case_id"
+)
+
+
+def _step(r: aiosqlite.Row) -> StepRow:
+    return StepRow(
+        id=r["id"], instance_id=r["instance_id"], case_id=r["case_id"], office_id=r["office_id"],
+        sop_key=r["sop_key"], step_key=r["step_key"], title=r["title"],
+        roles=tuple(x for x in r["role"].split(",") if x),
+        assignee_user_id=r["assignee_user_id"], status=r["status"],
+        opened_at=datetime.fromisoformat(r["opened_at"]), due_at=_dt(r["due_at"]),
+        urgent=bool(r["urgent"]), outcome=r["outcome"], completed_by=r["completed_by"],
+        completed_at=_dt(r["completed_at"]), extended_count=r["extended_count"],
+        has_report=r["report_enc"] is not None, has_file=r["file_enc"] is not None,
+    )  # fmt: skip
+
+
+def _instance(r: aiosqlite.Row) -> InstanceRow:
+    return InstanceRow(
+        id=r["id"], case_id=r["case_id"], sop_key=r["sop_key"], service=r["service"],
+        status=r["status"], started_at=datetime.fromisoformat(r["started_at"]),
+        ended_at=_dt(r["ended_at"]), parent_instance_id=r["parent_instance_id"],
+        parent_step_id=r["parent_step_id"],
+    )  # fmt: skip
+
+
+def _party(r: aiosqlite.Row) -> Party:
+    return Party(
+        id=r["id"], case_id=r["case_id"], role=r["role"], is_child=bool(r["is_child"]),
+        has_special_needs=bool(r["has_special_needs"]),
+        guardian_present=bool(r["guardian_present"]),
+        special_companion_present=bool(r["special_companion_present"]),
+    )  # fmt: skip
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+class WorkflowStore:
+    """SQL for the SOP runtime; writes take the caller's transaction connection."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.cipher = cipher
+
+    # -- instances ------------------------------------------------------------
+
+    async def insert_instance(
+        self, conn: aiosqlite.Connection, *, case_id: int, sop_key: str, service: str | None,
+        at: datetime, parent_instance_id: int | None = None, parent_step_id: int | None = None,
+    ) -> int:  # fmt: skip
+        """Start an SOP instance; returns its id."""
+        cur = await conn.execute(
+            "INSERT INTO sop_instances (case_id, sop_key, service, started_at,"
+            " parent_instance_id, parent_step_id) VALUES (?,?,?,?,?,?)",
+            (case_id, sop_key, service, iso(at), parent_instance_id, parent_step_id),
+        )
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def get_instance(
+        self, conn: aiosqlite.Connection, instance_id: int
+    ) -> InstanceRow | None:
+        """An instance by id."""
+        rows = await _all(conn, "SELECT * FROM sop_instances WHERE id = ?", (instance_id,))
+        return _instance(rows[0]) if rows else None
+
+    async def instances(self, conn: aiosqlite.Connection, case_id: int) -> list[InstanceRow]:
+        """A case's instances in start order."""
+        rows = await _all(
+            conn, "SELECT * FROM sop_instances WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+        return [_instance(r) for r in rows]
+
+    async def end_instance(
+        self, conn: aiosqlite.Connection, instance_id: int, at: datetime, status: str = "done"
+    ) -> None:
+        """Mark an open instance done (or cancelled)."""
+        await conn.execute(
+            "UPDATE sop_instances SET status = ?, ended_at = ? WHERE id = ? AND status = 'open'",
+            (status, iso(at), instance_id),
+        )
+
+    # -- steps ----------------------------------------------------------------
+
+    async def insert_step(
+        self, conn: aiosqlite.Connection, *, instance_id: int, case_id: int, step_key: str,
+        title: str, roles: tuple[str, ...], opened_at: datetime, due_at: datetime | None,
+        urgent: bool, status: str = "open",
+    ) -> int:  # fmt: skip
+        """Open a step (or make it wait for its sub-SOP); returns its id."""
+        cur = await conn.execute(
+            "INSERT INTO steps (instance_id, case_id, step_key, title, role, status, opened_at,"
+            " due_at, urgent) VALUES (?,?,?,?,?,?,?,?,?)",
+            (instance_id, case_id, step_key, title, ",".join(roles), status, iso(opened_at),
+             iso(due_at) if due_at else None, int(urgent)),
+        )  # fmt: skip
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def get_step(self, conn: aiosqlite.Connection, step_id: int) -> StepRow | None:
+        """A step by id."""
+        rows = await _all(conn, f"{_STEP_SQL} WHERE s.id = ?", (step_id,))
+        return _step(rows[0]) if rows else None
+
+    async def steps_of_case(self, conn: aiosqlite.Connection, case_id: int) -> list[StepRow]:
+        """Every step of a case, in opening order."""
+        rows = await _all(conn, f"{_STEP_SQL} WHERE s.case_id = ? ORDER BY s.id", (case_id,))
+        return [_step(r) for r in rows]
+
+    async def open_steps_for_case(self, conn: aiosqlite.Connection, case_id: int) -> list[StepRow]:
+        """Open steps of a case, most urgent first."""
+        sql = f"{_STEP_SQL} WHERE s.case_id = ? AND s.status = 'open' ORDER BY s.due_at, s.id"
+        return [_step(r) for r in await _all(conn, sql, (case_id,))]
+
+    async def open_steps_for_assignee(
+        self, conn: aiosqlite.Connection, user_id: int
+    ) -> list[StepRow]:
+        """Open steps assigned to a person, most urgent first."""
+        sql = (f"{_STEP_SQL} WHERE s.assignee_user_id = ? AND s.status = 'open'"
+               " ORDER BY s.due_at, s.id")  # fmt: skip
+        return [_step(r) for r in await _all(conn, sql, (user_id,))]
+
+    async def open_steps_for_role(
+        self, conn: aiosqlite.Connection, office_id: str, role: str
+    ) -> list[StepRow]:
+        """Open, unassigned steps of an office's cases that a role may act on."""
+        sql = (f"{_STEP_SQL} WHERE c.office_id = ? AND s.status = 'open'"
+               " AND s.assignee_user_id IS NULL"
+               " AND instr(',' || s.role || ',', ',' || ? || ',') > 0 ORDER BY s.due_at, s.id")  # fmt: skip
+        return [_step(r) for r in await _all(conn, sql, (office_id, role))]
+
+    async def open_steps_due(self, conn: aiosqlite.Connection, now: datetime) -> list[StepRow]:
+        """Open steps whose due time has passed (for the scheduler's sweep)."""
+        sql = f"{_STEP_SQL} WHERE s.status = 'open' AND s.due_at <= ? ORDER BY s.due_at, s.id"
+        return [_step(r) for r in await _all(conn, sql, (iso(now),))]
+
+    async def complete_step(
+        self, conn: aiosqlite.Connection, step_id: int, *, outcome: str, user_id: int,
+        at: datetime, report: str | None, file: tuple[str, str, bytes] | None,
+    ) -> bool:  # fmt: skip
+        """Record an open step's outcome and encrypted output; False if it was not open."""
+        report_enc = file_enc = None
+        if report is not None or file is not None:
+            value = {"text": report, "file_name": file[0] if file else None}
+            report_enc = self.cipher.encrypt_json(value, context=_ctx(step_id, "report"))
+        if file is not None:
+            file_enc = self.cipher.encrypt(file[2], context=_ctx(step_id, "file"))
+        cur = await conn.execute(
+            "UPDATE steps SET status = 'done', outcome = ?, completed_by = ?, completed_at = ?,"
+            " report_enc = ?, file_enc = ?, file_mime = ?, file_size = ?"
+            " WHERE id = ? AND status = 'open'",
+            (outcome, user_id, iso(at), report_enc, file_enc, file[1] if file else None,
+             len(file[2]) if file else None, step_id),
+        )  # fmt: skip
+        return cur.rowcount == 1
+
+    async def step_output(self, conn: aiosqlite.Connection, step_id: int) -> StepOutput:
+        """Decrypted report text and file of a step (all None when it has none)."""
+        rows = await _all(conn, "SELECT report_enc, file_enc, file_mime FROM steps WHERE id = ?",
+                          (step_id,))  # fmt: skip
+        if not rows or rows[0]["report_enc"] is None:
+            return StepOutput(None, None, None, None)
+        r = rows[0]
+        value = self.cipher.decrypt_json(r["report_enc"], context=_ctx(step_id, "report"))
+        content = (self.cipher.decrypt(r["file_enc"], context=_ctx(step_id, "file"))
+                   if r["file_enc"] is not None else None)  # fmt: skip
+        return StepOutput(value["text"], value["file_name"], r["file_mime"], content)
+
+    async def resume_step(
+        self, conn: aiosqlite.Connection, step_id: int, at: datetime, due_at: datetime
+    ) -> None:
+        """A step whose sub-SOP ended becomes open with a due time counted from now."""
+        await conn.execute(
+            "UPDATE steps SET status = 'open', opened_at = ?, due_at = ?"
+            " WHERE id = ? AND status = 'waiting'",
+            (iso(at), iso(due_at), step_id),
+        )
+
+    async def reassign(self, conn: aiosqlite.Connection, step_id: int, user_id: int) -> None:
+        """Give a step to a named person."""
+        await conn.execute("UPDATE steps SET assignee_user_id = ? WHERE id = ?", (user_id, step_id))
+
+    async def extend_due(self, conn: aiosqlite.Connection, step_id: int, due_at: datetime) -> None:
+        """Move a step's due time and count the extension."""
+        await conn.execute(
+            "UPDATE steps SET due_at = ?, extended_count = extended_count + 1 WHERE id = ?",
+            (iso(due_at), step_id),
+        )
+
+    async def cancel_open_steps(
+        self, conn: aiosqlite.Connection, case_id: int, at: datetime
+    ) -> int:
+        """Cancel a case's open and waiting steps and open instances; returns the steps cancelled."""
+        cur = await conn.execute(
+            "UPDATE steps SET status = 'cancelled', completed_at = ?"
+            " WHERE case_id = ? AND status IN ('open', 'waiting')",
+            (iso(at), case_id),
+        )
+        await conn.execute(
+            "UPDATE sop_instances SET status = 'cancelled', ended_at = ?"
+            " WHERE case_id = ? AND status = 'open'",
+            (iso(at), case_id),
+        )
+        return cur.rowcount
+
+    # -- events ---------------------------------------------------------------
+
+    async def add_event(
+        self, conn: aiosqlite.Connection, step_id: int, at: datetime, actor: str, kind: str,
+        data: dict[str, Any] | None = None,
+    ) -> int:  # fmt: skip
+        """Append to a step's history (no personal data in ``data``); returns the event id."""
+        cur = await conn.execute(
+            "INSERT INTO step_events (step_id, at, actor, kind, data) VALUES (?,?,?,?,?)",
+            (step_id, iso(at), actor, kind, json.dumps(data or {})),
+        )
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def events(self, conn: aiosqlite.Connection, step_id: int) -> list[StepEvent]:
+        """A step's history, oldest first."""
+        rows = await _all(conn, "SELECT * FROM step_events WHERE step_id = ? ORDER BY id",
+                          (step_id,))  # fmt: skip
+        return [StepEvent(r["id"], r["step_id"], datetime.fromisoformat(r["at"]), r["actor"],
+                          r["kind"], json.loads(r["data"])) for r in rows]  # fmt: skip
+
+    # -- mediation parties and sessions ---------------------------------------
+
+    async def insert_party(
+        self, conn: aiosqlite.Connection, case_id: int, role: str, *, is_child: bool,
+        has_special_needs: bool, guardian_present: bool, special_companion_present: bool,
+    ) -> int:  # fmt: skip
+        """Record a party; returns its id."""
+        cur = await conn.execute(
+            "INSERT INTO mediation_parties (case_id, role, is_child, has_special_needs,"
+            " guardian_present, special_companion_present) VALUES (?,?,?,?,?,?)",
+            (case_id, role, int(is_child), int(has_special_needs), int(guardian_present),
+             int(special_companion_present)),
+        )  # fmt: skip
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def update_party(
+        self, conn: aiosqlite.Connection, party_id: int, case_id: int, role: str, *,
+        is_child: bool, has_special_needs: bool, guardian_present: bool,
+        special_companion_present: bool,
+    ) -> bool:  # fmt: skip
+        """Change a party of that case; False if there is none with that id."""
+        cur = await conn.execute(
+            "UPDATE mediation_parties SET role = ?, is_child = ?, has_special_needs = ?,"
+            " guardian_present = ?, special_companion_present = ? WHERE id = ? AND case_id = ?",
+            (role, int(is_child), int(has_special_needs), int(guardian_present),
+             int(special_companion_present), party_id, case_id),
+        )  # fmt: skip
+        return cur.rowcount == 1
+
+    async def delete_party(self, conn: aiosqlite.Connection, party_id: int, case_id: int) -> bool:
+        """Remove a party of that case."""
+        cur = await conn.execute(
+            "DELETE FROM mediation_parties WHERE id = ? AND case_id = ?", (party_id, case_id)
+        )
+        return cur.rowcount == 1
+
+    async def parties(self, conn: aiosqlite.Connection, case_id: int) -> list[Party]:
+        """A case's parties in recording order."""
+        rows = await _all(conn, "SELECT * FROM mediation_parties WHERE case_id = ? ORDER BY id",
+                          (case_id,))  # fmt: skip
+        return [_party(r) for r in rows]
+
+    async def insert_mediation(
+        self, conn: aiosqlite.Connection, *, case_id: int, step_id: int, scheduled_at: datetime,
+        location: str, created_by: int, at: datetime,
+    ) -> int:  # fmt: skip
+        """Schedule a mediation session (location encrypted); returns its id."""
+        cur = await conn.execute(
+            "INSERT INTO mediations (case_id, step_id, scheduled_at, location_enc, created_by,"
+            " created_at) VALUES (?,?,?,?,?,?)",
+            (case_id, step_id, iso(scheduled_at),
+             self.cipher.encrypt_json(location, context=_ctx(step_id, "location")),
+             created_by, iso(at)),
+        )  # fmt: skip
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def mediations(self, conn: aiosqlite.Connection, case_id: int) -> list[MediationRow]:
+        """A case's mediation sessions in scheduling order."""
+        rows = await _all(
+            conn, "SELECT * FROM mediations WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+        return [MediationRow(r["id"], r["case_id"], r["step_id"],
+                             datetime.fromisoformat(r["scheduled_at"]), r["created_by"],
+                             datetime.fromisoformat(r["created_at"]), r["status"])
+                for r in rows]  # fmt: skip
+
+    async def mediation_location(self, conn: aiosqlite.Connection, mediation_id: int) -> str:
+        """The decrypted location of a session."""
+        rows = await _all(conn, "SELECT step_id, location_enc FROM mediations WHERE id = ?",
+                          (mediation_id,))  # fmt: skip
+        if not rows:
+            raise LookupError(mediation_id)
+        value = self.cipher.decrypt_json(rows[0]["location_enc"],
+                                         context=_ctx(rows[0]["step_id"], "location"))  # fmt: skip
+        return str(value)
+
+
+def _ctx(step_id: int, what: str) -> bytes:
+    return f"step:{step_id}:{what}".encode()
