@@ -124,6 +124,7 @@ _STEP_SQL = (
     "SELECT s.*, i.sop_key, c.office_id FROM steps s"
     " JOIN sop_instances i ON i.id = s.instance_id JOIN cases c ON c.id = s.case_id"
 )
+_OPEN = "s.status = 'open' ORDER BY s.due_at, s.id"
 
 
 def _step(r: aiosqlite.Row) -> StepRow:
@@ -162,6 +163,16 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) ->
         return list(await cur.fetchall())
 
 
+async def _insert(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> int:
+    cur = await conn.execute(sql, params)
+    assert cur.lastrowid is not None
+    return int(cur.lastrowid)
+
+
+async def _steps(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[StepRow]:
+    return [_step(r) for r in await _all(conn, f"{_STEP_SQL} WHERE {where}", params)]
+
+
 class WorkflowStore:
     """SQL for the SOP runtime; writes take the caller's transaction connection."""
 
@@ -175,27 +186,22 @@ class WorkflowStore:
         at: datetime, parent_instance_id: int | None = None, parent_step_id: int | None = None,
     ) -> int:  # fmt: skip
         """Start an SOP instance; returns its id."""
-        cur = await conn.execute(
+        return await _insert(
+            conn,
             "INSERT INTO sop_instances (case_id, sop_key, service, started_at,"
             " parent_instance_id, parent_step_id) VALUES (?,?,?,?,?,?)",
             (case_id, sop_key, service, iso(at), parent_instance_id, parent_step_id),
         )
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
 
-    async def get_instance(
-        self, conn: aiosqlite.Connection, instance_id: int
-    ) -> InstanceRow | None:
+    async def get_instance(self, conn: aiosqlite.Connection, id_: int) -> InstanceRow | None:
         """An instance by id."""
-        rows = await _all(conn, "SELECT * FROM sop_instances WHERE id = ?", (instance_id,))
+        rows = await _all(conn, "SELECT * FROM sop_instances WHERE id = ?", (id_,))
         return _instance(rows[0]) if rows else None
 
     async def instances(self, conn: aiosqlite.Connection, case_id: int) -> list[InstanceRow]:
         """A case's instances in start order."""
-        rows = await _all(
-            conn, "SELECT * FROM sop_instances WHERE case_id = ? ORDER BY id", (case_id,)
-        )
-        return [_instance(r) for r in rows]
+        sql = "SELECT * FROM sop_instances WHERE case_id = ? ORDER BY id"
+        return [_instance(r) for r in await _all(conn, sql, (case_id,))]
 
     async def end_instance(
         self, conn: aiosqlite.Connection, instance_id: int, at: datetime, status: str = "done"
@@ -214,51 +220,44 @@ class WorkflowStore:
         urgent: bool, status: str = "open",
     ) -> int:  # fmt: skip
         """Open a step (or make it wait for its sub-SOP); returns its id."""
-        cur = await conn.execute(
+        return await _insert(
+            conn,
             "INSERT INTO steps (instance_id, case_id, step_key, title, role, status, opened_at,"
             " due_at, urgent) VALUES (?,?,?,?,?,?,?,?,?)",
             (instance_id, case_id, step_key, title, ",".join(roles), status, iso(opened_at),
              iso(due_at) if due_at else None, int(urgent)),
         )  # fmt: skip
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
 
     async def get_step(self, conn: aiosqlite.Connection, step_id: int) -> StepRow | None:
         """A step by id."""
-        rows = await _all(conn, f"{_STEP_SQL} WHERE s.id = ?", (step_id,))
-        return _step(rows[0]) if rows else None
+        rows = await _steps(conn, "s.id = ?", (step_id,))
+        return rows[0] if rows else None
 
     async def steps_of_case(self, conn: aiosqlite.Connection, case_id: int) -> list[StepRow]:
         """Every step of a case, in opening order."""
-        rows = await _all(conn, f"{_STEP_SQL} WHERE s.case_id = ? ORDER BY s.id", (case_id,))
-        return [_step(r) for r in rows]
+        return await _steps(conn, "s.case_id = ? ORDER BY s.id", (case_id,))
 
     async def open_steps_for_case(self, conn: aiosqlite.Connection, case_id: int) -> list[StepRow]:
         """Open steps of a case, most urgent first."""
-        sql = f"{_STEP_SQL} WHERE s.case_id = ? AND s.status = 'open' ORDER BY s.due_at, s.id"
-        return [_step(r) for r in await _all(conn, sql, (case_id,))]
+        return await _steps(conn, f"s.case_id = ? AND {_OPEN}", (case_id,))
 
-    async def open_steps_for_assignee(
-        self, conn: aiosqlite.Connection, user_id: int
-    ) -> list[StepRow]:
+    async def open_steps_for_assignee(self, conn: aiosqlite.Connection, user: int) -> list[StepRow]:
         """Open steps assigned to a person, most urgent first."""
-        sql = (f"{_STEP_SQL} WHERE s.assignee_user_id = ? AND s.status = 'open'"
-               " ORDER BY s.due_at, s.id")  # fmt: skip
-        return [_step(r) for r in await _all(conn, sql, (user_id,))]
+        return await _steps(conn, f"s.assignee_user_id = ? AND {_OPEN}", (user,))
 
     async def open_steps_for_role(
         self, conn: aiosqlite.Connection, office_id: str, role: str
     ) -> list[StepRow]:
         """Open, unassigned steps of an office's cases that a role may act on."""
-        sql = (f"{_STEP_SQL} WHERE c.office_id = ? AND s.status = 'open'"
-               " AND s.assignee_user_id IS NULL"
-               " AND instr(',' || s.role || ',', ',' || ? || ',') > 0 ORDER BY s.due_at, s.id")  # fmt: skip
-        return [_step(r) for r in await _all(conn, sql, (office_id, role))]
+        where = (
+            "c.office_id = ? AND s.assignee_user_id IS NULL"
+            f" AND instr(',' || s.role || ',', ',' || ? || ',') > 0 AND {_OPEN}"
+        )
+        return await _steps(conn, where, (office_id, role))
 
     async def open_steps_due(self, conn: aiosqlite.Connection, now: datetime) -> list[StepRow]:
         """Open steps whose due time has passed (for the scheduler's sweep)."""
-        sql = f"{_STEP_SQL} WHERE s.status = 'open' AND s.due_at <= ? ORDER BY s.due_at, s.id"
-        return [_step(r) for r in await _all(conn, sql, (iso(now),))]
+        return await _steps(conn, f"s.due_at <= ? AND {_OPEN}", (iso(now),))
 
     async def complete_step(
         self, conn: aiosqlite.Connection, step_id: int, *, outcome: str, user_id: int,
@@ -282,14 +281,15 @@ class WorkflowStore:
 
     async def step_output(self, conn: aiosqlite.Connection, step_id: int) -> StepOutput:
         """Decrypted report text and file of a step (all None when it has none)."""
-        rows = await _all(conn, "SELECT report_enc, file_enc, file_mime FROM steps WHERE id = ?",
-                          (step_id,))  # fmt: skip
+        sql = "SELECT report_enc, file_enc, file_mime FROM steps WHERE id = ?"
+        rows = await _all(conn, sql, (step_id,))
         if not rows or rows[0]["report_enc"] is None:
             return StepOutput(None, None, None, None)
         r = rows[0]
         value = self.cipher.decrypt_json(r["report_enc"], context=_ctx(step_id, "report"))
-        content = (self.cipher.decrypt(r["file_enc"], context=_ctx(step_id, "file"))
-                   if r["file_enc"] is not None else None)  # fmt: skip
+        content = None
+        if r["file_enc"] is not None:
+            content = self.cipher.decrypt(r["file_enc"], context=_ctx(step_id, "file"))
         return StepOutput(value["text"], value["file_name"], r["file_mime"], content)
 
     async def resume_step(
@@ -316,7 +316,7 @@ class WorkflowStore:
     async def cancel_open_steps(
         self, conn: aiosqlite.Connection, case_id: int, at: datetime
     ) -> int:
-        """Cancel a case's open and waiting steps and open instances; returns the steps cancelled."""
+        """Cancel a case's open / waiting steps and open instances; returns steps cancelled."""
         cur = await conn.execute(
             "UPDATE steps SET status = 'cancelled', completed_at = ?"
             " WHERE case_id = ? AND status IN ('open', 'waiting')",
@@ -336,77 +336,66 @@ class WorkflowStore:
         data: dict[str, Any] | None = None,
     ) -> int:  # fmt: skip
         """Append to a step's history (no personal data in ``data``); returns the event id."""
-        cur = await conn.execute(
+        return await _insert(
+            conn,
             "INSERT INTO step_events (step_id, at, actor, kind, data) VALUES (?,?,?,?,?)",
             (step_id, iso(at), actor, kind, json.dumps(data or {})),
         )
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
 
     async def events(self, conn: aiosqlite.Connection, step_id: int) -> list[StepEvent]:
         """A step's history, oldest first."""
-        rows = await _all(conn, "SELECT * FROM step_events WHERE step_id = ? ORDER BY id",
-                          (step_id,))  # fmt: skip
+        rows = await _all(
+            conn, "SELECT * FROM step_events WHERE step_id = ? ORDER BY id", (step_id,)
+        )
         return [StepEvent(r["id"], r["step_id"], datetime.fromisoformat(r["at"]), r["actor"],
                           r["kind"], json.loads(r["data"])) for r in rows]  # fmt: skip
 
     # -- mediation parties and sessions ---------------------------------------
 
-    async def insert_party(
-        self, conn: aiosqlite.Connection, case_id: int, role: str, *, is_child: bool,
-        has_special_needs: bool, guardian_present: bool, special_companion_present: bool,
-    ) -> int:  # fmt: skip
-        """Record a party; returns its id."""
-        cur = await conn.execute(
-            "INSERT INTO mediation_parties (case_id, role, is_child, has_special_needs,"
-            " guardian_present, special_companion_present) VALUES (?,?,?,?,?,?)",
-            (case_id, role, int(is_child), int(has_special_needs), int(guardian_present),
-             int(special_companion_present)),
-        )  # fmt: skip
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
-
-    async def update_party(
-        self, conn: aiosqlite.Connection, party_id: int, case_id: int, role: str, *,
+    async def save_party(
+        self, conn: aiosqlite.Connection, case_id: int, party_id: int | None, role: str, *,
         is_child: bool, has_special_needs: bool, guardian_present: bool,
         special_companion_present: bool,
-    ) -> bool:  # fmt: skip
-        """Change a party of that case; False if there is none with that id."""
+    ) -> int | None:  # fmt: skip
+        """Insert a party (party_id None) or change one of that case; its id, None if missing."""
+        flags = (int(is_child), int(has_special_needs), int(guardian_present),
+                 int(special_companion_present))  # fmt: skip
+        if party_id is None:
+            return await _insert(
+                conn,
+                "INSERT INTO mediation_parties (case_id, role, is_child, has_special_needs,"
+                " guardian_present, special_companion_present) VALUES (?,?,?,?,?,?)",
+                (case_id, role, *flags),
+            )
         cur = await conn.execute(
             "UPDATE mediation_parties SET role = ?, is_child = ?, has_special_needs = ?,"
             " guardian_present = ?, special_companion_present = ? WHERE id = ? AND case_id = ?",
-            (role, int(is_child), int(has_special_needs), int(guardian_present),
-             int(special_companion_present), party_id, case_id),
-        )  # fmt: skip
-        return cur.rowcount == 1
+            (role, *flags, party_id, case_id),
+        )
+        return party_id if cur.rowcount == 1 else None
 
     async def delete_party(self, conn: aiosqlite.Connection, party_id: int, case_id: int) -> bool:
         """Remove a party of that case."""
-        cur = await conn.execute(
-            "DELETE FROM mediation_parties WHERE id = ? AND case_id = ?", (party_id, case_id)
-        )
-        return cur.rowcount == 1
+        sql = "DELETE FROM mediation_parties WHERE id = ? AND case_id = ?"
+        return (await conn.execute(sql, (party_id, case_id))).rowcount == 1
 
     async def parties(self, conn: aiosqlite.Connection, case_id: int) -> list[Party]:
         """A case's parties in recording order."""
-        rows = await _all(conn, "SELECT * FROM mediation_parties WHERE case_id = ? ORDER BY id",
-                          (case_id,))  # fmt: skip
-        return [_party(r) for r in rows]
+        sql = "SELECT * FROM mediation_parties WHERE case_id = ? ORDER BY id"
+        return [_party(r) for r in await _all(conn, sql, (case_id,))]
 
     async def insert_mediation(
         self, conn: aiosqlite.Connection, *, case_id: int, step_id: int, scheduled_at: datetime,
         location: str, created_by: int, at: datetime,
     ) -> int:  # fmt: skip
         """Schedule a mediation session (location encrypted); returns its id."""
-        cur = await conn.execute(
+        location_enc = self.cipher.encrypt_json(location, context=_ctx(step_id, "location"))
+        return await _insert(
+            conn,
             "INSERT INTO mediations (case_id, step_id, scheduled_at, location_enc, created_by,"
             " created_at) VALUES (?,?,?,?,?,?)",
-            (case_id, step_id, iso(scheduled_at),
-             self.cipher.encrypt_json(location, context=_ctx(step_id, "location")),
-             created_by, iso(at)),
-        )  # fmt: skip
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
+            (case_id, step_id, iso(scheduled_at), location_enc, created_by, iso(at)),
+        )
 
     async def mediations(self, conn: aiosqlite.Connection, case_id: int) -> list[MediationRow]:
         """A case's mediation sessions in scheduling order."""
@@ -420,13 +409,12 @@ class WorkflowStore:
 
     async def mediation_location(self, conn: aiosqlite.Connection, mediation_id: int) -> str:
         """The decrypted location of a session."""
-        rows = await _all(conn, "SELECT step_id, location_enc FROM mediations WHERE id = ?",
-                          (mediation_id,))  # fmt: skip
+        sql = "SELECT step_id, location_enc FROM mediations WHERE id = ?"
+        rows = await _all(conn, sql, (mediation_id,))
         if not rows:
             raise LookupError(mediation_id)
-        value = self.cipher.decrypt_json(rows[0]["location_enc"],
-                                         context=_ctx(rows[0]["step_id"], "location"))  # fmt: skip
-        return str(value)
+        ctx = _ctx(rows[0]["step_id"], "location")
+        return str(self.cipher.decrypt_json(rows[0]["location_enc"], context=ctx))
 
 
 def _ctx(step_id: int, what: str) -> bytes:
