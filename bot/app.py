@@ -22,6 +22,8 @@ from bot.i18n import I18n
 from bot.notifier import OutboxSender
 from bot.persistence import SqlitePersistence
 from bot.services.context import Services
+from bot.services.workflow import Workflow, load_sops
+from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
 
 __all__ = ["Runtime", "build_runtime"]
@@ -79,7 +81,8 @@ async def build_runtime(
     app = builder.build()
     sender = OutboxSender(app.bot, services, i18n)
     runtime = Runtime(app, services, sender, i18n)
-    app.bot_data["deps"] = Deps(services, i18n, kick=sender.kick)
+    workflow = Workflow(services, load_sops(SOPS_DIR))
+    app.bot_data["deps"] = Deps(services, i18n, workflow, kick=sender.kick)
     app.bot_data["runtime"] = runtime
     app.add_handler(build_complaint_handler())
     status.register(app)

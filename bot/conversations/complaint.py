@@ -496,6 +496,8 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         recorded_by=user.id if staff else None,
         language=t.language,
     )
+    # the office's intake SOP starts (idempotent: a replayed update starts nothing twice)
+    await dp.workflow.start_intake(result.case_id, actor=f"tg:{user.id}")
     dp.kick()
     _ud(context).pop("draft", None)
     office = dp.services.office(result.office_id)

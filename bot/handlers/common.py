@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import DEFAULT_LANGUAGE, I18n, Translator
 from bot.services.context import Services
+from bot.services.workflow import Workflow
 
 __all__ = [
     "Ctx",
@@ -38,6 +39,7 @@ class Deps:
 
     services: Services
     i18n: I18n
+    workflow: Workflow
     max_file_bytes: int = 20 * 1024 * 1024
     kick: Callable[[], None] = field(default=lambda: None)
 
