@@ -85,6 +85,8 @@ class _OfficeModel(BaseModel):
     first_response: _DurationModel = _DurationModel(value=1, unit="working_days")
     urgent_response_minutes: int = Field(default=60, gt=0)
     hours: dict[str, _Hours]
+    escalation_grace_hours: int = Field(default=4, ge=0, le=72)
+    retention_days: int = Field(default=365, ge=30, le=3650)
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
 
@@ -146,6 +148,8 @@ class _OfficeModel(BaseModel):
             first_response=Duration.parse(self.first_response.value, self.first_response.unit),
             urgent_response_minutes=self.urgent_response_minutes,
             sops=dict(self.sops),
+            escalation_grace_hours=self.escalation_grace_hours,
+            retention_days=self.retention_days,
         )
 
 

@@ -67,6 +67,10 @@ class Office:
     urgent_response_minutes: int = 60
     # service name -> SOP key, e.g. "mediation" -> "tng_mediasi"
     sops: Mapping[str, str] = field(default_factory=dict)
+    # office hours an overdue step waits before the head and the group are alerted
+    escalation_grace_hours: int = 4
+    # days a closed case (and its files) is kept before it is purged
+    retention_days: int = 365
 
     @property
     def tz(self) -> ZoneInfo:
