@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 
 from bot.app import Runtime
+from bot.faultpoints import crash_point
 
 __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
 
@@ -107,6 +108,7 @@ class InboxRunner:
                 log.exception("update processing crashed")
                 failed = True
             await app.update_persistence()
+            crash_point("before_inbox_done")
             await self._finish(update_id, int(row["attempts"]), failed)
             done += 1
             await self.rt.sender.drain()
@@ -189,8 +191,11 @@ class InboxRunner:
                     backoff = min(backoff * 2, 30.0)
                     continue
                 backoff = 1.0
+                crash_point("after_fetch")
                 # never cancelled: a SIGTERM only sets ``stop``, checked between batches
                 await self.store_updates(raw)
+                if raw:
+                    crash_point("after_inbox_commit")
                 await self.process_pending()
         finally:
             stop.set()

@@ -23,6 +23,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.conversations import questions_ui as ui
 from bot.domain.i18n_marker import N_
+from bot.faultpoints import crash_point
 from bot.domain.intake import Kind, first_question, next_question, question, questions_for
 from bot.domain.office import Role
 from bot.domain.validation import Invalid, parse_text
@@ -485,6 +486,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     user = update.effective_user
     assert user is not None
     evidence, failed = await _download(context, d)
+    crash_point("in_handler")
     staff = d["mode"] == "staff"
     result = await submit_complaint(
         dp.services,
@@ -496,6 +498,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         recorded_by=user.id if staff else None,
         language=t.language,
     )
+    crash_point("after_case_commit")
     # the office's intake SOP starts (idempotent: a replayed update starts nothing twice)
     await dp.workflow.start_intake(result.case_id, actor=f"tg:{user.id}")
     dp.kick()
