@@ -23,10 +23,10 @@ from telegram.warnings import PTBUserWarning
 
 from bot.conversations import questions_ui as ui
 from bot.domain.i18n_marker import N_
-from bot.faultpoints import crash_point
 from bot.domain.intake import Kind, first_question, next_question, question, questions_for
 from bot.domain.office import Role
 from bot.domain.validation import Invalid, parse_text
+from bot.faultpoints import crash_point
 from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
 from bot.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.services.intake import Evidence, raise_urgent_alert, submit_complaint

@@ -51,7 +51,7 @@ class BotProcess:
         self.cwd.mkdir()
         self._tmp = tmp_path
         self._logs = logs
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: asyncio.subprocess.Process | None = None
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PPA_"))}
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -80,13 +80,16 @@ class BotProcess:
 
     async def start(self) -> None:
         """Start a new bot process and wait until it polls for updates."""
-        assert self.proc is None or self.proc.poll() is not None, "the bot is already running"
+        assert not self.running, "the bot is already running"
         polls = self.fake.call_counts["getUpdates"]
         log = self._tmp / f"bot-{len(self._logs) + 1}.log"
         self._logs.append(log)
         with log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
                 cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -96,26 +99,30 @@ class BotProcess:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + READY_TIMEOUT
         while self.fake.call_counts["getUpdates"] <= polls:
-            code = self.proc.poll()
+            code = self.proc.returncode
             if code is not None:
                 raise AssertionError(f"the bot exited with {code} while starting:\n{self.output()}")
             if loop.time() > deadline:
                 raise AssertionError(f"the bot did not start polling:\n{self.output()}")
             await asyncio.sleep(0.02)
 
+    @property
+    def running(self) -> bool:
+        """Whether a bot process is alive."""
+        return self.proc is not None and self.proc.returncode is None
+
     async def wait(self, timeout: float) -> int | None:  # noqa: ASYNC109
-        """Wait for the process to exit (without blocking the fake server); None on timeout."""
+        """Wait for the process to exit; None on timeout."""
         assert self.proc is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (code := self.proc.poll()) is None and loop.time() < deadline:
-            await asyncio.sleep(0.02)
-        return code
+        try:
+            return await asyncio.wait_for(self.proc.wait(), timeout)
+        except TimeoutError:
+            return None
 
     async def stop(self) -> int:
         """SIGTERM, and SIGKILL if it has not exited in time; returns the exit status."""
         assert self.proc is not None
-        if self.proc.poll() is None:
+        if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
         code = await self.wait(STOP_TIMEOUT)
         if code is None:
@@ -179,5 +186,5 @@ async def bot(
     try:
         yield process
     finally:
-        if process.proc is not None and process.proc.poll() is None:
+        if process.running:
             await process.stop()
