@@ -16,15 +16,19 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_offices
 from bot.conversations.complaint import build_complaint_handler
 from bot.crypto import Cipher
-from bot.handlers import staff, start, status
+from bot.handlers import reports, safety, staff, start, status, workflow_ui
 from bot.handlers.common import Ctx, Deps, tr
-from bot.i18n import I18n
+from bot.handlers.workflow_render import WORKFLOW_KINDS, Rendered, render_workflow_item
+from bot.i18n import I18n, Translator
 from bot.notifier import OutboxSender
 from bot.persistence import SqlitePersistence
+from bot.scheduler.messages import GROUP_LINE_KINDS, reminder_line, render_reminder
+from bot.scheduler.sweep import REMINDER_KINDS, still_relevant
 from bot.services.context import Services
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
+from bot.store.outbox import OutboxItem
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -82,12 +86,16 @@ async def build_runtime(
     sender = OutboxSender(app.bot, services, i18n)
     runtime = Runtime(app, services, sender, i18n)
     workflow = Workflow(services, load_sops(SOPS_DIR))
+    _register_renderers(sender, services, workflow)
     app.bot_data["deps"] = Deps(services, i18n, workflow, kick=sender.kick)
     app.bot_data["runtime"] = runtime
+    safety.register(app)  # own groups: first message ids, rate limit, /hapus
     app.add_handler(build_complaint_handler())
     status.register(app)
     start.register(app)
     staff.register(app)
+    workflow_ui.register(app)
+    reports.register(app)
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, start.fallback_private
@@ -96,6 +104,22 @@ async def build_runtime(
     staff.register_last(app)
     app.add_error_handler(_on_error)
     return runtime
+
+
+def _register_renderers(sender: OutboxSender, services: Services, workflow: Workflow) -> None:
+    """Teach the sender the workflow's and the scheduler's outbox kinds."""
+
+    async def render_workflow(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await render_workflow_item(services, workflow, item, t)
+
+    async def render_scheduled(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await render_reminder(services, item, t)
+
+    for kind in sorted(WORKFLOW_KINDS):
+        sender.register(kind, render_workflow)
+    for kind in REMINDER_KINDS:
+        sender.register(kind, render_scheduled, reminder_line if kind in GROUP_LINE_KINDS else None)
+    sender.add_check(still_relevant)
 
 
 async def _on_error(update: object, context: Ctx) -> None:

@@ -27,7 +27,10 @@ class KeyError_(ValueError):
 
 def generate_key() -> str:
     """A new random 256-bit key, URL-safe base64 (what PPA_SECRET_KEY expects)."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+    while True:
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+        if not key.startswith("-"):  # a leading dash reads as an option on command lines
+            return key
 
 
 def parse_key(text: str) -> bytes:

@@ -14,6 +14,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 
 from bot.app import Runtime
 from bot.faultpoints import crash_point
+from bot.scheduler.jobs import start_scheduler
 
 __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
 
@@ -111,7 +112,7 @@ class InboxRunner:
             crash_point("before_inbox_done")
             await self._finish(update_id, int(row["attempts"]), failed)
             done += 1
-            await self.rt.sender.drain()
+            self.rt.sender.kick()  # the sender task drains; handling never waits on Telegram
 
     async def _finish(self, update_id: int, attempts: int, failed: bool) -> None:
         now = self.rt.services.clock.now()
@@ -163,6 +164,7 @@ class InboxRunner:
         await app.start()
         await app.bot.delete_webhook(drop_pending_updates=False)
         sender_task = asyncio.create_task(self.rt.sender.run(stop))
+        scheduler = start_scheduler(self.rt)  # reminder/overdue sweep; catches up at once
         try:
             await self.process_pending()  # replay what a previous run left
             backoff = 1.0
@@ -198,6 +200,7 @@ class InboxRunner:
                     crash_point("after_inbox_commit")
                 await self.process_pending()
         finally:
+            scheduler.shutdown(wait=False)
             stop.set()
             await asyncio.gather(sender_task, return_exceptions=True)
             await self.rt.close()

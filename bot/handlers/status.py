@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.domain.i18n_marker import N_
 from bot.handlers.common import Ctx, deps, esc, reply, tr
+from bot.handlers.workflow_render import reporter_progress
 from bot.services.status import find_by_code
 
 __all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "register"]
@@ -77,10 +78,16 @@ async def status(update: Update, context: Ctx) -> None:
         )
         return
     office = svc.office(case.office_id)
-    stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
     lines = [
         t.gettext("Report <b>{number}</b>", number=esc(case.number)),
         t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
+    ]
+    progress = await reporter_progress(svc, deps(context).workflow, case, t)
+    if progress:
+        await reply(update, context, "\n".join([*lines, progress]))
+        return
+    stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
+    lines += [
         t.gettext("Status: {stage}", stage=t.gettext(stage)),
         t.gettext(
             "Next: {next}",

@@ -18,13 +18,22 @@ from bot.domain.sop import END, Sop, Step, handover_target, load_all
 from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.cases import CaseRow
-from bot.store.workflow import InstanceRow, Party, StepRow, WorkflowStore, iso
+from bot.store.workflow import (
+    InstanceRow,
+    MediationRow,
+    Party,
+    StepRow,
+    WorkflowStore,
+    iso,
+)
 
 __all__ = [
     "PARTY_ROLES",
     "REASON_REQUIRED",
+    "RULE_MESSAGES",
     "InstanceProgress",
     "Outcome",
+    "StepView",
     "Workflow",
     "WorkflowResult",
     "failed_rules",
@@ -71,6 +80,21 @@ class InstanceProgress:
     steps: tuple[StepRow, ...]
 
 
+@dataclass(frozen=True)
+class StepView:
+    """A step with its SOP definition, case and office (for rendering and buttons)."""
+
+    row: StepRow
+    step: Step
+    case: CaseRow
+    office: Office
+
+
+# what a button press needs: any staff of the office, someone who may do the step,
+# someone who may choose its outcome, the head, or someone who may schedule its mediation
+NEEDS = frozenset({"staff", "act", "decide", "head", "schedule"})
+
+
 @dataclass
 class _Tx:
     conn: aiosqlite.Connection
@@ -107,7 +131,7 @@ def failed_rules(rules: Iterable[str], parties: Iterable[Party]) -> list[str]:
     return failed
 
 
-_RULE_MESSAGES = {
+RULE_MESSAGES = {
     "child_party_needs_guardian": N_(
         "A child party must come with a parent, family member, guardian or companion."
     ),
@@ -258,7 +282,7 @@ class Workflow:
     async def _rules(self, t: _Tx, step: Step) -> WorkflowResult | None:
         failed = failed_rules(step.requires, await self.store.parties(t.conn, t.case.id))
         if failed:
-            return _r(Outcome.RULE_FAILED, _RULE_MESSAGES[failed[0]], rules=failed)
+            return _r(Outcome.RULE_FAILED, RULE_MESSAGES[failed[0]], rules=failed)
         return None
 
     # -- use cases ------------------------------------------------------------
@@ -540,3 +564,74 @@ class Workflow:
         return [
             InstanceProgress(i, tuple(s for s in steps if s.instance_id == i.id)) for i in instances
         ]
+
+    # -- for the Telegram staff side --------------------------------------------
+
+    @staticmethod
+    def may(view: StepView, user_id: int, need: str) -> bool:
+        """Whether a user may do `need` (see NEEDS) on a step; mirrors the use cases' checks."""
+        if need not in NEEDS:
+            raise ValueError(f"unknown need {need!r}")
+        held = view.office.roles_of(user_id)
+        mine = view.row.assignee_user_id == user_id and bool(held)
+        actors, deciders = set(view.step.actors), set(view.step.deciders)
+        if need == "staff":
+            return bool(held)
+        if need == "head":
+            return Role.KETUA in held
+        if need == "decide":
+            return bool(held & deciders) or (mine and not view.step.decided_by)
+        return bool(held & (actors | deciders)) or mine  # act, schedule
+
+    async def describe(self, step_id: int) -> StepView | None:
+        """A step with its SOP step, case and office, without any permission check."""
+        async with self.svc.db.reading() as conn:
+            row = await self.store.get_step(conn, step_id)
+            case = await self.svc.cases.get(conn, row.case_id) if row else None
+        office = self.svc.offices.get(case.office_id) if case else None
+        if row is None or case is None or office is None or row.sop_key not in self.sops:
+            return None
+        return StepView(row, self.sops[row.sop_key].step(row.step_key), case, office)
+
+    async def step_view(
+        self, step_id: int, user_id: int, need: str, action: str
+    ) -> StepView | WorkflowResult:
+        """A step for a button press if the user may do `need` on it; denials are audited."""
+        async with self.svc.db.transaction() as conn:
+            begun = await self._begin(conn, step_id, user_id, action)
+            if isinstance(begun, WorkflowResult):
+                return begun
+            t, row, step = begun
+            view = StepView(row, step, t.case, t.office)
+            if not self.may(view, user_id, need):
+                return await self._deny(t, action, step_id)
+        return view
+
+    async def add_party(
+        self, step_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
+        guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+    ) -> WorkflowResult:  # fmt: skip
+        """Someone who may schedule an open step's mediation records (or corrects) a party."""
+        async with self.svc.db.transaction() as conn:
+            begun = await self._begin(conn, step_id, user_id, "record_party")
+            if isinstance(begun, WorkflowResult):
+                return begun
+            t, row, step = begun
+            if not self.may(StepView(row, step, t.case, t.office), user_id, "schedule"):
+                return await self._deny(t, "record_party", step_id)
+            if row.status != "open":
+                return _r(Outcome.INVALID, _NOT_OPEN)
+        return await self.record_party(
+            row.case_id, user_id, role, is_child, has_special_needs, guardian_present,
+            special_companion_present, party_id,
+        )  # fmt: skip
+
+    async def parties(self, case_id: int) -> list[Party]:
+        """A case's recorded mediation parties (no personal data)."""
+        async with self.svc.db.reading() as conn:
+            return await self.store.parties(conn, case_id)
+
+    async def mediations(self, case_id: int) -> list[MediationRow]:
+        """A case's scheduled mediation sessions (without the location)."""
+        async with self.svc.db.reading() as conn:
+            return await self.store.mediations(conn, case_id)

@@ -1,7 +1,12 @@
-"""Outbox: messages caused by state changes, written in the same transaction."""
+"""Outbox: messages caused by state changes, written in the same transaction.
+
+Row status: 'pending' (waiting), 'sent' (Telegram accepted it), 'failed' (permanent failure)
+or 'cancelled' (its case was closed before it went out).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +15,9 @@ import aiosqlite
 
 from bot.crypto import Cipher
 
-__all__ = ["OutboxItem", "OutboxStore"]
+__all__ = ["STATUSES", "OutboxItem", "OutboxStore"]
+
+STATUSES = ("pending", "sent", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,66 @@ class OutboxStore:
             " WHERE id = ?",
             (error[:200], item_id),
         )
+
+    async def mark_sent_many(
+        self, conn: aiosqlite.Connection, item_ids: Iterable[int], at: datetime, message_id: int
+    ) -> None:
+        """Telegram accepted one message (a digest) standing for several rows."""
+        await conn.executemany(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            [(at.isoformat(), message_id, item_id) for item_id in item_ids],
+        )
+
+    async def mark_cancelled(self, conn: aiosqlite.Connection, item_id: int, reason: str) -> None:
+        """No longer to be sent (its case closed, its step done): kept for the record."""
+        await conn.execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?",
+            (reason[:200], item_id),
+        )
+
+    async def cancel_closed(self, conn: aiosqlite.Connection) -> int:
+        """Cancel pending rows written before their case was closed; returns how many."""
+        cur = await conn.execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = 'case closed'"
+            " WHERE status = 'pending' AND case_id IN"
+            " (SELECT c.id FROM cases c WHERE c.status = 'closed'"
+            "  AND (c.closed_at IS NULL OR c.closed_at > outbox.created_at))"
+        )
+        return cur.rowcount
+
+    async def case_numbers(
+        self, conn: aiosqlite.Connection, case_ids: Iterable[int]
+    ) -> dict[int, str]:
+        """Case numbers (not personal data) by case id."""
+        ids = sorted(set(case_ids))
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(
+                f"SELECT id, number FROM cases WHERE id IN ({marks})", chunk
+            ) as cur:
+                for row in await cur.fetchall():
+                    found[int(row[0])] = str(row[1])
+        return found
+
+    async def count_due(self, conn: aiosqlite.Connection, now: datetime) -> int:
+        """How many pending messages may go now."""
+        async with conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= ?",
+            (now.isoformat(),),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def status_counts(self, conn: aiosqlite.Connection) -> dict[str, int]:
+        """Rows per status (every status present, zero when none)."""
+        counts = dict.fromkeys(STATUSES, 0)
+        async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
+            for row in await cur.fetchall():
+                counts[str(row[0])] = int(row[1])
+        return counts
 
     async def pending_count(self, conn: aiosqlite.Connection) -> int:
         """How many messages wait."""

@@ -10,6 +10,7 @@ from bot.clock import Clock, FakeClock
 from bot.config import Settings
 from bot.crypto import generate_key
 from bot.runner import InboxRunner
+from bot.scheduler.throttle import Throttle, VirtualTime
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 
@@ -62,6 +63,9 @@ class Harness:
         self.runtime = await build_runtime(
             self.settings, clock=self.clock, request=request, get_updates_request=request
         )
+        # Telegram's rate limits counted on a virtual clock of their own: tests never wait
+        vt = VirtualTime(FakeClock())
+        self.runtime.sender.throttle = Throttle(monotonic=vt.monotonic, sleep=vt.sleep)
         self.runner = InboxRunner(self.runtime, poll_timeout=0)
         await self.runtime.application.initialize()
         await self.runtime.application.start()

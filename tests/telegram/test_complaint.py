@@ -23,7 +23,9 @@ async def test_full_report_gives_number_code_and_staff_notice(harness: Harness) 
     text = out[-1].plain_text or ""
     assert "PPA-TNG-2026-00001" in text
     code = _code(text)
-    notice = harness.fake.last_message(TNG_GROUP)
+    notice = next(
+        m for m in reversed(harness.fake.messages(TNG_GROUP)) if "take:1" in m.callback_data
+    )
     shown = notice.plain_text or ""
     assert "PPA-TNG-2026-00001" in shown
     for secret in ("Melati", "Budi", "Kenanga", "memukul", "0812", "3456"):

@@ -1,0 +1,127 @@
+"""Administration subcommands: rotate-key, backup, purge (wired into ``ppa-bot`` by cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+
+from bot.config import ConfigError, load_offices, load_settings
+from bot.crypto import Cipher, KeyError_
+
+__all__ = ["cmd_backup", "cmd_purge", "cmd_rotate_key", "register"]
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Re-encrypt the whole store under a new key (the bot must be stopped)."""
+    from bot.runner import InstanceLock
+    from bot.security.keys import RotationError, rotate_key
+    from bot.store.db import Database
+
+    settings = load_settings()
+    new_key = str(args.new_key).strip()
+    try:
+        Cipher(settings.ppa_secret_key)
+    except KeyError_ as exc:
+        raise ConfigError(f"current key: {exc}") from None
+    try:
+        Cipher(new_key)
+    except KeyError_ as exc:
+        return _fail(f"--new-key: {exc}")
+    lock = InstanceLock(settings.ppa_database)
+    if not lock.acquire():
+        return _fail("the bot is running on this database; stop it before rotating the key")
+
+    async def main() -> str:
+        db = await Database.open(settings.ppa_database)
+        try:
+            report = await rotate_key(db, settings.ppa_secret_key, new_key, at=datetime.now(UTC))
+        finally:
+            await db.close()
+        parts = ", ".join(f"{k} {v}" for k, v in report.values.items() if v)
+        return (
+            f"re-encrypted {report.total} values ({parts or 'none'}) and {report.indexes} "
+            f"cases' look-up indexes: key {report.old_key_id} -> {report.new_key_id}"
+        )
+
+    try:
+        summary = asyncio.run(main())
+    except RotationError as exc:
+        return _fail(f"{exc} (nothing was changed)")
+    finally:
+        lock.release()
+    print(summary)
+    print(
+        "Now put the new key in .env as PPA_SECRET_KEY before starting the bot again. "
+        "Backups made before today are still under the old key: keep the old key with them, "
+        "or make a new backup and destroy the old ones."
+    )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Consistent copy of the live database (fields stay encrypted)."""
+    from bot.security.backup import BackupError, backup_database
+    from bot.store.db import Database
+
+    settings = load_settings()
+
+    async def main() -> str:
+        db = await Database.open(settings.ppa_database, migrate=False)
+        try:
+            result = await backup_database(db, args.path)
+        finally:
+            await db.close()
+        return (
+            f"backup written to {result.path} ({result.size} bytes, schema {result.schema_version})"
+        )
+
+    try:
+        print(asyncio.run(main()))
+    except BackupError as exc:
+        return _fail(str(exc))
+    print("The copy is encrypted field by field; it is useless without PPA_SECRET_KEY.")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete closed cases older than each office's retention period."""
+    from bot.security.retention import purge
+    from bot.store.db import Database
+
+    settings = load_settings()
+    offices = {o.id: o for o in load_offices(settings.ppa_offices)}
+
+    async def main() -> list[str]:
+        db = await Database.open(settings.ppa_database)
+        try:
+            report = await purge(db, offices, now=datetime.now(UTC), dry_run=args.dry_run)
+        finally:
+            await db.close()
+        head = ("would purge" if report.dry_run else "purged") + f" {len(report.cases)} case(s)"
+        return [head, *report.lines()]
+
+    for line in asyncio.run(main()):
+        print(line)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add rotate-key, backup and purge to the ``ppa-bot`` parser."""
+    rotate = subparsers.add_parser(
+        "rotate-key", help="re-encrypt everything under a new key (stop the bot first)"
+    )
+    rotate.add_argument("--new-key", required=True, help="the new key (ppa-bot keygen)")
+    rotate.set_defaults(func=cmd_rotate_key)
+    backup = subparsers.add_parser("backup", help="consistent copy of the database")
+    backup.add_argument("path", help="file to write (must not exist)")
+    backup.set_defaults(func=cmd_backup)
+    purge = subparsers.add_parser("purge", help="delete closed cases past their retention")
+    purge.add_argument("--dry-run", action="store_true", help="only list what would go")
+    purge.set_defaults(func=cmd_purge)

@@ -1,0 +1,115 @@
+"""/kasus NOMOR: a case's SOP progress, for the staff of the case's office only (audited)."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+
+from bot.domain.office import Role
+from bot.handlers.common import Ctx, deps, esc, reply, tr
+from bot.handlers.workflow_render import OUTCOME_LABELS, STATUS_LABELS, due_line, label
+from bot.i18n import Translator
+from bot.services.workflow import StepView, Workflow
+from bot.store.audit import append_audit
+from bot.store.workflow import StepRow
+
+__all__ = ["MAX_CHARS", "kasus"]
+
+MAX_CHARS = 4000
+_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
+_ICONS = {"open": "⏳", "waiting": "⏸", "done": "✅", "cancelled": "✖"}
+
+
+def _step_text(t: Translator, view: StepView, due: str) -> str:
+    row: StepRow = view.row
+    head = f"{_ICONS.get(row.status, '•')} {esc(row.title)}"
+    if row.status == "open":
+        who = (
+            t.gettext("staff {id}", id=row.assignee_user_id)
+            if row.assignee_user_id is not None
+            else t.gettext("not assigned yet")
+        )
+        return f"{head}\n    {due} · {who}"
+    if row.status == "done" and row.completed_at is not None:
+        detail = t.gettext(
+            "{outcome} · {when} · staff {id}",
+            outcome=label(t, OUTCOME_LABELS, row.outcome or "done"),
+            when=t.datetime(row.completed_at, view.office.timezone),
+            id=row.completed_by or "–",
+        )
+        return f"{head}\n    {detail}"
+    return f"{head}\n    {label(t, STATUS_LABELS, row.status)}"
+
+
+async def _deny(context: Ctx, user_id: int, case_id: int | None) -> None:
+    svc = deps(context).services
+    async with svc.db.transaction() as conn:
+        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user_id}",
+                           action="denied:read_progress", case_id=case_id)  # fmt: skip
+
+
+async def kasus(update: Update, context: Ctx) -> None:
+    """/kasus NOMOR: per SOP instance, its steps with status, due time, outcome and who."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    dp, t = deps(context), tr(context)
+    svc, wf = dp.services, dp.workflow
+    if chat.type != ChatType.PRIVATE:
+        await _deny(context, user.id, None)
+        await reply(update, context, t.gettext("Please use /kasus in a private chat with the bot."))
+        return
+    if not svc.staff_offices(user.id):
+        await _deny(context, user.id, None)
+        await reply(update, context, t.gettext("This command is only for the unit's staff."))
+        return
+    number = " ".join(context.args or []).strip().upper()[:40]
+    if not _NUMBER.match(number):
+        await reply(update, context, t.gettext("Send /kasus followed by the case number."))
+        return
+    async with svc.db.reading() as conn:
+        case = await svc.cases.by_number(conn, number)
+    office = svc.offices.get(case.office_id) if case else None
+    if case is None or office is None or not office.is_staff(user.id):
+        await _deny(context, user.id, case.id if case else None)
+        await reply(update, context, t.gettext("There is no case with that number in your unit."))
+        return
+    async with svc.db.transaction() as conn:
+        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+                           action="read_progress", case_id=case.id)  # fmt: skip
+    head = office.has_role(user.id, Role.KETUA)
+    text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone)
+    await reply(update, context, text, markup)
+
+
+async def _progress(
+    t: Translator, wf: Workflow, case_id: int, number: str, head: bool, tz: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    svc = wf.svc
+    now = svc.clock.now()
+    lines = [t.gettext("📁 <b>Case {number}</b>: SOP progress", number=esc(number))]
+    buttons: list[list[InlineKeyboardButton]] = []
+    progress = await wf.case_progress(case_id)
+    if not progress:
+        lines.append(t.gettext("No procedure has started for this case yet."))
+    for inst in progress:
+        sop = wf.sops.get(inst.instance.sop_key)
+        title = sop.title if sop else inst.instance.sop_key
+        status = label(t, STATUS_LABELS, inst.instance.status)
+        lines += ["", f"<b>{esc(title)}</b> ({status})"]
+        for row in inst.steps:
+            view = await wf.describe(row.id)
+            if view is None:
+                continue
+            lines.append(_step_text(t, view, due_line(t, svc, view, now)))
+            if head and row.status in ("open", "waiting") and row.assignee_user_id is None:
+                text = t.gettext("👤 Assign: {title}", title=row.title[:40])
+                buttons.append([InlineKeyboardButton(text, callback_data=f"wc:{row.id}")])
+    for m in await wf.mediations(case_id):
+        lines.append(t.gettext("📅 Mediation: {when}", when=t.datetime(m.scheduled_at, tz)))
+    text = "\n".join(lines)
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS].rsplit("\n", 1)[0] + "\n…"
+    return text, InlineKeyboardMarkup(buttons[:20]) if buttons else None

@@ -1,0 +1,356 @@
+"""Safety: rate limiting, /hapus safe mode (delete this chat's messages), log redaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    filters,
+)
+
+from bot.handlers.common import Ctx, Deps, answer, deps, reply, tr
+from bot.security.ratelimit import Decision, RateLimiter
+
+__all__ = [
+    "CLEAR_DATA",
+    "MAX_DELETE_IDS",
+    "SafetyState",
+    "clear_chat",
+    "install_log_redaction",
+    "register",
+]
+
+log = logging.getLogger(__name__)
+
+CLEAR_DATA = "hapus:go"
+MAX_DELETE_IDS = 2000  # a conversation longer than this is older than 48 hours anyway
+GROUP_REMEMBER, GROUP_LIMIT, GROUP_SAFE_MODE, GROUP_AFTER = -11, -10, -1, 10
+_STATE_KEY = "safety"
+_CHAT_KEY = "safety_first_message_id"
+_QUIET_MODES = frozenset({"none", "neutral"})
+
+
+@dataclass
+class SafetyState:
+    """In-memory state of the safety handlers (kept in bot_data, never persisted)."""
+
+    limiter: RateLimiter | None = None
+    # update id -> the limiter's verdict, from check_update to the callback
+    verdicts: dict[int, Decision] = field(default_factory=dict)
+    # update id -> (user id, draft id) of a "Send report" press, to find the case afterwards
+    pending_submit: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+def _state_of(app: Application) -> SafetyState:  # type: ignore[type-arg]
+    value = app.bot_data.get(_STATE_KEY)
+    if not isinstance(value, SafetyState):
+        value = SafetyState()
+        app.bot_data[_STATE_KEY] = value
+    if value.limiter is None:
+        found = app.bot_data.get("deps")
+        assert isinstance(found, Deps), "safety.register needs bot_data['deps']"
+        value.limiter = RateLimiter(found.services.clock)
+    return value
+
+
+def _is_staff(app: Application, user_id: int) -> bool:  # type: ignore[type-arg]
+    """On the roster of any office (staff work in bursts and are known accounts)."""
+    found = app.bot_data.get("deps")
+    return isinstance(found, Deps) and bool(found.services.staff_offices(user_id))
+
+
+def _state(context: Ctx) -> SafetyState:
+    return _state_of(context.application)
+
+
+def _has_draft(app: Application, user_id: int) -> bool:  # type: ignore[type-arg]
+    """Read-only look at a user's data (no entry is created for strangers)."""
+    data = app.user_data.get(user_id)
+    return isinstance(data, dict) and isinstance(data.get("draft"), dict)
+
+
+def _draft(context: Ctx) -> dict[str, Any] | None:
+    data = context.user_data
+    d = data.get("draft") if isinstance(data, dict) else None
+    return d if isinstance(d, dict) else None
+
+
+def _chat_data(context: Ctx) -> dict[str, Any] | None:
+    data = context.chat_data
+    return data if isinstance(data, dict) else None
+
+
+def _is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+# ---------------------------------------------------------------------------- group -11
+
+
+def _message_ids(update: Update) -> list[int]:
+    ids = [m.message_id for m in (update.message, update.edited_message) if m is not None]
+    cq = update.callback_query
+    if cq is not None and cq.message is not None:
+        ids.append(cq.message.message_id)
+    return ids
+
+
+class _RememberHandler(BaseHandler[Update, Ctx, None]):
+    """Runs only when there is something to remember (so strangers leave no stored data)."""
+
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+        super().__init__(remember)
+        self.app = app
+
+    def check_update(self, update: object) -> bool:
+        """A private chat with a lower first message id, or a "Send report" press."""
+        if not isinstance(update, Update) or not _is_private(update):
+            return False
+        ids = _message_ids(update)
+        chat = update.effective_chat
+        if ids and chat is not None:
+            data = self.app.chat_data.get(chat.id)
+            first = data.get(_CHAT_KEY) if isinstance(data, dict) else None
+            if not isinstance(first, int) or min(ids) < first:
+                return True
+        cq, user = update.callback_query, update.effective_user
+        return cq is not None and cq.data == "s|send" and user is not None
+
+
+async def remember(update: Update, context: Ctx) -> None:
+    """Remember the first message id of a private chat, and note "Send report" presses."""
+    ids = _message_ids(update)
+    cq = update.callback_query
+    data = _chat_data(context)
+    if ids and data is not None:
+        first = data.get(_CHAT_KEY)
+        lowest = min(ids)
+        if not isinstance(first, int) or lowest < first:
+            data[_CHAT_KEY] = lowest
+    d = _draft(context)
+    user = update.effective_user
+    if cq is not None and cq.data == "s|send" and d is not None and user is not None:
+        if d.get("mode") == "reporter" and isinstance(d.get("id"), str):
+            pending = _state(context).pending_submit
+            if len(pending) > 1000:
+                pending.clear()
+            pending[update.update_id] = (user.id, d["id"])
+
+
+# ---------------------------------------------------------------------------- group -10
+
+
+class _RateLimitHandler(BaseHandler[Update, Ctx, None]):
+    """Matches only updates over the limit; never a form in progress nor rostered staff."""
+
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+        super().__init__(rate_limit)
+        self.app = app
+
+    def check_update(self, update: object) -> bool:
+        """Take a token; True (handle: warn or drop) when the user has none left."""
+        if not isinstance(update, Update):
+            return False
+        user = update.effective_user
+        if user is None or (_is_private(update) and _has_draft(self.app, user.id)):
+            return False
+        if _is_staff(self.app, user.id):
+            return False
+        state = _state_of(self.app)
+        assert state.limiter is not None
+        verdict = state.limiter.check(user.id)
+        if verdict is Decision.ALLOW:
+            return False
+        if len(state.verdicts) > 1000:
+            state.verdicts.clear()
+        state.verdicts[update.update_id] = verdict
+        return True
+
+
+async def rate_limit(update: Update, context: Ctx) -> None:
+    """Drop an update over the limit (ApplicationHandlerStop), telling the user once."""
+    verdict = _state(context).verdicts.pop(update.update_id, Decision.DROP)
+    if verdict is Decision.WARN:
+        log.info("rate limit reached for an update (%s)", update.update_id)
+        text = tr(context).gettext(
+            "You are sending messages very fast. Please slow down and wait a minute; "
+            "in an emergency call 129 or 112."
+        )
+        try:
+            if update.callback_query is not None:
+                await answer(update, text, alert=True)
+            elif _is_private(update):
+                await reply(update, context, text)
+        except TelegramError:
+            pass
+    raise ApplicationHandlerStop
+
+
+# ---------------------------------------------------------------------------- safe mode
+
+
+async def clear_chat(bot: Bot, chat_id: int, first_id: int, last_id: int) -> tuple[int, int, bool]:
+    """Delete ids first..last one by one: (deleted, not deletable, finished)."""
+    first_id = max(first_id, last_id - MAX_DELETE_IDS + 1, 1)
+    deleted = failed = 0
+    for message_id in range(first_id, last_id + 1):
+        try:
+            if await bot.delete_message(chat_id, message_id):
+                deleted += 1
+            else:
+                failed += 1
+        except BadRequest:  # not found, too old (48 hours), or a service message
+            failed += 1
+        except (RetryAfter, Forbidden) as exc:
+            log.warning("safe mode stopped early: %s", type(exc).__name__)
+            return deleted, failed, False
+        except TelegramError as exc:
+            log.warning("safe mode could not delete one message: %s", type(exc).__name__)
+            failed += 1
+    return deleted, failed, True
+
+
+async def _safe_mode(update: Update, context: Ctx) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    t = tr(context)
+    data = _chat_data(context)
+    probe = await context.bot.send_message(chat.id, t.gettext("One moment…"))
+    first = data.get(_CHAT_KEY) if data is not None else None
+    if not isinstance(first, int):
+        first = probe.message_id
+    deleted, _failed, finished = await clear_chat(context.bot, chat.id, first, probe.message_id)
+    if data is not None:
+        data[_CHAT_KEY] = probe.message_id + 1
+    lines = [
+        t.gettext("{n} message(s) in this chat were deleted.", n=deleted)
+        if finished
+        else t.gettext(
+            "{n} message(s) were deleted, then Telegram asked us to stop. Send /hapus again in "
+            "a minute.",
+            n=deleted,
+        ),
+        t.gettext(
+            "Telegram does not let the bot delete messages older than 48 hours. To remove "
+            "everything, clear the history yourself: open this chat's menu (⋮ or the chat name) "
+            "and choose “Clear history” or “Delete chat”."
+        ),
+    ]
+    await context.bot.send_message(chat.id, "\n\n".join(lines))
+
+
+async def on_hapus(update: Update, context: Ctx) -> None:
+    """/hapus: delete the bot's and the user's messages in this private chat."""
+    if not _is_private(update):
+        await reply(
+            update,
+            context,
+            tr(context).gettext("/hapus only works in a private chat with the bot."),
+        )
+        raise ApplicationHandlerStop
+    await _safe_mode(update, context)
+    raise ApplicationHandlerStop
+
+
+async def on_clear_button(update: Update, context: Ctx) -> None:
+    """The "Clear this conversation now" button: the same as /hapus."""
+    await answer(update)
+    if _is_private(update):
+        await _safe_mode(update, context)
+    raise ApplicationHandlerStop
+
+
+# ---------------------------------------------------------------------------- group 10
+
+
+async def after_submit(update: Update, context: Ctx) -> None:
+    """After a report is sent with quiet later messages, offer to clear the conversation."""
+    state = _state(context)
+    pending = state.pending_submit.pop(update.update_id, None)
+    if pending is None or not _is_private(update):
+        return
+    user_id, draft_id = pending
+    d = _draft(context)
+    if d is not None and d.get("id") == draft_id:
+        return  # not submitted (still on the form)
+    row = await deps(context).services.db.fetchone(
+        "SELECT notify_mode FROM cases WHERE idempotency_key = ?",
+        (f"reporter:{user_id}:{draft_id}",),
+    )
+    if row is None or row[0] not in _QUIET_MODES:
+        return
+    t = tr(context)
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("Clear this conversation now"), callback_data=CLEAR_DATA)]]
+    )
+    await reply(
+        update,
+        context,
+        t.gettext(
+            "If someone else may see this phone, you can delete this conversation from it now. "
+            "Keep your tracking code somewhere safe first. You can also send /hapus at any time."
+        ),
+        markup,
+    )
+
+
+# ---------------------------------------------------------------------------- logging
+
+
+_REDACTED = "<redacted>"
+
+
+class _RedactTelegramPayloads(logging.Filter):
+    """python-telegram-bot logs request parameters and updates at DEBUG: keep only the method."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = str(record.msg)
+        if isinstance(record.args, tuple) and record.args:
+            if msg.startswith(("Calling Bot API endpoint", "Call to Bot API endpoint")):
+                record.args = (record.args[0], _REDACTED)
+            elif msg.startswith(("Processing update", "Dropping pending update")):
+                record.args = (_REDACTED,)
+        return True
+
+
+_PAYLOAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Application")
+
+
+def install_log_redaction() -> None:
+    """Make python-telegram-bot's DEBUG logs carry no message content (idempotent)."""
+    for name in _PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactTelegramPayloads) for f in logger.filters):
+            logger.addFilter(_RedactTelegramPayloads())
+
+
+def register(app: Application, *, limiter: RateLimiter | None = None) -> None:  # type: ignore[type-arg]
+    """Add the safety handlers in their own groups (idempotent; order-independent)."""
+    install_log_redaction()
+    existing = app.bot_data.get(_STATE_KEY)
+    if isinstance(existing, SafetyState):
+        if limiter is not None:
+            existing.limiter = limiter
+        return
+    app.bot_data[_STATE_KEY] = SafetyState(limiter=limiter)
+    app.add_handler(_RememberHandler(app), group=GROUP_REMEMBER)
+    app.add_handler(_RateLimitHandler(app), group=GROUP_LIMIT)
+    app.add_handler(
+        CommandHandler("hapus", on_hapus, filters=filters.UpdateType.MESSAGE),
+        group=GROUP_SAFE_MODE,
+    )
+    app.add_handler(
+        CallbackQueryHandler(on_clear_button, pattern=rf"^{CLEAR_DATA}$"), group=GROUP_SAFE_MODE
+    )
+    app.add_handler(CallbackQueryHandler(after_submit, pattern=r"^s\|send$"), group=GROUP_AFTER)

@@ -1,0 +1,335 @@
+"""/tugas: a staff member's open SOP steps, and Done / outcome / more-time buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ConversationHandler
+
+from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.handlers.workflow_render import (
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    label,
+    result_text,
+    task_card,
+)
+from bot.services.workflow import REASON_REQUIRED, StepView, WorkflowResult
+from bot.store.audit import append_audit
+
+__all__ = [
+    "AWAIT",
+    "MAX_TASKS_SHOWN",
+    "PENDING_TTL",
+    "bad_button",
+    "cancel",
+    "check_step",
+    "clear_pending",
+    "get_pending",
+    "on_done",
+    "on_extension",
+    "on_no_report",
+    "on_outcome",
+    "on_report",
+    "private_only",
+    "set_pending",
+    "tugas",
+]
+
+AWAIT = "await"
+END = ConversationHandler.END
+MAX_TASKS_SHOWN = 15
+PENDING_TTL = timedelta(hours=2)
+_PENDING = "wf_pending"
+_DONE = re.compile(r"^wd:(\d{1,12})$")
+_OUTCOME = re.compile(r"^wo:(\d{1,12}):([a-z][a-z0-9_]{0,39})$")
+_NO_REPORT = re.compile(r"^wn:(\d{1,12})$")
+_EXTEND = re.compile(r"^wx:(\d{1,12})$")
+
+
+def _ud(context: Ctx) -> dict[str, Any]:
+    data = context.user_data
+    assert isinstance(data, dict)
+    return data
+
+
+def set_pending(context: Ctx, kind: str, step_id: int, **extra: str) -> None:
+    """Remember what the user's next private message answers (JSON-safe values only)."""
+    now = deps(context).services.clock.now()
+    _ud(context)[_PENDING] = {"kind": kind, "step": step_id, "at": now.isoformat(), **extra}
+
+
+def get_pending(context: Ctx) -> dict[str, Any] | None:
+    """The pending answer, unless it is missing or older than PENDING_TTL."""
+    p = _ud(context).get(_PENDING)
+    if not isinstance(p, dict):
+        return None
+    try:
+        at = datetime.fromisoformat(str(p.get("at")))
+    except ValueError:
+        return None
+    return p if deps(context).services.clock.now() - at <= PENDING_TTL else None
+
+
+def clear_pending(context: Ctx) -> None:
+    """Forget the pending answer."""
+    _ud(context).pop(_PENDING, None)
+
+
+async def bad_button(update: Update, context: Ctx, action: str = "button") -> None:
+    """A malformed or unknown workflow button: audited, and the presser is told."""
+    user = update.effective_user
+    svc = deps(context).services
+    async with svc.db.transaction() as conn:
+        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id if user else 0}",
+                           action=f"denied:{action}", detail="bad button")  # fmt: skip
+    await answer(update, tr(context).gettext("That button is not valid any more."), alert=True)
+
+
+async def check_step(
+    update: Update, context: Ctx, step_id: int, need: str, action: str, *, open_only: bool = True
+) -> StepView | None:
+    """The step if the presser may do `need` on it; otherwise an alert (the denial is audited)."""
+    user = update.effective_user
+    assert user is not None
+    t = tr(context)
+    got = await deps(context).workflow.step_view(step_id, user.id, need, action)
+    if isinstance(got, WorkflowResult):
+        await answer(update, result_text(t, got)[:200], alert=True)
+        return None
+    if open_only and got.row.status != "open":
+        await answer(update, t.gettext("This step is not open any more."), alert=True)
+        return None
+    return got
+
+
+async def private_only(update: Update, context: Ctx) -> bool:
+    """True in a private chat; in a group the presser is asked to use the private chat."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return True
+    text = tr(context).gettext("Please do this in your private chat with the bot (/tugas).")
+    await answer(update, text, alert=True)
+    return False
+
+
+async def tugas(update: Update, context: Ctx) -> None:
+    """/tugas: the presser's open steps, most urgent first, each with its buttons."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        return
+    dp, t = deps(context), tr(context)
+    svc = dp.services
+    if not svc.staff_offices(user.id):
+        async with svc.db.transaction() as conn:
+            await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+                               action="denied:tasks")  # fmt: skip
+        await reply(update, context, t.gettext("This command is only for the unit's staff."))
+        return
+    async with svc.db.transaction() as conn:
+        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}", action="read_tasks")
+    rows = await dp.workflow.tasks_for(user.id)
+    if not rows:
+        await reply(update, context, t.gettext("You have no open tasks."))
+        return
+    n = len(rows)
+    await reply(
+        update,
+        context,
+        t.ngettext("You have {n} open task, most urgent first.",
+                   "You have {n} open tasks, most urgent first.", n),
+    )  # fmt: skip
+    now = svc.clock.now()
+    for row in rows[:MAX_TASKS_SHOWN]:
+        view = await dp.workflow.describe(row.id)
+        if view is not None:
+            text, markup = task_card(t, svc, dp.workflow, view, user.id, now)
+            await reply(update, context, text, markup)
+    if n > MAX_TASKS_SHOWN:
+        await reply(update, context, t.gettext("…and {n} more.", n=n - MAX_TASKS_SHOWN))
+
+
+async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str) -> str:
+    t = tr(context)
+    set_pending(context, "report", view.row.id, outcome=outcome)
+    await answer(update)
+    title = esc(view.row.title)
+    if outcome in REASON_REQUIRED:
+        text = t.gettext(
+            "<b>{title}</b>: {outcome}.\nWrite the reason for this decision. /batal cancels.",
+            title=title, outcome=label(t, OUTCOME_LABELS, outcome),
+        )  # fmt: skip
+        await reply(update, context, text)
+        return AWAIT
+    if outcome == "done":
+        text = t.gettext(
+            "<b>{title}</b>\nSend a short report of what was done, or the document as a file "
+            "({output}). /batal cancels.",
+            title=title, output=esc(view.step.output),
+        )  # fmt: skip
+    else:
+        text = t.gettext(
+            "<b>{title}</b>: {outcome}.\nWrite a short note for the case record. /batal cancels.",
+            title=title, outcome=label(t, OUTCOME_LABELS, outcome),
+        )  # fmt: skip
+    button = InlineKeyboardButton(t.gettext("Without a report"), callback_data=f"wn:{view.row.id}")
+    await reply(update, context, text, InlineKeyboardMarkup([[button]]))
+    return AWAIT
+
+
+async def on_done(update: Update, context: Ctx) -> str | int | None:
+    """wd:<step>: finish a step (one outcome), or choose among its outcomes first."""
+    cq = update.callback_query
+    assert cq is not None
+    m = _DONE.match(cq.data or "")
+    if m is None:
+        await bad_button(update, context, "complete_step")
+        return None
+    view = await check_step(update, context, int(m[1]), "act", "complete_step")
+    if view is None or not await private_only(update, context):
+        return None
+    outcomes = view.step.outcomes
+    if outcomes == ("done",):
+        return await _ask_report(update, context, view, "done")
+    user = update.effective_user
+    assert user is not None
+    t = tr(context)
+    wf = deps(context).workflow
+    mine = [
+        o for o in outcomes if wf.may(view, user.id, "act" if o == "done" else "decide")
+    ]  # fmt: skip
+    if not mine:
+        await answer(update, t.gettext("You are not allowed to do this for this case."), alert=True)
+        return None
+    buttons = [
+        [InlineKeyboardButton(label(t, OUTCOME_LABELS, o), callback_data=f"wo:{view.row.id}:{o}")]
+        for o in mine
+    ]
+    await answer(update)
+    text = t.gettext("<b>{title}</b>\nWhat is the result?", title=esc(view.row.title))
+    await reply(update, context, text, InlineKeyboardMarkup(buttons))
+    clear_pending(context)  # an earlier unanswered request gives way to this one
+    return END
+
+
+async def on_outcome(update: Update, context: Ctx) -> str | int | None:
+    """wo:<step>:<outcome>: the chosen result; then the report or reason is asked for."""
+    cq = update.callback_query
+    assert cq is not None
+    m = _OUTCOME.match(cq.data or "")
+    if m is None:
+        await bad_button(update, context, "decide")
+        return None
+    outcome = m[2]
+    need, action = ("act", "complete_step") if outcome == "done" else ("decide", "decide")
+    view = await check_step(update, context, int(m[1]), need, action)
+    if view is None or not await private_only(update, context):
+        return None
+    if outcome not in view.step.outcomes:
+        await bad_button(update, context, action)
+        return None
+    return await _ask_report(update, context, view, outcome)
+
+
+async def _finish(
+    update: Update, context: Ctx, step_id: int, outcome: str, text: str | None,
+    file: tuple[str, str, bytes] | None,
+) -> int:  # fmt: skip
+    user = update.effective_user
+    assert user is not None
+    dp, t = deps(context), tr(context)
+    if outcome == "done":
+        result = await dp.workflow.complete_step(step_id, user.id, "done", text, file)
+    else:
+        result = await dp.workflow.decide(step_id, user.id, outcome, text)
+    clear_pending(context)
+    if not result.ok:
+        await reply(update, context, "⚠ " + result_text(t, result))
+        return END
+    dp.kick()
+    lines = [t.gettext("✅ Recorded.")]
+    for sid in result.opened:
+        view = await dp.workflow.describe(sid)
+        if view is not None:
+            roles = ", ".join(label(t, ROLE_LABELS, r) for r in view.row.roles)
+            lines.append(t.gettext("Next: {title} ({roles})", title=esc(view.row.title),
+                                   roles=roles))  # fmt: skip
+    await reply(update, context, "\n".join(lines))
+    return END
+
+
+async def on_report(update: Update, context: Ctx, pending: dict[str, Any]) -> str | int:
+    """The report text or file for a pending step (a reason where the outcome needs one)."""
+    msg = update.effective_message
+    assert msg is not None
+    t = tr(context)
+    step_id, outcome = int(pending["step"]), str(pending["outcome"])
+    if msg.text is not None:
+        return await _finish(update, context, step_id, outcome, msg.text, None)
+    if outcome != "done":
+        await reply(update, context, t.gettext("Please write it as a text message."))
+        return AWAIT
+    doc = msg.document
+    photo = msg.photo[-1] if msg.photo else None
+    item = doc or photo
+    if item is None:
+        await reply(update, context, t.gettext("Please send text or a file."))
+        return AWAIT
+    if (item.file_size or 0) > deps(context).max_file_bytes:
+        await reply(update, context, t.gettext("The file is too large."))
+        return AWAIT
+    try:
+        data = bytes(await (await context.bot.get_file(item.file_id)).download_as_bytearray())
+    except TelegramError:
+        await reply(update, context, t.gettext("The file could not be received. Please try again."))
+        return AWAIT
+    name = (doc.file_name if doc else None) or "photo.jpg"
+    mime = (doc.mime_type if doc else None) or "image/jpeg"
+    return await _finish(update, context, step_id, outcome, msg.caption, (name, mime, data))
+
+
+async def on_no_report(update: Update, context: Ctx) -> str | int | None:
+    """wn:<step>: finish the pending step without a report."""
+    cq = update.callback_query
+    assert cq is not None
+    m = _NO_REPORT.match(cq.data or "")
+    pending = get_pending(context)
+    if m is None or pending is None or pending.get("kind") != "report":
+        await bad_button(update, context, "complete_step")
+        return None
+    if int(m[1]) != int(pending["step"]) or pending["outcome"] in REASON_REQUIRED:
+        await bad_button(update, context, "complete_step")
+        return None
+    await answer(update)
+    return await _finish(update, context, int(m[1]), str(pending["outcome"]), None, None)
+
+
+async def cancel(update: Update, context: Ctx) -> int:
+    """/batal while a report, reason or place is awaited."""
+    clear_pending(context)
+    await reply(update, context, tr(context).gettext("Cancelled. Nothing was recorded."))
+    return END
+
+
+async def on_extension(update: Update, context: Ctx) -> None:
+    """wx:<step>: ask the head for more time (extendable steps only)."""
+    cq = update.callback_query
+    user = update.effective_user
+    assert cq is not None and user is not None
+    m = _EXTEND.match(cq.data or "")
+    if m is None:
+        await bad_button(update, context, "request_extension")
+        return
+    dp, t = deps(context), tr(context)
+    result = await dp.workflow.request_extension(int(m[1]), user.id)
+    if not result.ok:
+        await answer(update, result_text(t, result)[:200], alert=True)
+        return
+    dp.kick()
+    await answer(update, t.gettext("Your request for more time was sent to the head."))
+    await reply(update, context, t.gettext("⏳ Your request for more time was sent to the head."))

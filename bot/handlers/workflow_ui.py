@@ -1,0 +1,96 @@
+"""Wires the staff side of the SOP workflow: /tugas, /kasus, the head's and scheduling buttons."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.handlers import head, kasus, mediation, tasks
+from bot.handlers.common import Ctx, reply, tr
+
+__all__ = ["CONVERSATION_NAME", "build_task_conversation", "handlers", "register"]
+
+CONVERSATION_NAME = "task"
+# every callback prefix of the workflow buttons (w?: tasks and head, m?: mediation)
+_OURS = r"^(w[a-z]|m[a-z]):"
+
+
+async def on_answer(update: Update, context: Ctx) -> str | int:
+    """The private message answering a pending report, reason or mediation place."""
+    pending = tasks.get_pending(context)
+    if pending is None:
+        tasks.clear_pending(context)
+        text = tr(context).gettext("That request has expired. Please press the button again.")
+        await reply(update, context, text)
+        return ConversationHandler.END
+    if pending.get("kind") == "location":
+        return await mediation.on_location(update, context, pending)
+    return await tasks.on_report(update, context, pending)
+
+
+async def on_stale(update: Update, context: Ctx) -> None:
+    """Any other workflow button (forged, stale, or from a finished exchange)."""
+    await tasks.bad_button(update, context)
+
+
+def build_task_conversation() -> ConversationHandler[Any]:
+    """The persistent conversation waiting for a report, a reason or a mediation place."""
+    answer_filter = (
+        filters.ChatType.PRIVATE
+        & filters.UpdateType.MESSAGE
+        & ((filters.TEXT & ~filters.COMMAND) | filters.Document.ALL | filters.PHOTO)
+    )
+    typed: BaseHandler[Update, Ctx, object] = MessageHandler(answer_filter, on_answer)
+    with warnings.catch_warnings():
+        # per_message=False is intended: the answer is the next message of the chat
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CallbackQueryHandler(tasks.on_done, pattern=r"^wd:"),
+                CallbackQueryHandler(tasks.on_outcome, pattern=r"^wo:"),
+                CallbackQueryHandler(mediation.on_slot, pattern=r"^mh:"),
+            ],
+            states={
+                tasks.AWAIT: [typed, CallbackQueryHandler(tasks.on_no_report, pattern=r"^wn:")],
+            },
+            fallbacks=[CommandHandler("batal", tasks.cancel)],
+            name=CONVERSATION_NAME,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, Any]]:
+    """All workflow handlers, in the order they must be added (one group)."""
+    return [
+        build_task_conversation(),
+        CommandHandler("tugas", tasks.tugas),
+        CommandHandler("kasus", kasus.kasus),
+        CallbackQueryHandler(tasks.on_extension, pattern=r"^wx:"),
+        CallbackQueryHandler(head.on_choose, pattern=r"^wc:"),
+        CallbackQueryHandler(head.on_assign, pattern=r"^w[pg]:"),
+        CallbackQueryHandler(head.on_extension_decision, pattern=r"^we:"),
+        CallbackQueryHandler(mediation.on_panel, pattern=r"^ms:"),
+        CallbackQueryHandler(mediation.on_party, pattern=r"^mq:"),
+        CallbackQueryHandler(mediation.on_pick_day, pattern=r"^mt:"),
+        CallbackQueryHandler(mediation.on_day, pattern=r"^md:"),
+        CallbackQueryHandler(on_stale, pattern=_OURS),
+    ]
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the workflow handlers; call after staff.register and before the catch-alls."""
+    for handler in handlers():
+        app.add_handler(handler)

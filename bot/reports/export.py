@@ -1,0 +1,272 @@
+"""One row per case for the national recording (SIMFONI-PPA), as CSV or XLSX, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from bot.domain.office import Office, Role
+from bot.services.context import Services
+from bot.store.audit import append_audit
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "IDENTITY_COLUMNS",
+    "ExportRefused",
+    "ExportResult",
+    "check_identity_permission",
+    "export_cases",
+    "export_rows",
+    "render_export",
+]
+
+FORMATS = ("csv", "xlsx")
+
+# what the national recording needs; no name, phone, address or free text
+COLUMNS = (
+    "case_number",
+    "received_date",
+    "closed_date",
+    "channel",
+    "urgent",
+    "victim_age_group",
+    "victim_sex",
+    "child_victim",
+    "disability",
+    "violence_types",
+    "relation",
+    "help_wanted",
+    "services",
+    "status",
+    "stage",
+    "sop_outcome",
+)
+# personal data, only with --with-identity by an admin of the office
+IDENTITY_COLUMNS = (
+    "victim_name",
+    "victim_age",
+    "perpetrator",
+    "place",
+    "phone",
+    "story",
+)
+
+
+class ExportRefused(Exception):
+    """The export may not be made (unknown office, bad range, no admin right)."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written."""
+
+    path: Path
+    rows: int
+    columns: tuple[str, ...]
+    with_identity: bool
+
+
+def check_identity_permission(office: Office, admin_id: int | None) -> None:
+    """Identity exports need the user id of someone holding ``admin`` in that office."""
+    if admin_id is None:
+        raise ExportRefused("--with-identity needs --admin-id (an admin of the office)")
+    if not office.has_role(admin_id, Role.ADMIN):
+        raise ExportRefused(
+            f"user {admin_id} does not hold the admin role in office {office.id}; "
+            "identity was not exported"
+        )
+
+
+def _local_bounds(office: Office, start: date, end: date) -> tuple[datetime, datetime]:
+    lo = datetime.combine(start, time(0), tzinfo=office.tz).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=office.tz).astimezone(UTC)
+    return lo, hi
+
+
+async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def _workflow_facts(conn: aiosqlite.Connection, case_id: int) -> tuple[list[str], str]:
+    """(services started for the case, the last completed step as 'step=outcome')."""
+    async with conn.execute(
+        "SELECT DISTINCT service FROM sop_instances WHERE case_id = ? AND service IS NOT NULL"
+        " ORDER BY id",
+        (case_id,),
+    ) as cur:
+        services = [str(r[0]) for r in await cur.fetchall()]
+    async with conn.execute(
+        "SELECT step_key, outcome FROM steps WHERE case_id = ? AND status = 'done'"
+        " AND completed_at IS NOT NULL ORDER BY completed_at DESC, id DESC LIMIT 1",
+        (case_id,),
+    ) as cur:
+        row = await cur.fetchone()
+    outcome = f"{row['step_key']}={row['outcome'] or 'done'}" if row else ""
+    return services, outcome
+
+
+def _local_date(text: str | None, office: Office) -> str:
+    if not text:
+        return ""
+    return datetime.fromisoformat(text).astimezone(office.tz).date().isoformat()
+
+
+async def export_rows(
+    svc: Services,
+    conn: aiosqlite.Connection,
+    office_id: str,
+    start: date,
+    end: date,
+    *,
+    with_identity: bool,
+) -> list[dict[str, Any]]:
+    """The rows (oldest first) of an office's cases received between two local dates."""
+    office = svc.office(office_id)
+    lo, hi = _local_bounds(office, start, end)
+    workflow = await _has_table(conn, "steps") and await _has_table(conn, "sop_instances")
+    async with conn.execute(
+        "SELECT id, number, channel, urgent, child_victim, victim_sex, victim_age_group,"
+        " disability, categories, relation, help_wanted, status, stage, received_at, closed_at"
+        " FROM cases WHERE office_id = ? ORDER BY received_at, id",
+        (office_id,),
+    ) as cur:
+        cases = list(await cur.fetchall())
+    rows: list[dict[str, Any]] = []
+    for c in cases:
+        received = datetime.fromisoformat(c["received_at"])
+        if not lo <= received < hi:
+            continue
+        services, outcome = await _workflow_facts(conn, c["id"]) if workflow else ([], "")
+        row: dict[str, Any] = {
+            "case_number": c["number"],
+            "received_date": _local_date(c["received_at"], office),
+            "closed_date": _local_date(c["closed_at"], office),
+            "channel": c["channel"],
+            "urgent": "yes" if c["urgent"] else "no",
+            "victim_age_group": c["victim_age_group"],
+            "victim_sex": c["victim_sex"],
+            "child_victim": "yes" if c["child_victim"] else "no",
+            "disability": "yes" if c["disability"] else "no",
+            "violence_types": ";".join(json.loads(c["categories"])),
+            "relation": c["relation"],
+            "help_wanted": ";".join(json.loads(c["help_wanted"])),
+            "services": ";".join(services),
+            "status": c["status"],
+            "stage": c["stage"],
+            "sop_outcome": outcome,
+        }
+        if with_identity:
+            d = await svc.cases.details(conn, c["id"])
+            age = d.get("victim_age")
+            row.update(
+                {
+                    "victim_name": str(d.get("victim_name") or ""),
+                    "victim_age": age if isinstance(age, int) else "",
+                    "perpetrator": str(d.get("perpetrator") or ""),
+                    "place": str(d.get("where") or ""),
+                    "phone": str(d.get("phone") or ""),
+                    "story": str(d.get("story") or ""),
+                }
+            )
+        rows.append(row)
+    return rows
+
+
+def _safe_cell(value: Any) -> Any:
+    """Defuse spreadsheet formulas in free text (CSV/XLSX injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def render_export(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> bytes:
+    """The file's bytes: CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_safe_cell(row.get(col, "")) for col in columns])
+        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    if fmt == "xlsx":
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "kasus"
+        ws.append(list(columns))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([_safe_cell(row.get(col, "")) for col in columns])
+        ws.freeze_panes = "A2"
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+    raise ValueError(f"format must be one of {FORMATS}")
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+
+
+async def export_cases(
+    svc: Services,
+    office_id: str,
+    start: date,
+    end: date,
+    *,
+    fmt: str,
+    out: Path,
+    with_identity: bool = False,
+    admin_id: int | None = None,
+) -> ExportResult:
+    """Check, read, audit and write the export (ExportRefused when not allowed)."""
+    if office_id not in svc.offices:
+        raise ExportRefused(f"unknown office {office_id!r} (known: {', '.join(svc.offices)})")
+    if fmt not in FORMATS:
+        raise ExportRefused(f"format must be one of {', '.join(FORMATS)}")
+    if end < start:
+        raise ExportRefused("--to is before --from")
+    office = svc.office(office_id)
+    if with_identity:
+        check_identity_permission(office, admin_id)
+    columns = COLUMNS + (IDENTITY_COLUMNS if with_identity else ())
+    now = svc.clock.now()
+    async with svc.db.transaction() as conn:
+        rows = await export_rows(svc, conn, office_id, start, end, with_identity=with_identity)
+        await append_audit(
+            conn,
+            at=now,
+            actor=f"admin:{admin_id}" if admin_id is not None else "cli",
+            action="export",
+            detail=json.dumps(
+                {
+                    "office": office_id,
+                    "from": start.isoformat(),
+                    "to": end.isoformat(),
+                    "format": fmt,
+                    "rows": len(rows),
+                    "with_identity": with_identity,
+                }
+            ),
+        )
+    _write_private(out, render_export(rows, columns, fmt))
+    return ExportResult(out, len(rows), columns, with_identity)

@@ -1,0 +1,353 @@
+"""The sweep: finds due reminders, overdue alerts and digests in the store and queues them once."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.calendar import OfficeCalendar
+from bot.domain.duration import Duration, Unit
+from bot.domain.office import Office, Role
+from bot.services.context import Services
+from bot.store.outbox import OutboxItem
+from bot.store.reminders import MediationDue, ReminderStore, ensure_schema
+from bot.store.workflow import StepRow, WorkflowStore, iso
+
+__all__ = [
+    "DAILY_DIGEST",
+    "DUE_SOON_FRACTION",
+    "MEDIATION_REMINDER",
+    "REMINDER_KINDS",
+    "STEP_DUE_SOON",
+    "STEP_ESCALATED",
+    "STEP_ESCALATED_AGAIN",
+    "STEP_KINDS",
+    "STEP_OVERDUE",
+    "SweepReport",
+    "mediation_schedule",
+    "previous_opening",
+    "step_recipients",
+    "step_schedule",
+    "still_relevant",
+    "sweep",
+]
+
+log = logging.getLogger(__name__)
+
+STEP_DUE_SOON = "step_due_soon"
+STEP_OVERDUE = "step_overdue"
+STEP_ESCALATED = "step_escalated"
+STEP_ESCALATED_AGAIN = "step_escalated_again"
+MEDIATION_REMINDER = "mediation_reminder"
+DAILY_DIGEST = "daily_digest"
+STEP_KINDS = (STEP_DUE_SOON, STEP_OVERDUE, STEP_ESCALATED, STEP_ESCALATED_AGAIN)
+REMINDER_KINDS = frozenset({*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST})
+DUE_SOON_FRACTION = 0.75
+DAY_BEFORE, TWO_HOURS = "day_before", "two_hours"
+_ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep recorded (per kind), how many messages it queued, how many items failed."""
+
+    reminders: Counter[str] = field(default_factory=Counter)
+    messages: int = 0
+    errors: int = 0
+
+    @property
+    def total(self) -> int:
+        """Reminders recorded in all."""
+        return sum(self.reminders.values())
+
+
+# -- when -------------------------------------------------------------------------------
+
+
+def step_schedule(step: StepRow, office: Office, calendar: OfficeCalendar) -> dict[str, datetime]:
+    """When each reminder of an open step is due (office time; wall clock for urgent steps)."""
+    assert step.due_at is not None
+    due, opened = step.due_at, step.opened_at
+    if step.urgent:
+        soon = opened + (due - opened) * DUE_SOON_FRACTION
+    else:
+        minutes = int(calendar.open_minutes_between(opened, due) * DUE_SOON_FRACTION)
+        soon = min(due, calendar.add(opened, Duration(minutes, Unit.MINUTES)))
+    grace = Duration(office.escalation_grace_hours, Unit.HOURS)
+    escalated = calendar.add(due, grace, urgent=step.urgent)
+    again = calendar.add(escalated, Duration(1, Unit.WORKING_DAYS), urgent=step.urgent)
+    return {STEP_DUE_SOON: soon, STEP_OVERDUE: due, STEP_ESCALATED: escalated,
+            STEP_ESCALATED_AGAIN: again}  # fmt: skip
+
+
+def previous_opening(calendar: OfficeCalendar, day: date) -> datetime:
+    """Opening time of the last working day before ``day`` (office zone)."""
+    d = day
+    for _ in range(60):
+        d -= timedelta(days=1)
+        periods = calendar.periods_on(d)
+        if periods:
+            return periods[0][0]
+    return datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=calendar.tz)
+
+
+def mediation_schedule(scheduled_at: datetime, calendar: OfficeCalendar) -> dict[str, datetime]:
+    """The previous working day's opening time, and two hours before the session."""
+    local = calendar.local(scheduled_at)
+    return {DAY_BEFORE: previous_opening(calendar, local.date()),
+            TWO_HOURS: scheduled_at - timedelta(hours=2)}  # fmt: skip
+
+
+def _due_step_kinds(
+    step: StepRow, office: Office, calendar: OfficeCalendar, now: datetime, done: set[str]
+) -> list[tuple[str, datetime]]:
+    plan = step_schedule(step, office, calendar)
+    out = []
+    for kind, at in plan.items():
+        if at > now or kind in done:
+            continue
+        if kind == STEP_DUE_SOON and now >= plan[STEP_OVERDUE]:
+            continue  # superseded by the overdue alert (e.g. after downtime)
+        out.append((kind, at))
+    return out
+
+
+def _due_mediation_kinds(
+    m: MediationDue, calendar: OfficeCalendar, now: datetime, done: set[str]
+) -> list[tuple[str, datetime]]:
+    plan = mediation_schedule(m.scheduled_at, calendar)
+    out = []
+    for when, at in plan.items():
+        if at > now or when in done or now >= m.scheduled_at:
+            continue
+        late = (
+            now >= plan[TWO_HOURS]
+            or calendar.local(now).date() >= calendar.local(m.scheduled_at).date()
+        )
+        if when == DAY_BEFORE and late:
+            continue  # no longer the day before: the two-hour reminder says it
+        out.append((when, at))
+    return out
+
+
+# -- to whom ------------------------------------------------------------------------------
+
+
+def _people(office: Office, roles: Iterable[str]) -> list[int]:
+    known = {r.value: r for r in Role}
+    return sorted({u for r in roles if r in known for u in office.people_with(known[r])})
+
+
+def step_recipients(step: StepRow, office: Office, kind: str) -> list[int]:
+    """Assignee (or every holder of the step's roles); for escalations the heads and group."""
+    if kind in _ESCALATIONS:
+        return [*office.people_with(Role.KETUA), office.staff_chat_id]
+    if step.assignee_user_id is not None:
+        return [step.assignee_user_id]
+    return _people(office, step.roles)
+
+
+# -- the sweep --------------------------------------------------------------------------
+
+
+class _Sweep:
+    def __init__(self, svc: Services, now: datetime) -> None:
+        self.svc, self.now = svc, now
+        self.log = ReminderStore()
+        self.steps = WorkflowStore(svc.cipher)
+        self.report = SweepReport()
+
+    async def guard(self, label: str, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("reminder sweep failed for %s", label)
+            self.report.errors += 1
+
+    async def send(
+        self, conn: aiosqlite.Connection, chat: int, kind: str, key: str, payload: dict[str, Any],
+        *, language: str, case_id: int | None,
+    ) -> None:  # fmt: skip
+        await self.svc.outbox.enqueue(
+            conn, chat_id=chat, kind=kind, payload=payload, at=self.now, language=language,
+            case_id=case_id, dedupe_key=f"rem:{kind}:{key}:{chat}",
+        )  # fmt: skip
+        self.report.messages += 1
+
+    async def _step_plan(
+        self, conn: aiosqlite.Connection, step_id: int
+    ) -> tuple[StepRow, Office, str, list[tuple[str, datetime]]] | None:
+        step = await self.steps.get_step(conn, step_id)
+        if step is None or step.status != "open" or step.due_at is None:
+            return None
+        office = self.svc.offices.get(step.office_id)
+        case = await self.svc.cases.get(conn, step.case_id)
+        if office is None or case is None or case.status == "closed":
+            return None
+        done = await self.log.recorded(conn, f"step:{step.id}", step.extended_count)
+        due = _due_step_kinds(step, office, self.svc.calendars[office.id], self.now, done)
+        return step, office, case.number, due
+
+    async def step(self, step_id: int) -> None:
+        async with self.svc.db.reading() as conn:
+            plan = await self._step_plan(conn, step_id)
+        if plan is None or not plan[3]:
+            return
+        async with self.svc.db.transaction() as conn:
+            plan = await self._step_plan(conn, step_id)  # again, inside the transaction
+            if plan is None:
+                return
+            step, office, number, due = plan
+            for kind, at in due:
+                claimed = await self.log.claim(
+                    conn, subject=f"step:{step.id}", kind=kind, round_=step.extended_count,
+                    due_at=at, at=self.now, step_id=step.id, office_id=office.id,
+                )  # fmt: skip
+                if not claimed:
+                    continue
+                self.report.reminders[kind] += 1
+                payload = {
+                    "step_id": step.id,
+                    "case_id": step.case_id,
+                    "case_number": number,
+                    "step_title": step.title,
+                    "due_at": iso(step.due_at or at),
+                    "round": step.extended_count,
+                }
+                for chat in step_recipients(step, office, kind):
+                    await self.send(conn, chat, kind, f"{step.id}.{step.extended_count}",
+                                    payload, language=office.language,
+                                    case_id=step.case_id)  # fmt: skip
+
+    async def mediation(self, m: MediationDue) -> None:
+        async with self.svc.db.transaction() as conn:
+            case = await self.svc.cases.get(conn, m.case_id)
+            office = self.svc.offices.get(case.office_id) if case else None
+            if case is None or office is None or case.status == "closed":
+                return
+            subject = f"mediation:{m.id}@{iso(m.scheduled_at)}"
+            done = await self.log.recorded(conn, subject)
+            due = _due_mediation_kinds(m, self.svc.calendars[office.id], self.now, done)
+            if not due:
+                return
+            step = await self.steps.get_step(conn, m.step_id)
+            staff = {*_people(office, ("mediator", "pendamping", "ketua"))}
+            if step is not None and step.assignee_user_id is not None:
+                staff.add(step.assignee_user_id)
+            reporter = None
+            if case.notify_mode in ("normal", "neutral"):
+                reporter = await self.svc.cases.reporter_chat(conn, case.id)
+            for when, at in due:
+                if not await self.log.claim(conn, subject=subject, kind=when, due_at=at,
+                                            at=self.now, mediation_id=m.id,
+                                            office_id=office.id):  # fmt: skip
+                    continue
+                self.report.reminders[MEDIATION_REMINDER] += 1
+                base = {"mediation_id": m.id, "case_id": case.id, "when": when,
+                        "scheduled_at": iso(m.scheduled_at)}  # fmt: skip
+                key = f"{m.id}.{when}.{iso(m.scheduled_at)}"
+                for chat in sorted(staff):
+                    await self.send(conn, chat, MEDIATION_REMINDER, key,
+                                    {**base, "audience": "staff"}, language=office.language,
+                                    case_id=case.id)  # fmt: skip
+                if reporter is not None:
+                    await self.send(conn, reporter, MEDIATION_REMINDER, key,
+                                    {**base, "audience": "reporter", "mode": case.notify_mode},
+                                    language=case.language, case_id=case.id)  # fmt: skip
+
+    async def digest(self, office: Office) -> None:
+        calendar = self.svc.calendars[office.id]
+        day = calendar.local(self.now).date()
+        periods = calendar.periods_on(day)
+        if not periods or self.now < periods[0][0]:
+            return
+        subject, opening = f"office:{office.id}:{day.isoformat()}", periods[0][0]
+        async with self.svc.db.reading() as conn:
+            if await self.log.recorded(conn, subject):
+                return
+        async with self.svc.db.transaction() as conn:
+            if not await self.log.claim(conn, subject=subject, kind=DAILY_DIGEST, due_at=opening,
+                                        at=self.now, office_id=office.id,
+                                        day=day.isoformat()):  # fmt: skip
+                return
+            self.report.reminders[DAILY_DIGEST] += 1
+            since = await self.log.last_digest(conn, office.id, day.isoformat())
+            since = since or previous_opening(calendar, day)
+            new = await self.log.new_case_numbers(conn, office.id, since, self.now)
+            steps = await self.log.open_steps_of_office(conn, office.id)
+            overdue = [s for s in steps if s[2] <= self.now]
+            today = [s for s in steps if s[2] > self.now and calendar.local(s[2]).date() == day]
+            key = f"{office.id}.{day.isoformat()}"
+            await self.send(
+                conn, office.staff_chat_id, DAILY_DIGEST, key,
+                {"office_id": office.id, "day": day.isoformat(), "audience": "group",
+                 "new": new, "due_today": _numbers(today), "overdue": _numbers(overdue)},
+                language=office.language, case_id=None,
+            )  # fmt: skip
+            for uid, held in sorted(office.roster.items()):
+                roles = {r.value for r in held}
+                mine = [s[0] for s in steps
+                        if s[3] == uid or (s[3] is None and roles & set(s[4]))]  # fmt: skip
+                if mine:
+                    await self.send(conn, uid, DAILY_DIGEST, key,
+                                    {"office_id": office.id, "day": day.isoformat(),
+                                     "audience": "person", "step_ids": mine},
+                                    language=office.language, case_id=None)  # fmt: skip
+
+
+def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]) -> list[str]:
+    return list(dict.fromkeys(s[1] for s in steps))
+
+
+async def sweep(svc: Services, now: datetime) -> SweepReport:
+    """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
+    await ensure_schema(svc.db)
+    s = _Sweep(svc, now)
+    async with svc.db.reading() as conn:
+        step_ids = await s.log.open_step_ids(conn, now)
+        mediations = await s.log.scheduled_mediations(conn, now)
+    for step_id in step_ids:
+        await s.guard(f"step {step_id}", s.step(step_id))
+    for m in mediations:
+        await s.guard(f"mediation {m.id}", s.mediation(m))
+    for office in svc.offices.values():
+        await s.guard(f"digest {office.id}", s.digest(office))
+    return s.report
+
+
+async def still_relevant(conn: aiosqlite.Connection, item: OutboxItem) -> bool:
+    """Whether a queued reminder may still be sent (its step open, its case not closed)."""
+    if item.kind not in REMINDER_KINDS:
+        return True
+    if item.case_id is not None:
+        async with conn.execute("SELECT status FROM cases WHERE id = ?", (item.case_id,)) as cur:
+            case = await cur.fetchone()
+        if case is None or case["status"] == "closed":
+            return False
+    p = item.payload
+    if item.kind in STEP_KINDS:
+        sql = "SELECT status, extended_count FROM steps WHERE id = ?"
+        async with conn.execute(sql, (int(p["step_id"]),)) as cur:
+            row = await cur.fetchone()
+        return (
+            row is not None
+            and row["status"] == "open"
+            and int(row["extended_count"]) == int(p.get("round", 0))
+        )
+    if item.kind == MEDIATION_REMINDER:
+        sql = "SELECT status, scheduled_at FROM mediations WHERE id = ?"
+        async with conn.execute(sql, (int(p["mediation_id"]),)) as cur:
+            row = await cur.fetchone()
+        return (
+            row is not None
+            and row["status"] == "scheduled"
+            and datetime.fromisoformat(row["scheduled_at"])
+            == datetime.fromisoformat(str(p["scheduled_at"]))
+        )
+    return True

@@ -1,0 +1,162 @@
+"""Reminder log: each reminder, alert and digest recorded once (the sweep's memory)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Database
+from bot.store.workflow import iso
+
+__all__ = ["SCHEMA", "MediationDue", "ReminderStore", "ensure_schema"]
+
+# The text of migration 0004_reminders.sql (idempotent; ensure_schema applies it too).
+SCHEMA = """\
+-- 0004: the reminder log: each reminder, overdue alert, escalation and digest recorded once.
+-- subject: 'step:<id>', 'mediation:<id>@<scheduled_at>' or 'office:<id>:<YYYY-MM-DD>';
+-- round: a step's extension count (an extended step is reminded again); no personal data.
+CREATE TABLE IF NOT EXISTS reminder_log (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    round INTEGER NOT NULL DEFAULT 0,
+    step_id INTEGER REFERENCES steps(id) ON DELETE CASCADE,
+    mediation_id INTEGER REFERENCES mediations(id) ON DELETE CASCADE,
+    office_id TEXT,
+    day TEXT,
+    due_at TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    UNIQUE (subject, kind, round)
+);
+CREATE INDEX IF NOT EXISTS reminder_log_office ON reminder_log (office_id, kind, day);
+"""
+
+
+def _statements(sql: str) -> list[str]:
+    body = "\n".join(x for x in sql.splitlines() if not x.strip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+async def ensure_schema(db: Database) -> None:
+    """Create the reminder table if the migrations have not (older databases)."""
+    row = await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            ("reminder_log",))  # fmt: skip
+    if row is not None:
+        return
+    async with db.transaction() as conn:
+        for statement in _statements(SCHEMA):
+            await conn.execute(statement)
+
+
+@dataclass(frozen=True)
+class MediationDue:
+    """A scheduled mediation of a case that is not closed."""
+
+    id: int
+    case_id: int
+    step_id: int
+    scheduled_at: datetime
+    created_at: datetime
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+class ReminderStore:
+    """SQL of the reminder log and the sweep's look-ups; writes take the caller's transaction."""
+
+    async def claim(
+        self, conn: aiosqlite.Connection, *, subject: str, kind: str, round_: int = 0,
+        due_at: datetime, at: datetime, step_id: int | None = None,
+        mediation_id: int | None = None, office_id: str | None = None, day: str | None = None,
+    ) -> bool:  # fmt: skip
+        """Record a reminder; False if it was recorded before (then send nothing)."""
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO reminder_log (subject, kind, round, step_id, mediation_id,"
+            " office_id, day, due_at, sent_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (subject, kind, round_, step_id, mediation_id, office_id, day, iso(due_at), iso(at)),
+        )
+        return cur.rowcount == 1
+
+    async def recorded(self, conn: aiosqlite.Connection, subject: str, round_: int = 0) -> set[str]:
+        """Kinds already recorded for a subject (and round)."""
+        sql = "SELECT kind FROM reminder_log WHERE subject = ? AND round = ?"
+        return {r["kind"] for r in await _all(conn, sql, (subject, round_))}
+
+    async def last_digest(
+        self, conn: aiosqlite.Connection, office_id: str, before_day: str
+    ) -> datetime | None:
+        """When an office's latest daily digest before a day (ISO date) was queued."""
+        sql = (
+            "SELECT sent_at FROM reminder_log WHERE office_id = ? AND kind = 'daily_digest'"
+            " AND day < ? ORDER BY day DESC LIMIT 1"
+        )
+        rows = await _all(conn, sql, (office_id, before_day))
+        return datetime.fromisoformat(rows[0]["sent_at"]) if rows else None
+
+    async def open_step_ids(self, conn: aiosqlite.Connection, now: datetime) -> list[int]:
+        """Open steps with a due time, of cases not closed, with reminders still to come."""
+        sql = (
+            "SELECT s.id FROM steps s JOIN cases c ON c.id = s.case_id"
+            " WHERE s.status = 'open' AND s.due_at IS NOT NULL AND c.status != 'closed'"
+            " AND julianday(s.opened_at) <= julianday(?)"
+            " AND NOT EXISTS (SELECT 1 FROM reminder_log r WHERE r.subject = 'step:' || s.id"
+            " AND r.round = s.extended_count AND r.kind = 'step_escalated_again')"
+            " ORDER BY s.due_at, s.id"
+        )
+        return [int(r["id"]) for r in await _all(conn, sql, (iso(now),))]
+
+    async def scheduled_mediations(
+        self, conn: aiosqlite.Connection, now: datetime
+    ) -> list[MediationDue]:
+        """Mediations still to come, of cases not closed."""
+        sql = (
+            "SELECT m.id, m.case_id, m.step_id, m.scheduled_at, m.created_at FROM mediations m"
+            " JOIN cases c ON c.id = m.case_id WHERE m.status = 'scheduled'"
+            " AND c.status != 'closed' AND julianday(m.scheduled_at) > julianday(?)"
+            " ORDER BY m.scheduled_at, m.id"
+        )
+        return [
+            MediationDue(r["id"], r["case_id"], r["step_id"],
+                         datetime.fromisoformat(r["scheduled_at"]),
+                         datetime.fromisoformat(r["created_at"]))
+            for r in await _all(conn, sql, (iso(now),))
+        ]  # fmt: skip
+
+    async def new_case_numbers(
+        self, conn: aiosqlite.Connection, office_id: str, since: datetime, until: datetime
+    ) -> list[str]:
+        """Numbers of an office's cases (not closed) received in (since, until]."""
+        sql = (
+            "SELECT number FROM cases WHERE office_id = ? AND status != 'closed'"
+            " AND julianday(received_at) > julianday(?)"
+            " AND julianday(received_at) <= julianday(?) ORDER BY id"
+        )
+        rows = await _all(conn, sql, (office_id, iso(since), iso(until)))
+        return [str(r["number"]) for r in rows]
+
+    async def open_steps_of_office(
+        self, conn: aiosqlite.Connection, office_id: str
+    ) -> list[tuple[int, str, datetime, int | None, tuple[str, ...]]]:
+        """(step id, case number, due time, assignee, roles) of open steps of open cases."""
+        sql = (
+            "SELECT s.id, c.number, s.due_at, s.assignee_user_id, s.role FROM steps s"
+            " JOIN cases c ON c.id = s.case_id WHERE c.office_id = ? AND c.status != 'closed'"
+            " AND s.status = 'open' AND s.due_at IS NOT NULL ORDER BY s.due_at, s.id"
+        )
+        return [
+            (int(r["id"]), str(r["number"]), datetime.fromisoformat(r["due_at"]),
+             r["assignee_user_id"], tuple(x for x in str(r["role"]).split(",") if x))
+            for r in await _all(conn, sql, (office_id,))
+        ]  # fmt: skip
+
+    async def count(self, conn: aiosqlite.Connection, kind: str | None = None) -> int:
+        """How many reminders are recorded (of one kind)."""
+        sql = "SELECT COUNT(*) FROM reminder_log" + (" WHERE kind = ?" if kind else "")
+        rows = await _all(conn, sql, (kind,) if kind else ())
+        return int(rows[0][0])

@@ -1,0 +1,359 @@
+"""The five seed SOPs end to end through Telegram: /tugas, Done, outcomes, the head's buttons."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.handlers.workflow_render import (
+    render_workflow_item,
+    reporter_progress,
+)
+from bot.services.workflow import RULE_MESSAGES
+from bot.store.outbox import OutboxItem
+from bot.testing.fake_telegram import SentMessage
+from bot.testing.harness import Harness
+from tests.telegram.flows import REPORTER, full_report, press
+
+GROUPS = {"TNG": -1001000000001, "PKL": -1001000000002, "PSR": -1001000000003}
+IDS: dict[str, dict[str, int]] = {
+    "TNG": {"ketua": 100000001, "petugas": 100000002, "admin": 100000002, "mk": 100000003,
+            "pendamping": 100000004, "mediator": 100000005, "serve": 100000007},
+    "PKL": {"ketua": 200000001, "petugas": 200000002, "admin": 200000003, "mk": 200000004,
+            "pendamping": 200000004, "mediator": 200000005, "serve": 200000005},
+    "PSR": {"ketua": 300000001, "petugas": 300000002, "admin": 300000007, "mk": 300000003,
+            "pendamping": 300000004, "mediator": 300000005, "serve": 300000006},
+}  # fmt: skip
+
+
+@pytest.fixture
+async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The harness with every example staff member started."""
+    h = await Harness.create(tmp_path, clock=clock)
+    try:
+        for office in h.rt.services.offices.values():
+            for uid in sorted(office.roster):
+                await h.send(uid, "/start")
+        yield h
+    finally:
+        await h.stop()
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+async def scalar(h: Harness, sql: str, *params: Any) -> Any:
+    """One value from the database."""
+    row = await h.rt.db.fetchone(sql, params)
+    assert row is not None
+    return row[0]
+
+
+async def open_step(h: Harness, case_id: int, key: str) -> int:
+    """The id of the case's open step with that key."""
+    sql = "SELECT id FROM steps WHERE case_id = ? AND step_key = ? AND status = 'open'"
+    return int(await scalar(h, sql + " ORDER BY id DESC", case_id, key))
+
+
+def tx(h: Harness, msgid: str, **params: Any) -> str:
+    """A message in the offices' language (Indonesian), as the bot renders it."""
+    return h.rt.i18n.get("id").gettext(msgid, **params)
+
+
+async def sent(h: Harness, kind: str, chat: int) -> int:
+    """How many outbox rows of a kind were sent to a chat."""
+    sql = "SELECT COUNT(*) FROM outbox WHERE kind = ? AND chat_id = ? AND status = 'sent'"
+    return int(await scalar(h, sql, kind, chat))
+
+
+def texts_since(h: Harness, chat: int, before: int) -> str:
+    """Plain text of the bot's messages in a chat after a message id."""
+    return "\n".join(m.plain_text or "" for m in h.fake.messages(chat) if m.message_id > before)
+
+
+async def do_step(
+    h: Harness, case_id: int, key: str, user: int, outcome: str = "done",
+    report: str | None = "Sudah dikerjakan.",
+) -> list[SentMessage]:  # fmt: skip
+    """The user finishes a step from the task message in their private chat."""
+    sid = await open_step(h, case_id, key)
+    out = await press(h, user, f"wd:{sid}")
+    if any(f"wo:{sid}:{outcome}" in m.callback_data for m in out):
+        out = await press(h, user, f"wo:{sid}:{outcome}")
+    if report is None:
+        return await press(h, user, f"wn:{sid}")
+    return await h.send(user, report)
+
+
+async def new_case(h: Harness, office: str) -> int:
+    """A reporter's complaint to an office (the intake SOP starts); returns the case id."""
+    await full_report(h, office_id=office)
+    return int(await scalar(h, "SELECT MAX(id) FROM cases"))
+
+
+async def to_service(h: Harness, office: str, service: str) -> int:
+    """Intake and case management through buttons, ending with the case manager's choice."""
+    ids, group = IDS[office], GROUPS[office]
+    case = await new_case(h, office)
+    await do_step(h, case, "first_response", ids["petugas"], report="Pelapor sudah dihubungi.")
+    await do_step(h, case, "dispose", ids["ketua"], report="Disposisi ke tenaga ahli.")
+    serve = await open_step(h, case, "serve")
+    await press(h, ids["ketua"], f"wc:{serve}", chat=group)  # the head assigns from the group
+    await press(h, ids["ketua"], f"wp:{case}:{serve}:{ids['serve']}", chat=group)
+    assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve) == ids["serve"]
+    await do_step(h, case, "serve", ids["serve"], report="Konseling pertama selesai.")
+    await do_step(h, case, "plan", ids["mk"], report="Rencana tindak lanjut.")
+    await do_step(h, case, "record_in_system", ids["admin"], report=None)
+    await do_step(h, case, "case_management", ids["mk"], outcome=service, report=None)
+    return case
+
+
+async def schedule(h: Harness, case: int, key: str, user: int, place: str) -> list[SentMessage]:
+    """Pick the first offered day and slot for the step's mediation, then type the place."""
+    sid = await open_step(h, case, key)
+    await press(h, user, f"ms:{sid}")
+    days = await press(h, user, f"mt:{sid}")
+    day = next(d for m in days for d in m.callback_data if d.startswith("md:"))
+    slots = await press(h, user, day)
+    slot = next(d for m in slots for d in m.callback_data if d.startswith("mh:"))
+    await press(h, user, slot)
+    return await h.send(user, place)
+
+
+async def add_party(h: Harness, case: int, key: str, user: int, code: str, pid: int = 0) -> None:
+    """Record (or with pid, change) a party by its wizard buttons: role letter then y/n answers."""
+    sid = await open_step(h, case, key)
+    await press(h, user, f"ms:{sid}")
+    data = f"mq:{sid}:{pid}:"
+    await press(h, user, data)
+    for ch in code:
+        data += ch
+        await press(h, user, data)
+
+
+async def case_closed(h: Harness, case: int) -> bool:
+    """Whether the case is closed."""
+    return bool(await scalar(h, "SELECT status FROM cases WHERE id = ?", case) == "closed")
+
+
+# -- Tangerang --------------------------------------------------------------------------------
+
+
+async def test_tng_case_management_then_mediation(wh: Harness, clock: FakeClock) -> None:
+    h, ids, group = wh, IDS["TNG"], GROUPS["TNG"]
+    case = await to_service(h, "TNG", "mediation")
+    decision = tx(h, "⚖ Decision: {outcome}", outcome=tx(h, "Mediation"))
+    assert decision in "\n".join(h.texts(group))
+    await do_step(h, case, "order", ids["ketua"], report="Mediator diperintahkan.")
+    out = await schedule(h, case, "invite", ids["admin"], "Ruang mediasi <UPTD PPA>")
+    assert "&lt;UPTD PPA&gt;" in (out[-1].text or "")  # escaped, shown as typed
+    assert await scalar(h, "SELECT COUNT(*) FROM mediations WHERE case_id = ?", case) == 1
+    assert await sent(h, "mediation_scheduled", group) == 1
+    async with h.rt.db.reading() as conn:
+        row = await h.rt.services.cases.get(conn, case)
+    assert row is not None
+    deps = h.rt.application.bot_data["deps"]
+    progress = await reporter_progress(h.rt.services, deps.workflow, row, h.rt.i18n.get("en"))
+    assert "A mediation session is planned for" in progress
+    # the invitation letter as a file
+    invite = await open_step(h, case, "invite")
+    await press(h, ids["admin"], f"wd:{invite}")
+    pdf = b"%PDF-1.4 undangan"
+    h.fake.user_sends_document(ids["admin"], pdf, "undangan.pdf", "application/pdf")
+    await h.pump()
+    assert await scalar(h, "SELECT file_enc IS NOT NULL FROM steps WHERE id = ?", invite) == 1
+    # the mediator asks for more time; the head approves from the message he receives
+    mediate = await open_step(h, case, "mediate")
+    await press(h, ids["mediator"], f"wx:{mediate}")
+    assert await sent(h, "extension_requested", ids["ketua"]) == 1
+    await press(h, ids["ketua"], f"we:{mediate}:y")
+    assert await scalar(h, "SELECT extended_count FROM steps WHERE id = ?", mediate) == 1
+    assert tx(h, "✅ More time was approved.") in h.last_text(ids["mediator"])
+    clock.advance(hours=1)
+    await do_step(h, case, "mediate", ids["mediator"], report="Mediasi selesai, sepakat damai.")
+    await do_step(h, case, "case_record", ids["petugas"], report="Rekam kasus dibuat.")
+    await do_step(h, case, "record_in_system", ids["admin"], report=None)
+    assert await case_closed(h, case)
+    number = "PPA-TNG-2026-00001"
+    reporter = "\n".join(h.texts(REPORTER))
+    assert tx(h, "Your report {number}: the unit is preparing a mediation.", number=number) in (
+        reporter
+    )
+    assert await sent(h, "reporter_milestone", REPORTER) == 4  # started x2, scheduled, closed
+    # the group never carries the victim's identity
+    assert "Melati" not in "\n".join(h.texts(group))
+    assert "Budi" not in "\n".join(h.texts(group))
+
+
+async def test_tng_accompaniment_with_overdue_task_and_refused_extension(
+    wh: Harness, clock: FakeClock
+) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await to_service(h, "TNG", "accompaniment")
+    await do_step(h, case, "recommend", ids["ketua"], report="Pendampingan ke kepolisian.")
+    clock.advance(hours=3)  # inform_client has 1 office hour
+    out = await h.send(ids["pendamping"], "/tugas")
+    late = h.rt.i18n.get("id").ngettext("overdue by {n} hour", "overdue by {n} hours", 2)
+    assert late in "\n".join(m.plain_text or "" for m in out)
+    await do_step(h, case, "inform_client", ids["pendamping"], report="Klien sudah diberi tahu.")
+    letters = await open_step(h, case, "letters")
+    out = await h.send(ids["petugas"], "/tugas")
+    assert f"wx:{letters}" in [d for m in out for d in m.callback_data]
+    await press(h, ids["petugas"], f"wx:{letters}")
+    await press(h, ids["ketua"], f"we:{letters}:n")
+    assert tx(h, "✖ More time was not approved.") in h.last_text(ids["petugas"])
+    assert await scalar(h, "SELECT extended_count FROM steps WHERE id = ?", letters) == 0
+    await do_step(h, case, "letters", ids["petugas"], report="Surat tugas dan rujukan dibuat.")
+    sid = await open_step(h, case, "accompany")
+    await press(h, ids["pendamping"], f"wd:{sid}")
+    h.fake.user_sends_photo(ids["pendamping"], b"\xff\xd8laporan", caption="Laporan pendampingan")
+    await h.pump()
+    await do_step(h, case, "case_record", ids["petugas"], report="Rekam kasus.")
+    assert await case_closed(h, case)
+    out = await h.send(ids["ketua"], "/kasus PPA-TNG-2026-00001")
+    text = out[-1].plain_text or ""
+    assert "SOP Pendampingan Korban" in text and "Accompany the victim" in text
+    assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'read_progress'") == 1
+
+
+# -- Pekalongan -------------------------------------------------------------------------------
+
+
+async def _pkl_to_decision(h: Harness) -> int:
+    ids = IDS["PKL"]
+    case = await to_service(h, "PKL", "mediation")
+    await do_step(h, case, "request", ids["petugas"], report="Permohonan dicatat.")
+    await do_step(h, case, "consider", ids["ketua"], report="Tim teknis setuju.")
+    return case
+
+
+async def test_pkl_accepted(wh: Harness) -> None:
+    h, ids = wh, IDS["PKL"]
+    case = await _pkl_to_decision(h)
+    await do_step(h, case, "decide", ids["ketua"], outcome="accepted", report=None)
+    await schedule(h, case, "invite", ids["admin"], "Kantor LP-PAR")
+    assert await scalar(h, "SELECT COUNT(*) FROM mediations WHERE case_id = ?", case) == 1
+    await do_step(h, case, "invite", ids["admin"], report="Undangan terkirim.")
+    await do_step(h, case, "coordinate", ids["ketua"], report="Kelurahan dan RT setuju.")
+    await do_step(h, case, "prepare", ids["admin"], report="Dokumen siap.")
+    await do_step(h, case, "mediate", ids["mediator"], report="Berita acara ditandatangani.")
+    assert await case_closed(h, case)
+
+
+async def test_pkl_rejected_needs_a_reason(wh: Harness) -> None:
+    h, ids = wh, IDS["PKL"]
+    case = await _pkl_to_decision(h)
+    sid = await open_step(h, case, "decide")
+    await press(h, ids["ketua"], f"wd:{sid}")
+    out = await press(h, ids["ketua"], f"wo:{sid}:rejected")
+    assert not out[-1].callback_data  # no "without a report" for a rejection
+    await h.send(ids["ketua"], "Bukan kasus yang dapat dimediasi.")
+    assert await scalar(h, "SELECT outcome FROM steps WHERE id = ?", sid) == "rejected"
+    decision = tx(h, "⚖ Decision: {outcome}", outcome=tx(h, "Rejected"))
+    assert decision in "\n".join(h.texts(GROUPS["PKL"]))
+    await do_step(h, case, "notify", ids["admin"], report="Surat pemberitahuan dikirim.")
+    assert await case_closed(h, case)
+
+
+async def test_pkl_not_cooperative(wh: Harness) -> None:
+    h, ids = wh, IDS["PKL"]
+    case = await _pkl_to_decision(h)
+    await do_step(h, case, "decide", ids["ketua"], outcome="accepted", report="Diterima.")
+    await do_step(h, case, "invite", ids["ketua"], report=None)
+    await do_step(h, case, "coordinate", ids["ketua"], outcome="not_cooperative",
+                  report="Pihak terlapor menolak hadir.")  # fmt: skip
+    await do_step(h, case, "notify", ids["admin"], report=None)
+    assert await case_closed(h, case)
+    sql = "SELECT step_key, outcome FROM steps WHERE case_id = ?"
+    outcomes = await h.rt.db.fetchall(sql, (case,))
+    assert ("coordinate", "not_cooperative") in [(r[0], r[1]) for r in outcomes]
+
+
+# -- Pasuruan ---------------------------------------------------------------------------------
+
+
+async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
+    h, ids = wh, IDS["PSR"]
+    case = await to_service(h, "PSR", "mediation")
+    for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
+        await do_step(h, case, key, ids["pendamping"], report="Selesai.")
+    p = ids["pendamping"]
+    sid = await open_step(h, case, "invite")
+    await add_party(h, case, "invite", p, "kynn")  # a child victim, no guardian
+    out = await press(h, p, f"mt:{sid}")
+    rule = tx(h, RULE_MESSAGES["child_party_needs_guardian"])
+    assert rule in (out[-1].plain_text or "")
+    assert not any(d.startswith("md:") for m in out for d in m.callback_data)
+    assert h.fake.callback_answers[-1].show_alert
+    party = int(await scalar(h, "SELECT id FROM mediation_parties WHERE case_id = ?", case))
+    await add_party(h, case, "invite", p, "kyny", pid=party)  # the guardian will come
+    # a time is picked; meanwhile a second child party without guardian is recorded
+    await press(h, p, f"ms:{sid}")
+    days = await press(h, p, f"mt:{sid}")
+    day = next(d for m in days for d in m.callback_data if d.startswith("md:"))
+    slots = await press(h, p, day)
+    await press(h, p, next(d for m in slots for d in m.callback_data if d.startswith("mh:")))
+    await add_party(h, case, "invite", p, "tynn")
+    out = await h.send(p, "Ruang konseling UPTD PPA")
+    assert rule in (out[-1].plain_text or "")
+    assert await scalar(h, "SELECT COUNT(*) FROM mediations WHERE case_id = ?", case) == 0
+    second = int(await scalar(h, "SELECT MAX(id) FROM mediation_parties WHERE case_id = ?", case))
+    await add_party(h, case, "invite", p, "tyny", pid=second)
+    await schedule(h, case, "invite", p, "Ruang konseling UPTD PPA")
+    assert await scalar(h, "SELECT COUNT(*) FROM mediations WHERE case_id = ?", case) == 1
+    await do_step(h, case, "invite", p, report="Undangan dikirim.")
+    await do_step(h, case, "mediate", ids["mediator"], report="Berita acara.")
+    await do_step(h, case, "report_result", p, report="Laporan.")
+    await do_step(h, case, "monitor", p, report="Kesepakatan dijalankan.")
+    # the companion may report but not terminate: only the case manager decides
+    monitoring = await open_step(h, case, "report_monitoring")
+    await press(h, p, f"wd:{monitoring}")
+    assert h.fake.callback_answers[-1].show_alert
+    await do_step(h, case, "report_monitoring", ids["mk"], outcome="terminate",
+                  report="Kesepakatan sudah dilaksanakan.")  # fmt: skip
+    await do_step(h, case, "document", p, report=None)
+    assert await case_closed(h, case)
+
+
+async def test_reporter_progress_and_neutral_milestones(wh: Harness) -> None:
+    h = wh
+    case_id = await new_case(h, "TNG")
+    dp = h.rt.application.bot_data["deps"]
+    async with h.rt.db.reading() as conn:
+        case = await h.rt.services.cases.get(conn, case_id)
+    assert case is not None
+    t = h.rt.i18n.get("en")
+    text = await reporter_progress(h.rt.services, dp.workflow, case, t)
+    assert "complaint officer" in text and "Next:" in text
+    payload = {"case_id": case_id, "milestone": "mediation_started", "mode": "neutral"}
+    item = OutboxItem(0, REPORTER, "reporter_milestone", case_id, "en", payload, 0)
+    rendered = await render_workflow_item(h.rt.services, dp.workflow, item, t)
+    assert rendered is not None
+    assert "mediat" not in rendered[0].lower() and "violence" not in rendered[0].lower()
+
+
+async def test_a_pending_report_survives_a_restart(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await new_case(h, "TNG")
+    sid = await open_step(h, case, "first_response")
+    await press(h, ids["petugas"], f"wd:{sid}")
+    await press(h, ids["petugas"], f"wo:{sid}:done")
+    await h.restart()
+    await h.send(ids["petugas"], "Pelapor sudah ditelepon.")
+    assert await scalar(h, "SELECT status FROM steps WHERE id = ?", sid) == "done"
+    assert await scalar(h, "SELECT report_enc IS NOT NULL FROM steps WHERE id = ?", sid) == 1
+
+
+async def test_batal_cancels_a_pending_report(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await new_case(h, "TNG")
+    sid = await open_step(h, case, "first_response")
+    await press(h, ids["petugas"], f"wd:{sid}")
+    await press(h, ids["petugas"], f"wo:{sid}:not_a_case")
+    await h.send(ids["petugas"], "/batal")
+    await h.send(ids["petugas"], "Bukan kasus kekerasan.")
+    assert await scalar(h, "SELECT status FROM steps WHERE id = ?", sid) == "open"
