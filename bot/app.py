@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from telegram import LinkPreviewOptions, Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 from telegram.request import BaseRequest
 
@@ -44,6 +46,9 @@ class Runtime:
     sender: OutboxSender
     i18n: I18n
     failed_updates: set[int] = field(default_factory=set)
+    # updates whose handler failed only because Telegram was unreachable or rate limiting:
+    # retried in order after a pause, never dead-lettered for that
+    transient_updates: dict[int, float] = field(default_factory=dict)
 
     @property
     def db(self) -> Database:
@@ -115,6 +120,13 @@ def _register_renderers(sender: OutboxSender, services: Services, workflow: Work
     async def render_scheduled(item: OutboxItem, t: Translator) -> Rendered | None:
         return await render_reminder(services, item, t)
 
+    async def render_reply(item: OutboxItem, t: Translator) -> Rendered | None:
+        markup = item.payload.get("markup")
+        return str(item.payload["text"]), (
+            InlineKeyboardMarkup.de_json(markup, None) if markup else None
+        )
+
+    sender.register("reply", render_reply)
     for kind in sorted(WORKFLOW_KINDS):
         sender.register(kind, render_workflow)
     for kind in REMINDER_KINDS:
@@ -130,6 +142,12 @@ async def _on_error(update: object, context: Ctx) -> None:
     if isinstance(update, Update):
         if runtime is not None:
             runtime.failed_updates.add(update.update_id)
+            if isinstance(err, RetryAfter):
+                wait = err.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                runtime.transient_updates[update.update_id] = seconds
+            elif isinstance(err, NetworkError):
+                runtime.transient_updates[update.update_id] = 0.0
         chat = update.effective_chat
         if chat is not None and chat.type == ChatType.PRIVATE:
             try:

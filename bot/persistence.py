@@ -28,6 +28,25 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         )
         self.db = db
         self.cipher = cipher
+        # while held, writes are collected and committed by the inbox runner together with
+        # "this update is done", so a crash can never replay an update on top of its own state
+        self._held: list[tuple[str, tuple[Any, ...]]] | None = None
+
+    def hold(self) -> None:
+        """Collect writes instead of committing them (until ``release``)."""
+        self._held = []
+
+    def release(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """Stop collecting; returns the collected writes for the caller's transaction."""
+        held, self._held = self._held or [], None
+        return held
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        if self._held is not None:
+            self._held.append((sql, params))
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(sql, params)
 
     async def get_user_data(self) -> dict[int, UD]:
         """All users' data."""
@@ -66,17 +85,14 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     ) -> None:
         """Write one conversation's state (None ends it)."""
         k = json.dumps(list(key))
-        async with self.db.transaction() as conn:
-            if new_state is None:
-                await conn.execute(
-                    "DELETE FROM conversations WHERE name = ? AND key = ?", (name, k)
-                )
-            else:
-                await conn.execute(
-                    "INSERT INTO conversations (name, key, state) VALUES (?,?,?) "
-                    "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                    (name, k, json.dumps(new_state)),
-                )
+        if new_state is None:
+            await self._write("DELETE FROM conversations WHERE name = ? AND key = ?", (name, k))
+        else:
+            await self._write(
+                "INSERT INTO conversations (name, key, state) VALUES (?,?,?) "
+                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                (name, k, json.dumps(new_state)),
+            )
 
     async def update_user_data(self, user_id: int, data: UD) -> None:
         """Write one user's data."""
@@ -88,12 +104,11 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     async def _upsert(self, table: str, col: str, ident: int, data: UD) -> None:
         blob = self.cipher.encrypt_json(data, context=table.encode())
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                f"INSERT INTO {table} ({col}, data_enc) VALUES (?, ?) "
-                f"ON CONFLICT ({col}) DO UPDATE SET data_enc = excluded.data_enc",
-                (ident, blob),
-            )
+        await self._write(
+            f"INSERT INTO {table} ({col}, data_enc) VALUES (?, ?) "
+            f"ON CONFLICT ({col}) DO UPDATE SET data_enc = excluded.data_enc",
+            (ident, blob),
+        )
 
     async def update_bot_data(self, data: UD) -> None:
         """Not persisted."""
@@ -103,13 +118,11 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget a chat."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM chat_data WHERE chat_id = ?", (chat_id,))
+        await self._write("DELETE FROM chat_data WHERE chat_id = ?", (chat_id,))
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget a user."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
+        await self._write("DELETE FROM user_data WHERE user_id = ?", (user_id,))
 
     async def refresh_user_data(self, user_id: int, user_data: UD) -> None:
         """Nothing to refresh: this process is the only writer."""

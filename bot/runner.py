@@ -6,14 +6,16 @@ import asyncio
 import fcntl
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Runtime
 from bot.faultpoints import crash_point
+from bot.persistence import SqlitePersistence
 from bot.scheduler.jobs import start_scheduler
 
 __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
@@ -21,6 +23,7 @@ __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+MAX_TRANSIENT = 8  # pauses of 2, 4, ... 60 s while Telegram is unreachable
 
 
 class InstanceLock:
@@ -60,6 +63,8 @@ class InboxRunner:
     def __init__(self, runtime: Runtime, *, poll_timeout: int = 20) -> None:
         self.rt = runtime
         self.poll_timeout = poll_timeout
+        self._stop = asyncio.Event()
+        self._transient_tries = 0
 
     @property
     def _cipher(self) -> Any:
@@ -102,21 +107,55 @@ class InboxRunner:
             data = self._cipher.decrypt_json(row["payload_enc"], context=b"inbox")
             update = Update.de_json(data, app.bot)
             self.rt.failed_updates.discard(update_id)
+            self.rt.transient_updates.pop(update_id, None)
             try:
                 await app.process_update(update)
                 failed = update_id in self.rt.failed_updates
             except Exception:
                 log.exception("update processing crashed")
                 failed = True
-            await app.update_persistence()
+            transient = self.rt.transient_updates.pop(update_id, None)
+            persistence = app.persistence
+            assert isinstance(persistence, SqlitePersistence)
+            persistence.hold()
+            try:
+                await app.update_persistence()
+            finally:
+                writes = persistence.release()
             crash_point("before_inbox_done")
-            await self._finish(update_id, int(row["attempts"]), failed)
+            if failed and transient is not None and self._transient_tries < MAX_TRANSIENT:
+                # Telegram was unreachable: keep the state, retry this same update after a
+                # pause (order kept); it does not count towards the dead-letter attempts
+                await self._finish(update_id, int(row["attempts"]), None, writes)
+                self._transient_tries += 1
+                await self._pause(max(transient, min(60.0, 2.0**self._transient_tries)))
+                continue
+            self._transient_tries = 0
+            await self._finish(update_id, int(row["attempts"]), failed, writes)
             done += 1
             self.rt.sender.kick()  # the sender task drains; handling never waits on Telegram
 
-    async def _finish(self, update_id: int, attempts: int, failed: bool) -> None:
+    async def _pause(self, seconds: float) -> None:
+        """Wait, but return at once when the bot is stopping."""
+        try:
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _finish(
+        self,
+        update_id: int,
+        attempts: int,
+        failed: bool | None,
+        writes: list[tuple[str, tuple[Any, ...]]],
+    ) -> None:
+        """Commit the update's persistence writes together with its inbox status."""
         now = self.rt.services.clock.now()
         async with self.rt.db.transaction() as conn:
+            for sql, params in writes:
+                await conn.execute(sql, params)
+            if failed is None:
+                return
             if not failed:
                 await conn.execute(
                     "UPDATE inbox SET status = 'done', done_at = ?, payload_enc = NULL"
@@ -160,6 +199,7 @@ class InboxRunner:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; finishes the update in hand before returning."""
         app = self.rt.application
+        self._stop = stop
         await app.initialize()
         await app.start()
         await app.bot.delete_webhook(drop_pending_updates=False)
@@ -182,6 +222,12 @@ class InboxRunner:
                     raw = fetch.result()
                 except InvalidToken:
                     raise
+                except RetryAfter as exc:
+                    wait = exc.retry_after
+                    seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                    log.warning("getUpdates rate limited; waiting %.0fs", seconds)
+                    await self._pause(seconds)
+                    continue
                 except (TimedOut, NetworkError, Conflict) as exc:
                     log.warning(
                         "polling failed (%s); retrying in %.0fs", type(exc).__name__, backoff

@@ -502,7 +502,6 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     # the office's intake SOP starts (idempotent: a replayed update starts nothing twice)
     await dp.workflow.start_intake(result.case_id, actor=f"tg:{user.id}")
     dp.kick()
-    _ud(context).pop("draft", None)
     office = dp.services.office(result.office_id)
     lines = [
         t.gettext("<b>Your report has been received.</b> Thank you for your courage.")
@@ -543,6 +542,8 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         )
     lines += ["", office_contacts(t, office)]
     await reply(update, context, "\n".join(lines))
+    # only now: if the receipt failed, the retried update finds the draft and the same case
+    _ud(context).pop("draft", None)
     return END
 
 

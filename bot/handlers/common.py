@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import DEFAULT_LANGUAGE, I18n, Translator
@@ -100,6 +100,21 @@ async def reply(
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
+    except (NetworkError, RetryAfter) as exc:
+        # Telegram unreachable or rate limiting: the reply goes to the outbox and is sent
+        # later, so the handler finishes and the update is never replayed on top of itself
+        log.warning("reply deferred to the outbox: %s", type(exc).__name__)
+        svc = deps(context).services
+        async with svc.db.transaction() as conn:
+            await svc.outbox.enqueue(
+                conn,
+                chat_id=chat.id,
+                kind="reply",
+                at=svc.clock.now(),
+                payload={"text": text, "markup": markup.to_dict() if markup else None},
+            )
+        deps(context).kick()
+        return None
     except TelegramError as exc:
         log.warning("reply failed: %s", type(exc).__name__)
         raise

@@ -174,14 +174,22 @@ async def test_a_failing_update_becomes_a_dead_letter_and_staff_are_told(
     assert db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", failing) == "dead"
 
 
-async def test_a_passing_failure_is_retried_and_then_handled(harness: Harness) -> None:
+async def test_a_reply_telegram_refuses_for_a_while_is_deferred_not_lost(
+    harness: Harness,
+) -> None:
     h = harness
-    h.fake.fail_next("sendMessage", 2, "500")  # the reply and the error notice both fail once
+    h.fake.fail_next("sendMessage", 2, "500")  # the reply, and the outbox's first try, fail
     update_id = h.fake.user_sends_command(521, "/start")["update_id"]
     await h.pump()
+    # the handler finished: the update is done at once and is never replayed on its own state
     assert db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", update_id) == "done"
-    assert db_scalar(h, "SELECT attempts FROM inbox WHERE update_id = ?", update_id) == 1
-    assert h.fake.messages(521)
+    assert db_scalar(h, "SELECT attempts FROM inbox WHERE update_id = ?", update_id) == 0
+    assert not h.fake.messages(521)
+    assert db_scalar(h, "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'") == 1
+    h.clock.advance(seconds=5)  # type: ignore[attr-defined]
+    await h.rt.sender.drain()
+    assert len(h.fake.messages(521)) == 1
+    assert db_scalar(h, "SELECT status FROM outbox WHERE kind = 'reply'") == "sent"
 
 
 async def test_a_complaint_survives_a_crash_after_every_single_update(
