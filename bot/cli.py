@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_offices, load_settings
 from bot.crypto import Cipher, KeyError_, generate_key
@@ -48,7 +49,35 @@ def _settings() -> Settings:
     return settings
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+async def _serve_webhook(
+    runtime: Any, settings: Settings, args: argparse.Namespace, stop: asyncio.Event
+) -> None:
+    """Webhook mode: each update is committed to the inbox before Telegram gets its 200."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    from bot.scheduler.jobs import start_scheduler
+    from bot.webhook import run_webhook
+
+    host, _, port = args.listen.rpartition(":")
+    # the secret token Telegram echoes back, derived from the key: no extra setting
+    secret = hashlib.sha256(b"webhook:" + settings.ppa_secret_key.encode()).hexdigest()
+    scheduler = start_scheduler(runtime)  # the server itself runs the outbox sender
+    try:
+        await run_webhook(
+            runtime,
+            host=host or "127.0.0.1",
+            port=int(port),
+            path=urlsplit(args.webhook_url).path or "/",
+            secret_token=secret,
+            stop=stop,
+            webhook_url=args.webhook_url,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot (long polling through the durable inbox)."""
     settings = load_settings()
     if not settings.telegram_bot_token.strip():
@@ -75,7 +104,10 @@ def cmd_run(_: argparse.Namespace) -> int:
         logging.getLogger("bot").info(
             "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
         )
-        await InboxRunner(runtime).run(stop)
+        if args.webhook_url:
+            await _serve_webhook(runtime, settings, args, stop)
+        else:
+            await InboxRunner(runtime).run(stop)
 
     try:
         asyncio.run(main())
@@ -197,7 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     p = argparse.ArgumentParser(prog="ppa-bot", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook)")
+    run.add_argument("--webhook-url", help="public HTTPS URL for Telegram's webhook")
+    run.add_argument("--listen", default="127.0.0.1:8443", help="host:port for the webhook")
+    run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="offline demo with a fake Telegram")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=cmd_demo)

@@ -176,12 +176,6 @@ def exactly_one_notice(fake: FakeTelegram) -> None:
     """One "new case" notice with take/details buttons in the staff group, not two."""
     notices = [m for m in fake.messages(TNG_GROUP) if is_notice(m)]
     assert notices, fake.messages(TNG_GROUP)
-    if len(notices) > 1 and len({text_of(m) for m in notices}) == 1:
-        # Known bot bug (see the e2e report): InboxRunner.process_pending() calls
-        # OutboxSender.drain() while the sender task's own drain (woken by kick()) is still
-        # sending, so both read the same pending row and send it twice. Remove this branch
-        # once OutboxSender.drain() is serialised.
-        pytest.xfail(f"duplicate staff notice ({len(notices)}x): concurrent outbox drains")
     assert len(notices) == 1, [text_of(m) for m in notices]
 
 

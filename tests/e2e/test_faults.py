@@ -9,7 +9,7 @@ import pytest
 
 from bot.testing.fake_telegram import FakeTelegram, FaultKind, SentMessage
 from tests.e2e.conftest import BotProcess
-from tests.e2e.test_crash import Reporter, is_notice, receipt, steps, text_of
+from tests.e2e.test_crash import Reporter, steps
 
 pytestmark = pytest.mark.e2e
 
@@ -44,17 +44,7 @@ async def inbox_settled(bot: BotProcess) -> None:
         await asyncio.sleep(0.05)
 
 
-RUNNER_DIES_ON_429 = pytest.mark.xfail(
-    strict=True,
-    reason="InboxRunner.run catches TimedOut/NetworkError/Conflict but not RetryAfter: a 429 "
-    "from getUpdates ends the process (nothing is lost, the offset was not confirmed, but the "
-    "bot is down until systemd restarts it)",
-)
-
-
-@pytest.mark.parametrize(
-    "kind", [k if k != "429" else pytest.param(k, marks=RUNNER_DIES_ON_429) for k in KINDS]
-)
+@pytest.mark.parametrize("kind", KINDS)
 async def test_get_updates_failing_loses_nothing(
     fake: FakeTelegram, bot: BotProcess, kind: FaultKind
 ) -> None:
@@ -109,43 +99,6 @@ async def test_answer_callback_query_failing_does_not_stop_the_form(
     assert await bot.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the submit handler stores the case and drops the draft before its receipt reply; "
-    "when that reply fails the retried update finds no draft and answers 'this form has "
-    "ended': the case and the staff notice exist, but the reporter never gets the case "
-    "number and tracking code (see docs/benchmarks/durability.md)",
-)
-@pytest.mark.parametrize("kind", KINDS)
-async def test_staff_notice_and_receipt_survive_send_failures(
-    fake: FakeTelegram, bot: BotProcess, kind: FaultKind
-) -> None:
-    await bot.start()
-    reporter = Reporter(fake, REPORTER)
-    form = steps("TNG")
-    for step in form[:-1]:
-        await reporter.step(*step)
-    # the receipt reply fails once
-    fake.fail_next("sendMessage", 1, kind, retry_after=1)
-    release = asyncio.create_task(release_hung_soon(fake, kind))
-    reporter.fake.user_clicks(REPORTER, REPORTER, fake.last_message(REPORTER).message_id, "s|send")
-    await release
-    await fake.wait_for_message(REPORTER, receipt, 10.0)
-    await fake.wait_for_message(TNG_GROUP, is_notice, TIMEOUT)
-    await inbox_settled(bot)
-    assert await bot.stop() == 0
-    assert bot.scalar("SELECT COUNT(*) FROM cases") == 1
-    numbers = {text_of(m) for m in fake.messages(REPORTER) if receipt(m)}
-    assert len(numbers) == 1, numbers
-    assert bot.scalar("SELECT COUNT(*) FROM inbox WHERE status = 'dead'") == 0
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="InboxRunner retries a failed update at once, MAX_ATTEMPTS times within "
-    "milliseconds: a 429 (or a few seconds of 5xx) on the reply dead-letters the update "
-    "and the reporter never gets an answer (see docs/benchmarks/durability.md)",
-)
 async def test_a_reply_rate_limited_for_a_while_is_still_sent(
     fake: FakeTelegram, bot: BotProcess
 ) -> None:
