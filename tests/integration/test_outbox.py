@@ -239,7 +239,8 @@ async def test_few_alerts_go_one_by_one(world: World) -> None:
     await world.overdue(GROUP, 3)
     assert await world.sender.drain() == 3
     texts = [m.plain_text or "" for m in world.fake.messages(GROUP)]
-    assert len(texts) == 3 and all("Overdue" in t for t in texts)
+    assert len(texts) == 3 and all("PPA-TNG-2026-0000" in t for t in texts)
+    assert not any(t.startswith("📋") for t in texts)
 
 
 async def test_many_alerts_become_one_digest(world: World) -> None:
@@ -268,7 +269,7 @@ async def test_exhausted_group_budget_digests_even_two(world: World) -> None:
     assert await world.sender.flush() == 2
     assert world.fake.call_counts["sendMessage"] == 21  # one digest for both
     digest = world.fake.last_message(GROUP).plain_text or ""
-    assert digest.startswith("📋") and "URGENT" in digest.splitlines()[1]
+    assert digest.startswith("📋") and digest.splitlines()[1].startswith("🚨")
     assert world.fake.too_many_requests == 0
     assert world.vt.slept - slept == pytest.approx(40.0, abs=0.1)  # until the first one expired
 
