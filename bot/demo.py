@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import textwrap
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
@@ -16,6 +16,7 @@ __all__ = ["run_demo"]
 
 REPORTER = 555001
 OFFICER = 100000002  # complaint officer of Kota Tangerang in config/offices.example.toml
+HEAD = 100000001  # the head (ketua) of Kota Tangerang
 
 
 def _show(who: str, messages: list[SentMessage], verbose: bool) -> None:
@@ -27,6 +28,45 @@ def _show(who: str, messages: list[SentMessage], verbose: bool) -> None:
         print(textwrap.indent(text, "     │ "))
         if m.button_labels:
             print("     │ buttons: " + " | ".join(f"[{b}]" for b in m.button_labels))
+
+
+async def _deadlines(h: Harness, clock: FakeClock, group: int, verbose: bool) -> None:
+    """Let the first-response step run late: reminder, overdue alert, escalation."""
+    from bot.scheduler.sweep import sweep
+
+    h.fake.user_sends_command(HEAD, "/start")  # the head can receive private messages
+    await h.pump()
+    async with h.rt.db.reading() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT title, opened_at, due_at FROM steps WHERE status = 'open'"
+                " ORDER BY id LIMIT 1"
+            )
+        ).fetchone()
+    assert row is not None
+    opened, due = datetime.fromisoformat(row["opened_at"]), datetime.fromisoformat(row["due_at"])
+    print(f'\n=== nobody finishes the step "{row["title"]}" (due {due:%a %d %b %H:%M} UTC) ===')
+    marks = [
+        (
+            "an hour before the deadline (over 75% of its office time used)",
+            due - timedelta(hours=1),
+        ),
+        ("the deadline has passed", due + timedelta(minutes=5)),
+        ("still overdue after the office's grace period", due + timedelta(days=1, hours=2)),
+    ]
+    for label, when in marks:
+        clock.set(when)
+        before = {c: h.fake.last_message_id(c) for c in (OFFICER, HEAD, group)}
+        report = await sweep(h.rt.services, clock.now())
+        await h.rt.sender.flush()
+        print(f"\n⏰ clock moves on: {label} ({report.messages} message(s) queued by the sweep)")
+        for chat, who in (
+            (OFFICER, "officer (private)"),
+            (HEAD, "head (private)"),
+            (group, "staff group"),
+        ):
+            new = [m for m in h.fake.messages(chat) if m.message_id > before[chat]]
+            _show(who, new, verbose)
 
 
 async def run_demo(*, verbose: bool = True) -> int:
@@ -104,6 +144,7 @@ async def run_demo(*, verbose: bool = True) -> int:
         _show("officer (private)", h.fake.messages(OFFICER)[-1:], True)
         print("\n=== what the reporter received afterwards ===")
         _show("reporter", h.fake.messages(REPORTER)[-1:], True)
+        await _deadlines(h, clock, group, verbose)
         await h.stop()
     print(f"\n=== demo finished in {time.monotonic() - started:.1f} s ===")
     return 0

@@ -226,7 +226,7 @@ class OutboxSender:
     async def _render_step_overdue(self, item: OutboxItem, t: Translator) -> Rendered | None:
         return t.gettext(
             "⏰ <b>Overdue</b>: {step} in case <b>{number}</b>. Open the case with /kasus.",
-            step=esc(str(item.payload.get("step_title", ""))),
+            step=esc(t.gettext(str(item.payload.get("step_title", "")))),
             number=esc(str(item.payload.get("case_number", ""))),
         ), None
 
@@ -525,7 +525,7 @@ def _line_step_overdue(item: OutboxItem, t: Translator, number: str | None) -> s
     return t.gettext(
         "⏰ <b>{number}</b>: {step} is overdue",
         number=esc(str(item.payload.get("case_number") or number or "?")),
-        step=esc(str(item.payload.get("step_title", ""))),
+        step=esc(t.gettext(str(item.payload.get("step_title", "")))),
     )
 
 

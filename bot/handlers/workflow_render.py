@@ -165,8 +165,10 @@ def _who(t: Translator, view: StepView) -> str:
 def _step_lines(t: Translator, workflow: Workflow, view: StepView) -> list[str]:
     sop = workflow.sops[view.row.sop_key]
     return [
-        f"<b>{esc(view.row.title)}</b>",
-        t.gettext("Case {number} · {sop}", number=esc(view.case.number), sop=esc(sop.title)),
+        f"<b>{esc(t.gettext(view.row.title))}</b>",
+        t.gettext(
+            "Case {number} · {sop}", number=esc(view.case.number), sop=esc(t.gettext(sop.title))
+        ),
     ]
 
 
