@@ -39,13 +39,14 @@ async def _deadlines(h: Harness, clock: FakeClock, group: int, verbose: bool) ->
     async with h.rt.db.reading() as conn:
         row = await (
             await conn.execute(
-                "SELECT title, opened_at, due_at FROM steps WHERE status = 'open'"
+                "SELECT title, due_at FROM steps WHERE status = 'open'"
                 " ORDER BY id LIMIT 1"
             )
         ).fetchone()
     assert row is not None
-    opened, due = datetime.fromisoformat(row["opened_at"]), datetime.fromisoformat(row["due_at"])
-    print(f'\n=== nobody finishes the step "{row["title"]}" (due {due:%a %d %b %H:%M} UTC) ===')
+    due = datetime.fromisoformat(row["due_at"])
+    title = h.rt.i18n.get("id").gettext(row["title"])
+    print(f'\n=== nobody finishes the step "{title}" (due {due:%a %d %b %H:%M} UTC) ===')
     marks = [
         (
             "an hour before the deadline (over 75% of its office time used)",

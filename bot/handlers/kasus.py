@@ -1,4 +1,4 @@
-"""/kasus NOMOR: a case's SOP progress, for the staff of the case's office only (audited)."""
+"""/kasus NOMOR: a case's SOP progress and letters, for the staff of its office (audited)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 
 from bot.domain.office import Role
 from bot.handlers.common import Ctx, deps, esc, reply, tr
+from bot.handlers.letters_ui import letters_section
 from bot.handlers.workflow_render import OUTCOME_LABELS, STATUS_LABELS, due_line, label
 from bot.i18n import Translator
 from bot.services.workflow import StepView, Workflow
@@ -24,7 +25,7 @@ _ICONS = {"open": "⏳", "waiting": "⏸", "done": "✅", "cancelled": "✖"}
 
 def _step_text(t: Translator, view: StepView, due: str) -> str:
     row: StepRow = view.row
-    head = f"{_ICONS.get(row.status, '•')} {esc(row.title)}"
+    head = f"{_ICONS.get(row.status, '•')} {esc(t.gettext(row.title))}"
     if row.status == "open":
         who = (
             t.gettext("staff {id}", id=row.assignee_user_id)
@@ -98,18 +99,21 @@ async def _progress(
         sop = wf.sops.get(inst.instance.sop_key)
         title = sop.title if sop else inst.instance.sop_key
         status = label(t, STATUS_LABELS, inst.instance.status)
-        lines += ["", f"<b>{esc(title)}</b> ({status})"]
+        lines += ["", f"<b>{esc(t.gettext(title))}</b> ({status})"]
         for row in inst.steps:
             view = await wf.describe(row.id)
             if view is None:
                 continue
             lines.append(_step_text(t, view, due_line(t, svc, view, now)))
             if head and row.status in ("open", "waiting") and row.assignee_user_id is None:
-                text = t.gettext("👤 Assign: {title}", title=row.title[:40])
+                text = t.gettext("👤 Assign: {title}", title=t.gettext(row.title)[:40])
                 buttons.append([InlineKeyboardButton(text, callback_data=f"wc:{row.id}")])
     for m in await wf.mediations(case_id):
         lines.append(t.gettext("📅 Mediation: {when}", when=t.datetime(m.scheduled_at, tz)))
+    letter_lines, letter_buttons = await letters_section(t, svc, case_id, tz)
+    lines += letter_lines
+    buttons = buttons[:20] + letter_buttons
     text = "\n".join(lines)
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS].rsplit("\n", 1)[0] + "\n…"
-    return text, InlineKeyboardMarkup(buttons[:20]) if buttons else None
+    return text, InlineKeyboardMarkup(buttons) if buttons else None

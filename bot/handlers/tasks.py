@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
 from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.handlers.letters_ui import letter_buttons, pop_step_letter
 from bot.handlers.workflow_render import (
     OUTCOME_LABELS,
     ROLE_LABELS,
@@ -149,6 +150,10 @@ async def tugas(update: Update, context: Ctx) -> None:
         view = await dp.workflow.describe(row.id)
         if view is not None:
             text, markup = task_card(t, svc, dp.workflow, view, user.id, now)
+            extra = letter_buttons(t, dp.workflow, view, user.id)
+            if extra:
+                keyboard = [*(markup.inline_keyboard if markup else ()), *extra]
+                markup = InlineKeyboardMarkup(keyboard)
             await reply(update, context, text, markup)
     if n > MAX_TASKS_SHOWN:
         await reply(update, context, t.gettext("…and {n} more.", n=n - MAX_TASKS_SHOWN))
@@ -158,7 +163,7 @@ async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str
     t = tr(context)
     set_pending(context, "report", view.row.id, outcome=outcome)
     await answer(update)
-    title = esc(view.row.title)
+    title = esc(t.gettext(view.row.title))
     if outcome in REASON_REQUIRED:
         text = t.gettext(
             "<b>{title}</b>: {outcome}.\nWrite the reason for this decision. /batal cancels.",
@@ -211,7 +216,7 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
         for o in mine
     ]
     await answer(update)
-    text = t.gettext("<b>{title}</b>\nWhat is the result?", title=esc(view.row.title))
+    text = t.gettext("<b>{title}</b>\nWhat is the result?", title=esc(t.gettext(view.row.title)))
     await reply(update, context, text, InlineKeyboardMarkup(buttons))
     clear_pending(context)  # an earlier unanswered request gives way to this one
     return END
@@ -243,6 +248,9 @@ async def _finish(
     user = update.effective_user
     assert user is not None
     dp, t = deps(context), tr(context)
+    made = pop_step_letter(context, step_id)
+    if outcome == "done" and not text and file is None and made is not None:
+        text = made  # the number of the letter made at this step is the report
     if outcome == "done":
         result = await dp.workflow.complete_step(step_id, user.id, "done", text, file)
     else:
@@ -257,7 +265,7 @@ async def _finish(
         view = await dp.workflow.describe(sid)
         if view is not None:
             roles = ", ".join(label(t, ROLE_LABELS, r) for r in view.row.roles)
-            lines.append(t.gettext("Next: {title} ({roles})", title=esc(view.row.title),
+            lines.append(t.gettext("Next: {title} ({roles})", title=esc(t.gettext(view.row.title)),
                                    roles=roles))  # fmt: skip
     await reply(update, context, "\n".join(lines))
     return END

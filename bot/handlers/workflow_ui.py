@@ -1,4 +1,4 @@
-"""Wires the staff side of the SOP workflow: /tugas, /kasus, the head's and scheduling buttons."""
+"""Wires the staff side of the SOP workflow: /tugas, /kasus, letters, head and scheduling."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers import head, kasus, mediation, tasks
+from bot.handlers import head, kasus, letters_ui, mediation, tasks
 from bot.handlers.common import Ctx, reply, tr
 
 __all__ = ["CONVERSATION_NAME", "build_task_conversation", "handlers", "register"]
 
 CONVERSATION_NAME = "task"
-# every callback prefix of the workflow buttons (w?: tasks and head, m?: mediation)
+# every callback prefix of the workflow buttons (w?: tasks, letters and head, m?: mediation)
 _OURS = r"^(w[a-z]|m[a-z]):"
 
 
@@ -79,6 +79,8 @@ def handlers() -> list[BaseHandler[Update, Ctx, Any]]:
         CommandHandler("tugas", tasks.tugas),
         CommandHandler("kasus", kasus.kasus),
         CallbackQueryHandler(tasks.on_extension, pattern=r"^wx:"),
+        CallbackQueryHandler(letters_ui.on_make, pattern=r"^wl:"),
+        CallbackQueryHandler(letters_ui.on_resend, pattern=r"^wr:"),
         CallbackQueryHandler(head.on_choose, pattern=r"^wc:"),
         CallbackQueryHandler(head.on_assign, pattern=r"^w[pg]:"),
         CallbackQueryHandler(head.on_extension_decision, pattern=r"^we:"),

@@ -216,7 +216,7 @@ async def test_tng_accompaniment_with_overdue_task_and_refused_extension(
     assert await case_closed(h, case)
     out = await h.send(ids["ketua"], "/kasus PPA-TNG-2026-00001")
     text = out[-1].plain_text or ""
-    assert "SOP Pendampingan Korban" in text and "Accompany the victim" in text
+    assert "SOP Pendampingan Korban" in text and "Mendampingi korban" in text
     assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'read_progress'") == 1
 
 

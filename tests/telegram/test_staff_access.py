@@ -92,7 +92,7 @@ async def test_kasus_refused_outside_the_office(wh: Harness, user: int) -> None:
     out = await h.send(user, f"/kasus {NUMBER}")
     assert len(out) == 1 and not out[0].callback_data
     assert "Melati" not in (out[0].plain_text or "")
-    assert "Respond to the new complaint" not in (out[0].plain_text or "")
+    assert "Merespons pengaduan baru" not in (out[0].plain_text or "")
     sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'denied:read_progress'"
     assert await scalar(h, sql) == 1
     assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'read_progress'") == 0
@@ -104,7 +104,7 @@ async def test_kasus_for_staff_of_the_office_is_audited_and_shows_no_identity(wh
     before = await snapshot(h)
     out = await h.send(COUNSELLOR, f"/kasus {NUMBER.lower()}")
     text = out[-1].plain_text or ""
-    assert "Respond to the new complaint" in text and "Melati" not in text
+    assert "Merespons pengaduan baru" in text and "Melati" not in text
     assert not out[-1].callback_data  # only the head gets the assign buttons
     assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'read_progress'") == 1
     out = await h.send(HEAD, f"/kasus {NUMBER}")

@@ -1,0 +1,366 @@
+"""/gabung (ask to join an office), the head's approve/reject buttons, /keluarkan (remove)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.domain.office import Role
+from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.handlers.workflow_render import ROLE_LABELS, label
+from bot.i18n import Translator
+from bot.notifier import OutboxSender, Rendered
+from bot.services.context import Services
+from bot.services.roster import (
+    JOINABLE_ROLES,
+    RosterChange,
+    RosterOutcome,
+    decide,
+    get_change,
+    request_join,
+    request_removal,
+)
+from bot.store.audit import append_audit
+from bot.store.outbox import OutboxItem
+
+__all__ = [
+    "gabung",
+    "keluarkan",
+    "on_decide_button",
+    "on_join_button",
+    "register",
+    "register_renderers",
+    "render_join_decided",
+    "render_join_requested",
+]
+
+_OFFICE = re.compile(r"^gb:o:([A-Z]{2,6})$")
+_ROLE = re.compile(r"^gb:r:([A-Z]{2,6}):([a-z_]{1,20})$")
+_DECIDE = re.compile(r"^jn:(\d{1,12}):([yn])$")
+_USER_ID = re.compile(r"^\d{1,15}$")
+_OFFICE_ID = re.compile(r"^[A-Za-z]{2,6}$")
+_REGISTERED = "join_handlers_registered"
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def _role_label(t: Translator, role: str) -> str:
+    return label(t, ROLE_LABELS, role)
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the pressed message's text and buttons (a vanished message is not an error)."""
+    cq = update.callback_query
+    if cq is None:
+        return
+    try:
+        await cq.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except TelegramError:
+        pass
+
+
+async def gabung(update: Update, context: Ctx) -> None:
+    """/gabung: choose the office to join (private chat only)."""
+    t = tr(context)
+    if not _private(update):
+        await reply(
+            update, context, t.gettext("Please send /gabung in your private chat with the bot.")
+        )
+        return
+    svc = deps(context).services
+    rows = [
+        [InlineKeyboardButton(o.name, callback_data=f"gb:o:{o.id}")]
+        for o in sorted(svc.offices.values(), key=lambda o: o.id)
+    ]
+    await reply(
+        update,
+        context,
+        t.gettext(
+            "Joining a unit's staff in the bot. Which unit do you work for? "
+            "The head of that unit will be asked to approve."
+        ),
+        InlineKeyboardMarkup(rows),
+    )
+
+
+def _result_text(t: Translator, outcome: RosterOutcome) -> str:
+    """Plain words for a refused request."""
+    texts = {
+        RosterOutcome.ALREADY_PENDING: t.gettext(
+            "You have already asked for this; it is waiting for the head's decision. "
+            "You will get a message when the head decides."
+        ),
+        RosterOutcome.ALREADY_HAS: t.gettext("You already hold this role in this unit."),
+        RosterOutcome.NO_HEAD: t.gettext(
+            "This unit has no head in the bot yet, so nobody can approve. "
+            "Please ask the administrator to add you to the office file."
+        ),
+        RosterOutcome.BAD_ROLE: t.gettext(
+            "That role can only be given in the office file by the administrator."
+        ),
+    }
+    return texts.get(outcome, t.gettext("That button is not valid any more."))
+
+
+async def on_join_button(update: Update, context: Ctx) -> None:
+    """gb:o:<office> shows the roles; gb:r:<office>:<role> files the request."""
+    cq, user = update.callback_query, update.effective_user
+    assert cq is not None and user is not None
+    t = tr(context)
+    svc = deps(context).services
+    data = cq.data or ""
+    picked = _OFFICE.match(data)
+    if picked is not None and _private(update) and picked[1] in svc.offices:
+        office = svc.offices[picked[1]]
+        rows = [
+            [InlineKeyboardButton(_role_label(t, r.value), callback_data=f"gb:r:{office.id}:{r}")]
+            for r in JOINABLE_ROLES
+            if not office.has_role(user.id, r)
+        ]
+        if not rows:
+            await answer(update, t.gettext("You already hold every role you can ask for here."))
+            return
+        await answer(update)
+        await _edit(
+            update,
+            t.gettext("Unit: {office}. Which is your role there?", office=esc(office.name)),
+            InlineKeyboardMarkup(rows),
+        )
+        return
+    chosen = _ROLE.match(data)
+    if chosen is None or not _private(update) or chosen[1] not in svc.offices:
+        await answer(update, t.gettext("That button is not valid any more."), alert=True)
+        return
+    office = svc.offices[chosen[1]]
+    result = await request_join(svc, user.id, office.id, chosen[2])
+    if result.outcome is not RosterOutcome.OK:
+        text = _result_text(t, result.outcome)
+        await answer(update, text[:200], alert=True)
+        if result.outcome is RosterOutcome.ALREADY_PENDING:
+            await _edit(update, text)
+        return
+    deps(context).kick()
+    await answer(update)
+    await _edit(
+        update,
+        t.gettext(
+            "Thank you. Your request to join {office} as {role} is waiting for the head's "
+            "approval. You will get a message here when the head decides.",
+            office=esc(office.name),
+            role=_role_label(t, chosen[2]),
+        ),
+    )
+
+
+async def on_decide_button(update: Update, context: Ctx) -> None:
+    """jn:<id>:y|n on the head's message: only a head of that office decides."""
+    cq, user = update.callback_query, update.effective_user
+    assert cq is not None and user is not None
+    t = tr(context)
+    svc = deps(context).services
+    m = _DECIDE.match(cq.data or "")
+    if m is None:
+        async with svc.db.transaction() as conn:
+            await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+                               action="denied:join_decide", detail="bad button")  # fmt: skip
+        await answer(update, t.gettext("That button is not valid any more."), alert=True)
+        return
+    approve = m[2] == "y"
+    result = await decide(svc, int(m[1]), user.id, approve)
+    if result.outcome in (RosterOutcome.NOT_ALLOWED, RosterOutcome.NOT_FOUND):
+        await answer(
+            update,
+            t.gettext("Sorry, only the head of that unit can decide this. Nothing was changed."),
+            alert=True,
+        )
+        return
+    change = result.change
+    assert change is not None
+    if result.outcome is RosterOutcome.ALREADY_DECIDED:
+        await answer(update, t.gettext("This request has already been decided."), alert=True)
+        await _edit(update, _decided_line(t, svc, change))
+        return
+    deps(context).kick()
+    await answer(update, t.gettext("Done."))
+    await _edit(update, _decided_line(t, svc, change))
+
+
+def _decided_line(t: Translator, svc: Services, change: RosterChange) -> str:
+    """The head's message once the request is decided (no buttons)."""
+    office = svc.offices.get(change.office_id)
+    name = esc(office.name if office else change.office_id)
+    role = _role_label(t, change.role.value)
+    if change.status == "approved":
+        return t.gettext(
+            "✅ Approved: user id <code>{user}</code> is now on the roster of {office} as {role}.",
+            user=change.user_id,
+            office=name,
+            role=role,
+        )
+    return t.gettext(
+        "✖ Not approved: user id <code>{user}</code> asked to join {office} as {role}.",
+        user=change.user_id,
+        office=name,
+        role=role,
+    )
+
+
+async def keluarkan(update: Update, context: Ctx) -> None:
+    """/keluarkan USER_ID ROLE [UNIT]: a head takes a role away at once (private chat)."""
+    user = update.effective_user
+    t = tr(context)
+    if user is None:
+        return
+    if not _private(update):
+        await reply(update, context, t.gettext("Please do this in your private chat with the bot."))
+        return
+    svc = deps(context).services
+    args = list(context.args or [])
+    usage = t.gettext(
+        "Use: /keluarkan USER_ID ROLE, for example /keluarkan 123456789 pendamping. "
+        "Roles: {roles}.",
+        roles=", ".join(r.value for r in JOINABLE_ROLES),
+    )
+    if (
+        len(args) not in (2, 3)
+        or not _USER_ID.match(args[0])
+        or not (len(args) == 2 or _OFFICE_ID.match(args[2]))
+    ):
+        await reply(update, context, usage)
+        return
+    target, role = int(args[0]), args[1].lower()
+    if role not in {r.value for r in Role}:
+        await reply(update, context, usage)
+        return
+    if len(args) == 3:
+        office_id = args[2].upper()
+    else:
+        headed = [o for o in svc.offices.values() if o.has_role(user.id, Role.KETUA)]
+        if len(headed) > 1:
+            headed = [o for o in headed if o.has_role(target, Role(role))] or headed
+        if len(headed) > 1:
+            await reply(
+                update,
+                context,
+                t.gettext(
+                    "You are the head of several units; add the unit, for example "
+                    "/keluarkan {user} {role} {office}.",
+                    user=target,
+                    role=esc(role),
+                    office=esc(headed[0].id),
+                ),
+            )
+            return
+        office_id = headed[0].id if headed else ""
+    result = await request_removal(svc, user.id, office_id, target, role)
+    if result.outcome is RosterOutcome.NOT_ALLOWED:
+        text = t.gettext("This command is only for the head of the unit.")
+    elif result.outcome is RosterOutcome.BAD_ROLE:
+        text = t.gettext("That role can only be changed in the office file by the administrator.")
+    elif result.outcome is RosterOutcome.NOT_FOUND:
+        text = t.gettext(
+            "User id <code>{user}</code> does not hold the role {role} in this unit.",
+            user=target,
+            role=_role_label(t, role),
+        )
+    else:
+        office = svc.offices[office_id]
+        text = t.gettext(
+            "Done: user id <code>{user}</code> no longer holds the role {role} in {office}.",
+            user=target,
+            role=_role_label(t, role),
+            office=esc(office.name),
+        )
+    await reply(update, context, text)
+
+
+def _handlers() -> list[BaseHandler[Update, Ctx, Any]]:
+    return [
+        CommandHandler("gabung", gabung),
+        CommandHandler("keluarkan", keluarkan),
+        CallbackQueryHandler(on_join_button, pattern=r"^gb:"),
+        CallbackQueryHandler(on_decide_button, pattern=r"^jn:"),
+    ]
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Put the join handlers first in group 0 (before any catch-all); once per Application."""
+    if app.bot_data.get(_REGISTERED):
+        return
+    app.bot_data[_REGISTERED] = True
+    ours = _handlers()
+    for handler in ours:
+        app.add_handler(handler, group=0)
+    group = app.handlers[0]
+    del group[-len(ours) :]
+    group[0:0] = ours
+
+
+async def render_join_requested(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    """The head's message: who (user id only) asks for which role, with approve/reject."""
+    change = await get_change(svc, int(item.payload["change_id"]))
+    if change is None or change.status != "pending":
+        return None
+    office = svc.offices.get(change.office_id)
+    if office is None:
+        return None
+    text = t.gettext(
+        "🙋 <b>Join request</b> for {office}: user id <code>{user}</code> asks to work here "
+        "as {role}. Approve only if you know this person (they can show their id with /whoami).",
+        office=esc(office.name),
+        user=change.user_id,
+        role=_role_label(t, change.role.value),
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.gettext("✅ Approve"), callback_data=f"jn:{change.id}:y"),
+                InlineKeyboardButton(t.gettext("✖ Reject"), callback_data=f"jn:{change.id}:n"),
+            ]
+        ]
+    )
+    return text, markup
+
+
+async def render_join_decided(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    """The requester's message: approved or not."""
+    change = await get_change(svc, int(item.payload["change_id"]))
+    if change is None or change.status == "pending":
+        return None
+    office = svc.offices.get(change.office_id)
+    name = esc(office.name if office else change.office_id)
+    role = _role_label(t, change.role.value)
+    if change.status == "approved":
+        return t.gettext(
+            "✅ The head of {office} approved your request: you are now on the roster as {role}. "
+            "Send /tugas to see your tasks.",
+            office=name,
+            role=role,
+        ), None
+    return t.gettext(
+        "The head of {office} did not approve your request to join as {role}. If you think "
+        "this is a mistake, please speak with the head of the unit.",
+        office=name,
+        role=role,
+    ), None
+
+
+def register_renderers(sender: OutboxSender, services: Services) -> None:
+    """Teach the outbox sender the join_requested and join_decided kinds."""
+
+    async def requested(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await render_join_requested(services, item, t)
+
+    async def decided(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await render_join_decided(services, item, t)
+
+    sender.register("join_requested", requested)
+    sender.register("join_decided", decided)

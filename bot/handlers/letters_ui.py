@@ -1,0 +1,241 @@
+"""Letters in Telegram: made at their SOP step from /tugas, sent again from /kasus (by DM)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, Update
+from telegram.error import TelegramError
+
+from bot.domain.i18n_marker import N_
+from bot.handlers.common import Ctx, answer, deps, esc, tr
+from bot.handlers.reports import send_letter
+from bot.handlers.workflow_render import label, result_text
+from bot.i18n import Translator
+from bot.reports.letters import (
+    DESTINATIONS,
+    NOTICE_VARIANTS,
+    Letter,
+    LetterKind,
+    generate_letter,
+    list_letters,
+    load_letter,
+)
+from bot.services.context import Services
+from bot.services.workflow import StepView, Workflow, WorkflowResult
+from bot.store.audit import append_audit
+
+__all__ = [
+    "KIND_LABELS",
+    "MAX_LETTERS_SHOWN",
+    "OPTION_LABELS",
+    "letter_buttons",
+    "letter_kind",
+    "letters_section",
+    "on_make",
+    "on_resend",
+    "pop_step_letter",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_LETTERS_SHOWN = 20
+_MAKE = re.compile(r"^wl:(\d{1,12})(?::([a-z][a-z_]{0,19}))?$")
+_RESEND = re.compile(r"^wr:(\d{1,12})$")
+_MADE = "wf_letters"  # user_data: step id -> number of the letter made at that step
+
+KIND_LABELS = {
+    LetterKind.UNDANGAN.value: N_("Mediation invitation"),
+    LetterKind.PEMBERITAHUAN.value: N_("Notice"),
+    LetterKind.TUGAS.value: N_("Assignment letter"),
+    LetterKind.RUJUKAN.value: N_("Referral letter"),
+    LetterKind.BERITA_ACARA.value: N_("Mediation minutes"),
+    LetterKind.REKAM_KASUS.value: N_("Case record"),
+}
+# button labels of the letters that need a choice (notice variant, referral destination)
+OPTION_LABELS = {
+    "rejected": N_("📄 Notice: request rejected"),
+    "cannot_proceed": N_("📄 Notice: mediation cannot go ahead"),
+    "police": N_("📄 Referral: police"),
+    "hospital": N_("📄 Referral: hospital / visum"),
+    "court": N_("📄 Referral: court"),
+    "psychologist": N_("📄 Referral: psychologist"),
+}
+# the parameter each letter kind takes from its button, with the values allowed
+_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    LetterKind.PEMBERITAHUAN.value: ("variant", NOTICE_VARIANTS),
+    LetterKind.RUJUKAN.value: ("destination", tuple(DESTINATIONS)),
+}
+
+
+def letter_kind(view: StepView) -> str | None:
+    """The letter the step produces, if its output document is one the bot can make."""
+    doc = view.step.output_document
+    return doc if doc in KIND_LABELS else None
+
+
+def letter_buttons(
+    t: Translator, workflow: Workflow, view: StepView, viewer: int
+) -> list[list[InlineKeyboardButton]]:
+    """'Make the letter' buttons for an open step whose output is a letter the viewer may make."""
+    kind = letter_kind(view)
+    if kind is None or view.row.status != "open" or not workflow.may(view, viewer, "act"):
+        return []
+    sid = view.row.id
+    if kind not in _OPTIONS:
+        text = t.gettext("📄 Make the letter")
+        return [[InlineKeyboardButton(text, callback_data=f"wl:{sid}")]]
+    _, values = _OPTIONS[kind]
+    return [
+        [InlineKeyboardButton(label(t, OPTION_LABELS, v), callback_data=f"wl:{sid}:{v}")]
+        for v in values
+    ]
+
+
+def _made(context: Ctx) -> dict[str, Any]:
+    data = context.user_data
+    assert isinstance(data, dict)
+    made = data.setdefault(_MADE, {})
+    assert isinstance(made, dict)
+    return made
+
+
+def pop_step_letter(context: Ctx, step_id: int) -> str | None:
+    """The number of the letter this user made at the step (forgotten once asked for)."""
+    number = _made(context).pop(str(step_id), None)
+    return number if isinstance(number, str) else None
+
+
+async def _audit(
+    svc: Services, user_id: int, action: str, case_id: int | None, detail: dict[str, Any]
+) -> None:
+    async with svc.db.transaction() as conn:
+        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user_id}", action=action,
+                           case_id=case_id, detail=json.dumps(detail))  # fmt: skip
+
+
+async def _refuse(
+    update: Update, context: Ctx, action: str, case_id: int | None, detail: dict[str, Any]
+) -> None:
+    """Audit a refusal and tell the presser with an alert (nothing else is sent)."""
+    user = update.effective_user
+    await _audit(deps(context).services, user.id if user else 0, action, case_id, detail)
+    text = tr(context).gettext("You are not allowed to do this for this case.")
+    await answer(update, text, alert=True)
+
+
+async def _deliver(context: Ctx, user_id: int, letter: Letter, case_number: str) -> bool:
+    """Send the letter's DOCX to the user's private chat; False if Telegram refused."""
+    t = tr(context)
+    caption = t.gettext("{number}\nCase {case}", number=letter.number, case=case_number)
+    try:
+        await send_letter(context.bot, user_id, letter, caption)
+    except TelegramError as exc:
+        log.warning("letter not sent: %s", type(exc).__name__)
+        return False
+    detail = {"letter": letter.id, "number": letter.number, "to": user_id}
+    await _audit(deps(context).services, user_id, "letter_sent", letter.case_id, detail)
+    return True
+
+
+async def on_make(update: Update, context: Ctx) -> None:
+    """wl:<step>[:<variant|destination>]: make the step's letter and send it by DM."""
+    cq, user = update.callback_query, update.effective_user
+    assert cq is not None and user is not None
+    dp, t = deps(context), tr(context)
+    m = _MAKE.match(cq.data or "")
+    if m is None:
+        await _refuse(update, context, "denied:make_letter", None, {"why": "bad button"})
+        return
+    got = await dp.workflow.step_view(int(m[1]), user.id, "act", "make_letter")
+    if isinstance(got, WorkflowResult):  # the refusal is audited by the workflow
+        await answer(update, result_text(t, got)[:200], alert=True)
+        return
+    view = got
+    kind = letter_kind(view)
+    option = m[2]
+    params: dict[str, Any] = {}
+    if kind in _OPTIONS:
+        name, values = _OPTIONS[kind]
+        if option in values:
+            params[name] = option
+    valid = kind is not None and (bool(params) if kind in _OPTIONS else option is None)
+    if not valid or kind is None:
+        detail = {"why": "bad button", "step": view.row.id}
+        await _refuse(update, context, "denied:make_letter", view.case.id, detail)
+        return
+    if view.row.status != "open":
+        await answer(update, t.gettext("This step is not open any more."), alert=True)
+        return
+    try:
+        letter = await generate_letter(
+            dp.services, view.case.id, kind, actor_user_id=user.id, params=params
+        )
+    except (LookupError, PermissionError, ValueError) as exc:
+        log.warning("letter not made: %s", type(exc).__name__)
+        await answer(update, t.gettext("The letter could not be made."), alert=True)
+        return
+    _made(context)[str(view.row.id)] = letter.number
+    if not await _deliver(context, user.id, letter, view.case.number):
+        text = t.gettext(
+            "Letter {number} was made but could not be sent. Start a private chat with the "
+            "bot, then get it again from /kasus.",
+            number=letter.number,
+        )
+        await answer(update, text[:200], alert=True)
+        return
+    await answer(update, t.gettext("📄 Letter {number} was sent to you.", number=letter.number))
+
+
+async def on_resend(update: Update, context: Ctx) -> None:
+    """wr:<letter>: send a stored letter again by DM, only to staff of the letter's office."""
+    cq, user = update.callback_query, update.effective_user
+    assert cq is not None and user is not None
+    svc, t = deps(context).services, tr(context)
+    m = _RESEND.match(cq.data or "")
+    if m is None:
+        await _refuse(update, context, "denied:letter", None, {"why": "bad button"})
+        return
+    letter_id = int(m[1])
+    row = await svc.db.fetchone(
+        "SELECT l.case_id, l.office_id, c.number FROM letters l"
+        " JOIN cases c ON c.id = l.case_id WHERE l.id = ?",
+        (letter_id,),
+    )
+    office = svc.offices.get(str(row["office_id"])) if row is not None else None
+    if row is None or office is None or not office.is_staff(user.id):
+        case_id = int(row["case_id"]) if row is not None else None
+        await _refuse(update, context, "denied:letter", case_id, {"letter": letter_id})
+        return
+    try:
+        letter = await load_letter(svc, letter_id)
+    except LookupError:
+        await _refuse(update, context, "denied:letter", None, {"letter": letter_id})
+        return
+    if not await _deliver(context, user.id, letter, str(row["number"])):
+        text = t.gettext("The letter could not be sent. Start a private chat with the bot.")
+        await answer(update, text, alert=True)
+        return
+    await answer(update, t.gettext("📄 Letter {number} was sent to you.", number=letter.number))
+
+
+async def letters_section(
+    t: Translator, svc: Services, case_id: int, tz: str
+) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+    """The case's letters for /kasus: a line and a re-send button each (newest last)."""
+    letters = await list_letters(svc, case_id)
+    if not letters:
+        return [], []
+    shown = letters[-MAX_LETTERS_SHOWN:]
+    lines = ["", t.gettext("<b>Letters</b>")]
+    buttons: list[list[InlineKeyboardButton]] = []
+    for info in shown:
+        lines.append(
+            f"📄 {esc(info.number)} · {esc(label(t, KIND_LABELS, info.kind))}"
+            f" · {esc(t.datetime(info.created_at, tz))}"
+        )
+        buttons.append([InlineKeyboardButton(f"📄 {info.number}", callback_data=f"wr:{info.id}")])
+    return lines, buttons
