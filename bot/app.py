@@ -18,7 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_offices
 from bot.conversations.complaint import build_complaint_handler
 from bot.crypto import Cipher
-from bot.handlers import reports, safety, staff, start, status, workflow_ui
+from bot.handlers import join, reports, safety, staff, start, status, workflow_ui
 from bot.handlers.common import Ctx, Deps, tr
 from bot.handlers.workflow_render import WORKFLOW_KINDS, Rendered, render_workflow_item
 from bot.i18n import I18n, Translator
@@ -27,6 +27,7 @@ from bot.persistence import SqlitePersistence
 from bot.scheduler.messages import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.scheduler.sweep import REMINDER_KINDS, still_relevant
 from bot.services.context import Services
+from bot.services.roster import apply_roster_changes
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
@@ -75,6 +76,7 @@ async def build_runtime(
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
     db = await Database.open(settings.ppa_database)
     services = Services(db, clock or SystemClock(settings.ppa_time_scale), cipher, offices)
+    await apply_roster_changes(services)  # approved join requests on top of the TOML roster
     i18n = I18n()
     builder = (
         ApplicationBuilder()
@@ -92,6 +94,7 @@ async def build_runtime(
     runtime = Runtime(app, services, sender, i18n)
     workflow = Workflow(services, load_sops(SOPS_DIR))
     _register_renderers(sender, services, workflow)
+    join.register_renderers(sender, services)
     app.bot_data["deps"] = Deps(services, i18n, workflow, kick=sender.kick)
     app.bot_data["runtime"] = runtime
     safety.register(app)  # own groups: first message ids, rate limit, /hapus
@@ -101,6 +104,7 @@ async def build_runtime(
     staff.register(app)
     workflow_ui.register(app)
     reports.register(app)
+    join.register(app)
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, start.fallback_private
