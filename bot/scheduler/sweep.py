@@ -16,7 +16,7 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.office import Office, Role
 from bot.services.context import Services
 from bot.store.outbox import OutboxItem
-from bot.store.reminders import MediationDue, ReminderStore, ensure_schema
+from bot.store.reminders import MediationDue, ReminderStore
 from bot.store.workflow import StepRow, WorkflowStore, iso
 
 __all__ = [
@@ -307,7 +307,6 @@ def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]
 
 async def sweep(svc: Services, now: datetime) -> SweepReport:
     """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
-    await ensure_schema(svc.db)
     s = _Sweep(svc, now)
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)

@@ -8,47 +8,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.db import Database
 from bot.store.workflow import iso
 
-__all__ = ["SCHEMA", "MediationDue", "ReminderStore", "ensure_schema"]
-
-# The text of migration 0004_reminders.sql (idempotent; ensure_schema applies it too).
-SCHEMA = """\
--- 0004: the reminder log: each reminder, overdue alert, escalation and digest recorded once.
--- subject: 'step:<id>', 'mediation:<id>@<scheduled_at>' or 'office:<id>:<YYYY-MM-DD>';
--- round: a step's extension count (an extended step is reminded again); no personal data.
-CREATE TABLE IF NOT EXISTS reminder_log (
-    id INTEGER PRIMARY KEY,
-    subject TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    round INTEGER NOT NULL DEFAULT 0,
-    step_id INTEGER REFERENCES steps(id) ON DELETE CASCADE,
-    mediation_id INTEGER REFERENCES mediations(id) ON DELETE CASCADE,
-    office_id TEXT,
-    day TEXT,
-    due_at TEXT NOT NULL,
-    sent_at TEXT NOT NULL,
-    UNIQUE (subject, kind, round)
-);
-CREATE INDEX IF NOT EXISTS reminder_log_office ON reminder_log (office_id, kind, day);
-"""
-
-
-def _statements(sql: str) -> list[str]:
-    body = "\n".join(x for x in sql.splitlines() if not x.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
-
-
-async def ensure_schema(db: Database) -> None:
-    """Create the reminder table if the migrations have not (older databases)."""
-    row = await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                            ("reminder_log",))  # fmt: skip
-    if row is not None:
-        return
-    async with db.transaction() as conn:
-        for statement in _statements(SCHEMA):
-            await conn.execute(statement)
+__all__ = ["MediationDue", "ReminderStore"]
 
 
 @dataclass(frozen=True)

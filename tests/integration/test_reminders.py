@@ -24,7 +24,7 @@ from bot.services.intake import submit_complaint
 from bot.services.workflow import Workflow, load_sops
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem
-from bot.store.reminders import SCHEMA, ReminderStore, ensure_schema
+from bot.store.reminders import ReminderStore
 from bot.store.workflow import StepRow
 
 __all__: list[str] = []
@@ -426,12 +426,7 @@ async def test_after_downtime_one_sweep_sends_every_missed_reminder_once(env: En
 # -- plumbing ------------------------------------------------------------------------------------
 
 
-async def test_schema_is_the_migration_and_idempotent(env: Env) -> None:
-    migration = ROOT / "bot" / "store" / "migrations" / "0004_reminders.sql"
-    if migration.exists():
-        assert migration.read_text(encoding="utf-8") == SCHEMA
-    await ensure_schema(env.svc.db)
-    await ensure_schema(env.svc.db)
+async def test_reminder_log_comes_from_the_migrations(env: Env) -> None:
     row = await env.svc.db.fetchone("SELECT COUNT(*) FROM reminder_log")
     assert row is not None and row[0] == 0
 
