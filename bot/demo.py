@@ -39,8 +39,7 @@ async def _deadlines(h: Harness, clock: FakeClock, group: int, verbose: bool) ->
     async with h.rt.db.reading() as conn:
         row = await (
             await conn.execute(
-                "SELECT title, due_at FROM steps WHERE status = 'open'"
-                " ORDER BY id LIMIT 1"
+                "SELECT title, due_at FROM steps WHERE status = 'open' ORDER BY id LIMIT 1"
             )
         ).fetchone()
     assert row is not None
