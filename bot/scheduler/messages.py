@@ -151,8 +151,15 @@ def _day(office: Office, iso_day: str) -> datetime:
     return datetime.combine(date.fromisoformat(iso_day), time(12), tzinfo=office.tz)
 
 
+MAX_LISTED = 25  # case numbers or tasks named in one digest; Telegram allows 4,096 characters
+
+
 def _listed(numbers: list[str]) -> str:
-    return (": " + ", ".join(_esc(n) for n in numbers)) if numbers else ""
+    if not numbers:
+        return ""
+    shown = ", ".join(_esc(n) for n in numbers[:MAX_LISTED])
+    more = len(numbers) - MAX_LISTED
+    return ": " + shown + (f" … (+{more})" if more > 0 else "")
 
 
 async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
@@ -190,7 +197,8 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
         return None
     lines = [t.ngettext("☀ <b>Your open tasks</b> ({n}), {day}:",
                         "☀ <b>Your open tasks</b> ({n}), {day}:", len(rows), day=day)]  # fmt: skip
-    for step, number in rows:
+    rows.sort(key=lambda r: r[0].due_at or now)  # most urgent first
+    for step, number in rows[:MAX_LISTED]:
         assert step.due_at is not None
         line = t.gettext("• {number}: {title}, due {when}", number=_esc(number),
                          title=_esc(t.gettext(step.title)),
@@ -198,4 +206,6 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
         if step.due_at <= now:
             line += " " + t.gettext("⚠ overdue")
         lines.append(line)
+    if len(rows) > MAX_LISTED:
+        lines.append(t.gettext("… and {n} more: see /tugas", n=len(rows) - MAX_LISTED))
     return "\n".join(lines), None
