@@ -277,7 +277,7 @@ class OutboxSender:
     # -- planning ------------------------------------------------------------------------------
 
     async def _plan(self, items: list[OutboxItem]) -> dict[int, list[_Message]]:
-        """Messages per chat, oldest first; bursts into one group become digests."""
+        """Messages per chat, oldest first; bursts into one chat become digests."""
         by_chat: dict[int, list[OutboxItem]] = {}
         for item in items:
             by_chat.setdefault(item.chat_id, []).append(item)
@@ -300,6 +300,13 @@ class OutboxSender:
                     else:
                         messages.extend(_Message(chat_id, [r]) for r in group_rows)
             else:
+                # a person with many step alerts at once gets one digest, not a flood
+                mergeable = [
+                    r for r in rows if r.kind in self._lines and r.kind.startswith("step_")
+                ]
+                if len(mergeable) > self.digest_threshold:
+                    digests.append((chat_id, mergeable[0].language, mergeable))
+                    rows = [r for r in rows if r not in mergeable]
                 messages.extend(_Message(chat_id, [r]) for r in rows)
             plan[chat_id] = messages
         if digests:

@@ -17,6 +17,7 @@ from bot.scheduler.sweep import (
     STEP_ESCALATED,
     STEP_ESCALATED_AGAIN,
     STEP_KINDS,
+    STEP_OVERDUE,
     still_relevant,
 )
 from bot.services.context import Services
@@ -26,8 +27,8 @@ from bot.store.workflow import StepRow, WorkflowStore
 __all__ = ["GROUP_LINE_KINDS", "Rendered", "reminder_line", "render_reminder"]
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
-# kinds that may be merged into one message when many fall due into one group at once
-GROUP_LINE_KINDS = frozenset({STEP_ESCALATED, STEP_ESCALATED_AGAIN})
+# kinds that may be merged into one digest message when many fall due for one chat
+GROUP_LINE_KINDS = frozenset(STEP_KINDS)
 
 
 def _esc(text: object) -> str:
@@ -62,12 +63,16 @@ async def render_reminder(svc: Services, item: OutboxItem, t: Translator) -> Ren
 
 
 def reminder_line(item: OutboxItem, t: Translator, number: str | None) -> str:
-    """One line of a group digest for an escalation (case number and step title only)."""
+    """One line of a digest for a step alert (case number and step title only)."""
     params = {"number": _esc(item.payload.get("case_number") or number or "?"),
               "title": _esc(t.gettext(str(item.payload.get("step_title", ""))))}  # fmt: skip
     if item.kind == STEP_ESCALATED_AGAIN:
         return t.gettext("🚨 <b>{number}</b>: {title} is still overdue (second escalation)",
                          **params)  # fmt: skip
+    if item.kind == STEP_OVERDUE:
+        return t.gettext("⚠ <b>{number}</b>: {title} is overdue", **params)
+    if item.kind == STEP_DUE_SOON:
+        return t.gettext("⏰ <b>{number}</b>: {title} is due soon", **params)
     return t.gettext("🚨 <b>{number}</b>: {title} is overdue (escalation)", **params)
 
 

@@ -141,13 +141,15 @@ async def test_burst_of_escalations_is_delivered_in_digests_without_429(tmp_path
         singles = [t for t in group if t.startswith("🚨")]
         assert lines + len(singles) == STEPS  # every escalation reached the group once
 
-        # private chats are not digested: one message per alert, one a second per chat
-        def alerts_to(chat: int) -> int:
-            return len([t for t in burst.texts(chat) if not t.startswith("☀")])  # not digests
+        # a person with many alerts at once gets digests too, not one message per alert
+        def alerts_to(chat: int) -> tuple[int, int]:
+            msgs = [t for t in burst.texts(chat) if not t.startswith("☀")]  # not daily digests
+            return len(msgs), sum(t.count("PPA-TNG-") for t in msgs)
 
-        assert alerts_to(PETUGAS) == STEPS  # step_overdue to the role holder
-        assert alerts_to(KETUA) == STEPS  # step_escalated to the head
-        assert burst.virtual_seconds >= STEPS - 1
+        for person in (PETUGAS, KETUA):  # step_overdue to the role holder, escalations to head
+            messages, alerts = alerts_to(person)
+            assert alerts == STEPS, "every alert reached the person once"
+            assert messages * 5 <= STEPS, "far fewer private messages than alerts"
         print(
             f"\n{STEPS} steps: {3 * STEPS} alert rows; Telegram messages: {len(group)} to the"
             f" group ({len(digests)} digests), {len(burst.texts(PETUGAS))} + "
