@@ -126,6 +126,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Offline demo through the real Application and a fake Telegram."""
     from bot.demo import run_demo
 
+    # staff in the example roster never opened a chat with the fake bot: their task
+    # messages fail as Telegram would refuse them; keep the transcript readable
+    logging.basicConfig(level=logging.CRITICAL)
+
     return asyncio.run(run_demo(verbose=not args.quiet))
 
 

@@ -1,0 +1,235 @@
+"""Answers to the complaint form's questions: buttons, typed text, files."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.conversations import questions_ui as ui
+from bot.conversations.draft import (
+    ASK,
+    END,
+    _ask,
+    _draft,
+    _invalid,
+    _now,
+    _offer_resume,
+    _paused,
+    _skip_office,
+    _today,
+    _ud,
+)
+from bot.conversations.summary import show_summary
+from bot.domain.i18n_marker import N_
+from bot.domain.intake import Kind, next_question, question, questions_for
+from bot.domain.validation import Invalid, parse_text
+from bot.handlers.common import Ctx, answer, deps, reply, tr
+from bot.handlers.texts import emergency_text
+from bot.services.intake import raise_urgent_alert
+
+__all__ = ["on_button", "on_message"]
+
+log = logging.getLogger(__name__)
+
+
+async def on_button(update: Update, context: Ctx) -> str | int:
+    """An answer button (a|question|action)."""
+    cq = update.callback_query
+    assert cq is not None and cq.data is not None
+    d = _draft(context)
+    t = tr(context)
+    if d is None:
+        await answer(update, t.gettext("This form has ended. Start again with /lapor."), alert=True)
+        return END
+    _, key, action = [*cq.data.split("|"), "", ""][:3]
+    if _paused(context, d):
+        await answer(update)
+        return await _offer_resume(update, context)
+    if key != d["current"]:
+        await answer(update, t.gettext("That button belongs to an earlier question."))
+        return await _ask(update, context, d)
+    q = question(key)
+    if action == "b":
+        await answer(update)
+        if d["history"]:
+            d["current"] = d["history"].pop()
+        return await _ask(update, context, d)
+    if action == "s" and q.skip is not None:
+        await answer(update)
+        return await _record(update, context, d, q.key, q.skip.value)
+    if action == "d" and q.kind is Kind.MULTI:
+        if not d["answers"].get(q.key):
+            await answer(update, t.gettext("Choose at least one, then press Done."), alert=True)
+            return ASK
+        await answer(update)
+        return await _advance(update, context, d)
+    if action == "d" and q.kind is Kind.EVIDENCE:
+        await answer(update)
+        return await _record(update, context, d, q.key, len(d["evidence"]))
+    if action.startswith("o") and action[1:].isdigit():
+        idx = int(action[1:])
+        if q.kind is Kind.OFFICE and idx < len(d["office_choices"]):
+            await answer(update)
+            return await _record(update, context, d, q.key, d["office_choices"][idx])
+        if idx < len(q.options):
+            value = q.options[idx].value
+            if q.kind is Kind.MULTI:
+                chosen: list[str] = d["answers"].setdefault(q.key, [])
+                chosen.remove(value) if value in chosen else chosen.append(value)
+                await answer(update)
+                markup = ui.keyboard(
+                    q, d, t, deps(context).services.offices, first=not d["history"]
+                )
+                try:
+                    await cq.edit_message_reply_markup(markup)
+                except TelegramError:
+                    return await _ask(update, context, d)
+                return ASK
+            await answer(update)
+            return await _record(update, context, d, q.key, value)
+    await answer(update, t.gettext("That button is not valid any more."))
+    return await _ask(update, context, d)
+
+
+async def on_message(update: Update, context: Ctx) -> str | int:
+    """A typed answer, a file, or something unexpected such as a sticker."""
+    msg = update.effective_message
+    d = _draft(context)
+    if msg is None or d is None:
+        return END
+    if _paused(context, d):
+        return await _offer_resume(update, context)
+    q = question(d["current"])
+    t = tr(context)
+    dp = deps(context)
+    if q.kind is Kind.EVIDENCE:
+        if msg.text:
+            note = parse_text(msg.text, max_len=question("story").max_len)
+            if isinstance(note, Invalid):
+                return await _invalid(update, context, d, note)
+            d["answers"].setdefault("notes", []).append(note)
+            await reply(
+                update, context, t.gettext("Added to your story. Send more, or press Done.")
+            )
+            return ASK
+        if ui.too_many_files(d):
+            return await _invalid(
+                update,
+                context,
+                d,
+                Invalid(
+                    N_(
+                        "That is the most files we can take here. Press Done; the unit can collect "
+                        "more later."
+                    )
+                ),
+            )
+        item = ui.evidence_from_message(msg, dp.max_file_bytes)
+        if isinstance(item, Invalid):
+            return await _invalid(update, context, d, item)
+        d["evidence"].append(item)
+        await reply(
+            update,
+            context,
+            t.gettext("Received ({n} file(s)). Send more, or press Done.", n=len(d["evidence"])),
+        )
+        return ASK
+    if msg.text is None:
+        return await _invalid(
+            update,
+            context,
+            d,
+            Invalid(
+                N_(
+                    "I can only read text for this question. Please write your answer, or use the "
+                    "buttons."
+                )
+            ),
+        )
+    value = ui.parse_typed(q, msg.text, t, _today(context, d), dp.services.offices, d)
+    if isinstance(value, Invalid):
+        return await _invalid(update, context, d, value)
+    if q.kind is Kind.MULTI:
+        return await _invalid(
+            update, context, d, Invalid(N_("Please choose with the buttons, then press Done."))
+        )
+    return await _record(update, context, d, q.key, value)
+
+
+async def _record(
+    update: Update, context: Ctx, d: dict[str, Any], key: str, value: Any
+) -> str | int:
+    t = tr(context)
+    svc = deps(context).services
+    d["answers"][key] = value
+    if key == "danger" and value == "yes":
+        await reply(update, context, emergency_text(t))
+    if key == "consent" and value == "no":
+        _ud(context).pop("draft", None)
+        await reply(
+            update,
+            context,
+            t.gettext(
+                "We respect your choice. Without your consent we cannot keep or process this "
+                "report, so everything you wrote here has been deleted. You can still get help "
+                "by phone:"
+            )
+            + "\n\n"
+            + emergency_text(t),
+        )
+        return END
+    office_id = d["answers"].get("office")
+    if office_id and d["answers"].get("danger") == "yes" and not d["urgent_alerted"]:
+        await raise_urgent_alert(svc, office_id=office_id, draft_id=d["id"])
+        d["urgent_alerted"] = True
+        deps(context).kick()
+        await reply(
+            update,
+            context,
+            t.gettext(
+                "The unit's staff have been alerted now. Let us continue with a few questions so "
+                "they can help."
+            ),
+        )
+    elif key == "office" and d["answers"].get("danger") != "yes":
+        cal = svc.calendars[str(value)]
+        now = _now(context)
+        if not cal.is_open(now):
+            office = svc.office(str(value))
+            await reply(
+                update,
+                context,
+                t.gettext(
+                    "The office is closed now. Staff will read your report from {when}. "
+                    "You can still finish it now.",
+                    when=t.datetime(cal.next_opening(now), office.timezone),
+                ),
+            )
+    return await _advance(update, context, d)
+
+
+async def _advance(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
+    skip = _skip_office(d)
+    if d["editing"]:
+        nxt = next(
+            (
+                q.key
+                for q in questions_for(d["mode"])
+                if q.key not in d["answers"]
+                and q.kind is not Kind.EVIDENCE
+                and (q.asked_if is None or q.asked_if(d["answers"]))
+                and not (q.kind is Kind.OFFICE and skip)
+            ),
+            None,
+        )
+    else:
+        nxt = next_question(d["current"], d["mode"], d["answers"], skip_office=skip)
+    if nxt is None:
+        d["editing"] = False
+        return await show_summary(update, context, d)
+    d["history"].append(d["current"])
+    d["current"] = nxt
+    return await _ask(update, context, d)

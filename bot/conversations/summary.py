@@ -1,0 +1,191 @@
+"""The complaint's summary: send, change an answer, cancel."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot.conversations import questions_ui as ui
+from bot.conversations.draft import (
+    EDIT,
+    END,
+    SUMMARY,
+    _ask,
+    _draft,
+    _now,
+    _skip_office,
+    _ud,
+)
+from bot.domain.intake import Kind, questions_for
+from bot.faultpoints import crash_point
+from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.handlers.texts import office_contacts
+from bot.services.intake import Evidence, submit_complaint
+
+__all__ = ["cancel", "on_edit", "on_summary", "show_summary"]
+
+log = logging.getLogger(__name__)
+
+
+async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
+    t = tr(context)
+    d["updated"] = _now(context).isoformat()
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.gettext("✅ Send report"), callback_data="s|send")],
+            [
+                InlineKeyboardButton(t.gettext("✏ Change an answer"), callback_data="s|edit"),
+                InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data="s|cancel"),
+            ],
+        ]
+    )
+    await reply(update, context, ui.summary(d, t, deps(context).services.offices), markup)
+    return SUMMARY
+
+
+async def on_summary(update: Update, context: Ctx) -> str | int:
+    """Send, edit or cancel from the summary."""
+    cq = update.callback_query
+    assert cq is not None
+    await answer(update)
+    d = _draft(context)
+    t = tr(context)
+    if d is None:
+        await reply(update, context, t.gettext("This form has ended. Start again with /lapor."))
+        return END
+    if cq.data == "s|cancel":
+        return await cancel(update, context)
+    if cq.data == "s|edit":
+        rows = [
+            [InlineKeyboardButton(t.gettext(q.summary_label), callback_data=f"e|{q.key}")]
+            for q in questions_for(d["mode"])
+            if q.key in d["answers"]
+            and not (q.kind is Kind.OFFICE and _skip_office(d))
+            and q.key not in ("consent", "danger")
+        ]
+        rows.append([InlineKeyboardButton(t.gettext("⬅ Back"), callback_data="e|")])
+        await reply(
+            update,
+            context,
+            t.gettext("Which answer do you want to change?"),
+            InlineKeyboardMarkup(rows),
+        )
+        return EDIT
+    return await _submit(update, context, d)
+
+
+async def on_edit(update: Update, context: Ctx) -> str | int:
+    """Pick the answer to change."""
+    cq = update.callback_query
+    assert cq is not None and cq.data is not None
+    await answer(update)
+    d = _draft(context)
+    if d is None:
+        return END
+    key = cq.data[2:]
+    if not key or key not in {q.key for q in questions_for(d["mode"])}:
+        return await show_summary(update, context, d)
+    d["editing"] = True
+    d["current"] = key
+    return await _ask(update, context, d)
+
+
+async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], int]:
+    files: list[Evidence] = []
+    failed = 0
+    for item in d["evidence"]:
+        try:
+            f = await context.bot.get_file(item["file_id"])
+            data = bytes(await f.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("evidence download failed: %s", type(exc).__name__)
+            failed += 1
+            continue
+        files.append(Evidence(item["kind"], item["mime"], data))
+    return files, failed
+
+
+async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
+    t = tr(context)
+    dp = deps(context)
+    user = update.effective_user
+    assert user is not None
+    evidence, failed = await _download(context, d)
+    crash_point("in_handler")
+    staff = d["mode"] == "staff"
+    result = await submit_complaint(
+        dp.services,
+        answers=d["answers"],
+        evidence=evidence,
+        idempotency_key=f"{d['mode']}:{user.id}:{d['id']}",
+        mode=d["mode"],
+        reporter_chat_id=None if staff else user.id,
+        recorded_by=user.id if staff else None,
+        language=t.language,
+    )
+    crash_point("after_case_commit")
+    # the office's intake SOP starts (idempotent: a replayed update starts nothing twice)
+    await dp.workflow.start_intake(result.case_id, actor=f"tg:{user.id}")
+    dp.kick()
+    office = dp.services.office(result.office_id)
+    lines = [
+        t.gettext("<b>Your report has been received.</b> Thank you for your courage.")
+        if not staff
+        else t.gettext("<b>The complaint has been recorded.</b>"),
+        "",
+        t.gettext("Case number: <b>{number}</b>", number=esc(result.number)),
+        t.gettext("Tracking code: <code>{code}</code>", code=esc(result.tracking_code)),
+        t.gettext(
+            "Keep this code somewhere safe. Anyone with it can check the status with "
+            "/status {code}.",
+            code=esc(result.tracking_code),
+        ),
+        "",
+    ]
+    if result.urgent:
+        lines.append(t.gettext("This report is marked URGENT; staff have been alerted."))
+    elif not result.open_now:
+        lines.append(
+            t.gettext(
+                "The office is closed now; staff will answer from {when}.",
+                when=t.datetime(result.next_opening, office.timezone),
+            )
+        )
+    lines.append(
+        t.gettext(
+            "A complaint officer will respond by {when}.",
+            when=t.datetime(result.first_response_due, office.timezone),
+        )
+    )
+    if failed:
+        lines.append(
+            t.gettext(
+                "{n} file(s) could not be saved; please send them again to the "
+                "officer when they contact you.",
+                n=failed,
+            )
+        )
+    lines += ["", office_contacts(t, office)]
+    await reply(update, context, "\n".join(lines))
+    # only now: if the receipt failed, the retried update finds the draft and the same case
+    _ud(context).pop("draft", None)
+    return END
+
+
+async def cancel(update: Update, context: Ctx) -> int:
+    """/batal: discard the report in progress."""
+    if update.callback_query:
+        await answer(update)
+    _ud(context).pop("draft", None)
+    await reply(
+        update,
+        context,
+        tr(context).gettext(
+            "The report has been cancelled and what you wrote was deleted. You can start again "
+            "at any time with /lapor."
+        ),
+    )
+    return END
