@@ -12,15 +12,15 @@ from bot.conversations import questions_ui as ui
 from bot.conversations.draft import (
     ASK,
     END,
-    _ask,
-    _draft,
-    _invalid,
-    _now,
-    _offer_resume,
-    _paused,
-    _skip_office,
-    _today,
-    _ud,
+    ask,
+    draft_of,
+    explain_invalid,
+    now_of,
+    offer_resume,
+    paused,
+    skips_office,
+    today_of,
+    user_data_of,
 )
 from bot.conversations.summary import show_summary
 from bot.domain.i18n_marker import N_
@@ -39,24 +39,24 @@ async def on_button(update: Update, context: Ctx) -> str | int:
     """An answer button (a|question|action)."""
     cq = update.callback_query
     assert cq is not None and cq.data is not None
-    d = _draft(context)
+    d = draft_of(context)
     t = tr(context)
     if d is None:
         await answer(update, t.gettext("This form has ended. Start again with /lapor."), alert=True)
         return END
     _, key, action = [*cq.data.split("|"), "", ""][:3]
-    if _paused(context, d):
+    if paused(context, d):
         await answer(update)
-        return await _offer_resume(update, context)
+        return await offer_resume(update, context)
     if key != d["current"]:
         await answer(update, t.gettext("That button belongs to an earlier question."))
-        return await _ask(update, context, d)
+        return await ask(update, context, d)
     q = question(key)
     if action == "b":
         await answer(update)
         if d["history"]:
             d["current"] = d["history"].pop()
-        return await _ask(update, context, d)
+        return await ask(update, context, d)
     if action == "s" and q.skip is not None:
         await answer(update)
         return await _record(update, context, d, q.key, q.skip.value)
@@ -86,22 +86,22 @@ async def on_button(update: Update, context: Ctx) -> str | int:
                 try:
                     await cq.edit_message_reply_markup(markup)
                 except TelegramError:
-                    return await _ask(update, context, d)
+                    return await ask(update, context, d)
                 return ASK
             await answer(update)
             return await _record(update, context, d, q.key, value)
     await answer(update, t.gettext("That button is not valid any more."))
-    return await _ask(update, context, d)
+    return await ask(update, context, d)
 
 
 async def on_message(update: Update, context: Ctx) -> str | int:
     """A typed answer, a file, or something unexpected such as a sticker."""
     msg = update.effective_message
-    d = _draft(context)
+    d = draft_of(context)
     if msg is None or d is None:
         return END
-    if _paused(context, d):
-        return await _offer_resume(update, context)
+    if paused(context, d):
+        return await offer_resume(update, context)
     q = question(d["current"])
     t = tr(context)
     dp = deps(context)
@@ -109,14 +109,14 @@ async def on_message(update: Update, context: Ctx) -> str | int:
         if msg.text:
             note = parse_text(msg.text, max_len=question("story").max_len)
             if isinstance(note, Invalid):
-                return await _invalid(update, context, d, note)
+                return await explain_invalid(update, context, d, note)
             d["answers"].setdefault("notes", []).append(note)
             await reply(
                 update, context, t.gettext("Added to your story. Send more, or press Done.")
             )
             return ASK
         if ui.too_many_files(d):
-            return await _invalid(
+            return await explain_invalid(
                 update,
                 context,
                 d,
@@ -129,7 +129,7 @@ async def on_message(update: Update, context: Ctx) -> str | int:
             )
         item = ui.evidence_from_message(msg, dp.max_file_bytes)
         if isinstance(item, Invalid):
-            return await _invalid(update, context, d, item)
+            return await explain_invalid(update, context, d, item)
         d["evidence"].append(item)
         await reply(
             update,
@@ -138,7 +138,7 @@ async def on_message(update: Update, context: Ctx) -> str | int:
         )
         return ASK
     if msg.text is None:
-        return await _invalid(
+        return await explain_invalid(
             update,
             context,
             d,
@@ -149,11 +149,11 @@ async def on_message(update: Update, context: Ctx) -> str | int:
                 )
             ),
         )
-    value = ui.parse_typed(q, msg.text, t, _today(context, d), dp.services.offices, d)
+    value = ui.parse_typed(q, msg.text, t, today_of(context, d), dp.services.offices, d)
     if isinstance(value, Invalid):
-        return await _invalid(update, context, d, value)
+        return await explain_invalid(update, context, d, value)
     if q.kind is Kind.MULTI:
-        return await _invalid(
+        return await explain_invalid(
             update, context, d, Invalid(N_("Please choose with the buttons, then press Done."))
         )
     return await _record(update, context, d, q.key, value)
@@ -168,7 +168,7 @@ async def _record(
     if key == "danger" and value == "yes":
         await reply(update, context, emergency_text(t))
     if key == "consent" and value == "no":
-        _ud(context).pop("draft", None)
+        user_data_of(context).pop("draft", None)
         await reply(
             update,
             context,
@@ -196,7 +196,7 @@ async def _record(
         )
     elif key == "office" and d["answers"].get("danger") != "yes":
         cal = svc.calendars[str(value)]
-        now = _now(context)
+        now = now_of(context)
         if not cal.is_open(now):
             office = svc.office(str(value))
             await reply(
@@ -212,7 +212,7 @@ async def _record(
 
 
 async def _advance(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
-    skip = _skip_office(d)
+    skip = skips_office(d)
     if d["editing"]:
         nxt = next(
             (
@@ -232,4 +232,4 @@ async def _advance(update: Update, context: Ctx, d: dict[str, Any]) -> str | int
         return await show_summary(update, context, d)
     d["history"].append(d["current"])
     d["current"] = nxt
-    return await _ask(update, context, d)
+    return await ask(update, context, d)

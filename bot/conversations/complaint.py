@@ -27,11 +27,11 @@ from bot.conversations.draft import (
     RECORD_ROLES,
     RESUME,
     SUMMARY,
-    _ask,
-    _draft,
-    _new_draft,
-    _offer_resume,
-    _ud,
+    ask,
+    draft_of,
+    new_draft,
+    offer_resume,
+    user_data_of,
 )
 from bot.conversations.summary import cancel, on_edit, on_summary
 from bot.handlers.common import Ctx, answer, deps, reply, tr
@@ -56,11 +56,11 @@ async def start_report(update: Update, context: Ctx) -> str | int:
             ),
         )
         return END
-    d = _draft(context)
+    d = draft_of(context)
     if d is not None and d["mode"] == "reporter":
-        return await _offer_resume(update, context)
+        return await offer_resume(update, context)
     offices = sorted(deps(context).services.offices)
-    d = _new_draft(context, "reporter", offices)
+    d = new_draft(context, "reporter", offices)
     await reply(
         update,
         context,
@@ -69,7 +69,7 @@ async def start_report(update: Update, context: Ctx) -> str | int:
             "and /batal cancels the report. Nothing is sent until you confirm at the end."
         ),
     )
-    return await _ask(update, context, d)
+    return await ask(update, context, d)
 
 
 async def start_record(update: Update, context: Ctx) -> str | int:
@@ -86,10 +86,10 @@ async def start_record(update: Update, context: Ctx) -> str | int:
             update, context, t.gettext("This command is only for the unit's complaint officers.")
         )
         return END
-    d = _draft(context)
+    d = draft_of(context)
     if d is not None and d["mode"] == "staff":
-        return await _offer_resume(update, context)
-    d = _new_draft(context, "staff", offices)
+        return await offer_resume(update, context)
+    d = new_draft(context, "staff", offices)
     await reply(
         update,
         context,
@@ -97,7 +97,7 @@ async def start_record(update: Update, context: Ctx) -> str | int:
             "Recording a complaint received by phone, WhatsApp or in person. /batal cancels."
         ),
     )
-    return await _ask(update, context, d)
+    return await ask(update, context, d)
 
 
 async def on_resume(update: Update, context: Ctx) -> str | int:
@@ -105,19 +105,19 @@ async def on_resume(update: Update, context: Ctx) -> str | int:
     cq = update.callback_query
     assert cq is not None
     await answer(update)
-    d = _draft(context)
+    d = draft_of(context)
     if cq.data == "r|go" and d is not None:
-        return await _ask(update, context, d)
+        return await ask(update, context, d)
     mode = d["mode"] if d else "reporter"
     choices = d["office_choices"] if d else sorted(deps(context).services.offices)
-    _ud(context).pop("draft", None)
-    return await _ask(update, context, _new_draft(context, mode, choices))
+    user_data_of(context).pop("draft", None)
+    return await ask(update, context, new_draft(context, mode, choices))
 
 
 async def on_start_inside(update: Update, context: Ctx) -> str:
     """/start while a report is open: welcome, and offer to continue."""
     await reply(update, context, welcome_text(tr(context)))
-    return await _offer_resume(update, context)
+    return await offer_resume(update, context)
 
 
 async def on_other_command(update: Update, context: Ctx) -> None:

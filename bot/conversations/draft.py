@@ -28,6 +28,16 @@ __all__ = [
     "RESUME",
     "RESUME_AFTER",
     "SUMMARY",
+    "ask",
+    "draft_of",
+    "explain_invalid",
+    "new_draft",
+    "now_of",
+    "offer_resume",
+    "paused",
+    "skips_office",
+    "today_of",
+    "user_data_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,22 +51,22 @@ END = ConversationHandler.END
 GLOBAL_COMMANDS = filters.Regex(r"^/(bahasa|status|bantuan|help|hapus|whoami)(@\w+)?\b")
 
 
-def _ud(context: Ctx) -> dict[str, Any]:
+def user_data_of(context: Ctx) -> dict[str, Any]:
     data = context.user_data
     assert isinstance(data, dict)
     return data
 
 
-def _draft(context: Ctx) -> dict[str, Any] | None:
-    d = _ud(context).get("draft")
+def draft_of(context: Ctx) -> dict[str, Any] | None:
+    d = user_data_of(context).get("draft")
     return d if isinstance(d, dict) else None
 
 
-def _now(context: Ctx) -> datetime:
+def now_of(context: Ctx) -> datetime:
     return deps(context).services.clock.now()
 
 
-def _new_draft(context: Ctx, mode: str, office_ids: list[str]) -> dict[str, Any]:
+def new_draft(context: Ctx, mode: str, office_ids: list[str]) -> dict[str, Any]:
     d: dict[str, Any] = {
         "id": secrets.token_hex(8),
         "mode": mode,
@@ -66,23 +76,23 @@ def _new_draft(context: Ctx, mode: str, office_ids: list[str]) -> dict[str, Any]
         "evidence": [],
         "office_choices": office_ids,
         "urgent_alerted": False,
-        "updated": _now(context).isoformat(),
+        "updated": now_of(context).isoformat(),
     }
     if len(office_ids) == 1:
         d["answers"]["office"] = office_ids[0]
     d["current"] = first_question(mode, d["answers"], skip_office=len(office_ids) == 1)
-    _ud(context)["draft"] = d
+    user_data_of(context)["draft"] = d
     return d
 
 
-def _skip_office(d: dict[str, Any]) -> bool:
+def skips_office(d: dict[str, Any]) -> bool:
     return len(d["office_choices"]) == 1
 
 
-async def _ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
+async def ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     q = question(d["current"])
     t = tr(context)
-    d["updated"] = _now(context).isoformat()
+    d["updated"] = now_of(context).isoformat()
     markup = ui.keyboard(q, d, t, deps(context).services.offices, first=not d["history"])
     await reply(update, context, ui.prompt(q, d, t), markup)
     return ASK
@@ -100,7 +110,7 @@ def _resume_markup(context: Ctx) -> InlineKeyboardMarkup:
     )
 
 
-async def _offer_resume(update: Update, context: Ctx) -> str:
+async def offer_resume(update: Update, context: Ctx) -> str:
     await reply(
         update,
         context,
@@ -112,17 +122,17 @@ async def _offer_resume(update: Update, context: Ctx) -> str:
     return RESUME
 
 
-def _paused(context: Ctx, d: dict[str, Any]) -> bool:
-    return _now(context) - datetime.fromisoformat(d["updated"]) > RESUME_AFTER
+def paused(context: Ctx, d: dict[str, Any]) -> bool:
+    return now_of(context) - datetime.fromisoformat(d["updated"]) > RESUME_AFTER
 
 
-async def _invalid(update: Update, context: Ctx, d: dict[str, Any], err: Invalid) -> str:
+async def explain_invalid(update: Update, context: Ctx, d: dict[str, Any], err: Invalid) -> str:
     t = tr(context)
     await reply(update, context, "⚠ " + esc(t.gettext(err.message, **err.params)))
-    return await _ask(update, context, d)
+    return await ask(update, context, d)
 
 
-def _today(context: Ctx, d: dict[str, Any]) -> Any:
+def today_of(context: Ctx, d: dict[str, Any]) -> Any:
     svc = deps(context).services
     office_id = d["answers"].get("office") or d["office_choices"][0]
-    return _now(context).astimezone(svc.office(office_id).tz).date()
+    return now_of(context).astimezone(svc.office(office_id).tz).date()

@@ -13,11 +13,11 @@ from bot.conversations.draft import (
     EDIT,
     END,
     SUMMARY,
-    _ask,
-    _draft,
-    _now,
-    _skip_office,
-    _ud,
+    ask,
+    draft_of,
+    now_of,
+    skips_office,
+    user_data_of,
 )
 from bot.domain.intake import Kind, questions_for
 from bot.faultpoints import crash_point
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     t = tr(context)
-    d["updated"] = _now(context).isoformat()
+    d["updated"] = now_of(context).isoformat()
     markup = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(t.gettext("✅ Send report"), callback_data="s|send")],
@@ -51,7 +51,7 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
     cq = update.callback_query
     assert cq is not None
     await answer(update)
-    d = _draft(context)
+    d = draft_of(context)
     t = tr(context)
     if d is None:
         await reply(update, context, t.gettext("This form has ended. Start again with /lapor."))
@@ -63,7 +63,7 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
             [InlineKeyboardButton(t.gettext(q.summary_label), callback_data=f"e|{q.key}")]
             for q in questions_for(d["mode"])
             if q.key in d["answers"]
-            and not (q.kind is Kind.OFFICE and _skip_office(d))
+            and not (q.kind is Kind.OFFICE and skips_office(d))
             and q.key not in ("consent", "danger")
         ]
         rows.append([InlineKeyboardButton(t.gettext("⬅ Back"), callback_data="e|")])
@@ -82,7 +82,7 @@ async def on_edit(update: Update, context: Ctx) -> str | int:
     cq = update.callback_query
     assert cq is not None and cq.data is not None
     await answer(update)
-    d = _draft(context)
+    d = draft_of(context)
     if d is None:
         return END
     key = cq.data[2:]
@@ -90,7 +90,7 @@ async def on_edit(update: Update, context: Ctx) -> str | int:
         return await show_summary(update, context, d)
     d["editing"] = True
     d["current"] = key
-    return await _ask(update, context, d)
+    return await ask(update, context, d)
 
 
 async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], int]:
@@ -171,7 +171,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     lines += ["", office_contacts(t, office)]
     await reply(update, context, "\n".join(lines))
     # only now: if the receipt failed, the retried update finds the draft and the same case
-    _ud(context).pop("draft", None)
+    user_data_of(context).pop("draft", None)
     return END
 
 
@@ -179,7 +179,7 @@ async def cancel(update: Update, context: Ctx) -> int:
     """/batal: discard the report in progress."""
     if update.callback_query:
         await answer(update)
-    _ud(context).pop("draft", None)
+    user_data_of(context).pop("draft", None)
     await reply(
         update,
         context,
