@@ -1,4 +1,4 @@
-"""The ``ppa-bot`` command: run, demo, migrate, check-config, keygen, sops, audit."""
+"""The ``ppa-bot`` command: run the bot, the demo, set-up, SOPs, audit, keys, backups, exports."""
 
 from __future__ import annotations
 
