@@ -1,13 +1,26 @@
-# One command to set up and run, one to set up and test. Needs python3 (3.11+).
+# One command to set up and run, one to set up and test. Needs python3 (3.11+) and make.
+# Every install comes from uv.lock (hashed pins for every package); uv itself is pinned by
+# hash in requirements/uv.txt and installed into its own small venv, .tools/.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+# uv never downloads a Python of its own; it uses $(PYTHON) and installs into $(VENV).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run demo test lint typecheck unit e2e catalogs clean
+.PHONY: setup run demo test lint typecheck unit e2e catalogs clean lock lock-check
 
-$(BIN)/ppa-bot: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(UV): requirements/uv.txt
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements/uv.txt
+	@touch $@
+
+$(BIN)/ppa-bot: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --quiet --locked --extra dev --python $(PYTHON)
 	@touch $@
 
 setup: $(BIN)/ppa-bot
@@ -24,8 +37,16 @@ run: setup .env
 demo: setup
 	$(BIN)/ppa-bot demo
 
+## Fails if uv.lock no longer matches pyproject.toml (run `make lock`).
+lock-check: | $(UV)
+	$(UV) lock --check --python $(PYTHON)
+
+## Refresh the lock deliberately: newest releases within pyproject.toml's ranges.
+lock: | $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+
 ## Set up and run every check CI runs.
-test: setup lint typecheck
+test: lock-check setup lint typecheck
 	$(BIN)/pytest -q
 
 lint: setup
@@ -42,7 +63,7 @@ e2e: setup
 catalogs: setup
 	$(BIN)/pybabel extract -F babel.cfg -k gettext -k N_ -k ngettext:1,2 --no-location \
 		--sort-output --project ppa-bot -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

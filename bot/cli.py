@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -130,7 +131,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # messages fail as Telegram would refuse them; keep the transcript readable
     logging.basicConfig(level=logging.CRITICAL)
 
-    return asyncio.run(run_demo(verbose=not args.quiet))
+    try:
+        return asyncio.run(run_demo(verbose=not args.quiet))
+    except BrokenPipeError:
+        # the reader went away (`ppa-bot demo | head`): stop quietly, as a pipe tool should
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:

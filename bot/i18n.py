@@ -40,6 +40,15 @@ class Translator:
 
     _ = gettext
 
+    def translate(self, message: str, **params: Any) -> str:
+        """Translate a message id held in a variable (marked with ``N_`` or from SOP data).
+
+        The extractor scans only ``gettext``, ``ngettext`` and ``N_`` with literal ids; ids that
+        come from data are extracted where they are defined, never here.
+        """
+        text = self._t.gettext(message)
+        return text.format(**params) if params else text
+
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
         """Plural-aware translation; ``n`` is available as ``{n}``."""
         return self._t.ngettext(singular, plural, n).format(n=n, **params)

@@ -54,7 +54,7 @@ NETWORK_STRIKES = 3
 
 
 def _labels(key: str, values: tuple[str, ...], t: Translator) -> str:
-    opts = {o.value: t.gettext(o.label) for o in question(key).options}
+    opts = {o.value: t.translate(o.label) for o in question(key).options}
     return ", ".join(opts.get(v, v) for v in values) or "–"
 
 
@@ -226,7 +226,7 @@ class OutboxSender:
     async def _render_step_overdue(self, item: OutboxItem, t: Translator) -> Rendered | None:
         return t.gettext(
             "⏰ <b>Overdue</b>: {step} in case <b>{number}</b>. Open the case with /kasus.",
-            step=esc(t.gettext(str(item.payload.get("step_title", "")))),
+            step=esc(t.translate(str(item.payload.get("step_title", "")))),
             number=esc(str(item.payload.get("case_number", ""))),
         ), None
 
@@ -532,7 +532,7 @@ def _line_step_overdue(item: OutboxItem, t: Translator, number: str | None) -> s
     return t.gettext(
         "⏰ <b>{number}</b>: {step} is overdue",
         number=esc(str(item.payload.get("case_number") or number or "?")),
-        step=esc(t.gettext(str(item.payload.get("step_title", "")))),
+        step=esc(t.translate(str(item.payload.get("step_title", "")))),
     )
 
 

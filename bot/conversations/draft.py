@@ -128,7 +128,7 @@ def paused(context: Ctx, d: dict[str, Any]) -> bool:
 
 async def explain_invalid(update: Update, context: Ctx, d: dict[str, Any], err: Invalid) -> str:
     t = tr(context)
-    await reply(update, context, "⚠ " + esc(t.gettext(err.message, **err.params)))
+    await reply(update, context, "⚠ " + esc(t.translate(err.message, **err.params)))
     return await ask(update, context, d)
 
 

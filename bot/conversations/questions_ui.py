@@ -59,18 +59,18 @@ def keyboard(
             rows.append([_btn(offices[oid].city, q.key, f"o{i}")])
     elif q.kind is Kind.MULTI:
         buttons = [
-            _btn(("✅ " if opt.value in chosen else "") + t.gettext(opt.label), q.key, f"o{i}")
+            _btn(("✅ " if opt.value in chosen else "") + t.translate(opt.label), q.key, f"o{i}")
             for i, opt in enumerate(q.options)
         ]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows.append([_btn(t.gettext("Done ✔"), q.key, "d")])
     elif q.options:
-        buttons = [_btn(t.gettext(o.label), q.key, f"o{i}") for i, o in enumerate(q.options)]
+        buttons = [_btn(t.translate(o.label), q.key, f"o{i}") for i, o in enumerate(q.options)]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if q.kind is Kind.EVIDENCE:
         rows.append([_btn(t.gettext("Done ✔"), q.key, "d")])
     if q.skip is not None:
-        rows.append([_btn(t.gettext(q.skip.label), q.key, "s")])
+        rows.append([_btn(t.translate(q.skip.label), q.key, "s")])
     if not first:
         rows.append([_btn(t.gettext("⬅ Back"), q.key, "b")])
     return InlineKeyboardMarkup(rows) if rows else None
@@ -80,7 +80,7 @@ def prompt(q: Question, draft: dict[str, Any], t: Translator) -> str:
     """The question text with its position in the form."""
     keys = [x.key for x in questions_for(draft["mode"])]
     pos = t.gettext("Question {n} of about {total}", n=keys.index(q.key) + 1, total=len(keys))
-    text = f"<i>{pos}</i>\n\n{t.gettext(q.prompt)}"
+    text = f"<i>{pos}</i>\n\n{t.translate(q.prompt)}"
     if q.kind is Kind.EVIDENCE and draft["evidence"]:
         text += "\n\n" + t.gettext("Received so far: {n} file(s).", n=len(draft["evidence"]))
     if q.kind in (Kind.TEXT, Kind.AGE, Kind.DATE, Kind.PHONE) and q.max_len >= 1000:
@@ -113,7 +113,7 @@ def parse_typed(
                 return oid
     elif q.kind is Kind.CHOICE:
         for i, opt in enumerate(q.options):
-            if typed in {str(i + 1), opt.value, t.gettext(opt.label).casefold()}:
+            if typed in {str(i + 1), opt.value, t.translate(opt.label).casefold()}:
                 return opt.value
     return Invalid(N_("Please choose one of the buttons below."))
 
@@ -185,12 +185,12 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
     q = question(key)
     if value in (None, "", []):
         if q.skip is not None and q.skip.label != "Skip":
-            return esc(t.gettext(q.skip.label))
+            return esc(t.translate(q.skip.label))
         return "–"
     if q.kind is Kind.OFFICE:
         office = offices.get(str(value))
         return esc(office.city if office else value)
-    labels = {o.value: t.gettext(o.label) for o in q.options}
+    labels = {o.value: t.translate(o.label) for o in q.options}
     if isinstance(value, list):
         return esc(", ".join(labels.get(str(v), str(v)) for v in value))
     if q.kind is Kind.AGE:
@@ -209,12 +209,12 @@ def summary(draft: dict[str, Any], t: Translator, offices: dict[str, Office]) ->
             notes = draft["answers"].get("notes") or []
             if notes:
                 value += " + " + t.gettext("{n} extra note(s)", n=len(notes))
-            lines.append(f"<b>{esc(t.gettext(q.summary_label))}</b>: {esc(value)}")
+            lines.append(f"<b>{esc(t.translate(q.summary_label))}</b>: {esc(value)}")
             continue
         value = draft["answers"][q.key]
         if q.key == "story" and isinstance(value, str) and len(value) > 600:
             shown = esc(value[:600]) + "…"
         else:
             shown = answer_label(q.key, value, t, offices)
-        lines.append(f"<b>{esc(t.gettext(q.summary_label))}</b>: {shown}")
+        lines.append(f"<b>{esc(t.translate(q.summary_label))}</b>: {shown}")
     return "\n".join(lines)

@@ -60,7 +60,7 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
         return await cancel(update, context)
     if cq.data == "s|edit":
         rows = [
-            [InlineKeyboardButton(t.gettext(q.summary_label), callback_data=f"e|{q.key}")]
+            [InlineKeyboardButton(t.translate(q.summary_label), callback_data=f"e|{q.key}")]
             for q in questions_for(d["mode"])
             if q.key in d["answers"]
             and not (q.kind is Kind.OFFICE and skips_office(d))

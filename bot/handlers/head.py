@@ -65,7 +65,7 @@ async def on_choose(update: Update, context: Ctx) -> None:
     await answer(update)
     text = t.gettext(
         "Who should do this step?\n<b>{title}</b> (case {number})",
-        title=esc(t.gettext(view.row.title)), number=esc(view.case.number),
+        title=esc(t.translate(view.row.title)), number=esc(view.case.number),
     )  # fmt: skip
     await reply(update, context, text, markup)
 
@@ -95,7 +95,7 @@ async def on_assign(update: Update, context: Ctx) -> None:
     if view is not None:
         text = t.gettext(
             "👤 <b>{title}</b> (case {number}) is now with {person}.",
-            title=esc(t.gettext(view.row.title)), number=esc(view.case.number),
+            title=esc(t.translate(view.row.title)), number=esc(view.case.number),
             person=_person(t, view, assignee),
         )  # fmt: skip
         await reply(update, context, text)

@@ -25,7 +25,7 @@ _ICONS = {"open": "⏳", "waiting": "⏸", "done": "✅", "cancelled": "✖"}
 
 def _step_text(t: Translator, view: StepView, due: str) -> str:
     row: StepRow = view.row
-    head = f"{_ICONS.get(row.status, '•')} {esc(t.gettext(row.title))}"
+    head = f"{_ICONS.get(row.status, '•')} {esc(t.translate(row.title))}"
     if row.status == "open":
         who = (
             t.gettext("staff {id}", id=row.assignee_user_id)
@@ -99,14 +99,14 @@ async def _progress(
         sop = wf.sops.get(inst.instance.sop_key)
         title = sop.title if sop else inst.instance.sop_key
         status = label(t, STATUS_LABELS, inst.instance.status)
-        lines += ["", f"<b>{esc(t.gettext(title))}</b> ({status})"]
+        lines += ["", f"<b>{esc(t.translate(title))}</b> ({status})"]
         for row in inst.steps:
             view = await wf.describe(row.id)
             if view is None:
                 continue
             lines.append(_step_text(t, view, due_line(t, svc, view, now)))
             if head and row.status in ("open", "waiting") and row.assignee_user_id is None:
-                text = t.gettext("👤 Assign: {title}", title=t.gettext(row.title)[:40])
+                text = t.gettext("👤 Assign: {title}", title=t.translate(row.title)[:40])
                 buttons.append([InlineKeyboardButton(text, callback_data=f"wc:{row.id}")])
     for m in await wf.mediations(case_id):
         lines.append(t.gettext("📅 Mediation: {when}", when=t.datetime(m.scheduled_at, tz)))

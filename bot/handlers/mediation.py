@@ -97,7 +97,7 @@ async def _panel(update: Update, context: Ctx, view: StepView) -> None:
     parties = await deps(context).workflow.parties(view.case.id)
     lines = [
         t.gettext("📅 <b>Mediation</b>, case {number}", number=esc(view.case.number)),
-        esc(t.gettext(view.row.title)),
+        esc(t.translate(view.row.title)),
         "",
         t.gettext("Parties recorded:") if parties else t.gettext("No parties recorded yet."),
     ]

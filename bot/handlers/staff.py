@@ -63,7 +63,7 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
         return
     d = result.details
     c = result.case
-    opts = {o.value: t.gettext(o.label) for o in question("relation").options}
+    opts = {o.value: t.translate(o.label) for o in question("relation").options}
     lines = [
         t.gettext("🔒 <b>Case {number}</b> (confidential)", number=esc(c.number)),
         t.gettext(

@@ -88,10 +88,10 @@ async def status(update: Update, context: Ctx) -> None:
         return
     stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
     lines += [
-        t.gettext("Status: {stage}", stage=t.gettext(stage)),
+        t.gettext("Status: {stage}", stage=t.translate(stage)),
         t.gettext(
             "Next: {next}",
-            next=t.gettext(following, due=t.datetime(case.first_response_due, office.timezone)),
+            next=t.translate(following, due=t.datetime(case.first_response_due, office.timezone)),
         ),
     ]
     await reply(update, context, "\n".join(lines))

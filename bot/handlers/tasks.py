@@ -163,7 +163,7 @@ async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str
     t = tr(context)
     set_pending(context, "report", view.row.id, outcome=outcome)
     await answer(update)
-    title = esc(t.gettext(view.row.title))
+    title = esc(t.translate(view.row.title))
     if outcome in REASON_REQUIRED:
         text = t.gettext(
             "<b>{title}</b>: {outcome}.\nWrite the reason for this decision. /batal cancels.",
@@ -216,7 +216,7 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
         for o in mine
     ]
     await answer(update)
-    text = t.gettext("<b>{title}</b>\nWhat is the result?", title=esc(t.gettext(view.row.title)))
+    text = t.gettext("<b>{title}</b>\nWhat is the result?", title=esc(t.translate(view.row.title)))
     await reply(update, context, text, InlineKeyboardMarkup(buttons))
     clear_pending(context)  # an earlier unanswered request gives way to this one
     return END
@@ -265,8 +265,8 @@ async def _finish(
         view = await dp.workflow.describe(sid)
         if view is not None:
             roles = ", ".join(label(t, ROLE_LABELS, r) for r in view.row.roles)
-            lines.append(t.gettext("Next: {title} ({roles})", title=esc(t.gettext(view.row.title)),
-                                   roles=roles))  # fmt: skip
+            title = esc(t.translate(view.row.title))
+            lines.append(t.gettext("Next: {title} ({roles})", title=title, roles=roles))
     await reply(update, context, "\n".join(lines))
     return END
 

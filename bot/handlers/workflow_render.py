@@ -102,7 +102,7 @@ _NEUTRAL = N_("There is an update on your request. Send /status with your code t
 
 def label(t: Translator, labels: Mapping[str, str], key: str) -> str:
     """A known key's translated label, else the key itself (escaped)."""
-    return t.gettext(labels[key]) if key in labels else esc(key)
+    return t.translate(labels[key]) if key in labels else esc(key)
 
 
 def is_scheduling_step(step: Step) -> bool:
@@ -146,11 +146,11 @@ def result_text(t: Translator, result: WorkflowResult) -> str:
     """The reader's words for a workflow result (rules spelled out), escaped."""
     if result.outcome is Outcome.RULE_FAILED:
         rules = [str(r) for r in result.params.get("rules", [])]
-        return " ".join(esc(t.gettext(RULE_MESSAGES[r])) for r in rules if r in RULE_MESSAGES)
+        return " ".join(esc(t.translate(RULE_MESSAGES[r])) for r in rules if r in RULE_MESSAGES)
     if not result.message:
         return esc(t.gettext("Done.") if result.ok else t.gettext("That did not work."))
     params = {k: v for k, v in result.params.items() if isinstance(v, str | int)}
-    return esc(t.gettext(result.message, **params))
+    return esc(t.translate(result.message, **params))
 
 
 def _who(t: Translator, view: StepView) -> str:
@@ -165,9 +165,9 @@ def _who(t: Translator, view: StepView) -> str:
 def _step_lines(t: Translator, workflow: Workflow, view: StepView) -> list[str]:
     sop = workflow.sops[view.row.sop_key]
     return [
-        f"<b>{esc(t.gettext(view.row.title))}</b>",
+        f"<b>{esc(t.translate(view.row.title))}</b>",
         t.gettext(
-            "Case {number} · {sop}", number=esc(view.case.number), sop=esc(t.gettext(sop.title))
+            "Case {number} · {sop}", number=esc(view.case.number), sop=esc(t.translate(sop.title))
         ),
     ]
 
@@ -235,7 +235,7 @@ def extension_request_message(
 async def _milestone(svc: Services, workflow: Workflow, item: OutboxItem, t: Translator) -> str:
     p = item.payload
     if p.get("mode") == "neutral":
-        return t.gettext(_NEUTRAL)
+        return t.translate(_NEUTRAL)
     async with svc.db.reading() as conn:
         case = await svc.cases.get(conn, int(p["case_id"]))
     if case is None:
@@ -246,7 +246,7 @@ async def _milestone(svc: Services, workflow: Workflow, item: OutboxItem, t: Tra
             "Your report {number} has an update. Send /status with your code to see it.",
             number=esc(case.number),
         )
-    return t.gettext(msgid, number=esc(case.number))
+    return t.translate(msgid, number=esc(case.number))
 
 
 async def render_workflow_item(
@@ -360,7 +360,7 @@ async def reporter_progress(svc: Services, workflow: Workflow, case: CaseRow, t:
         service = "case_management"  # the intake SOP's later steps choose the service
     stage, following = _STAGES.get(service, _STAGES["case_management"])
     due = next((s.due_at for s in inst.steps if s.status == "open" and s.due_at), None)
-    nxt = t.gettext(following, due=t.datetime(due or case.first_response_due, office.timezone))
+    nxt = t.translate(following, due=t.datetime(due or case.first_response_due, office.timezone))
     if service == "mediation":
         now = svc.clock.now()
         planned = [m for m in await workflow.mediations(case.id) if m.scheduled_at > now]
@@ -370,5 +370,8 @@ async def reporter_progress(svc: Services, workflow: Workflow, case: CaseRow, t:
                 when=t.datetime(planned[-1].scheduled_at, office.timezone),
             )
     return "\n".join(
-        [t.gettext("Status: {stage}", stage=t.gettext(stage)), t.gettext("Next: {next}", next=nxt)]
+        [
+            t.gettext("Status: {stage}", stage=t.translate(stage)),
+            t.gettext("Next: {next}", next=nxt),
+        ]
     )

@@ -120,7 +120,7 @@ def _indonesian() -> Translator:
 def _label(key: str, value: str) -> str:
     for option in question(key).options:
         if option.value == value:
-            return _indonesian().gettext(option.label)
+            return _indonesian().translate(option.label)
     return value
 
 
@@ -196,7 +196,7 @@ async def _chronology(
     ) as cur:
         for r in await cur.fetchall():
             at = datetime.fromisoformat(r["completed_at"])
-            title = _indonesian().gettext(r["title"])
+            title = _indonesian().translate(r["title"])
             items.append((at, title, r["outcome"] or ""))
             if r["service"]:
                 services.append(f"{title} ({long_date(at.astimezone(office.tz).date())})")

@@ -169,12 +169,12 @@ _QUESTION = {"violence": "violence", "sex": "victim_sex", "channel": "channel"}
 
 def _value_label(t: Translator, dim: str, value: str) -> str:
     if dim in _DIM_LABELS:
-        return t.gettext(_DIM_LABELS[dim].get(value, value))
+        return t.translate(_DIM_LABELS[dim].get(value, value))
     if dim == "channel" and value == "telegram":
         return "Telegram"
     for option in question(_QUESTION[dim]).options:
         if option.value == value:
-            return t.gettext(option.label)
+            return t.translate(option.label)
     return value
 
 
@@ -262,7 +262,13 @@ def draw_rekap(data: RekapData, office_name: str, t: Translator) -> bytes:
     for row, dim in enumerate(DIMENSIONS):
         monthly, quarterly = _DIM_TITLES[dim]
         _stacked(
-            axes[row][0], t, dim, data.months, data.by_month[dim], month_labels, t.gettext(monthly)
+            axes[row][0],
+            t,
+            dim,
+            data.months,
+            data.by_month[dim],
+            month_labels,
+            t.translate(monthly),
         )
         _stacked(
             axes[row][1],
@@ -271,7 +277,7 @@ def draw_rekap(data: RekapData, office_name: str, t: Translator) -> bytes:
             data.quarters,
             data.by_quarter[dim],
             quarter_labels,
-            t.gettext(quarterly),
+            t.translate(quarterly),
         )
     last = len(DIMENSIONS)
     _on_time(

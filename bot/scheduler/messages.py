@@ -65,7 +65,7 @@ async def render_reminder(svc: Services, item: OutboxItem, t: Translator) -> Ren
 def reminder_line(item: OutboxItem, t: Translator, number: str | None) -> str:
     """One line of a digest for a step alert (case number and step title only)."""
     params = {"number": _esc(item.payload.get("case_number") or number or "?"),
-              "title": _esc(t.gettext(str(item.payload.get("step_title", ""))))}  # fmt: skip
+              "title": _esc(t.translate(str(item.payload.get("step_title", ""))))}  # fmt: skip
     if item.kind == STEP_ESCALATED_AGAIN:
         return t.gettext("🚨 <b>{number}</b>: {title} is still overdue (second escalation)",
                          **params)  # fmt: skip
@@ -83,7 +83,7 @@ async def _step(svc: Services, item: OutboxItem, t: Translator) -> Rendered | No
     if step is None or case is None or step.due_at is None:
         return None
     office = svc.office(case.office_id)
-    params = {"number": _esc(case.number), "title": _esc(t.gettext(step.title)),
+    params = {"number": _esc(case.number), "title": _esc(t.translate(step.title)),
               "when": t.datetime(step.due_at, office.timezone), "who": _who(step, t)}  # fmt: skip
     if item.kind == STEP_DUE_SOON:
         text = t.gettext("⏰ <b>Reminder</b>: case {number}, step “{title}” is due {when}.",
@@ -206,7 +206,7 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
     for step, number in rows[:MAX_LISTED]:
         assert step.due_at is not None
         line = t.gettext("• {number}: {title}, due {when}", number=_esc(number),
-                         title=_esc(t.gettext(step.title)),
+                         title=_esc(t.translate(step.title)),
                          when=t.datetime(step.due_at, office.timezone))  # fmt: skip
         if step.due_at <= now:
             line += " " + t.gettext("⚠ overdue")

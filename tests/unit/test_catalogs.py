@@ -7,6 +7,7 @@ language and must be complete). After changing user-facing text, run ``make cata
 
 from __future__ import annotations
 
+import ast
 import io
 import subprocess
 import sys
@@ -255,6 +256,44 @@ def test_pot_is_up_to_date(pot: Catalog, tmp_path: Path) -> None:
     assert not parts, "\n".join(parts) + f"\nRun `{FIX}` and translate the new entries."
 
 
+# --- (f) message ids are literals, so every Babel release extracts the same ids ----------------
+
+#: keyword -> how many leading positional arguments are message ids (as in babel.cfg)
+KEYWORDS = {"gettext": 1, "N_": 1, "ngettext": 2}
+
+
+def non_literal_calls(source: str, filename: str = "<string>") -> list[str]:
+    """Calls of an extracted keyword whose message id is not a string literal."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name not in KEYWORDS:
+            continue
+        ids_ = node.args[: KEYWORDS[name]]
+        literal = len(ids_) == KEYWORDS[name] and all(
+            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in ids_
+        )
+        if not literal:
+            found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+def test_message_ids_are_literals() -> None:
+    """Ids from data go through ``Translator.translate``, which the extractor does not scan."""
+    found: list[str] = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.name == "i18n.py":  # the Translator's own definitions
+            continue
+        found += non_literal_calls(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    assert not found, (
+        "gettext/ngettext/N_ called on a non-literal (Babel releases disagree on what they "
+        "extract from these); use t.translate(...) for ids that come from data:\n" + report(found)
+    )
+
+
 # --- the checks themselves can fail ------------------------------------------------------------
 
 
@@ -282,6 +321,16 @@ class TestCheckers:
         assert html_problems("<b>Ya")
         assert html_problems("Ya</b>")
         assert html_problems("<b><i>Ya</b></i>")
+
+    def test_literal_checker(self) -> None:
+        assert (
+            non_literal_calls('t.gettext("Hi {n}", n=1)\nN_("x")\nt.translate(row["title"])') == []
+        )
+        assert non_literal_calls('t.ngettext("one", "{n} many", n)') == []
+        assert non_literal_calls('t.gettext(row["title"])')
+        assert non_literal_calls("t.gettext(f'Hi {x}')")
+        assert non_literal_calls('t.ngettext("one", plural, n)')
+        assert non_literal_calls("N_(label)")
 
     def test_translated(self) -> None:
         assert translated(_msg("No", "Tidak"))
