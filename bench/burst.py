@@ -28,9 +28,9 @@ from bot.clock import FakeClock
 from bot.config import Settings, load_offices
 from bot.crypto import Cipher, generate_key
 from bot.i18n import I18n
-from bot.notifier import OutboxSender
+from bot.channels.telegram.sender import OutboxSender
 from bot.scheduler.sweep import sweep
-from bot.scheduler.throttle import Throttle, VirtualTime
+from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
 from bot.services.workflow import Workflow, load_sops

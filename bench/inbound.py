@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.clock import FakeClock
-from bot.scheduler.throttle import Throttle, VirtualTime
+from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness

@@ -20,7 +20,7 @@ def _fail(message: str) -> int:
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Re-encrypt the whole store under a new key (the bot must be stopped)."""
-    from bot.runner import InstanceLock
+    from bot.channels.telegram.runner import InstanceLock
     from bot.security.keys import RotationError, rotate_key
     from bot.store.db import Database
 

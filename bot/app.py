@@ -14,17 +14,21 @@ from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 from telegram.request import BaseRequest
 
+from bot.channels.telegram.conversations.complaint import build_complaint_handler
+from bot.channels.telegram.handlers import join, reports, safety, staff, start, status, workflow_ui
+from bot.channels.telegram.handlers.common import Ctx, Deps, tr
+from bot.channels.telegram.handlers.workflow_render import (
+    WORKFLOW_KINDS,
+    Rendered,
+    render_workflow_item,
+)
+from bot.channels.telegram.persistence import SqlitePersistence
+from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
+from bot.channels.telegram.sender import OutboxSender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_offices
-from bot.conversations.complaint import build_complaint_handler
 from bot.crypto import Cipher
-from bot.handlers import join, reports, safety, staff, start, status, workflow_ui
-from bot.handlers.common import Ctx, Deps, tr
-from bot.handlers.workflow_render import WORKFLOW_KINDS, Rendered, render_workflow_item
 from bot.i18n import I18n, Translator
-from bot.notifier import OutboxSender
-from bot.persistence import SqlitePersistence
-from bot.scheduler.messages import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.scheduler.sweep import REMINDER_KINDS, still_relevant
 from bot.services.context import Services
 from bot.services.roster import apply_roster_changes
@@ -71,7 +75,7 @@ async def build_runtime(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
 ) -> Runtime:
-    """Open the store and wire the Application (no updater: see bot/runner.py)."""
+    """Open the store and wire the Application (no updater: see bot/channels/telegram/runner.py)."""
     cipher = Cipher(settings.ppa_secret_key)
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
     db = await Database.open(settings.ppa_database)

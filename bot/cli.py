@@ -57,8 +57,8 @@ async def _serve_webhook(
     import hashlib
     from urllib.parse import urlsplit
 
+    from bot.channels.telegram.webhook import run_webhook
     from bot.scheduler.jobs import start_scheduler
-    from bot.webhook import run_webhook
 
     host, _, port = args.listen.rpartition(":")
     # the secret token Telegram echoes back, derived from the key: no extra setting
@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     _setup_logging(settings.ppa_log_level)
     from bot.app import build_runtime
-    from bot.runner import InboxRunner, InstanceLock
+    from bot.channels.telegram.runner import InboxRunner, InstanceLock
 
     lock = InstanceLock(settings.ppa_database)
     if not lock.acquire():

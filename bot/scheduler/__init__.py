@@ -1,5 +1,1 @@
-"""Timing helpers for background work: the Telegram send throttle."""
-
-from bot.scheduler.throttle import Throttle, VirtualTime
-
-__all__ = ["Throttle", "VirtualTime"]
+"""Background work: the sweep that turns deadlines (rows) into reminders, alerts and digests."""

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Runtime, build_runtime
+from bot.channels.telegram.runner import InboxRunner
+from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import Clock, FakeClock
 from bot.config import Settings
 from bot.crypto import generate_key
-from bot.runner import InboxRunner
-from bot.scheduler.throttle import Throttle, VirtualTime
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 

@@ -18,11 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import Runtime, build_runtime
+from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.crypto import generate_key
 from bot.scheduler.sweep import SweepReport, sweep
-from bot.scheduler.throttle import Throttle, VirtualTime
 from bot.services.intake import submit_complaint
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot import faultpoints
-from bot.runner import MAX_ATTEMPTS
+from bot.channels.telegram.runner import MAX_ATTEMPTS
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, full_report, press

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from docx import Document
 
+from bot.channels.telegram.handlers.reports import send_letter
 from bot.clock import FakeClock
-from bot.handlers.reports import send_letter
 from bot.reports import LetterKind, generate_letter, list_letters, load_letter
 from bot.reports.numbering import letter_number, roman
 from bot.store.audit import verify_chain

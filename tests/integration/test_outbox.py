@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from telegram import Bot
 
+from bot.channels.telegram.sender import OutboxSender, Rendered
+from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.i18n import I18n, Translator
-from bot.notifier import OutboxSender, Rendered
-from bot.scheduler.throttle import Throttle, VirtualTime
 from bot.services.context import Services
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem

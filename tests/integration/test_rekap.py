@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram.handlers import reports
 from bot.clock import FakeClock
-from bot.handlers import reports
 from bot.reports.rekap import collect_rekap, render_rekap
 from bot.services.context import Services
 from bot.services.intake import submit_complaint

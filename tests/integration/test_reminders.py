@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels.telegram.reminder_render import reminder_line, render_reminder
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.i18n import I18n
 from bot.scheduler.jobs import JOB_ID, run_sweep, start_scheduler, sweep_interval
-from bot.scheduler.messages import reminder_line, render_reminder
 from bot.scheduler.sweep import STEP_KINDS, SweepReport, still_relevant, sweep
 from bot.services.context import Services
 from bot.services.intake import submit_complaint

@@ -12,10 +12,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_runtime
+from bot.channels.telegram.webhook import SECRET_HEADER, WebhookServer, run_webhook
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import Harness
-from bot.webhook import SECRET_HEADER, WebhookServer, run_webhook
 from tests.integration.test_inbox import crash_restart, db_scalar, is_notice, receipts
 from tests.telegram.flows import REPORTER, full_report
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.handlers import join
 from bot.clock import FakeClock
 from bot.domain.office import Role
-from bot.handlers import join
 from bot.services.roster import apply_roster_changes
 from bot.testing.harness import Harness
 from tests.telegram.flows import press

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from bot.channels.telegram.handlers.letters_ui import letter_buttons
 from bot.clock import FakeClock
-from bot.handlers.letters_ui import letter_buttons
 from bot.reports import list_letters
 from bot.store.workflow import WorkflowStore
 from bot.testing.fake_telegram import SentMessage

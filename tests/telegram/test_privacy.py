@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.channels.telegram.handlers import safety
 from bot.clock import FakeClock
-from bot.handlers import safety
 from bot.security.backup import backup_database
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.handlers.workflow_render import (
+from bot.channels.telegram.handlers.workflow_render import (
     render_workflow_item,
     reporter_progress,
 )
+from bot.clock import FakeClock
 from bot.services.workflow import RULE_MESSAGES
 from bot.store.outbox import OutboxItem
 from bot.testing.fake_telegram import SentMessage

@@ -7,11 +7,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.channels.telegram.handlers.common import esc
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import EVIDENCE_KINDS, MAX_EVIDENCE, Kind, Question, question, questions_for
 from bot.domain.office import Office
 from bot.domain.validation import Invalid, parse_age, parse_date, parse_phone, parse_text
-from bot.handlers.common import esc
 from bot.i18n import Translator
 
 __all__ = [

@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Ctx, deps, tr
+from bot.channels.telegram.handlers.common import Ctx, deps, tr
 from bot.reports.letters import Letter
 from bot.reports.rekap import render_rekap
 

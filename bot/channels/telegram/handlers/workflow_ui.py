@@ -17,8 +17,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers import head, kasus, letters_ui, mediation, tasks
-from bot.handlers.common import Ctx, reply, tr
+from bot.channels.telegram.handlers import head, kasus, letters_ui, mediation, tasks
+from bot.channels.telegram.handlers.common import Ctx, reply, tr
 
 __all__ = ["CONVERSATION_NAME", "build_task_conversation", "handlers", "register"]
 

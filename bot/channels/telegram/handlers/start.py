@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Ctx, answer, deps, reply, tr
-from bot.handlers.texts import emergency_text, office_contacts, welcome_text
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.i18n import LANGUAGES
 
 __all__ = ["register"]

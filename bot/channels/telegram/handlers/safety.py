@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.common import Ctx, Deps, answer, deps, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, Deps, answer, deps, reply, tr
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [

@@ -8,8 +8,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.conversations import questions_ui as ui
-from bot.conversations.draft import (
+from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.conversations.draft import (
     EDIT,
     END,
     SUMMARY,
@@ -19,10 +19,10 @@ from bot.conversations.draft import (
     skips_office,
     user_data_of,
 )
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.texts import office_contacts
 from bot.domain.intake import Kind, questions_for
 from bot.faultpoints import crash_point
-from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
-from bot.handlers.texts import office_contacts
 from bot.services.intake import Evidence, submit_complaint
 
 __all__ = ["cancel", "on_edit", "on_summary", "show_summary"]

@@ -11,9 +11,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
-from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
-from bot.handlers.letters_ui import letter_buttons, pop_step_letter
-from bot.handlers.workflow_render import (
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
+from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
     ROLE_LABELS,
     label,

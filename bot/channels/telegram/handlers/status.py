@@ -8,9 +8,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
+from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.domain.i18n_marker import N_
-from bot.handlers.common import Ctx, deps, esc, reply, tr
-from bot.handlers.workflow_render import reporter_progress
 from bot.services.status import find_by_code
 
 __all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "register"]

@@ -14,8 +14,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Runtime
+from bot.channels.telegram.persistence import SqlitePersistence
 from bot.faultpoints import crash_point
-from bot.persistence import SqlitePersistence
 from bot.scheduler.jobs import start_scheduler
 
 __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]

@@ -10,9 +10,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.domain.calendar import OfficeCalendar
-from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
-from bot.handlers.tasks import (
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.tasks import (
     AWAIT,
     bad_button,
     check_step,
@@ -20,7 +19,13 @@ from bot.handlers.tasks import (
     private_only,
     set_pending,
 )
-from bot.handlers.workflow_render import PARTY_ROLE_LABELS, is_scheduling_step, label, result_text
+from bot.channels.telegram.handlers.workflow_render import (
+    PARTY_ROLE_LABELS,
+    is_scheduling_step,
+    label,
+    result_text,
+)
+from bot.domain.calendar import OfficeCalendar
 from bot.i18n import Translator
 from bot.services.workflow import Outcome, StepView, WorkflowResult, failed_rules
 from bot.store.workflow import Party

@@ -8,8 +8,8 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.conversations import questions_ui as ui
-from bot.conversations.draft import (
+from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.conversations.draft import (
     ASK,
     END,
     ask,
@@ -22,12 +22,12 @@ from bot.conversations.draft import (
     today_of,
     user_data_of,
 )
-from bot.conversations.summary import show_summary
+from bot.channels.telegram.conversations.summary import show_summary
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.texts import emergency_text
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import Kind, next_question, question, questions_for
 from bot.domain.validation import Invalid, parse_text
-from bot.handlers.common import Ctx, answer, deps, reply, tr
-from bot.handlers.texts import emergency_text
 from bot.services.intake import raise_urgent_alert
 
 __all__ = ["on_button", "on_message"]

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.handlers.common import esc
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.i18n_marker import N_
 from bot.domain.sop import Step
-from bot.handlers.common import esc
 from bot.i18n import Translator
 from bot.services.context import Services
 from bot.services.workflow import RULE_MESSAGES, Outcome, StepView, Workflow, WorkflowResult

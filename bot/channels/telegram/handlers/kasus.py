@@ -7,10 +7,15 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
+from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
+from bot.channels.telegram.handlers.letters_ui import letters_section
+from bot.channels.telegram.handlers.workflow_render import (
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    due_line,
+    label,
+)
 from bot.domain.office import Role
-from bot.handlers.common import Ctx, deps, esc, reply, tr
-from bot.handlers.letters_ui import letters_section
-from bot.handlers.workflow_render import OUTCOME_LABELS, STATUS_LABELS, due_line, label
 from bot.i18n import Translator
 from bot.services.workflow import StepView, Workflow
 from bot.store.audit import append_audit

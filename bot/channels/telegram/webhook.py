@@ -12,8 +12,8 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import Runtime
+from bot.channels.telegram.runner import InboxRunner
 from bot.faultpoints import crash_point
-from bot.runner import InboxRunner
 
 __all__ = ["SECRET_HEADER", "WebhookServer", "run_webhook"]
 

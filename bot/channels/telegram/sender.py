@@ -22,11 +22,11 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.channels.telegram.handlers.common import esc
+from bot.channels.telegram.throttle import Throttle
 from bot.domain.intake import question
 from bot.domain.office import Office
-from bot.handlers.common import esc
 from bot.i18n import I18n, Translator
-from bot.scheduler.throttle import Throttle
 from bot.services.context import Services
 from bot.store.outbox import OutboxItem
 

@@ -13,11 +13,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversations import questions_ui as ui
+from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
 from bot.domain.intake import first_question, question
 from bot.domain.office import Role
 from bot.domain.validation import Invalid
-from bot.handlers.common import Ctx, deps, esc, reply, tr
 
 __all__ = [
     "ASK",

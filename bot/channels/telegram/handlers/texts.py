@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.channels.telegram.handlers.common import esc
 from bot.domain.office import Office
-from bot.handlers.common import esc
 from bot.i18n import Translator
 
 __all__ = ["emergency_text", "office_contacts", "welcome_text"]

@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.conversations.questions_ui import answer_label
+from bot.channels.telegram.conversations.questions_ui import answer_label
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, tr
+from bot.channels.telegram.sender import render_staff_notice
 from bot.domain.intake import question
-from bot.handlers.common import Ctx, answer, deps, esc, tr
-from bot.notifier import render_staff_notice
 from bot.services.staff import Outcome, case_details, take_case
 
 __all__ = ["register", "register_last"]

@@ -10,10 +10,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, Update
 from telegram.error import TelegramError
 
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, tr
+from bot.channels.telegram.handlers.reports import send_letter
+from bot.channels.telegram.handlers.workflow_render import label, result_text
 from bot.domain.i18n_marker import N_
-from bot.handlers.common import Ctx, answer, deps, esc, tr
-from bot.handlers.reports import send_letter
-from bot.handlers.workflow_render import label, result_text
 from bot.i18n import Translator
 from bot.reports.letters import (
     DESTINATIONS,

@@ -10,11 +10,11 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
+from bot.channels.telegram.sender import OutboxSender, Rendered
 from bot.domain.office import Role
-from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
-from bot.handlers.workflow_render import ROLE_LABELS, label
 from bot.i18n import Translator
-from bot.notifier import OutboxSender, Rendered
 from bot.services.context import Services
 from bot.services.roster import (
     JOINABLE_ROLES,

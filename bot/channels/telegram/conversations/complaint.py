@@ -18,8 +18,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.conversations.answers import on_button, on_message
-from bot.conversations.draft import (
+from bot.channels.telegram.conversations.answers import on_button, on_message
+from bot.channels.telegram.conversations.draft import (
     ASK,
     EDIT,
     END,
@@ -33,9 +33,9 @@ from bot.conversations.draft import (
     offer_resume,
     user_data_of,
 )
-from bot.conversations.summary import cancel, on_edit, on_summary
-from bot.handlers.common import Ctx, answer, deps, reply, tr
-from bot.handlers.texts import welcome_text
+from bot.channels.telegram.conversations.summary import cancel, on_edit, on_summary
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.texts import welcome_text
 
 __all__ = ["build_complaint_handler", "start_record", "start_report"]
 

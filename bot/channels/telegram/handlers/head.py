@@ -7,9 +7,9 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.handlers.common import Ctx, answer, deps, esc, reply, tr
-from bot.handlers.tasks import bad_button, check_step
-from bot.handlers.workflow_render import ROLE_LABELS, label, result_text
+from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.tasks import bad_button, check_step
+from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label, result_text
 from bot.i18n import Translator
 from bot.services.workflow import StepView
 

@@ -1,0 +1,1 @@
+"""Channels: how people reach the unit (Telegram today); imported by the composition root only."""

@@ -1,0 +1,1 @@
+"""The Telegram wing: handlers, conversations, persistence, polling/webhook, sender, renderers."""
