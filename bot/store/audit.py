@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 
-import aiosqlite
+from bot.store.db import Tx
 
 __all__ = ["GENESIS", "append_audit", "entry_hash", "verify_chain"]
 
@@ -22,7 +22,7 @@ def entry_hash(
 
 
 async def append_audit(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     *,
     at: datetime,
     actor: str,
@@ -50,7 +50,7 @@ async def append_audit(
     )
 
 
-async def verify_chain(conn: aiosqlite.Connection) -> tuple[int, int | None]:
+async def verify_chain(conn: Tx) -> tuple[int, int | None]:
     """(entries checked, id of the first broken entry or None)."""
     prev = GENESIS
     count = 0

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.crypto import Cipher
+from bot.store.db import Row, Tx
 
 __all__ = ["CaseRow", "CaseStore", "NewCase"]
 
@@ -67,7 +66,7 @@ class CaseRow:
     taken_at: datetime | None
 
     @classmethod
-    def from_row(cls, r: aiosqlite.Row) -> CaseRow:
+    def from_row(cls, r: Row) -> CaseRow:
         """Build from a ``cases`` row."""
         return cls(
             id=r["id"],
@@ -110,7 +109,7 @@ class CaseStore:
     def _ctx(self, case_key: str) -> bytes:
         return b"case:" + case_key.encode()
 
-    async def next_number(self, conn: aiosqlite.Connection, office_id: str, year: int) -> int:
+    async def next_number(self, conn: Tx, office_id: str, year: int) -> int:
         """Allocate the next sequence number for an office and year."""
         await conn.execute(
             "INSERT INTO case_counters (office_id, year, last) VALUES (?, ?, 1) "
@@ -124,7 +123,7 @@ class CaseStore:
         assert row is not None
         return int(row[0])
 
-    async def id_for_key(self, conn: aiosqlite.Connection, idempotency_key: str) -> int | None:
+    async def id_for_key(self, conn: Tx, idempotency_key: str) -> int | None:
         """The case made earlier for the same submission, if any."""
         async with conn.execute(
             "SELECT id FROM cases WHERE idempotency_key = ?", (idempotency_key,)
@@ -132,7 +131,7 @@ class CaseStore:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
-    async def insert(self, conn: aiosqlite.Connection, number: str, case: NewCase) -> int:
+    async def insert(self, conn: Tx, number: str, case: NewCase) -> int:
         """Insert a case; returns its id."""
         cur = await conn.execute(
             "INSERT INTO cases (number, office_id, idempotency_key, tracking_index, reporter_index,"
@@ -177,7 +176,7 @@ class CaseStore:
 
     async def add_event(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         case_id: int,
         at: datetime,
         actor: str,
@@ -192,7 +191,7 @@ class CaseStore:
 
     async def add_evidence(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         case_id: int,
         number: str,
         kind: str,
@@ -214,13 +213,13 @@ class CaseStore:
             ),
         )
 
-    async def get(self, conn: aiosqlite.Connection, case_id: int) -> CaseRow | None:
+    async def get(self, conn: Tx, case_id: int) -> CaseRow | None:
         """A case by id."""
         async with conn.execute(f"SELECT {_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:
             row = await cur.fetchone()
         return CaseRow.from_row(row) if row else None
 
-    async def by_number(self, conn: aiosqlite.Connection, number: str) -> CaseRow | None:
+    async def by_number(self, conn: Tx, number: str) -> CaseRow | None:
         """A case by its number."""
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM cases WHERE number = ?", (number.upper(),)
@@ -228,7 +227,7 @@ class CaseStore:
             row = await cur.fetchone()
         return CaseRow.from_row(row) if row else None
 
-    async def by_tracking_code(self, conn: aiosqlite.Connection, code: str) -> CaseRow | None:
+    async def by_tracking_code(self, conn: Tx, code: str) -> CaseRow | None:
         """A case by its (normalised) tracking code, through the blind index."""
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM cases WHERE tracking_index = ?",
@@ -237,7 +236,7 @@ class CaseStore:
             row = await cur.fetchone()
         return CaseRow.from_row(row) if row else None
 
-    async def details(self, conn: aiosqlite.Connection, case_id: int) -> dict[str, Any]:
+    async def details(self, conn: Tx, case_id: int) -> dict[str, Any]:
         """Decrypted personal details of a case."""
         async with conn.execute(
             "SELECT number, details_enc FROM cases WHERE id = ?", (case_id,)
@@ -249,7 +248,7 @@ class CaseStore:
         assert isinstance(value, dict)
         return value
 
-    async def reporter_chat(self, conn: aiosqlite.Connection, case_id: int) -> int | None:
+    async def reporter_chat(self, conn: Tx, case_id: int) -> int | None:
         """The reporter's chat id (None for cases recorded by staff)."""
         async with conn.execute(
             "SELECT number, reporter_chat_enc FROM cases WHERE id = ?", (case_id,)
@@ -262,15 +261,13 @@ class CaseStore:
         )
         return int(value)
 
-    async def evidence_count(self, conn: aiosqlite.Connection, case_id: int) -> int:
+    async def evidence_count(self, conn: Tx, case_id: int) -> int:
         """How many evidence files a case has."""
         async with conn.execute("SELECT COUNT(*) FROM evidence WHERE case_id = ?", (case_id,)) as c:
             row = await c.fetchone()
         return int(row[0]) if row else 0
 
-    async def take(
-        self, conn: aiosqlite.Connection, case_id: int, user_id: int, at: datetime
-    ) -> bool:
+    async def take(self, conn: Tx, case_id: int, user_id: int, at: datetime) -> bool:
         """Mark a new case as taken by a complaint officer; False if someone already has it."""
         cur = await conn.execute(
             "UPDATE cases SET taken_by = ?, taken_at = ?, status = 'in_progress', stage = 'taken'"

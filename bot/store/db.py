@@ -9,13 +9,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import aiosqlite
 
-__all__ = ["Database", "migrations"]
+__all__ = ["Database", "Row", "Tx", "migrations"]
 
 log = logging.getLogger(__name__)
+
+# what callers outside bot/store hold: an open transaction (or read) handle, and a row of it
+Tx: TypeAlias = aiosqlite.Connection
+Row: TypeAlias = aiosqlite.Row
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -35,7 +39,7 @@ def migrations() -> list[tuple[int, str, str]]:
 class Database:
     """The application's single connection; all writes go through ``transaction()``."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: Tx, path: str) -> None:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
@@ -93,7 +97,7 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Tx]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; serialised."""
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
@@ -105,17 +109,17 @@ class Database:
             await self.conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[Tx]:
         """The connection for reads, serialised with writers (no transaction opened)."""
         async with self._lock:
             yield self.conn
 
-    async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None:
         """Read one row outside a transaction."""
         async with self._lock, self.conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Row]:
         """Read all rows outside a transaction."""
         async with self._lock, self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
+from bot.store.db import Tx
 from bot.store.workflow import iso
 
 __all__ = ["MediationDue", "ReminderStore"]
@@ -24,7 +23,7 @@ class MediationDue:
     created_at: datetime
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+async def _all(conn: Tx, sql: str, params: tuple[Any, ...]) -> list[Any]:
     async with conn.execute(sql, params) as cur:
         return list(await cur.fetchall())
 
@@ -33,7 +32,7 @@ class ReminderStore:
     """SQL of the reminder log and the sweep's look-ups; writes take the caller's transaction."""
 
     async def claim(
-        self, conn: aiosqlite.Connection, *, subject: str, kind: str, round_: int = 0,
+        self, conn: Tx, *, subject: str, kind: str, round_: int = 0,
         due_at: datetime, at: datetime, step_id: int | None = None,
         mediation_id: int | None = None, office_id: str | None = None, day: str | None = None,
     ) -> bool:  # fmt: skip
@@ -45,14 +44,12 @@ class ReminderStore:
         )
         return cur.rowcount == 1
 
-    async def recorded(self, conn: aiosqlite.Connection, subject: str, round_: int = 0) -> set[str]:
+    async def recorded(self, conn: Tx, subject: str, round_: int = 0) -> set[str]:
         """Kinds already recorded for a subject (and round)."""
         sql = "SELECT kind FROM reminder_log WHERE subject = ? AND round = ?"
         return {r["kind"] for r in await _all(conn, sql, (subject, round_))}
 
-    async def last_digest(
-        self, conn: aiosqlite.Connection, office_id: str, before_day: str
-    ) -> datetime | None:
+    async def last_digest(self, conn: Tx, office_id: str, before_day: str) -> datetime | None:
         """When an office's latest daily digest before a day (ISO date) was queued."""
         sql = (
             "SELECT sent_at FROM reminder_log WHERE office_id = ? AND kind = 'daily_digest'"
@@ -61,7 +58,7 @@ class ReminderStore:
         rows = await _all(conn, sql, (office_id, before_day))
         return datetime.fromisoformat(rows[0]["sent_at"]) if rows else None
 
-    async def open_step_ids(self, conn: aiosqlite.Connection, now: datetime) -> list[int]:
+    async def open_step_ids(self, conn: Tx, now: datetime) -> list[int]:
         """Open steps with a due time, of cases not closed, with reminders still to come."""
         sql = (
             "SELECT s.id FROM steps s JOIN cases c ON c.id = s.case_id"
@@ -73,9 +70,7 @@ class ReminderStore:
         )
         return [int(r["id"]) for r in await _all(conn, sql, (iso(now),))]
 
-    async def scheduled_mediations(
-        self, conn: aiosqlite.Connection, now: datetime
-    ) -> list[MediationDue]:
+    async def scheduled_mediations(self, conn: Tx, now: datetime) -> list[MediationDue]:
         """Mediations still to come, of cases not closed."""
         sql = (
             "SELECT m.id, m.case_id, m.step_id, m.scheduled_at, m.created_at FROM mediations m"
@@ -91,7 +86,7 @@ class ReminderStore:
         ]  # fmt: skip
 
     async def new_case_numbers(
-        self, conn: aiosqlite.Connection, office_id: str, since: datetime, until: datetime
+        self, conn: Tx, office_id: str, since: datetime, until: datetime
     ) -> list[str]:
         """Numbers of an office's cases (not closed) received in (since, until]."""
         sql = (
@@ -103,7 +98,7 @@ class ReminderStore:
         return [str(r["number"]) for r in rows]
 
     async def open_steps_of_office(
-        self, conn: aiosqlite.Connection, office_id: str
+        self, conn: Tx, office_id: str
     ) -> list[tuple[int, str, datetime, int | None, tuple[str, ...]]]:
         """(step id, case number, due time, assignee, roles) of open steps of open cases."""
         sql = (
@@ -117,7 +112,7 @@ class ReminderStore:
             for r in await _all(conn, sql, (office_id,))
         ]  # fmt: skip
 
-    async def count(self, conn: aiosqlite.Connection, kind: str | None = None) -> int:
+    async def count(self, conn: Tx, kind: str | None = None) -> int:
         """How many reminders are recorded (of one kind)."""
         sql = "SELECT COUNT(*) FROM reminder_log" + (" WHERE kind = ?" if kind else "")
         rows = await _all(conn, sql, (kind,) if kind else ())
