@@ -9,6 +9,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.crypto import Cipher
+from bot.store.conversations import DataTable, StateStore, StateWrite
 from bot.store.db import Database
 
 __all__ = ["SqlitePersistence"]
@@ -28,39 +29,41 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         )
         self.db = db
         self.cipher = cipher
+        self.store = StateStore()
         # while held, writes are collected and committed by the inbox runner together with
         # "this update is done", so a crash can never replay an update on top of its own state
-        self._held: list[tuple[str, tuple[Any, ...]]] | None = None
+        self._held: list[StateWrite] | None = None
 
     def hold(self) -> None:
         """Collect writes instead of committing them (until ``release``)."""
         self._held = []
 
-    def release(self) -> list[tuple[str, tuple[Any, ...]]]:
+    def release(self) -> list[StateWrite]:
         """Stop collecting; returns the collected writes for the caller's transaction."""
         held, self._held = self._held or [], None
         return held
 
-    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+    async def _write(self, write: StateWrite) -> None:
         if self._held is not None:
-            self._held.append((sql, params))
+            self._held.append(write)
             return
-        async with self.db.transaction() as conn:
-            await conn.execute(sql, params)
+        async with self.db.transaction() as tx:
+            await self.store.apply(tx, [write])
+
+    async def _data(self, table: DataTable) -> dict[int, UD]:
+        async with self.db.reading() as tx:
+            rows = await self.store.data(tx, table)
+        return {
+            ident: self.cipher.decrypt_json(blob, context=table.encode()) for ident, blob in rows
+        }
 
     async def get_user_data(self) -> dict[int, UD]:
         """All users' data."""
-        out: dict[int, UD] = {}
-        for row in await self.db.fetchall("SELECT user_id, data_enc FROM user_data"):
-            out[int(row[0])] = self.cipher.decrypt_json(row[1], context=b"user_data")
-        return out
+        return await self._data("user_data")
 
     async def get_chat_data(self) -> dict[int, UD]:
         """All chats' data."""
-        out: dict[int, UD] = {}
-        for row in await self.db.fetchall("SELECT chat_id, data_enc FROM chat_data"):
-            out[int(row[0])] = self.cipher.decrypt_json(row[1], context=b"chat_data")
-        return out
+        return await self._data("chat_data")
 
     async def get_bot_data(self) -> UD:
         """Bot data is not persisted (it holds the running services)."""
@@ -73,11 +76,10 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     async def get_conversations(self, name: str) -> ConversationDict:
         """States of one conversation handler."""
         out: dict[ConversationKey, object] = {}
-        rows = await self.db.fetchall(
-            "SELECT key, state FROM conversations WHERE name = ?", (name,)
-        )
-        for row in rows:
-            out[tuple(json.loads(row[0]))] = json.loads(row[1])
+        async with self.db.reading() as tx:
+            rows = await self.store.conversations(tx, name)
+        for key, state in rows:
+            out[tuple(json.loads(key))] = json.loads(state)
         return out
 
     async def update_conversation(
@@ -86,29 +88,21 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         """Write one conversation's state (None ends it)."""
         k = json.dumps(list(key))
         if new_state is None:
-            await self._write("DELETE FROM conversations WHERE name = ? AND key = ?", (name, k))
+            await self._write(self.store.end_conversation(name, k))
         else:
-            await self._write(
-                "INSERT INTO conversations (name, key, state) VALUES (?,?,?) "
-                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, k, json.dumps(new_state)),
-            )
+            await self._write(self.store.set_conversation(name, k, json.dumps(new_state)))
 
     async def update_user_data(self, user_id: int, data: UD) -> None:
         """Write one user's data."""
-        await self._upsert("user_data", "user_id", user_id, data)
+        await self._upsert("user_data", user_id, data)
 
     async def update_chat_data(self, chat_id: int, data: UD) -> None:
         """Write one chat's data."""
-        await self._upsert("chat_data", "chat_id", chat_id, data)
+        await self._upsert("chat_data", chat_id, data)
 
-    async def _upsert(self, table: str, col: str, ident: int, data: UD) -> None:
+    async def _upsert(self, table: DataTable, ident: int, data: UD) -> None:
         blob = self.cipher.encrypt_json(data, context=table.encode())
-        await self._write(
-            f"INSERT INTO {table} ({col}, data_enc) VALUES (?, ?) "
-            f"ON CONFLICT ({col}) DO UPDATE SET data_enc = excluded.data_enc",
-            (ident, blob),
-        )
+        await self._write(self.store.put_data(table, ident, blob))
 
     async def update_bot_data(self, data: UD) -> None:
         """Not persisted."""
@@ -118,11 +112,11 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget a chat."""
-        await self._write("DELETE FROM chat_data WHERE chat_id = ?", (chat_id,))
+        await self._write(self.store.drop_data("chat_data", chat_id))
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget a user."""
-        await self._write("DELETE FROM user_data WHERE user_id = ?", (user_id,))
+        await self._write(self.store.drop_data("user_data", user_id))
 
     async def refresh_user_data(self, user_id: int, user_data: UD) -> None:
         """Nothing to refresh: this process is the only writer."""

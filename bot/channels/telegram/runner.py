@@ -17,6 +17,8 @@ from bot.app import Runtime
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.faultpoints import crash_point
 from bot.scheduler.jobs import start_scheduler
+from bot.store.conversations import StateStore, StateWrite
+from bot.store.inbox import InboxStore
 
 __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
 
@@ -65,6 +67,8 @@ class InboxRunner:
         self.poll_timeout = poll_timeout
         self._stop = asyncio.Event()
         self._transient_tries = 0
+        self.inbox = InboxStore()
+        self.states = StateStore()
 
     @property
     def _cipher(self) -> Any:
@@ -74,37 +78,29 @@ class InboxRunner:
         """Commit raw updates to the inbox (duplicates ignored)."""
         if not raw:
             return
-        now = self.rt.services.clock.now().isoformat()
+        now = self.rt.services.clock.now()
         async with self.rt.db.transaction() as conn:
             for item in raw:
-                await conn.execute(
-                    "INSERT OR IGNORE INTO inbox (update_id, received_at, payload_enc)"
-                    " VALUES (?,?,?)",
-                    (
-                        int(item["update_id"]),
-                        now,
-                        self._cipher.encrypt_json(item, context=b"inbox"),
-                    ),
-                )
+                blob = self._cipher.encrypt_json(item, context=b"inbox")
+                await self.inbox.add(conn, int(item["update_id"]), now, blob)
 
     async def next_offset(self) -> int | None:
         """One past the newest stored update (None for an empty inbox)."""
-        row = await self.rt.db.fetchone("SELECT MAX(update_id) FROM inbox")
-        return int(row[0]) + 1 if row and row[0] is not None else None
+        async with self.rt.db.reading() as conn:
+            newest = await self.inbox.newest_id(conn)
+        return newest + 1 if newest is not None else None
 
     async def process_pending(self) -> int:
         """Process stored updates in order; returns how many were handled."""
         app = self.rt.application
         done = 0
         while True:
-            row = await self.rt.db.fetchone(
-                "SELECT update_id, payload_enc, attempts FROM inbox WHERE status = 'new'"
-                " ORDER BY update_id LIMIT 1"
-            )
-            if row is None:
+            async with self.rt.db.reading() as conn:
+                pending = await self.inbox.next_pending(conn)
+            if pending is None:
                 return done
-            update_id = int(row["update_id"])
-            data = self._cipher.decrypt_json(row["payload_enc"], context=b"inbox")
+            update_id = pending.update_id
+            data = self._cipher.decrypt_json(pending.payload_enc, context=b"inbox")
             update = Update.de_json(data, app.bot)
             self.rt.failed_updates.discard(update_id)
             self.rt.transient_updates.pop(update_id, None)
@@ -126,12 +122,12 @@ class InboxRunner:
             if failed and transient is not None and self._transient_tries < MAX_TRANSIENT:
                 # Telegram was unreachable: keep the state, retry this same update after a
                 # pause (order kept); it does not count towards the dead-letter attempts
-                await self._finish(update_id, int(row["attempts"]), None, writes)
+                await self._finish(update_id, pending.attempts, None, writes)
                 self._transient_tries += 1
                 await self._pause(max(transient, min(60.0, 2.0**self._transient_tries)))
                 continue
             self._transient_tries = 0
-            await self._finish(update_id, int(row["attempts"]), failed, writes)
+            await self._finish(update_id, pending.attempts, failed, writes)
             done += 1
             self.rt.sender.kick()  # the sender task drains; handling never waits on Telegram
 
@@ -147,34 +143,22 @@ class InboxRunner:
         update_id: int,
         attempts: int,
         failed: bool | None,
-        writes: list[tuple[str, tuple[Any, ...]]],
+        writes: list[StateWrite],
     ) -> None:
         """Commit the update's persistence writes together with its inbox status."""
         now = self.rt.services.clock.now()
         async with self.rt.db.transaction() as conn:
-            for sql, params in writes:
-                await conn.execute(sql, params)
+            await self.states.apply(conn, writes)
             if failed is None:
                 return
             if not failed:
-                await conn.execute(
-                    "UPDATE inbox SET status = 'done', done_at = ?, payload_enc = NULL"
-                    " WHERE update_id = ?",
-                    (now.isoformat(), update_id),
-                )
+                await self.inbox.mark_done(conn, update_id, now)
                 return
             attempts += 1
             if attempts < MAX_ATTEMPTS:
-                await conn.execute(
-                    "UPDATE inbox SET attempts = ?, last_error = 'handler failed'"
-                    " WHERE update_id = ?",
-                    (attempts, update_id),
-                )
+                await self.inbox.mark_failed(conn, update_id, attempts)
                 return
-            await conn.execute(
-                "UPDATE inbox SET status = 'dead', attempts = ? WHERE update_id = ?",
-                (attempts, update_id),
-            )
+            await self.inbox.mark_dead(conn, update_id, attempts)
             for office in self.rt.services.offices.values():
                 await self.rt.services.outbox.enqueue(
                     conn,

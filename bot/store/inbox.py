@@ -1,0 +1,68 @@
+"""Inbox repository: raw Telegram updates, stored before they are confirmed, then worked off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.store.db import Tx
+
+__all__ = ["InboxStore", "PendingUpdate"]
+
+
+@dataclass(frozen=True)
+class PendingUpdate:
+    """The oldest update still to handle: its id, encrypted payload and failed attempts."""
+
+    update_id: int
+    payload_enc: bytes
+    attempts: int
+
+
+class InboxStore:
+    """SQL of the inbox; writes take the caller's transaction."""
+
+    async def add(self, tx: Tx, update_id: int, received_at: datetime, payload_enc: bytes) -> None:
+        """Store one update (a duplicate update id is ignored)."""
+        await tx.execute(
+            "INSERT OR IGNORE INTO inbox (update_id, received_at, payload_enc) VALUES (?,?,?)",
+            (update_id, received_at.isoformat(), payload_enc),
+        )
+
+    async def newest_id(self, tx: Tx) -> int | None:
+        """The highest stored update id (None for an empty inbox)."""
+        async with tx.execute("SELECT MAX(update_id) FROM inbox") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def next_pending(self, tx: Tx) -> PendingUpdate | None:
+        """The oldest update not yet done nor dead."""
+        async with tx.execute(
+            "SELECT update_id, payload_enc, attempts FROM inbox WHERE status = 'new'"
+            " ORDER BY update_id LIMIT 1"
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return PendingUpdate(int(row["update_id"]), row["payload_enc"], int(row["attempts"]))
+
+    async def mark_done(self, tx: Tx, update_id: int, at: datetime) -> None:
+        """Handled: keep the id (duplicates stay ignored), forget the payload."""
+        await tx.execute(
+            "UPDATE inbox SET status = 'done', done_at = ?, payload_enc = NULL WHERE update_id = ?",
+            (at.isoformat(), update_id),
+        )
+
+    async def mark_failed(self, tx: Tx, update_id: int, attempts: int) -> None:
+        """The handler failed; the update is tried again (``attempts`` so far)."""
+        await tx.execute(
+            "UPDATE inbox SET attempts = ?, last_error = 'handler failed' WHERE update_id = ?",
+            (attempts, update_id),
+        )
+
+    async def mark_dead(self, tx: Tx, update_id: int, attempts: int) -> None:
+        """Failed too often: a dead letter, never tried again."""
+        await tx.execute(
+            "UPDATE inbox SET status = 'dead', attempts = ? WHERE update_id = ?",
+            (attempts, update_id),
+        )
