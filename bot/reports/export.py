@@ -11,13 +11,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.domain.office import Office, Role
 from bot.services.context import Services
+from bot.store import Tx
 from bot.store.audit import append_audit
+from bot.store.reports import ReportStore
+from bot.store.schema import has_table
 
 __all__ = [
     "COLUMNS",
@@ -94,28 +96,12 @@ def _local_bounds(office: Office, start: date, end: date) -> tuple[datetime, dat
     return lo, hi
 
 
-async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ) as cur:
-        return await cur.fetchone() is not None
-
-
-async def _workflow_facts(conn: aiosqlite.Connection, case_id: int) -> tuple[list[str], str]:
+async def _workflow_facts(tx: Tx, case_id: int) -> tuple[list[str], str]:
     """(services started for the case, the last completed step as 'step=outcome')."""
-    async with conn.execute(
-        "SELECT DISTINCT service FROM sop_instances WHERE case_id = ? AND service IS NOT NULL"
-        " ORDER BY id",
-        (case_id,),
-    ) as cur:
-        services = [str(r[0]) for r in await cur.fetchall()]
-    async with conn.execute(
-        "SELECT step_key, outcome FROM steps WHERE case_id = ? AND status = 'done'"
-        " AND completed_at IS NOT NULL ORDER BY completed_at DESC, id DESC LIMIT 1",
-        (case_id,),
-    ) as cur:
-        row = await cur.fetchone()
-    outcome = f"{row['step_key']}={row['outcome'] or 'done'}" if row else ""
+    store = ReportStore()
+    services = await store.services(tx, case_id)
+    last = await store.last_outcome(tx, case_id)
+    outcome = f"{last[0]}={last[1] or 'done'}" if last else ""
     return services, outcome
 
 
@@ -127,7 +113,7 @@ def _local_date(text: str | None, office: Office) -> str:
 
 async def export_rows(
     svc: Services,
-    conn: aiosqlite.Connection,
+    conn: Tx,
     office_id: str,
     start: date,
     end: date,
@@ -137,14 +123,8 @@ async def export_rows(
     """The rows (oldest first) of an office's cases received between two local dates."""
     office = svc.office(office_id)
     lo, hi = _local_bounds(office, start, end)
-    workflow = await _has_table(conn, "steps") and await _has_table(conn, "sop_instances")
-    async with conn.execute(
-        "SELECT id, number, channel, urgent, child_victim, victim_sex, victim_age_group,"
-        " disability, categories, relation, help_wanted, status, stage, received_at, closed_at"
-        " FROM cases WHERE office_id = ? ORDER BY received_at, id",
-        (office_id,),
-    ) as cur:
-        cases = list(await cur.fetchall())
+    workflow = await has_table(conn, "steps") and await has_table(conn, "sop_instances")
+    cases = await ReportStore().export_cases(conn, office_id)
     rows: list[dict[str, Any]] = []
     for c in cases:
         received = datetime.fromisoformat(c["received_at"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from bot.store import Tx
+from bot.store.letters import next_seq
 
 __all__ = ["KIND_CODES", "allocate", "letter_number", "roman"]
 
@@ -40,19 +41,8 @@ def letter_number(office_id: str, kind: str, seq: int, month: int, year: int) ->
     return f"{seq:03d}/{KIND_CODES[kind]}/PPA-{office_id}/{roman(month)}/{year}"
 
 
-async def allocate(conn: aiosqlite.Connection, office_id: str, kind: str, year: int) -> int:
+async def allocate(tx: Tx, office_id: str, kind: str, year: int) -> int:
     """Next sequence number for an office, kind and year (inside the caller's transaction)."""
     if kind not in KIND_CODES:
         raise ValueError(f"unknown letter kind: {kind}")
-    await conn.execute(
-        "INSERT INTO letter_counters (office_id, kind, year, last) VALUES (?, ?, ?, 1)"
-        " ON CONFLICT (office_id, kind, year) DO UPDATE SET last = last + 1",
-        (office_id, kind, year),
-    )
-    async with conn.execute(
-        "SELECT last FROM letter_counters WHERE office_id = ? AND kind = ? AND year = ?",
-        (office_id, kind, year),
-    ) as cur:
-        row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
+    return await next_seq(tx, office_id, kind, year)

@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-import aiosqlite
 from babel.dates import format_date
 from babel.support import NullTranslations
 from matplotlib.axes import Axes
@@ -21,6 +20,8 @@ from bot.domain.i18n_marker import N_
 from bot.domain.intake import question
 from bot.i18n import Translator
 from bot.services.context import Services
+from bot.store.reports import ReportStore
+from bot.store.schema import has_table
 
 __all__ = ["RekapData", "collect_rekap", "draw_rekap", "render_rekap"]
 
@@ -77,13 +78,6 @@ class RekapData:
 DIMENSIONS = ("violence", "age", "sex", "channel")
 
 
-async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ) as cur:
-        return await cur.fetchone() is not None
-
-
 async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData:
     """Read the office's cases and completed steps of the last 12 months (no personal data)."""
     office = svc.office(office_id)
@@ -97,23 +91,13 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
     for dim in DIMENSIONS:
         data.by_month[dim] = {p: Counter() for p in months}
         data.by_quarter[dim] = {p: Counter() for p in quarters}
+    store = ReportStore()
     async with svc.db.reading() as conn:
-        async with conn.execute(
-            "SELECT received_at, categories, child_victim, victim_age_group, victim_sex, channel"
-            " FROM cases WHERE office_id = ?",
-            (office_id,),
-        ) as cur:
-            cases = list(await cur.fetchall())
-        steps: list[aiosqlite.Row] = []
-        data.has_steps = await _has_table(conn, "steps")
+        cases = await store.rekap_cases(conn, office_id)
+        steps: list[tuple[datetime, datetime]] = []
+        data.has_steps = await has_table(conn, "steps")
         if data.has_steps:
-            async with conn.execute(
-                "SELECT s.completed_at, s.due_at FROM steps s JOIN cases c ON c.id = s.case_id"
-                " WHERE c.office_id = ? AND s.completed_at IS NOT NULL AND s.due_at IS NOT NULL"
-                " AND s.status = 'done'",
-                (office_id,),
-            ) as cur:
-                steps = list(await cur.fetchall())
+            steps = await store.rekap_steps(conn, office_id)
     for c in cases:
         received = datetime.fromisoformat(c["received_at"])
         if received < since:
@@ -142,9 +126,8 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
                 data.by_quarter[dim][quarter].update(vals)
         data.cases_month[month] += 1
         data.cases_quarter[quarter] += 1
-    for s in steps:
-        done = datetime.fromisoformat(s["completed_at"])
-        on_time = int(done <= datetime.fromisoformat(s["due_at"]))
+    for done, due in steps:
+        on_time = int(done <= due)
         local = done.astimezone(office.tz)
         for key, bucket in (
             ((local.year, local.month), data.steps_month),

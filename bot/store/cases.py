@@ -275,3 +275,22 @@ class CaseStore:
             (user_id, at.isoformat(), case_id),
         )
         return cur.rowcount == 1
+
+    async def events(self, conn: Tx, case_id: int) -> list[tuple[datetime, str, dict[str, Any]]]:
+        """The case's history, oldest first: (when, kind, data)."""
+        async with conn.execute(
+            "SELECT at, kind, data FROM case_events WHERE case_id = ? ORDER BY id", (case_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            (datetime.fromisoformat(r["at"]), r["kind"], json.loads(r["data"] or "{}"))
+            for r in rows
+        ]
+
+    async def notify_mode_for_key(self, conn: Tx, idempotency_key: str) -> str | None:
+        """How the reporter of the case made for a submission wants to be told (None: no case)."""
+        async with conn.execute(
+            "SELECT notify_mode FROM cases WHERE idempotency_key = ?", (idempotency_key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None

@@ -27,6 +27,7 @@ from bot.reports.letters import (
 from bot.services.context import Services
 from bot.services.workflow import StepView, Workflow, WorkflowResult
 from bot.store.audit import append_audit
+from bot.store.letters import LetterStore
 
 __all__ = [
     "KIND_LABELS",
@@ -200,14 +201,11 @@ async def on_resend(update: Update, context: Ctx) -> None:
         await _refuse(update, context, "denied:letter", None, {"why": "bad button"})
         return
     letter_id = int(m[1])
-    row = await svc.db.fetchone(
-        "SELECT l.case_id, l.office_id, c.number FROM letters l"
-        " JOIN cases c ON c.id = l.case_id WHERE l.id = ?",
-        (letter_id,),
-    )
-    office = svc.offices.get(str(row["office_id"])) if row is not None else None
-    if row is None or office is None or not office.is_staff(user.id):
-        case_id = int(row["case_id"]) if row is not None else None
+    async with svc.db.reading() as conn:
+        owner = await LetterStore(svc.cipher).owner(conn, letter_id)
+    office = svc.offices.get(owner[1]) if owner is not None else None
+    if owner is None or office is None or not office.is_staff(user.id):
+        case_id = owner[0] if owner is not None else None
         await _refuse(update, context, "denied:letter", case_id, {"letter": letter_id})
         return
     try:
@@ -215,7 +213,7 @@ async def on_resend(update: Update, context: Ctx) -> None:
     except LookupError:
         await _refuse(update, context, "denied:letter", None, {"letter": letter_id})
         return
-    if not await _deliver(context, user.id, letter, str(row["number"])):
+    if not await _deliver(context, user.id, letter, owner[2]):
         text = t.gettext("The letter could not be sent. Start a private chat with the bot.")
         await answer(update, text, alert=True)
         return

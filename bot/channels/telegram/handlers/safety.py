@@ -284,11 +284,10 @@ async def after_submit(update: Update, context: Ctx) -> None:
     d = _draft(context)
     if d is not None and d.get("id") == draft_id:
         return  # not submitted (still on the form)
-    row = await deps(context).services.db.fetchone(
-        "SELECT notify_mode FROM cases WHERE idempotency_key = ?",
-        (f"reporter:{user_id}:{draft_id}",),
-    )
-    if row is None or row[0] not in _QUIET_MODES:
+    svc = deps(context).services
+    async with svc.db.reading() as conn:
+        mode = await svc.cases.notify_mode_for_key(conn, f"reporter:{user_id}:{draft_id}")
+    if mode is None or mode not in _QUIET_MODES:
         return
     t = tr(context)
     markup = InlineKeyboardMarkup(

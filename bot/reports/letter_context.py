@@ -1,0 +1,286 @@
+"""What a letter says: the template context from the case, its history and the request."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+
+from bot.domain.intake import question
+from bot.domain.office import Office
+from bot.i18n import I18n, Translator
+from bot.services.context import Services
+from bot.store import Tx
+from bot.store.cases import CaseRow
+from bot.store.reports import ReportStore
+from bot.store.workflow import WorkflowStore
+
+__all__ = [
+    "BLANK",
+    "DESTINATIONS",
+    "NOTICE_VARIANTS",
+    "LetterKind",
+    "letter_context",
+    "long_date",
+]
+
+BLANK = "...................................."
+
+
+class LetterKind(StrEnum):
+    """The letters the SOPs produce (their ``output_document`` keys)."""
+
+    UNDANGAN = "surat_undangan_mediasi"
+    PEMBERITAHUAN = "surat_pemberitahuan"
+    TUGAS = "surat_tugas"
+    RUJUKAN = "surat_rujukan"
+    BERITA_ACARA = "berita_acara_mediasi"
+    REKAM_KASUS = "rekam_kasus"
+
+
+# Surat Pemberitahuan variants: the request was rejected / mediation cannot go ahead
+NOTICE_VARIANTS = ("rejected", "cannot_proceed")
+# Surat Rujukan destinations -> (label in the subject line, default purpose)
+DESTINATIONS: dict[str, tuple[str, str]] = {
+    "police": ("Kepolisian", "layanan pelaporan dan pemeriksaan (BAP)"),
+    "hospital": ("Rumah Sakit / Visum", "pemeriksaan medis dan visum et repertum"),
+    "court": ("Pengadilan", "pendampingan dalam proses persidangan"),
+    "psychologist": ("Psikolog", "konsultasi dan pemulihan psikologis"),
+}
+_STATUS = {"new": "Baru", "in_progress": "Dalam penanganan", "closed": "Selesai"}
+_SEX = {"female": "perempuan", "male": "laki-laki"}
+_EVENTS = {
+    "received": "Pengaduan diterima",
+    "taken": "Pengaduan ditangani petugas",
+    "closed": "Kasus ditutup",
+    "sop_started": "SOP dimulai",
+    "sop_ended": "SOP selesai",
+    "party_recorded": "Data pihak mediasi dicatat",
+    "letter": "Surat dibuat",
+}
+
+
+def long_date(d: date) -> str:
+    """'Senin, 2 Maret 2026'."""
+    return str(format_date(d, "EEEE, d MMMM y", locale="id"))
+
+
+@cache
+def _indonesian() -> Translator:
+    return I18n().get("id")
+
+
+def _label(key: str, value: str) -> str:
+    for option in question(key).options:
+        if option.value == value:
+            return _indonesian().translate(option.label)
+    return value
+
+
+def _labels(key: str, values: tuple[str, ...]) -> str:
+    return ", ".join(_label(key, v) for v in values) or "-"
+
+
+def _when(value: Any, office: Office) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=office.tz)
+    if isinstance(value, str) and value:
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=office.tz)
+    return None
+
+
+def _text(params: dict[str, Any], key: str, default: str = BLANK) -> str:
+    value = params.get(key)
+    return str(value) if value not in (None, "") else default
+
+
+def _lines(params: dict[str, Any], key: str, default: list[str]) -> list[str]:
+    value = params.get(key)
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list | tuple) and value:
+        return [str(v) for v in value]
+    return default
+
+
+def _incident_when(value: Any) -> str:
+    """An ISO date as a long date; other text (e.g. 'ongoing') as given."""
+    text = str(value or "")
+    if not text:
+        return "waktu tidak diketahui"
+    if text == "ongoing":
+        return "berulang / masih berlangsung"
+    try:
+        return long_date(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+async def _chronology(
+    tx: Tx, svc: Services, case_id: int, office: Office
+) -> tuple[list[dict[str, str]], list[str]]:
+    """(case history rows, services delivered) without any free text from the reporter."""
+    items: list[tuple[datetime, str, str]] = []
+    for at, kind, data in await svc.cases.events(tx, case_id):
+        result = str(data.get("number", "")) if kind == "letter" else ""
+        items.append((at, _EVENTS.get(kind, kind), result))
+    services: list[str] = []
+    for title_id, at, outcome, service in await ReportStore().done_steps(tx, case_id):
+        title = _indonesian().translate(title_id)
+        items.append((at, title, outcome))
+        if service:
+            services.append(f"{title} ({long_date(at.astimezone(office.tz).date())})")
+    items.sort(key=lambda x: x[0])
+    rows = [
+        {
+            "at": str(format_datetime(at.astimezone(office.tz), "d MMM y HH.mm", locale="id")),
+            "what": what,
+            "result": result,
+        }
+        for at, what, result in items
+    ]
+    return rows, services
+
+
+async def _mediation(tx: Tx, svc: Services, case_id: int) -> tuple[datetime | None, str | None]:
+    """The case's latest scheduled or held mediation: time and place."""
+    store = WorkflowStore(svc.cipher)
+    sessions = [m for m in await store.mediations(tx, case_id) if m.status != "cancelled"]
+    if not sessions:
+        return None, None
+    last = sessions[-1]
+    return last.scheduled_at, await store.mediation_location(tx, last.id)
+
+
+def _names(case: CaseRow, details: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
+    korban = str(details.get("victim_name") or "") or BLANK
+    pelapor = str(details.get("reporter_name") or "")
+    if not pelapor and case.reporter_type == "victim":
+        pelapor = korban
+    names = {
+        "korban": korban,
+        "pelapor": pelapor or BLANK,
+        "terlapor": str(details.get("perpetrator") or "") or BLANK,
+        "pendamping": BLANK,
+        "mediator": BLANK,
+        "manajer_kasus": BLANK,
+        "ketua": BLANK,
+    }
+    for key in names:
+        if params.get(key):
+            names[key] = str(params[key])
+    return names
+
+
+async def letter_context(
+    tx: Tx,
+    svc: Services,
+    case: CaseRow,
+    kind: LetterKind,
+    number: str,
+    today: date,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """The template's fields for a letter about a case (ValueError for a bad parameter)."""
+    office = svc.office(case.office_id)
+    details = await svc.cases.details(tx, case.id)
+    names = _names(case, details, params)
+    age = details.get("victim_age")
+    ctx: dict[str, Any] = {
+        "office": {
+            "name": office.name,
+            "name_upper": office.name.upper(),
+            "city": office.city,
+            "city_upper": office.city.upper(),
+            "address": office.address or office.city,
+            "phones": ", ".join(office.phones) or "-",
+            "whatsapp_line": f" | WhatsApp {', '.join(office.whatsapp)}" if office.whatsapp else "",
+        },
+        "letter_number": number,
+        "letter_date": long_date(today),
+        "signer_title": _text(params, "signer_title", "Kepala"),
+        "case_number": case.number,
+        "received_date": long_date(case.received_at.astimezone(office.tz).date()),
+        "categories": _labels("violence", case.categories),
+        "relation": _label("relation", case.relation),
+        "help_wanted": _labels("help", case.help_wanted),
+        "channel": _label("channel", case.channel) if case.channel != "telegram" else "Telegram",
+        "victim_age": f"{age} tahun" if isinstance(age, int) else "umur tidak diketahui",
+        "victim_sex": _SEX.get(case.victim_sex, "jenis kelamin tidak disebutkan"),
+        "disability_text": ", penyandang disabilitas" if case.disability else "",
+        "status": _STATUS.get(case.status, case.status),
+        **names,
+    }
+    if kind in (LetterKind.UNDANGAN, LetterKind.BERITA_ACARA):
+        at, place = _when(params.get("mediation_at"), office), params.get("place")
+        if at is None or not place:
+            stored_at, stored_place = await _mediation(tx, svc, case.id)
+            at = at or stored_at
+            place = place or stored_place
+        local = at.astimezone(office.tz) if at else None
+        ctx["mediation_date"] = long_date(local.date()) if local else BLANK
+        ctx["mediation_time"] = f"{local:%H.%M} {office.zone_abbreviation}" if local else BLANK
+        ctx["mediation_place"] = str(place) if place else BLANK
+    if kind is LetterKind.UNDANGAN:
+        recipient = _text(params, "recipient", "terlapor")
+        if recipient not in ("terlapor", "pelapor"):
+            raise ValueError(f"recipient must be terlapor or pelapor, not {recipient!r}")
+        ctx["recipient_role"] = "Terlapor" if recipient == "terlapor" else "Pelapor"
+        ctx["recipient_name"] = names[recipient]
+    elif kind is LetterKind.PEMBERITAHUAN:
+        variant = _text(params, "variant", "rejected")
+        if variant not in NOTICE_VARIANTS:
+            raise ValueError(f"variant must be one of {NOTICE_VARIANTS}, not {variant!r}")
+        ctx["variant"] = variant
+        ctx["reason"] = _text(params, "reason")
+    elif kind is LetterKind.TUGAS:
+        task_at = _when(params.get("task_at"), office)
+        ctx["task"] = _text(params, "task", "pendampingan korban")
+        ctx["task_date"] = long_date(task_at.astimezone(office.tz).date()) if task_at else BLANK
+        ctx["task_place"] = _text(params, "place")
+    elif kind is LetterKind.RUJUKAN:
+        destination = _text(params, "destination", "")
+        if destination not in DESTINATIONS:
+            raise ValueError(f"destination must be one of {tuple(DESTINATIONS)}")
+        label, purpose = DESTINATIONS[destination]
+        ctx["destination"] = destination
+        ctx["destination_label"] = label
+        ctx["to_name"] = _text(params, "to_name")
+        ctx["purpose"] = _text(params, "purpose", purpose)
+    elif kind is LetterKind.BERITA_ACARA:
+        ctx["agreement_points"] = _lines(params, "agreement_points", [BLANK, BLANK, BLANK])
+        signatories = [
+            {"role": "Pelapor", "name": names["pelapor"]},
+            {"role": "Korban", "name": names["korban"]},
+            {"role": "Terlapor", "name": names["terlapor"]},
+        ]
+        if case.child_victim:
+            signatories.append({"role": "Orang Tua / Wali Korban", "name": BLANK})
+        signatories += [
+            {"role": "Pendamping Korban", "name": names["pendamping"]},
+            {"role": "Pendamping Terlapor", "name": _text(params, "pendamping_terlapor")},
+        ]
+        for extra in params.get("extra_signatories") or ():
+            signatories.append(
+                {"role": str(extra.get("role") or "Pihak"), "name": str(extra.get("name") or BLANK)}
+            )
+        signatories += [
+            {"role": "Mediator", "name": names["mediator"]},
+            {"role": "Manajer Kasus", "name": names["manajer_kasus"]},
+        ]
+        ctx["signatories"] = signatories
+        copies = params.get("copies")
+        ctx["copies"] = int(copies) if copies else len(signatories)
+    elif kind is LetterKind.REKAM_KASUS:
+        chronology, services = await _chronology(tx, svc, case.id, office)
+        ctx["chronology"] = chronology
+        ctx["services"] = _lines(params, "services", services or ["(belum ada layanan tercatat)"])
+        ctx["follow_up"] = _lines(params, "follow_up", [BLANK, BLANK, BLANK])
+        ctx["incident_when"] = _incident_when(details.get("when"))
+        ctx["incident_where"] = str(details.get("where") or "") or "tempat tidak diketahui"
+        ctx["story"] = str(details.get("story") or "")
+    return ctx
