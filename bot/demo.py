@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.store.reminders import ReminderStore
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
 
@@ -37,14 +38,10 @@ async def _deadlines(h: Harness, clock: FakeClock, group: int, verbose: bool) ->
     h.fake.user_sends_command(HEAD, "/start")  # the head can receive private messages
     await h.pump()
     async with h.rt.db.reading() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT title, due_at FROM steps WHERE status = 'open' ORDER BY id LIMIT 1"
-            )
-        ).fetchone()
-    assert row is not None
-    due = datetime.fromisoformat(row["due_at"])
-    title = h.rt.i18n.get("id").translate(row["title"])
+        step = await ReminderStore().first_open_step(conn)
+    assert step is not None
+    title_id, due = step
+    title = h.rt.i18n.get("id").translate(title_id)
     print(f'\n=== nobody finishes the step "{title}" (due {due:%a %d %b %H:%M} UTC) ===')
     marks = [
         (

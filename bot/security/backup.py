@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.store.db import Database
+from bot.store.snapshot import SnapshotError, check_copy, vacuum_into
 
 __all__ = ["BackupError", "BackupResult", "backup_database"]
 
@@ -26,30 +26,6 @@ class BackupResult:
     path: Path
     size: int
     schema_version: int
-
-
-def _vacuum_into(database: Path, tmp: Path) -> None:
-    """A separate read connection copies the last committed state (WAL snapshot)."""
-    conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.execute("VACUUM INTO ?", (str(tmp),))
-    finally:
-        conn.close()
-
-
-def _finish(tmp: Path) -> int:
-    """Make the copy a single self-contained file and check it; returns its schema version."""
-    conn = sqlite3.connect(tmp)
-    try:
-        conn.execute("PRAGMA journal_mode=DELETE")
-        row = conn.execute("PRAGMA integrity_check").fetchone()
-        if row is None or row[0] != "ok":
-            raise BackupError("the copy failed SQLite's integrity check")
-        version = conn.execute("PRAGMA user_version").fetchone()
-        return int(version[0]) if version else 0
-    finally:
-        conn.close()
 
 
 def _prepare(path: Path, database: Path, overwrite: bool) -> None:
@@ -73,12 +49,12 @@ async def backup_database(
     )
     tmp = folder / "copy.sqlite3"
     try:
-        await asyncio.to_thread(_vacuum_into, Path(db.path), tmp)
-        version = await asyncio.to_thread(_finish, tmp)
+        await asyncio.to_thread(vacuum_into, Path(db.path), tmp)
+        version = await asyncio.to_thread(check_copy, tmp)
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-    except sqlite3.Error as exc:
-        raise BackupError(f"backup failed: {exc}") from None
+    except SnapshotError as exc:
+        raise BackupError(str(exc)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     size = (await asyncio.to_thread(path.stat)).st_size

@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.office import Office
 from bot.store.audit import append_audit
-from bot.store.db import Database
+from bot.store.db import Database, Tx
+from bot.store.purge import case_tables, closed_cases, count_case_rows, delete_case
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "PurgeCandidate", "PurgeReport", "purge", "retention_days"]
 
@@ -56,42 +55,17 @@ class PurgeReport:
         return out
 
 
-async def _child_tables(conn: aiosqlite.Connection) -> list[str]:
-    """Tables with a ``case_id`` column (all hold rows that belong to a case)."""
-    async with conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name NOT IN ('cases', 'audit_log') ORDER BY name"
-    ) as cur:
-        tables = [str(r[0]) for r in await cur.fetchall()]
-    out = []
-    for t in tables:
-        async with conn.execute(f'PRAGMA table_info("{t}")') as cur:
-            if any(str(r[1]) == "case_id" for r in await cur.fetchall()):
-                out.append(t)
-    return out
-
-
-async def _candidates(
-    conn: aiosqlite.Connection, offices: Mapping[str, Office], now: datetime
-) -> list[PurgeCandidate]:
-    async with conn.execute(
-        "SELECT id, number, office_id, closed_at FROM cases"
-        " WHERE status = 'closed' AND closed_at IS NOT NULL ORDER BY id"
-    ) as cur:
-        rows = list(await cur.fetchall())
-    children = await _child_tables(conn)
+async def _candidates(tx: Tx, offices: Mapping[str, Office], now: datetime) -> list[PurgeCandidate]:
+    rows = await closed_cases(tx)
+    children = await case_tables(tx)
     found = []
-    for r in rows:
-        closed = datetime.fromisoformat(str(r[3]))
-        days = retention_days(offices.get(str(r[2])))
+    for case_id, number, office_id, closed_at in rows:
+        closed = datetime.fromisoformat(closed_at)
+        days = retention_days(offices.get(office_id))
         if closed + timedelta(days=days) > now:
             continue
-        related: dict[str, int] = {}
-        for t in children:
-            async with conn.execute(f'SELECT COUNT(*) FROM "{t}" WHERE case_id = ?', (r[0],)) as c:
-                row = await c.fetchone()
-            related[t] = int(row[0]) if row else 0
-        found.append(PurgeCandidate(int(r[0]), str(r[1]), str(r[2]), str(r[3]), related))
+        related = {t: await count_case_rows(tx, t, case_id) for t in children}
+        found.append(PurgeCandidate(case_id, number, office_id, closed_at, related))
     return found
 
 
@@ -104,12 +78,10 @@ async def purge(
         report.cases = await _candidates(conn, offices, now)
         if dry_run:
             return report
-        children = await _child_tables(conn)
+        children = await case_tables(conn)
         for c in report.cases:
             # children first: deepest tables (steps' events) go with their steps by cascade
-            for t in children:
-                await conn.execute(f'DELETE FROM "{t}" WHERE case_id = ?', (c.case_id,))
-            await conn.execute("DELETE FROM cases WHERE id = ?", (c.case_id,))
+            await delete_case(conn, c.case_id, children)
             await append_audit(
                 conn,
                 at=now,
@@ -123,7 +95,6 @@ async def purge(
                 conn, at=now, actor=ACTOR, action="purge_run", detail=f"{len(report.cases)} cases"
             )
     if report.cases:
-        async with db.reading() as conn, conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            await cur.fetchall()
+        await db.checkpoint()
     log.info("retention purge: %d case(s)%s", len(report.cases), " (dry run)" if dry_run else "")
     return report

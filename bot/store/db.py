@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 Tx: TypeAlias = aiosqlite.Connection
 Row: TypeAlias = aiosqlite.Row
 
+_CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
+
 
 def migrations() -> list[tuple[int, str, str]]:
     """Numbered migration scripts shipped in bot/store/migrations (number, name, sql)."""
@@ -65,7 +67,7 @@ class Database:
     async def close(self) -> None:
         """Checkpoint the WAL and close."""
         try:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self.conn.execute(_CHECKPOINT)
         finally:
             await self.conn.close()
 
@@ -113,6 +115,23 @@ class Database:
         """The connection for reads, serialised with writers (no transaction opened)."""
         async with self._lock:
             yield self.conn
+
+    async def checkpoint(self) -> None:
+        """Move the WAL into the database file and truncate it."""
+        async with self.reading() as tx, tx.execute(_CHECKPOINT) as cur:
+            await cur.fetchall()
+
+    async def scrub(self) -> list[tuple[str, str]]:
+        """Checkpoint, then VACUUM: no old bytes linger; (statement, why) of each one skipped."""
+        skipped: list[tuple[str, str]] = []
+        async with self.reading() as tx:
+            for statement in (_CHECKPOINT, "VACUUM"):
+                try:
+                    async with tx.execute(statement) as cur:
+                        await cur.fetchall()
+                except sqlite3.OperationalError as exc:
+                    skipped.append((statement, str(exc)))
+        return skipped
 
     async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None:
         """Read one row outside a transaction."""

@@ -117,3 +117,9 @@ class ReminderStore:
         sql = "SELECT COUNT(*) FROM reminder_log" + (" WHERE kind = ?" if kind else "")
         rows = await _all(conn, sql, (kind,) if kind else ())
         return int(rows[0][0])
+
+    async def first_open_step(self, conn: Tx) -> tuple[str, datetime] | None:
+        """(title, due time) of the oldest open step (the demo lets it run late)."""
+        sql = "SELECT title, due_at FROM steps WHERE status = 'open' ORDER BY id LIMIT 1"
+        rows = await _all(conn, sql, ())
+        return (str(rows[0]["title"]), datetime.fromisoformat(rows[0]["due_at"])) if rows else None

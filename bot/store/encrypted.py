@@ -1,0 +1,110 @@
+"""Every encrypted column and blind index, and the SQL that rewrites them under a new key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.store.db import Tx
+from bot.store.schema import column_names, table_names
+
+__all__ = [
+    "ENCRYPTED_COLUMNS",
+    "INDEX_COLUMNS",
+    "case_secrets",
+    "encrypted_columns",
+    "rewrite_column",
+    "set_case_indexes",
+]
+
+# (table, column) -> SQL selecting (rowid, blob, AAD context) for every non-null value
+ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
+    ("cases", "details_enc"): "SELECT id, details_enc, 'case:' || number FROM cases",
+    ("cases", "reporter_chat_enc"): (
+        "SELECT id, reporter_chat_enc, 'case:' || number || ':chat' FROM cases"
+        " WHERE reporter_chat_enc IS NOT NULL"
+    ),
+    ("evidence", "content_enc"): (
+        "SELECT e.id, e.content_enc, 'case:' || c.number || ':evidence'"
+        " FROM evidence e JOIN cases c ON c.id = e.case_id"
+    ),
+    ("inbox", "payload_enc"): (
+        "SELECT update_id, payload_enc, 'inbox' FROM inbox WHERE payload_enc IS NOT NULL"
+    ),
+    ("outbox", "payload_enc"): "SELECT id, payload_enc, 'outbox:' || kind FROM outbox",
+    ("user_data", "data_enc"): "SELECT user_id, data_enc, 'user_data' FROM user_data",
+    ("chat_data", "data_enc"): "SELECT chat_id, data_enc, 'chat_data' FROM chat_data",
+    ("steps", "report_enc"): (
+        "SELECT id, report_enc, 'step:' || id || ':report' FROM steps WHERE report_enc IS NOT NULL"
+    ),
+    ("steps", "file_enc"): (
+        "SELECT id, file_enc, 'step:' || id || ':file' FROM steps WHERE file_enc IS NOT NULL"
+    ),
+    ("mediations", "location_enc"): (
+        "SELECT id, location_enc, 'step:' || step_id || ':location' FROM mediations"
+    ),
+    ("letters", "content_enc"): (
+        "SELECT id, content_enc, 'letter:' || case_id || ':' || number FROM letters"
+    ),
+}
+
+# the primary key column each table's first selected value refers to
+_KEY_COLUMN = {
+    "cases": "id",
+    "evidence": "id",
+    "inbox": "update_id",
+    "outbox": "id",
+    "user_data": "user_id",
+    "chat_data": "chat_id",
+    "steps": "id",
+    "mediations": "id",
+    "letters": "id",
+}
+
+# blind-index columns ``set_case_indexes`` rewrites
+INDEX_COLUMNS = frozenset({("cases", "tracking_index"), ("cases", "reporter_index")})
+
+
+async def encrypted_columns(tx: Tx) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """All (table, column) pairs ending in ``_enc`` and in ``_index`` found in the schema."""
+    enc: set[tuple[str, str]] = set()
+    idx: set[tuple[str, str]] = set()
+    for table in await table_names(tx):
+        for name in await column_names(tx, table):
+            if name.endswith("_enc"):
+                enc.add((table, name))
+            elif name.endswith("_index"):
+                idx.add((table, name))
+    return enc, idx
+
+
+async def rewrite_column(
+    tx: Tx, table: str, column: str, recrypt: Callable[[bytes, bytes], bytes]
+) -> int:
+    """Replace every value of a known encrypted column by ``recrypt(blob, context)``."""
+    async with tx.execute(ENCRYPTED_COLUMNS[(table, column)]) as cur:
+        rows = [(r[0], bytes(r[1]), str(r[2]).encode()) for r in await cur.fetchall()]
+    key = _KEY_COLUMN[table]
+    for ident, blob, context in rows:
+        await tx.execute(
+            f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (recrypt(blob, context), ident)
+        )
+    return len(rows)
+
+
+async def case_secrets(tx: Tx) -> list[tuple[int, str, bytes, bytes | None]]:
+    """(id, number, encrypted details, encrypted reporter chat) of every case."""
+    async with tx.execute("SELECT id, number, details_enc, reporter_chat_enc FROM cases") as cur:
+        rows = await cur.fetchall()
+    return [
+        (int(r[0]), str(r[1]), bytes(r[2]), bytes(r[3]) if r[3] is not None else None) for r in rows
+    ]
+
+
+async def set_case_indexes(
+    tx: Tx, case_id: int, tracking_index: str, reporter_index: str | None
+) -> None:
+    """Store a case's recomputed blind indexes."""
+    await tx.execute(
+        "UPDATE cases SET tracking_index = ?, reporter_index = ? WHERE id = ?",
+        (tracking_index, reporter_index, case_id),
+    )

@@ -1,0 +1,42 @@
+"""Consistent copies of the database file, made and checked with SQLite itself."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+__all__ = ["SnapshotError", "check_copy", "vacuum_into"]
+
+
+class SnapshotError(RuntimeError):
+    """The copy could not be made or is not sound; the message says why."""
+
+
+def vacuum_into(database: Path, target: Path) -> None:
+    """A separate read connection copies the last committed state (WAL snapshot)."""
+    try:
+        conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("VACUUM INTO ?", (str(target),))
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise SnapshotError(f"backup failed: {exc}") from None
+
+
+def check_copy(path: Path) -> int:
+    """Make the copy a single self-contained file and check it; returns its schema version."""
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE")
+            row = conn.execute("PRAGMA integrity_check").fetchone()
+            if row is None or row[0] != "ok":
+                raise SnapshotError("the copy failed SQLite's integrity check")
+            version = conn.execute("PRAGMA user_version").fetchone()
+            return int(version[0]) if version else 0
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise SnapshotError(f"backup failed: {exc}") from None
