@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.crypto import Cipher
+from bot.store import Database, Tx
 from bot.store.audit import append_audit
-from bot.store.db import Database, Tx
 from bot.store.encrypted import (
     ENCRYPTED_COLUMNS,
     INDEX_COLUMNS,
@@ -18,14 +18,7 @@ from bot.store.encrypted import (
     set_case_indexes,
 )
 
-__all__ = [
-    "ENCRYPTED_COLUMNS",
-    "INDEX_COLUMNS",
-    "RotationError",
-    "RotationReport",
-    "encrypted_columns",
-    "rotate_key",
-]
+__all__ = ["RotationError", "RotationReport", "rotate_key"]
 
 log = logging.getLogger(__name__)
 

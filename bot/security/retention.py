@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.office import Office
+from bot.store import Database, Tx
 from bot.store.audit import append_audit
-from bot.store.db import Database, Tx
 from bot.store.purge import case_tables, closed_cases, count_case_rows, delete_case
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "PurgeCandidate", "PurgeReport", "purge", "retention_days"]

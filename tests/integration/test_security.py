@@ -17,10 +17,11 @@ from bot.clock import FakeClock
 from bot.crypto import Cipher, generate_key
 from bot.domain.office import Office
 from bot.security.backup import BackupError, backup_database
-from bot.security.keys import ENCRYPTED_COLUMNS, RotationError, encrypted_columns, rotate_key
+from bot.security.keys import RotationError, rotate_key
 from bot.security.retention import purge, retention_days
 from bot.store.audit import verify_chain
 from bot.store.db import Database
+from bot.store.encrypted import ENCRYPTED_COLUMNS, encrypted_columns
 from bot.testing.harness import EXAMPLE_OFFICES, Harness
 from tests.telegram.flows import full_report, press
 
