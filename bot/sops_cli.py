@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, load_offices
 from bot.domain.duration import Duration
+from bot.domain.eligibility import RULES_FILE, EligibilityError, load_rules
 from bot.domain.sop import END, Sop, SopError, Step, check_offices, handover_target, load_all
 
 __all__ = ["SOPS_DIR", "format_total", "mermaid", "sops_check", "sops_show", "steps_table"]
@@ -19,12 +20,13 @@ def format_total(parts: tuple[Duration, ...]) -> str:
     return " + ".join(str(d) for d in parts) or "-"
 
 
-def sops_check(sops_dir: Path, offices_path: Path) -> int:
-    """Validate all SOPs against the offices; one line per SOP, 0 if fine, else 2."""
+def sops_check(sops_dir: Path, offices_path: Path, rules_path: Path = RULES_FILE) -> int:
+    """Validate all SOPs and the eligibility rules; one line per SOP, 0 if fine, else 2."""
     try:
         sops = load_all(sops_dir)
         offices = load_offices(offices_path)
-    except (SopError, ConfigError) as exc:
+        rules = load_rules(rules_path)
+    except (SopError, ConfigError, EligibilityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     errors = check_offices(offices, sops)
@@ -40,6 +42,8 @@ def sops_check(sops_dir: Path, offices_path: Path) -> int:
             f"{key:<{width}}  offices={users:<11}  steps={len(sop.steps):<2}  "
             f"roles={roles}  total={format_total(sop.nominal_total())}"
         )
+    limited = sorted({s for r in rules.rules for s in r.services})
+    print(f"eligibility: {len(rules.rules)} rules limiting {', '.join(limited) or '-'}")
     return 0
 
 

@@ -260,7 +260,7 @@ class TestCli:
         assert sops_check(SOPS_DIR, EXAMPLE_OFFICES) == 0
         out = capsys.readouterr()
         lines = out.out.splitlines()
-        assert len(lines) == len(SHIPPED)
+        assert len(lines) == len(SHIPPED) + 1  # one line per SOP, then the eligibility rules
         assert out.err == ""
         pkl = next(line for line in lines if line.startswith("pkl_mediasi "))
         assert "offices=PKL " in pkl and "steps=8 " in pkl and "14 working_days" in pkl
