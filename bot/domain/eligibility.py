@@ -144,7 +144,7 @@ def _rule(raw: Mapping[str, Any], services: tuple[str, ...], where: str) -> Rule
         else:
             raise EligibilityError(f"{where}: unknown condition when.{name}")
     try:
-        effect = Effect(raw.get("effect"))
+        effect = Effect(str(raw.get("effect")))
     except ValueError:
         raise EligibilityError(f"{where}: effect must be 'refuse' or 'refer'") from None
     refer_to = raw.get("refer_to")
