@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
-from bot.domain.office import Role
+from bot.domain.permissions import may_be_assigned, may_decide_as_head
 from bot.services.workflow.engine import _NOT_OPEN, Engine, Outcome, WorkflowResult, _r
 from bot.store.audit import append_audit
 
@@ -33,11 +33,11 @@ class DispositionUseCases(Engine):
             t, row, step = begun
             if case_id is not None and row.case_id != case_id:
                 return _r(Outcome.NOT_FOUND, N_("There is no such step."))
-            if not t.office.has_role(head, Role.KETUA):
+            if not may_decide_as_head(t.office, head):
                 return await self._deny(t, action, step_id)
             if row.status not in ("open", "waiting"):
                 return _r(Outcome.INVALID, _NOT_OPEN)
-            if not t.office.has_role(user, *step.actors):
+            if not may_be_assigned(t.office, step, user):
                 return _r(Outcome.INVALID, N_("That person does not hold the role for this step."))
             before = row.assignee_user_id
             if action == "dispose" and before is not None:

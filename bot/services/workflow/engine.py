@@ -13,8 +13,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain import permissions
 from bot.domain.i18n_marker import N_
-from bot.domain.office import Office, Role
+from bot.domain.office import Office
+from bot.domain.permissions import NEEDS
 from bot.domain.sop import END, Sop, Step, handover_target, load_all
 from bot.services.context import Services
 from bot.store.audit import append_audit
@@ -92,11 +94,6 @@ class StepView:
     step: Step
     case: CaseRow
     office: Office
-
-
-# what a button press needs: any staff of the office, someone who may do the step,
-# someone who may choose its outcome, the head, or someone who may schedule its mediation
-NEEDS = frozenset({"staff", "act", "decide", "head", "schedule"})
 
 
 @dataclass
@@ -293,16 +290,5 @@ class Engine:
 
     @staticmethod
     def may(view: StepView, user_id: int, need: str) -> bool:
-        """Whether a user may do `need` (see NEEDS) on a step; mirrors the use cases' checks."""
-        if need not in NEEDS:
-            raise ValueError(f"unknown need {need!r}")
-        held = view.office.roles_of(user_id)
-        mine = view.row.assignee_user_id == user_id and bool(held)
-        actors, deciders = set(view.step.actors), set(view.step.deciders)
-        if need == "staff":
-            return bool(held)
-        if need == "head":
-            return Role.KETUA in held
-        if need == "decide":
-            return bool(held & deciders) or (mine and not view.step.decided_by)
-        return bool(held & (actors | deciders)) or mine  # act, schedule
+        """Whether a user may do `need` (see NEEDS) on a step; the use cases check the same."""
+        return permissions.may(need, view.office, view.step, view.row.assignee_user_id, user_id)

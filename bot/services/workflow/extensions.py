@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
 from bot.domain.office import Role
+from bot.domain.permissions import may_decide_as_head, may_request_extension
 from bot.domain.sop import Step
 from bot.services.workflow.engine import _NOT_OPEN, Engine, Outcome, WorkflowResult, _r, _Tx
 from bot.store.audit import append_audit
@@ -22,8 +23,7 @@ class ExtensionUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            held = t.office.roles_of(user_id)
-            if not (held & set(step.actors) or (row.assignee_user_id == user_id and held)):
+            if not may_request_extension(t.office, step, row.assignee_user_id, user_id):
                 return await self._deny(t, "request_extension", step_id)
             if (refused := await self._extension_check(t, row, step)) is not None:
                 return refused
@@ -46,7 +46,7 @@ class ExtensionUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            if not t.office.has_role(head_user_id, Role.KETUA):
+            if not may_decide_as_head(t.office, head_user_id):
                 return await self._deny(t, "approve_extension", step_id)
             if (refused := await self._extension_check(t, row, step)) is not None:
                 return refused

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.i18n_marker import N_
+from bot.domain.permissions import may_record_party, may_schedule_mediation
 from bot.services.workflow.engine import (
     _NOT_OPEN,
     PARTY_ROLES,
     Engine,
     Outcome,
-    StepView,
     WorkflowResult,
     _r,
     _Tx,
@@ -36,7 +36,7 @@ class MediationUseCases(Engine):
             if case is None or office is None:
                 return _r(Outcome.NOT_FOUND, N_("There is no such case."))
             t = _Tx(conn, case, office, now, actor)
-            if not office.is_staff(user_id):
+            if not may_record_party(office, user_id):
                 return await self._deny(t, "record_party")
             if role not in PARTY_ROLES:
                 return _r(Outcome.INVALID, N_("Unknown party role {role}."), role=role)
@@ -62,10 +62,7 @@ class MediationUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            held = t.office.roles_of(user_id)
-            if not (
-                held & {*step.actors, *step.deciders} or (row.assignee_user_id == user_id and held)
-            ):
+            if not may_schedule_mediation(t.office, step, row.assignee_user_id, user_id):
                 return await self._deny(t, "schedule_mediation", step_id)
             if row.status != "open":
                 return _r(Outcome.INVALID, _NOT_OPEN)
@@ -103,7 +100,7 @@ class MediationUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            if not self.may(StepView(row, step, t.case, t.office), user_id, "schedule"):
+            if not may_schedule_mediation(t.office, step, row.assignee_user_id, user_id):
                 return await self._deny(t, "record_party", step_id)
             if row.status != "open":
                 return _r(Outcome.INVALID, _NOT_OPEN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
+from bot.domain.permissions import may_complete_step, may_decide_step
 from bot.services.workflow.engine import (
     _NOT_OPEN,
     DONE,
@@ -63,13 +64,12 @@ class StepUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            held = t.office.roles_of(user_id)
-            mine = row.assignee_user_id == user_id and bool(held)
-            actor_ok = bool(held & set(step.actors)) or mine
-            decider_ok = bool(held & set(step.deciders)) or (mine and not step.decided_by)
-            if not (
-                decider_ok if action == "decide" or outcome != DONE else actor_ok or decider_ok
-            ):
+            allowed = (
+                may_decide_step(t.office, step, row.assignee_user_id, user_id)
+                if action == "decide"
+                else may_complete_step(t.office, step, row.assignee_user_id, user_id, outcome)
+            )
+            if not allowed:
                 return await self._deny(t, action, step_id)
             report = report.strip() if report else None
             if row.status != "open":
