@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import permissions
+from bot.domain.case import Case, RunningStep
 from bot.domain.i18n_marker import N_
 from bot.domain.office import Office
 from bot.domain.permissions import NEEDS
@@ -42,8 +43,10 @@ __all__ = [
     "Outcome",
     "StepView",
     "WorkflowResult",
+    "case_view",
     "failed_rules",
     "load_sops",
+    "running_step",
 ]
 
 DONE = "done"
@@ -83,17 +86,34 @@ class InstanceProgress:
     """One SOP instance of a case with its steps, for /kasus."""
 
     instance: InstanceRow
-    steps: tuple[StepRow, ...]
+    steps: tuple[RunningStep, ...]
 
 
 @dataclass(frozen=True)
 class StepView:
     """A step with its SOP definition, case and office (for rendering and buttons)."""
 
-    row: StepRow
+    row: RunningStep
     step: Step
-    case: CaseRow
+    case: Case
     office: Office
+
+
+def running_step(row: StepRow) -> RunningStep:
+    """The channels' view of a stored step."""
+    return RunningStep(
+        id=row.id, case_id=row.case_id, office_id=row.office_id, sop_key=row.sop_key,
+        step_key=row.step_key, title=row.title, roles=row.roles, status=row.status,
+        assignee_user_id=row.assignee_user_id, opened_at=row.opened_at, due_at=row.due_at,
+        urgent=row.urgent, outcome=row.outcome, completed_by=row.completed_by,
+        completed_at=row.completed_at,
+    )  # fmt: skip
+
+
+def case_view(row: CaseRow) -> Case:
+    """The channels' view of a stored case (no personal details)."""
+    return Case(row.id, row.number, row.office_id, row.status, row.urgent, row.notify_mode,
+                row.language)  # fmt: skip
 
 
 @dataclass

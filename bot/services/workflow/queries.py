@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.services.workflow.engine import Engine, InstanceProgress, StepView, WorkflowResult
+from bot.domain.case import RunningStep
+from bot.services.workflow.engine import (
+    Engine,
+    InstanceProgress,
+    StepView,
+    WorkflowResult,
+    case_view,
+    running_step,
+)
 from bot.store.workflow import StepRow
 
 __all__ = ["QueryUseCases"]
@@ -11,7 +19,7 @@ __all__ = ["QueryUseCases"]
 class QueryUseCases(Engine):
     """What the staff side reads: tasks, progress and steps with their context."""
 
-    async def tasks_for(self, user_id: int) -> list[StepRow]:
+    async def tasks_for(self, user_id: int) -> list[RunningStep]:
         """Open steps for a person: assigned to them, or unassigned for a role they hold."""
         found: dict[int, StepRow] = {}
         async with self.svc.db.reading() as conn:
@@ -23,9 +31,10 @@ class QueryUseCases(Engine):
                 for role in sorted(office.roles_of(user_id)):
                     for row in await self.store.open_steps_for_role(conn, office.id, role):
                         found[row.id] = row
-        return sorted(
+        rows = sorted(
             found.values(), key=lambda s: (s.due_at is None, s.due_at or s.opened_at, s.id)
         )
+        return [running_step(r) for r in rows]
 
     async def case_progress(self, case_id: int) -> list[InstanceProgress]:
         """A case's SOP instances with their steps (status, due, outcome, who), in order."""
@@ -33,7 +42,8 @@ class QueryUseCases(Engine):
             instances = await self.store.instances(conn, case_id)
             steps = await self.store.steps_of_case(conn, case_id)
         return [
-            InstanceProgress(i, tuple(s for s in steps if s.instance_id == i.id)) for i in instances
+            InstanceProgress(i, tuple(running_step(s) for s in steps if s.instance_id == i.id))
+            for i in instances
         ]
 
     async def describe(self, step_id: int) -> StepView | None:
@@ -44,7 +54,8 @@ class QueryUseCases(Engine):
         office = self.svc.offices.get(case.office_id) if case else None
         if row is None or case is None or office is None or row.sop_key not in self.sops:
             return None
-        return StepView(row, self.sops[row.sop_key].step(row.step_key), case, office)
+        step = self.sops[row.sop_key].step(row.step_key)
+        return StepView(running_step(row), step, case_view(case), office)
 
     async def step_view(
         self, step_id: int, user_id: int, need: str, action: str
@@ -55,7 +66,7 @@ class QueryUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            view = StepView(row, step, t.case, t.office)
+            view = StepView(running_step(row), step, case_view(t.case), t.office)
             if not self.may(view, user_id, need):
                 return await self._deny(t, action, step_id)
         return view

@@ -19,7 +19,6 @@ from bot.domain.permissions import may_decide_as_head, may_read_case
 from bot.i18n import Translator
 from bot.services.workflow import StepView, Workflow
 from bot.store.audit import append_audit
-from bot.store.workflow import StepRow
 
 __all__ = ["MAX_CHARS", "kasus"]
 
@@ -29,7 +28,7 @@ _ICONS = {"open": "⏳", "waiting": "⏸", "done": "✅", "cancelled": "✖"}
 
 
 def _step_text(t: Translator, view: StepView, due: str) -> str:
-    row: StepRow = view.row
+    row = view.row
     head = f"{_ICONS.get(row.status, '•')} {esc(t.translate(row.title))}"
     if row.status == "open":
         who = (
