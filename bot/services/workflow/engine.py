@@ -272,10 +272,7 @@ class Engine:
             await self.store.resume_step(t.conn, parent.id, t.now, due)
             await self._announce(t, parent.id, pstep, due, "resumed")
         elif all(i.status != "open" for i in await self.store.instances(t.conn, t.case.id)):
-            await t.conn.execute(
-                "UPDATE cases SET status = 'closed', stage = 'closed', closed_at = ? WHERE id = ?",
-                (iso(t.now), t.case.id),
-            )
+            await self.store.close_case(t.conn, t.case.id, t.now)
             await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "closed")
             await append_audit(t.conn, at=t.now, actor=t.actor, action="case_closed",
                                case_id=t.case.id)  # fmt: skip
