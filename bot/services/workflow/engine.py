@@ -43,10 +43,8 @@ __all__ = [
     "Outcome",
     "StepView",
     "WorkflowResult",
-    "case_view",
     "failed_rules",
     "load_sops",
-    "running_step",
 ]
 
 DONE = "done"
@@ -97,23 +95,6 @@ class StepView:
     step: Step
     case: Case
     office: Office
-
-
-def running_step(row: StepRow) -> RunningStep:
-    """The channels' view of a stored step."""
-    return RunningStep(
-        id=row.id, case_id=row.case_id, office_id=row.office_id, sop_key=row.sop_key,
-        step_key=row.step_key, title=row.title, roles=row.roles, status=row.status,
-        assignee_user_id=row.assignee_user_id, opened_at=row.opened_at, due_at=row.due_at,
-        urgent=row.urgent, outcome=row.outcome, completed_by=row.completed_by,
-        completed_at=row.completed_at,
-    )  # fmt: skip
-
-
-def case_view(row: CaseRow) -> Case:
-    """The channels' view of a stored case (no personal details)."""
-    return Case(row.id, row.number, row.office_id, row.status, row.urgent, row.notify_mode,
-                row.language)  # fmt: skip
 
 
 @dataclass

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from bot.domain.case import RunningStep
+from bot.domain.case import Case, RunningStep
 from bot.services.workflow.engine import (
     Engine,
     InstanceProgress,
     StepView,
     WorkflowResult,
-    case_view,
-    running_step,
 )
+from bot.store.cases import CaseRow
 from bot.store.workflow import StepRow
 
-__all__ = ["QueryUseCases"]
+__all__ = ["QueryUseCases", "case_view", "running_step"]
+
+
+def running_step(row: StepRow) -> RunningStep:
+    """The channels' view of a stored step."""
+    return RunningStep(
+        id=row.id, case_id=row.case_id, office_id=row.office_id, sop_key=row.sop_key,
+        step_key=row.step_key, title=row.title, roles=row.roles, status=row.status,
+        assignee_user_id=row.assignee_user_id, opened_at=row.opened_at, due_at=row.due_at,
+        urgent=row.urgent, outcome=row.outcome, completed_by=row.completed_by,
+        completed_at=row.completed_at,
+    )  # fmt: skip
+
+
+def case_view(row: CaseRow) -> Case:
+    """The channels' view of a stored case (no personal details)."""
+    return Case(row.id, row.number, row.office_id, row.status, row.urgent, row.notify_mode,
+                row.language)  # fmt: skip
 
 
 class QueryUseCases(Engine):
