@@ -1,15 +1,21 @@
-"""Workflow repository: SOP instances, steps, step events, mediation parties, mediations."""
+"""Workflow repository: SOP instances, steps and step events (mediation: bot/store/mediation.py)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.crypto import Cipher
+from bot.store.mediation import MediationRow, MediationStore, Party
+from bot.store.rows import fetch_all as _all
+from bot.store.rows import insert_returning_id as _insert
+from bot.store.rows import iso
+from bot.store.rows import parse_dt as _dt
+from bot.store.rows import step_context as _ctx
 
 __all__ = [
     "InstanceRow",
@@ -21,15 +27,6 @@ __all__ = [
     "WorkflowStore",
     "iso",
 ]
-
-
-def iso(at: datetime) -> str:
-    """An aware instant as ISO text in UTC (sortable as text)."""
-    return at.astimezone(UTC).isoformat()
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -94,32 +91,6 @@ class StepEvent:
     data: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Party:
-    """A party to a mediation, with the facts the safeguarding rules need."""
-
-    id: int
-    case_id: int
-    role: str
-    is_child: bool
-    has_special_needs: bool
-    guardian_present: bool
-    special_companion_present: bool
-
-
-@dataclass(frozen=True)
-class MediationRow:
-    """A scheduled mediation session (location kept encrypted)."""
-
-    id: int
-    case_id: int
-    step_id: int
-    scheduled_at: datetime
-    created_by: int
-    created_at: datetime
-    status: str
-
-
 _STEP_SQL = (
     "SELECT s.*, i.sop_key, c.office_id FROM steps s"
     " JOIN sop_instances i ON i.id = s.instance_id JOIN cases c ON c.id = s.case_id"
@@ -149,31 +120,11 @@ def _instance(r: aiosqlite.Row) -> InstanceRow:
     )  # fmt: skip
 
 
-def _party(r: aiosqlite.Row) -> Party:
-    return Party(
-        id=r["id"], case_id=r["case_id"], role=r["role"], is_child=bool(r["is_child"]),
-        has_special_needs=bool(r["has_special_needs"]),
-        guardian_present=bool(r["guardian_present"]),
-        special_companion_present=bool(r["special_companion_present"]),
-    )  # fmt: skip
-
-
-async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
-
-
-async def _insert(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> int:
-    cur = await conn.execute(sql, params)
-    assert cur.lastrowid is not None
-    return int(cur.lastrowid)
-
-
 async def _steps(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[StepRow]:
     return [_step(r) for r in await _all(conn, f"{_STEP_SQL} WHERE {where}", params)]
 
 
-class WorkflowStore:
+class WorkflowStore(MediationStore):
     """SQL for the SOP runtime; writes take the caller's transaction connection."""
 
     def __init__(self, cipher: Cipher) -> None:
@@ -329,6 +280,13 @@ class WorkflowStore:
         )
         return cur.rowcount
 
+    async def close_case(self, conn: aiosqlite.Connection, case_id: int, at: datetime) -> None:
+        """The case whose last SOP instance ended is closed."""
+        await conn.execute(
+            "UPDATE cases SET status = 'closed', stage = 'closed', closed_at = ? WHERE id = ?",
+            (iso(at), case_id),
+        )
+
     # -- events ---------------------------------------------------------------
 
     async def add_event(
@@ -349,73 +307,3 @@ class WorkflowStore:
         )
         return [StepEvent(r["id"], r["step_id"], datetime.fromisoformat(r["at"]), r["actor"],
                           r["kind"], json.loads(r["data"])) for r in rows]  # fmt: skip
-
-    # -- mediation parties and sessions ---------------------------------------
-
-    async def save_party(
-        self, conn: aiosqlite.Connection, case_id: int, party_id: int | None, role: str, *,
-        is_child: bool, has_special_needs: bool, guardian_present: bool,
-        special_companion_present: bool,
-    ) -> int | None:  # fmt: skip
-        """Insert a party (party_id None) or change one of that case; its id, None if missing."""
-        flags = (int(is_child), int(has_special_needs), int(guardian_present),
-                 int(special_companion_present))  # fmt: skip
-        if party_id is None:
-            return await _insert(
-                conn,
-                "INSERT INTO mediation_parties (case_id, role, is_child, has_special_needs,"
-                " guardian_present, special_companion_present) VALUES (?,?,?,?,?,?)",
-                (case_id, role, *flags),
-            )
-        cur = await conn.execute(
-            "UPDATE mediation_parties SET role = ?, is_child = ?, has_special_needs = ?,"
-            " guardian_present = ?, special_companion_present = ? WHERE id = ? AND case_id = ?",
-            (role, *flags, party_id, case_id),
-        )
-        return party_id if cur.rowcount == 1 else None
-
-    async def delete_party(self, conn: aiosqlite.Connection, party_id: int, case_id: int) -> bool:
-        """Remove a party of that case."""
-        sql = "DELETE FROM mediation_parties WHERE id = ? AND case_id = ?"
-        return (await conn.execute(sql, (party_id, case_id))).rowcount == 1
-
-    async def parties(self, conn: aiosqlite.Connection, case_id: int) -> list[Party]:
-        """A case's parties in recording order."""
-        sql = "SELECT * FROM mediation_parties WHERE case_id = ? ORDER BY id"
-        return [_party(r) for r in await _all(conn, sql, (case_id,))]
-
-    async def insert_mediation(
-        self, conn: aiosqlite.Connection, *, case_id: int, step_id: int, scheduled_at: datetime,
-        location: str, created_by: int, at: datetime,
-    ) -> int:  # fmt: skip
-        """Schedule a mediation session (location encrypted); returns its id."""
-        location_enc = self.cipher.encrypt_json(location, context=_ctx(step_id, "location"))
-        return await _insert(
-            conn,
-            "INSERT INTO mediations (case_id, step_id, scheduled_at, location_enc, created_by,"
-            " created_at) VALUES (?,?,?,?,?,?)",
-            (case_id, step_id, iso(scheduled_at), location_enc, created_by, iso(at)),
-        )
-
-    async def mediations(self, conn: aiosqlite.Connection, case_id: int) -> list[MediationRow]:
-        """A case's mediation sessions in scheduling order."""
-        rows = await _all(
-            conn, "SELECT * FROM mediations WHERE case_id = ? ORDER BY id", (case_id,)
-        )
-        return [MediationRow(r["id"], r["case_id"], r["step_id"],
-                             datetime.fromisoformat(r["scheduled_at"]), r["created_by"],
-                             datetime.fromisoformat(r["created_at"]), r["status"])
-                for r in rows]  # fmt: skip
-
-    async def mediation_location(self, conn: aiosqlite.Connection, mediation_id: int) -> str:
-        """The decrypted location of a session."""
-        sql = "SELECT step_id, location_enc FROM mediations WHERE id = ?"
-        rows = await _all(conn, sql, (mediation_id,))
-        if not rows:
-            raise LookupError(mediation_id)
-        ctx = _ctx(rows[0]["step_id"], "location")
-        return str(self.cipher.decrypt_json(rows[0]["location_enc"], context=ctx))
-
-
-def _ctx(step_id: int, what: str) -> bytes:
-    return f"step:{step_id}:{what}".encode()

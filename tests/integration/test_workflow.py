@@ -18,6 +18,7 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.office import Role
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
+from bot.services.submit import submit_and_start
 from bot.services.workflow import Outcome, Workflow, WorkflowResult, load_sops
 from bot.store.audit import verify_chain
 from bot.store.db import Database
@@ -465,3 +466,23 @@ async def test_start_intake_once_and_reporter_silence(env: Env) -> None:
     assert await milestones(env, cid) == []
     async with env.svc.db.reading() as conn:
         assert await env.wf.store.cancel_open_steps(conn, cid, env.clock.now()) == 0
+
+
+async def test_submit_and_start_makes_one_case_and_starts_its_sop_once(env: Env) -> None:
+    answers: dict[str, Any] = {
+        "danger": "no", "office": "TNG", "reporter": "victim", "victim_age": 30,
+        "victim_sex": "female", "disability": "no", "violence": ["psychological"],
+        "relation": "spouse", "help": ["mediation"], "notify": "normal", "consent": "yes",
+    }  # fmt: skip
+    kw: dict[str, Any] = dict(
+        answers=answers, evidence=[], idempotency_key="same", mode="reporter",
+        reporter_chat_id=555, recorded_by=None, language="id", actor="tg:555",
+    )  # fmt: skip
+    first, started = await submit_and_start(env.wf, **kw)
+    assert first.created and started.ok and len(started.opened) == 1
+    again, restarted = await submit_and_start(env.wf, **kw)
+    assert again.case_id == first.case_id and not again.created
+    assert restarted.ok and restarted.opened == ()
+    assert await scalar(env, "SELECT COUNT(*) FROM cases") == 1
+    assert await scalar(env, "SELECT COUNT(*) FROM sop_instances") == 1
+    assert (await open_step(env, first.case_id, "first_response")).id == started.opened[0]

@@ -23,7 +23,8 @@ from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply,
 from bot.channels.telegram.handlers.texts import office_contacts
 from bot.domain.intake import Kind, questions_for
 from bot.faultpoints import crash_point
-from bot.services.intake import Evidence, submit_complaint
+from bot.services.intake import Evidence
+from bot.services.submit import submit_and_start
 
 __all__ = ["cancel", "on_edit", "on_summary", "show_summary"]
 
@@ -116,8 +117,10 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     evidence, failed = await _download(context, d)
     crash_point("in_handler")
     staff = d["mode"] == "staff"
-    result = await submit_complaint(
-        dp.services,
+    # the case, then the office's intake SOP (idempotent: a replayed update makes one case
+    # and starts its SOP once)
+    result, _ = await submit_and_start(
+        dp.workflow,
         answers=d["answers"],
         evidence=evidence,
         idempotency_key=f"{d['mode']}:{user.id}:{d['id']}",
@@ -125,10 +128,8 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         reporter_chat_id=None if staff else user.id,
         recorded_by=user.id if staff else None,
         language=t.language,
+        actor=f"tg:{user.id}",
     )
-    crash_point("after_case_commit")
-    # the office's intake SOP starts (idempotent: a replayed update starts nothing twice)
-    await dp.workflow.start_intake(result.case_id, actor=f"tg:{user.id}")
     dp.kick()
     office = dp.services.office(result.office_id)
     lines = [

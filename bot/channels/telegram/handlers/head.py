@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
 from bot.channels.telegram.handlers.tasks import bad_button, check_step
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label, result_text
+from bot.domain.permissions import assignable_people
 from bot.i18n import Translator
 from bot.services.workflow import StepView
 
@@ -29,7 +30,7 @@ def _person(t: Translator, view: StepView, uid: int) -> str:
 def people_buttons(t: Translator, view: StepView) -> InlineKeyboardMarkup | None:
     """One button per rostered person holding the step's role (but its assignee)."""
     row = view.row
-    people = sorted({u for r in view.step.actors for u in view.office.people_with(r)})
+    people = assignable_people(view.office, view.step)
     rows = []
     for uid in people:
         if uid == row.assignee_user_id:

@@ -15,11 +15,10 @@ from bot.channels.telegram.handlers.workflow_render import (
     due_line,
     label,
 )
-from bot.domain.office import Role
+from bot.domain.permissions import may_decide_as_head, may_read_case
 from bot.i18n import Translator
 from bot.services.workflow import StepView, Workflow
 from bot.store.audit import append_audit
-from bot.store.workflow import StepRow
 
 __all__ = ["MAX_CHARS", "kasus"]
 
@@ -29,7 +28,7 @@ _ICONS = {"open": "⏳", "waiting": "⏸", "done": "✅", "cancelled": "✖"}
 
 
 def _step_text(t: Translator, view: StepView, due: str) -> str:
-    row: StepRow = view.row
+    row = view.row
     head = f"{_ICONS.get(row.status, '•')} {esc(t.translate(row.title))}"
     if row.status == "open":
         who = (
@@ -78,14 +77,14 @@ async def kasus(update: Update, context: Ctx) -> None:
     async with svc.db.reading() as conn:
         case = await svc.cases.by_number(conn, number)
     office = svc.offices.get(case.office_id) if case else None
-    if case is None or office is None or not office.is_staff(user.id):
+    if case is None or office is None or not may_read_case(office, user.id):
         await _deny(context, user.id, case.id if case else None)
         await reply(update, context, t.gettext("There is no case with that number in your unit."))
         return
     async with svc.db.transaction() as conn:
         await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
                            action="read_progress", case_id=case.id)  # fmt: skip
-    head = office.has_role(user.id, Role.KETUA)
+    head = may_decide_as_head(office, user.id)
     text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone)
     await reply(update, context, text, markup)
 

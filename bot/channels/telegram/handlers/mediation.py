@@ -21,11 +21,11 @@ from bot.channels.telegram.handlers.tasks import (
 )
 from bot.channels.telegram.handlers.workflow_render import (
     PARTY_ROLE_LABELS,
-    is_scheduling_step,
     label,
     result_text,
 )
 from bot.domain.calendar import OfficeCalendar
+from bot.domain.permissions import is_scheduling_step
 from bot.i18n import Translator
 from bot.services.workflow import Outcome, StepView, WorkflowResult, failed_rules
 from bot.store.workflow import Party

@@ -20,6 +20,7 @@ from bot.channels.telegram.handlers.workflow_render import (
     result_text,
     task_card,
 )
+from bot.domain.permissions import may_complete_step
 from bot.services.workflow import REASON_REQUIRED, StepView, WorkflowResult
 from bot.store.audit import append_audit
 
@@ -204,10 +205,8 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
     user = update.effective_user
     assert user is not None
     t = tr(context)
-    wf = deps(context).workflow
-    mine = [
-        o for o in outcomes if wf.may(view, user.id, "act" if o == "done" else "decide")
-    ]  # fmt: skip
+    assignee = view.row.assignee_user_id
+    mine = [o for o in outcomes if may_complete_step(view.office, view.step, assignee, user.id, o)]
     if not mine:
         await answer(update, t.gettext("You are not allowed to do this for this case."), alert=True)
         return None

@@ -1,0 +1,124 @@
+"""Who may do what: the access rules of cases and SOP steps, in one place.
+
+Pure functions of an office's roster, an SOP step and the step's assignee: no Telegram, no
+store. The workflow use cases check them before acting, and the channels check the same
+functions before they offer a button, so what is shown and what is allowed cannot drift.
+"""
+
+from __future__ import annotations
+
+from bot.domain.office import Office, Role
+from bot.domain.sop import DEFAULT_OUTCOME, Step
+
+__all__ = [
+    "NEEDS",
+    "TAKE_ROLES",
+    "assignable_people",
+    "is_scheduling_step",
+    "may",
+    "may_act_on_step",
+    "may_be_assigned",
+    "may_complete_step",
+    "may_decide_as_head",
+    "may_decide_step",
+    "may_read_case",
+    "may_record_party",
+    "may_request_extension",
+    "may_schedule_mediation",
+    "may_take_case",
+]
+
+# roles that may take a new case from the staff group
+TAKE_ROLES = (Role.PETUGAS, Role.KETUA, Role.MANAJER_KASUS)
+
+# what a button press needs: any staff of the office, someone who may do the step,
+# someone who may choose its outcome, the head, or someone who may schedule its mediation
+NEEDS = frozenset({"staff", "act", "decide", "head", "schedule"})
+
+
+def may_read_case(office: Office, user_id: int) -> bool:
+    """Anyone on the office's roster may read its cases (details, progress, letters)."""
+    return office.is_staff(user_id)
+
+
+def may_record_party(office: Office, user_id: int) -> bool:
+    """Anyone on the roster of the case's office records its mediation parties."""
+    return office.is_staff(user_id)
+
+
+def may_take_case(office: Office, user_id: int) -> bool:
+    """A complaint officer, the head or a case manager of the office may take a new case."""
+    return office.has_role(user_id, *TAKE_ROLES)
+
+
+def may_decide_as_head(office: Office, user_id: int) -> bool:
+    """The head (ketua) disposes and hands over steps and grants more time."""
+    return office.has_role(user_id, Role.KETUA)
+
+
+def _mine(office: Office, assignee: int | None, user_id: int) -> bool:
+    # a step assigned to someone who is still on the roster
+    return assignee == user_id and office.is_staff(user_id)
+
+
+def may_act_on_step(office: Office, step: Step, assignee: int | None, user_id: int) -> bool:
+    """The step's actors and deciders, and its assignee, may do the step."""
+    held = office.roles_of(user_id)
+    return bool(held & {*step.actors, *step.deciders}) or _mine(office, assignee, user_id)
+
+
+def may_decide_step(office: Office, step: Step, assignee: int | None, user_id: int) -> bool:
+    """The step's deciders choose its outcome (its assignee too, if nobody else decides it)."""
+    held = office.roles_of(user_id)
+    mine = _mine(office, assignee, user_id)
+    return bool(held & set(step.deciders)) or (mine and not step.decided_by)
+
+
+def may_complete_step(
+    office: Office, step: Step, assignee: int | None, user_id: int, outcome: str
+) -> bool:
+    """The usual outcome ("done") needs someone who may act; any other needs a decider."""
+    if outcome != DEFAULT_OUTCOME:
+        return may_decide_step(office, step, assignee, user_id)
+    return may_act_on_step(office, step, assignee, user_id)
+
+
+def may_schedule_mediation(office: Office, step: Step, assignee: int | None, user_id: int) -> bool:
+    """Whoever may do the step records its mediation parties and schedules its session."""
+    return may_act_on_step(office, step, assignee, user_id)
+
+
+def may_request_extension(office: Office, step: Step, assignee: int | None, user_id: int) -> bool:
+    """The step's actors (not its other deciders) and its assignee may ask for more time."""
+    held = office.roles_of(user_id)
+    return bool(held & set(step.actors)) or _mine(office, assignee, user_id)
+
+
+def may_be_assigned(office: Office, step: Step, user_id: int) -> bool:
+    """A step may be given only to someone holding one of its actor roles."""
+    return office.has_role(user_id, *step.actors)
+
+
+def assignable_people(office: Office, step: Step) -> list[int]:
+    """Everyone on the roster a step may be given to, in a stable order."""
+    return sorted({u for r in step.actors for u in office.people_with(r)})
+
+
+def may(need: str, office: Office, step: Step, assignee: int | None, user_id: int) -> bool:
+    """Whether a user may do `need` (see NEEDS) on a step."""
+    if need not in NEEDS:
+        raise ValueError(f"unknown need {need!r}")
+    if need == "staff":
+        return may_read_case(office, user_id)
+    if need == "head":
+        return may_decide_as_head(office, user_id)
+    if need == "decide":
+        return may_decide_step(office, step, assignee, user_id)
+    if need == "schedule":
+        return may_schedule_mediation(office, step, assignee, user_id)
+    return may_act_on_step(office, step, assignee, user_id)
+
+
+def is_scheduling_step(step: Step) -> bool:
+    """Whether a mediation is scheduled at this step (its rules or its invitation letter)."""
+    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"

@@ -1,0 +1,292 @@
+"""The SOP runtime's shared context: results, the transaction context and the engine that
+opens, follows and ends SOP instances and steps (used by every use-case module)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import permissions
+from bot.domain.case import Case, RunningStep
+from bot.domain.i18n_marker import N_
+from bot.domain.office import Office
+from bot.domain.permissions import NEEDS
+from bot.domain.sop import END, Sop, Step, handover_target, load_all
+from bot.services.context import Services
+from bot.store.audit import append_audit
+from bot.store.cases import CaseRow
+from bot.store.workflow import (
+    InstanceRow,
+    Party,
+    StepRow,
+    WorkflowStore,
+    iso,
+)
+
+__all__ = [
+    "DONE",
+    "MAX_FILE_BYTES",
+    "MAX_REPORT_CHARS",
+    "NEEDS",
+    "PARTY_ROLES",
+    "REASON_REQUIRED",
+    "RULE_MESSAGES",
+    "Engine",
+    "InstanceProgress",
+    "Outcome",
+    "StepView",
+    "WorkflowResult",
+    "failed_rules",
+    "load_sops",
+]
+
+DONE = "done"
+REASON_REQUIRED = frozenset({"rejected", "not_cooperative", "not_mediable", "not_a_case"})
+PARTY_ROLES = frozenset({"pelapor", "pemohon", "korban", "terlapor"})
+MAX_REPORT_CHARS = 4000
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class Outcome(StrEnum):
+    """How a workflow action ended."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    INVALID = "invalid"
+    RULE_FAILED = "rule_failed"
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    """Outcome, a message id for the reader's locale, its params and the steps opened."""
+
+    outcome: Outcome
+    message: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    opened: tuple[int, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the action happened."""
+        return self.outcome is Outcome.OK
+
+
+@dataclass(frozen=True)
+class InstanceProgress:
+    """One SOP instance of a case with its steps, for /kasus."""
+
+    instance: InstanceRow
+    steps: tuple[RunningStep, ...]
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step with its SOP definition, case and office (for rendering and buttons)."""
+
+    row: RunningStep
+    step: Step
+    case: Case
+    office: Office
+
+
+@dataclass
+class _Tx:
+    conn: aiosqlite.Connection
+    case: CaseRow
+    office: Office
+    now: datetime
+    actor: str
+    opened: list[int] = field(default_factory=list)
+
+
+def _r(kind: Outcome, message: str = "", /, **params: Any) -> WorkflowResult:
+    return WorkflowResult(kind, message, params)
+
+
+@functools.cache
+def _cached_sops(directory: str) -> Mapping[str, Sop]:
+    return load_all(Path(directory))
+
+
+def load_sops(directory: Path) -> dict[str, Sop]:
+    """Every SOP in a directory, loaded and validated once per directory."""
+    return dict(_cached_sops(str(directory.resolve())))
+
+
+def failed_rules(rules: Iterable[str], parties: Iterable[Party]) -> list[str]:
+    """The `requires` rules the recorded mediation parties do not meet."""
+    ps, failed = list(parties), []
+    for rule in rules:
+        if rule == "child_party_needs_guardian":
+            bad = any(p.is_child and not p.guardian_present for p in ps)
+        else:  # special_needs_party_needs_companion
+            bad = any(p.has_special_needs and not p.special_companion_present for p in ps)
+        failed += [rule] if bad else []
+    return failed
+
+
+RULE_MESSAGES = {
+    "child_party_needs_guardian": N_(
+        "A child party must come with a parent, family member, guardian or companion."
+    ),
+    "special_needs_party_needs_companion": N_(
+        "A party with special needs needs a special companion."
+    ),
+}
+_NOT_ALLOWED = N_("You are not allowed to do this for this case.")
+_NOT_OPEN = N_("This step is not open.")
+
+
+class Engine:
+    """The SOP runtime's shared state and helpers; each use case runs in one transaction."""
+
+    def __init__(self, svc: Services, sops: Mapping[str, Sop]) -> None:
+        self.svc = svc
+        self.sops = dict(sops)
+        self.store = WorkflowStore(svc.cipher)
+
+    # -- engine ---------------------------------------------------------------
+
+    def _resolve(self, office: Office, name: str) -> tuple[str, str | None]:
+        if name in office.sops:
+            return office.sops[name], name
+        if name not in self.sops:
+            raise LookupError(f"office {office.id} has no SOP or service {name!r}")
+        return name, next((s for s, k in office.sops.items() if k == name), None)
+
+    def _due(self, t: _Tx, step: Step, start: datetime) -> datetime:
+        if step.duration_from == "office.first_response":
+            if t.case.urgent:
+                return start + timedelta(minutes=t.office.urgent_response_minutes)
+            return self.svc.calendars[t.office.id].add(start, t.office.first_response)
+        return self.svc.calendars[t.office.id].add(start, step.duration, urgent=t.case.urgent)
+
+    async def _send(self, t: _Tx, chat: int, kind: str, key: str, **payload: Any) -> None:
+        await self.svc.outbox.enqueue(
+            t.conn, chat_id=chat, kind=kind, payload=payload, at=t.now, case_id=t.case.id,
+            language=t.office.language, dedupe_key=f"{kind}:{key}:{chat}",
+        )  # fmt: skip
+
+    async def _milestone(self, t: _Tx, milestone: str) -> None:
+        chat = await self.svc.cases.reporter_chat(t.conn, t.case.id)
+        if t.case.notify_mode == "none" or chat is None:
+            return
+        await self.svc.outbox.enqueue(
+            t.conn, chat_id=chat, kind="reporter_milestone", at=t.now, case_id=t.case.id,
+            language=t.case.language, dedupe_key=f"milestone:{t.case.id}:{milestone}:{iso(t.now)}",
+            payload={"case_id": t.case.id, "milestone": milestone, "mode": t.case.notify_mode},
+        )  # fmt: skip
+
+    async def _event(self, t: _Tx, step_id: int, kind: str, **data: Any) -> int:
+        await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, f"step_{kind}",
+                                       {"step_id": step_id, **data})  # fmt: skip
+        return await self.store.add_event(t.conn, step_id, t.now, t.actor, kind, data)
+
+    async def _start(self, t: _Tx, name: str, parent: int | None, parent_step: int | None) -> None:
+        key, service = self._resolve(t.office, name)
+        iid = await self.store.insert_instance(
+            t.conn, case_id=t.case.id, sop_key=key, service=service, at=t.now,
+            parent_instance_id=parent, parent_step_id=parent_step,
+        )  # fmt: skip
+        data = {"instance_id": iid, "sop": key, "service": service}
+        await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "sop_started", data)
+        if service is not None and service != "intake":
+            await self._milestone(t, f"{service}_started")
+        await self._open(t, iid, self.sops[key], self.sops[key].first_step)
+
+    async def _open(self, t: _Tx, instance_id: int, sop: Sop, key: str) -> None:
+        step = sop.step(key)
+        due = None if step.runs else self._due(t, step, t.now)
+        sid = await self.store.insert_step(
+            t.conn, instance_id=instance_id, case_id=t.case.id, step_key=key, title=step.title,
+            roles=tuple(r.value for r in step.actors), opened_at=t.now, due_at=due,
+            urgent=t.case.urgent, status="waiting" if step.runs else "open",
+        )  # fmt: skip
+        if step.runs:
+            await self._event(t, sid, "waiting", runs=step.runs)
+            target = handover_target(step.runs)
+            assert target is not None
+            await self._start(t, target, instance_id, sid)
+        else:
+            assert due is not None
+            await self._announce(t, sid, step, due, "opened")
+
+    async def _announce(self, t: _Tx, sid: int, step: Step, due: datetime, kind: str) -> None:
+        eid = await self._event(t, sid, kind, step=step.key, due_at=iso(due))
+        people = sorted({u for r in step.actors for u in t.office.people_with(r)})
+        for uid in people:
+            await self._send(t, uid, "task_assigned", str(eid), step_id=sid)
+        await self._send(t, t.office.staff_chat_id, "step_opened", str(eid),
+                         case_id=t.case.id, step_id=sid)  # fmt: skip
+        t.opened.append(sid)
+
+    async def _follow(self, t: _Tx, inst: InstanceRow, step: Step, outcome: str) -> None:
+        target = step.next(outcome)
+        name = handover_target(target)
+        if target == END:
+            await self._end(t, inst)
+        elif name is not None:
+            await self.store.end_instance(t.conn, inst.id, t.now)
+            await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "sop_ended",
+                                           {"instance_id": inst.id, "handover": name})  # fmt: skip
+            await self._start(t, name, inst.parent_instance_id, inst.parent_step_id)
+        else:
+            await self._open(t, inst.id, self.sops[inst.sop_key], target)
+
+    async def _end(self, t: _Tx, inst: InstanceRow) -> None:
+        await self.store.end_instance(t.conn, inst.id, t.now)
+        await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "sop_ended",
+                                       {"instance_id": inst.id})  # fmt: skip
+        if inst.parent_step_id is not None:
+            parent = await self.store.get_step(t.conn, inst.parent_step_id)
+            assert parent is not None
+            pstep = self.sops[parent.sop_key].step(parent.step_key)
+            due = self._due(t, pstep, t.now)
+            await self.store.resume_step(t.conn, parent.id, t.now, due)
+            await self._announce(t, parent.id, pstep, due, "resumed")
+        elif all(i.status != "open" for i in await self.store.instances(t.conn, t.case.id)):
+            await self.store.close_case(t.conn, t.case.id, t.now)
+            await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "closed")
+            await append_audit(t.conn, at=t.now, actor=t.actor, action="case_closed",
+                               case_id=t.case.id)  # fmt: skip
+            await self._milestone(t, "case_closed")
+
+    async def _begin(
+        self, conn: aiosqlite.Connection, step_id: int, user_id: int, action: str
+    ) -> tuple[_Tx, StepRow, Step] | WorkflowResult:
+        now, actor = self.svc.clock.now(), f"tg:{user_id}"
+        row = await self.store.get_step(conn, step_id)
+        case = await self.svc.cases.get(conn, row.case_id) if row else None
+        office = self.svc.offices.get(case.office_id) if case else None
+        if row is None or case is None or office is None:
+            await append_audit(conn, at=now, actor=actor, action=f"denied:{action}",
+                               detail=f"no step {step_id}")  # fmt: skip
+            return _r(Outcome.NOT_FOUND, N_("There is no such step."))
+        return _Tx(conn, case, office, now, actor), row, self.sops[row.sop_key].step(row.step_key)
+
+    async def _deny(self, t: _Tx, action: str, step_id: int | None = None) -> WorkflowResult:
+        detail = f"step {step_id}" if step_id is not None else ""
+        await append_audit(t.conn, at=t.now, actor=t.actor, action=f"denied:{action}",
+                           case_id=t.case.id, detail=detail)  # fmt: skip
+        return _r(Outcome.NOT_ALLOWED, _NOT_ALLOWED)
+
+    async def _rules(self, t: _Tx, step: Step) -> WorkflowResult | None:
+        failed = failed_rules(step.requires, await self.store.parties(t.conn, t.case.id))
+        if failed:
+            return _r(Outcome.RULE_FAILED, RULE_MESSAGES[failed[0]], rules=failed)
+        return None
+
+    # -- for the Telegram staff side --------------------------------------------
+
+    @staticmethod
+    def may(view: StepView, user_id: int, need: str) -> bool:
+        """Whether a user may do `need` (see NEEDS) on a step; the use cases check the same."""
+        return permissions.may(need, view.office, view.step, view.row.assignee_user_id, user_id)

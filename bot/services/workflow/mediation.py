@@ -1,0 +1,120 @@
+"""Use cases of mediation: record its parties, schedule its sessions, list both."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.i18n_marker import N_
+from bot.domain.permissions import may_record_party, may_schedule_mediation
+from bot.services.workflow.engine import (
+    _NOT_OPEN,
+    PARTY_ROLES,
+    Engine,
+    Outcome,
+    WorkflowResult,
+    _r,
+    _Tx,
+)
+from bot.store.audit import append_audit
+from bot.store.workflow import MediationRow, Party, iso
+
+__all__ = ["MediationUseCases"]
+
+
+class MediationUseCases(Engine):
+    """Mediation parties and sessions of a case."""
+
+    async def record_party(
+        self, case_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
+        guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+    ) -> WorkflowResult:  # fmt: skip
+        """Staff of the case's office record (or, with party_id, correct) a mediation party."""
+        now, actor = self.svc.clock.now(), f"tg:{user_id}"
+        async with self.svc.db.transaction() as conn:
+            case = await self.svc.cases.get(conn, case_id)
+            office = self.svc.offices.get(case.office_id) if case else None
+            if case is None or office is None:
+                return _r(Outcome.NOT_FOUND, N_("There is no such case."))
+            t = _Tx(conn, case, office, now, actor)
+            if not may_record_party(office, user_id):
+                return await self._deny(t, "record_party")
+            if role not in PARTY_ROLES:
+                return _r(Outcome.INVALID, N_("Unknown party role {role}."), role=role)
+            pid = await self.store.save_party(
+                conn, case_id, party_id, role, is_child=is_child,
+                has_special_needs=has_special_needs, guardian_present=guardian_present,
+                special_companion_present=special_companion_present,
+            )  # fmt: skip
+            if pid is None:
+                return _r(Outcome.NOT_FOUND, N_("There is no such party."))
+            await self.svc.cases.add_event(conn, case_id, now, actor, "party_recorded",
+                                           {"party_id": pid})  # fmt: skip
+            await append_audit(conn, at=now, actor=actor, action="record_party", case_id=case_id,
+                               detail=f"party {pid}")  # fmt: skip
+        return _r(Outcome.OK, party_id=pid)
+
+    async def schedule_mediation(
+        self, step_id: int, user_id: int, when: datetime, location: str
+    ) -> WorkflowResult:
+        """Set a step's mediation session: rules met, in office hours, in the future."""
+        async with self.svc.db.transaction() as conn:
+            begun = await self._begin(conn, step_id, user_id, "schedule_mediation")
+            if isinstance(begun, WorkflowResult):
+                return begun
+            t, row, step = begun
+            if not may_schedule_mediation(t.office, step, row.assignee_user_id, user_id):
+                return await self._deny(t, "schedule_mediation", step_id)
+            if row.status != "open":
+                return _r(Outcome.INVALID, _NOT_OPEN)
+            if (refused := await self._rules(t, step)) is not None:
+                return refused
+            calendar = self.svc.calendars[t.office.id]
+            if when.tzinfo is None or when <= t.now:
+                return _r(Outcome.INVALID, N_("The mediation time must be in the future."))
+            if not calendar.is_open(when):
+                return _r(Outcome.INVALID, N_("The office is closed at that time."),
+                          next_opening=iso(calendar.next_opening(when)))  # fmt: skip
+            if not location.strip():
+                return _r(Outcome.INVALID, N_("Say where the mediation takes place."))
+            mid = await self.store.insert_mediation(
+                conn, case_id=t.case.id, step_id=step_id, scheduled_at=when,
+                location=location.strip(), created_by=user_id, at=t.now,
+            )  # fmt: skip
+            eid = await self._event(t, step_id, "mediation_scheduled", mediation_id=mid,
+                                    scheduled_at=iso(when))  # fmt: skip
+            await append_audit(conn, at=t.now, actor=t.actor, action="schedule_mediation",
+                               case_id=t.case.id, detail=f"mediation {mid}")  # fmt: skip
+            await self._send(t, t.office.staff_chat_id, "mediation_scheduled", str(eid),
+                             case_id=t.case.id, step_id=step_id, mediation_id=mid,
+                             scheduled_at=iso(when))  # fmt: skip
+            await self._milestone(t, "mediation_scheduled")
+        return _r(Outcome.OK, mediation_id=mid)
+
+    async def add_party(
+        self, step_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
+        guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+    ) -> WorkflowResult:  # fmt: skip
+        """Someone who may schedule an open step's mediation records (or corrects) a party."""
+        async with self.svc.db.transaction() as conn:
+            begun = await self._begin(conn, step_id, user_id, "record_party")
+            if isinstance(begun, WorkflowResult):
+                return begun
+            t, row, step = begun
+            if not may_schedule_mediation(t.office, step, row.assignee_user_id, user_id):
+                return await self._deny(t, "record_party", step_id)
+            if row.status != "open":
+                return _r(Outcome.INVALID, _NOT_OPEN)
+        return await self.record_party(
+            row.case_id, user_id, role, is_child, has_special_needs, guardian_present,
+            special_companion_present, party_id,
+        )  # fmt: skip
+
+    async def parties(self, case_id: int) -> list[Party]:
+        """A case's recorded mediation parties (no personal data)."""
+        async with self.svc.db.reading() as conn:
+            return await self.store.parties(conn, case_id)
+
+    async def mediations(self, case_id: int) -> list[MediationRow]:
+        """A case's scheduled mediation sessions (without the location)."""
+        async with self.svc.db.reading() as conn:
+            return await self.store.mediations(conn, case_id)

@@ -1,0 +1,102 @@
+"""Use cases of a step's work: start the intake SOP, complete a step, decide its branch."""
+
+from __future__ import annotations
+
+from bot.domain.i18n_marker import N_
+from bot.domain.permissions import may_complete_step, may_decide_step
+from bot.services.workflow.engine import (
+    _NOT_OPEN,
+    DONE,
+    MAX_FILE_BYTES,
+    MAX_REPORT_CHARS,
+    REASON_REQUIRED,
+    Engine,
+    Outcome,
+    WorkflowResult,
+    _r,
+    _Tx,
+)
+from bot.store.audit import append_audit
+
+__all__ = ["StepUseCases"]
+
+
+class StepUseCases(Engine):
+    """Start the intake SOP; complete or decide a step and open what comes next."""
+
+    async def start_intake(self, case_id: int, actor: str = "system") -> WorkflowResult:
+        """Start the office's intake SOP for a case (idempotent: once per case)."""
+        now = self.svc.clock.now()
+        async with self.svc.db.transaction() as conn:
+            case = await self.svc.cases.get(conn, case_id)
+            office = self.svc.offices.get(case.office_id) if case else None
+            if case is None or office is None:
+                return _r(Outcome.NOT_FOUND, N_("There is no such case."))
+            if await self.store.instances(conn, case_id):
+                return _r(Outcome.OK, N_("The case's procedure has already started."))
+            if "intake" not in office.sops:
+                return _r(Outcome.INVALID, N_("The office has no intake procedure."))
+            t = _Tx(conn, case, office, now, actor)
+            await self._start(t, "intake", None, None)
+            await append_audit(conn, at=now, actor=actor, action="sop_start", case_id=case_id,
+                               detail=office.sops["intake"])  # fmt: skip
+        return WorkflowResult(Outcome.OK, opened=tuple(t.opened))
+
+    async def complete_step(
+        self, step_id: int, user_id: int, outcome: str = DONE, report: str | None = None,
+        file: tuple[str, str, bytes] | None = None,
+    ) -> WorkflowResult:  # fmt: skip
+        """Record a step's outcome and output, then open what the SOP says comes next."""
+        return await self._complete(step_id, user_id, outcome, report, file, "complete_step")
+
+    async def decide(
+        self, step_id: int, head_user_id: int, outcome: str, reason: str | None = None
+    ) -> WorkflowResult:
+        """A decider picks a branch (accepted, rejected, terminate); rejections need a reason."""
+        return await self._complete(step_id, head_user_id, outcome, reason, None, "decide")
+
+    async def _complete(
+        self, step_id: int, user_id: int, outcome: str, report: str | None,
+        file: tuple[str, str, bytes] | None, action: str,
+    ) -> WorkflowResult:  # fmt: skip
+        async with self.svc.db.transaction() as conn:
+            begun = await self._begin(conn, step_id, user_id, action)
+            if isinstance(begun, WorkflowResult):
+                return begun
+            t, row, step = begun
+            allowed = (
+                may_decide_step(t.office, step, row.assignee_user_id, user_id)
+                if action == "decide"
+                else may_complete_step(t.office, step, row.assignee_user_id, user_id, outcome)
+            )
+            if not allowed:
+                return await self._deny(t, action, step_id)
+            report = report.strip() if report else None
+            if row.status != "open":
+                return _r(Outcome.INVALID, _NOT_OPEN)
+            if outcome not in step.outcomes:
+                return _r(Outcome.INVALID, N_("This step has no outcome {outcome}."),
+                          outcome=outcome, outcomes=list(step.outcomes))  # fmt: skip
+            if outcome in REASON_REQUIRED and not report:
+                return _r(Outcome.INVALID, N_("Give the reason for this decision."))
+            if report and len(report) > MAX_REPORT_CHARS:
+                return _r(Outcome.INVALID, N_("The report is too long."), limit=MAX_REPORT_CHARS)
+            if file is not None and len(file[2]) > MAX_FILE_BYTES:
+                return _r(Outcome.INVALID, N_("The file is too large."), limit=MAX_FILE_BYTES)
+            if (refused := await self._rules(t, step)) is not None:
+                return refused
+            if not await self.store.complete_step(t.conn, step_id, outcome=outcome,
+                                                  user_id=user_id, at=t.now, report=report,
+                                                  file=file):  # fmt: skip
+                return _r(Outcome.INVALID, _NOT_OPEN)
+            await self._event(t, step_id, "completed", outcome=outcome, report=bool(report),
+                              file=file is not None)  # fmt: skip
+            await append_audit(conn, at=t.now, actor=t.actor, action=action, case_id=t.case.id,
+                               detail=f"{row.sop_key}:{row.step_key}:{outcome}")  # fmt: skip
+            if action == "decide":
+                await self._send(t, t.office.staff_chat_id, "step_decided", f"{step_id}",
+                                 case_id=t.case.id, step_id=step_id, outcome=outcome)  # fmt: skip
+            inst = await self.store.get_instance(conn, row.instance_id)
+            assert inst is not None
+            await self._follow(t, inst, step, outcome)
+        return WorkflowResult(Outcome.OK, opened=tuple(t.opened))

@@ -1,0 +1,121 @@
+"""Mediation repository: the parties of a case's mediation and its scheduled sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.crypto import Cipher
+from bot.store.rows import fetch_all as _all
+from bot.store.rows import insert_returning_id as _insert
+from bot.store.rows import iso
+from bot.store.rows import step_context as _ctx
+
+__all__ = ["MediationRow", "MediationStore", "Party"]
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party to a mediation, with the facts the safeguarding rules need."""
+
+    id: int
+    case_id: int
+    role: str
+    is_child: bool
+    has_special_needs: bool
+    guardian_present: bool
+    special_companion_present: bool
+
+
+@dataclass(frozen=True)
+class MediationRow:
+    """A scheduled mediation session (location kept encrypted)."""
+
+    id: int
+    case_id: int
+    step_id: int
+    scheduled_at: datetime
+    created_by: int
+    created_at: datetime
+    status: str
+
+
+def _party(r: aiosqlite.Row) -> Party:
+    return Party(
+        id=r["id"], case_id=r["case_id"], role=r["role"], is_child=bool(r["is_child"]),
+        has_special_needs=bool(r["has_special_needs"]),
+        guardian_present=bool(r["guardian_present"]),
+        special_companion_present=bool(r["special_companion_present"]),
+    )  # fmt: skip
+
+
+class MediationStore:
+    """SQL for mediation parties and sessions; writes take the caller's transaction connection."""
+
+    cipher: Cipher
+
+    async def save_party(
+        self, conn: aiosqlite.Connection, case_id: int, party_id: int | None, role: str, *,
+        is_child: bool, has_special_needs: bool, guardian_present: bool,
+        special_companion_present: bool,
+    ) -> int | None:  # fmt: skip
+        """Insert a party (party_id None) or change one of that case; its id, None if missing."""
+        flags = (int(is_child), int(has_special_needs), int(guardian_present),
+                 int(special_companion_present))  # fmt: skip
+        if party_id is None:
+            return await _insert(
+                conn,
+                "INSERT INTO mediation_parties (case_id, role, is_child, has_special_needs,"
+                " guardian_present, special_companion_present) VALUES (?,?,?,?,?,?)",
+                (case_id, role, *flags),
+            )
+        cur = await conn.execute(
+            "UPDATE mediation_parties SET role = ?, is_child = ?, has_special_needs = ?,"
+            " guardian_present = ?, special_companion_present = ? WHERE id = ? AND case_id = ?",
+            (role, *flags, party_id, case_id),
+        )
+        return party_id if cur.rowcount == 1 else None
+
+    async def delete_party(self, conn: aiosqlite.Connection, party_id: int, case_id: int) -> bool:
+        """Remove a party of that case."""
+        sql = "DELETE FROM mediation_parties WHERE id = ? AND case_id = ?"
+        return (await conn.execute(sql, (party_id, case_id))).rowcount == 1
+
+    async def parties(self, conn: aiosqlite.Connection, case_id: int) -> list[Party]:
+        """A case's parties in recording order."""
+        sql = "SELECT * FROM mediation_parties WHERE case_id = ? ORDER BY id"
+        return [_party(r) for r in await _all(conn, sql, (case_id,))]
+
+    async def insert_mediation(
+        self, conn: aiosqlite.Connection, *, case_id: int, step_id: int, scheduled_at: datetime,
+        location: str, created_by: int, at: datetime,
+    ) -> int:  # fmt: skip
+        """Schedule a mediation session (location encrypted); returns its id."""
+        location_enc = self.cipher.encrypt_json(location, context=_ctx(step_id, "location"))
+        return await _insert(
+            conn,
+            "INSERT INTO mediations (case_id, step_id, scheduled_at, location_enc, created_by,"
+            " created_at) VALUES (?,?,?,?,?,?)",
+            (case_id, step_id, iso(scheduled_at), location_enc, created_by, iso(at)),
+        )
+
+    async def mediations(self, conn: aiosqlite.Connection, case_id: int) -> list[MediationRow]:
+        """A case's mediation sessions in scheduling order."""
+        rows = await _all(
+            conn, "SELECT * FROM mediations WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+        return [MediationRow(r["id"], r["case_id"], r["step_id"],
+                             datetime.fromisoformat(r["scheduled_at"]), r["created_by"],
+                             datetime.fromisoformat(r["created_at"]), r["status"])
+                for r in rows]  # fmt: skip
+
+    async def mediation_location(self, conn: aiosqlite.Connection, mediation_id: int) -> str:
+        """The decrypted location of a session."""
+        sql = "SELECT step_id, location_enc FROM mediations WHERE id = ?"
+        rows = await _all(conn, sql, (mediation_id,))
+        if not rows:
+            raise LookupError(mediation_id)
+        ctx = _ctx(rows[0]["step_id"], "location")
+        return str(self.cipher.decrypt_json(rows[0]["location_enc"], context=ctx))
