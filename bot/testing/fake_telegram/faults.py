@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot.testing.fake_telegram.models import Fault, Limits
 from bot.testing.fake_telegram.protocol import (
+    FAULT_KINDS,
     ApiError,
     FakeConnectionDroppedError,
     FaultKind,
@@ -30,7 +31,7 @@ class FaultInjection(FakeState):
         retry_after: int = 1,
     ) -> None:
         """Make the next n calls (of method, or of any method when None) fail with kind."""
-        if kind not in {"429", "500", "timeout", "drop"}:
+        if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
         if n < 1:
             raise ValueError("n must be at least 1")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 __all__ = [
+    "FAULT_KINDS",
     "ApiError",
     "Buttons",
     "FakeConnectionDroppedError",
@@ -18,6 +19,7 @@ __all__ = [
 ]
 
 FaultKind = Literal["429", "500", "timeout", "drop"]
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 JSONDict = dict[str, Any]
 Files = dict[str, tuple[str, bytes, str]]
 Buttons = list[list[tuple[str, str | None]]]
