@@ -1,17 +1,28 @@
-"""SOPs as data: steps, time standards and transitions, loaded from TOML files."""
+"""Load and check SOP files (TOML) and office SOP tables; re-exports the SOP model."""
 
 from __future__ import annotations
 
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.domain.duration import Duration, Unit
+from bot.domain.duration import Duration
 from bot.domain.office import Office, Role
+from bot.domain.sop_model import (
+    DOCUMENTS,
+    DURATION_SOURCES,
+    END,
+    RULES,
+    SERVICES,
+    SOP_PREFIX,
+    Sop,
+    SopError,
+    Step,
+    handover_target,
+)
 
 __all__ = [
     "DOCUMENTS",
@@ -29,29 +40,6 @@ __all__ = [
     "load_sop",
 ]
 
-END = "end"
-SOP_PREFIX = "sop:"
-DEFAULT_OUTCOME = "done"
-# Service names an office maps to SOP keys in its `sops` table.
-SERVICES = frozenset({"intake", "case_management", "mediation", "accompaniment"})
-# Letter / record templates a step can produce.
-DOCUMENTS = frozenset(
-    {
-        "surat_undangan_mediasi",
-        "surat_pemberitahuan",
-        "surat_tugas",
-        "surat_rujukan",
-        "berita_acara_mediasi",
-        "rekam_kasus",
-        "lembar_disposisi",
-        "laporan",
-    }
-)
-# Conditions a step checks before it can start.
-RULES = frozenset({"child_party_needs_guardian", "special_needs_party_needs_companion"})
-# Where a step's time standard may come from instead of the SOP file.
-DURATION_SOURCES = frozenset({"office.first_response"})
-
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps"}
 _STEP_FIELDS = {
@@ -59,118 +47,6 @@ _STEP_FIELDS = {
     "alt_duration", "extendable", "output", "output_document", "requires", "runs",
     "note", "transitions",
 }  # fmt: skip
-
-
-class SopError(Exception):
-    """An SOP file is wrong; the message names the file, step and field."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of an SOP: who does what, with which inputs, how fast, and what next."""
-
-    key: str
-    title: str
-    actors: tuple[Role, ...]
-    duration: Duration
-    output: str
-    transitions: Mapping[str, str] = field(hash=False, default_factory=dict)
-    inputs: tuple[str, ...] = ()
-    extendable: bool = False
-    output_document: str | None = None
-    requires: tuple[str, ...] = ()
-    # roles that may choose the outcome (defaults to the actors)
-    decided_by: tuple[Role, ...] = ()
-    # e.g. "office.first_response": the office's standard replaces `duration`
-    duration_from: str | None = None
-    # a second time standard printed in the seed, kept for reference
-    alt_duration: Duration | None = None
-    # "sop:<key or service>" carried out as part of this step, before it completes
-    runs: str | None = None
-    note: str = ""
-
-    @property
-    def outcomes(self) -> tuple[str, ...]:
-        """Possible outcomes, in file order (the first is the usual path)."""
-        return tuple(self.transitions)
-
-    @property
-    def deciders(self) -> tuple[Role, ...]:
-        """Roles allowed to choose this step's outcome."""
-        return self.decided_by or self.actors
-
-    def next(self, outcome: str = DEFAULT_OUTCOME) -> str:
-        """Target of an outcome: a step key, "end" or "sop:<name>"."""
-        try:
-            return self.transitions[outcome]
-        except KeyError:
-            raise KeyError(f"step {self.key!r} has no outcome {outcome!r}") from None
-
-
-@dataclass(frozen=True)
-class Sop:
-    """A standard operating procedure, independent of any office."""
-
-    key: str
-    title: str
-    steps: tuple[Step, ...]
-    first_step: str
-    seed: str = ""
-    source: str = ""
-    total: Duration | None = None
-    total_note: str = ""
-
-    def step(self, key: str) -> Step:
-        """The step with that key (KeyError if there is none)."""
-        for s in self.steps:
-            if s.key == key:
-                return s
-        raise KeyError(f"SOP {self.key!r} has no step {key!r}")
-
-    def roles(self) -> frozenset[Role]:
-        """Every role that acts or decides in this SOP."""
-        return frozenset(r for s in self.steps for r in (*s.actors, *s.decided_by))
-
-    def handovers(self) -> frozenset[str]:
-        """Names after "sop:" this SOP hands over to or runs (SOP keys or services)."""
-        targets = [t for s in self.steps for t in s.transitions.values()]
-        targets += [s.runs for s in self.steps if s.runs]
-        return frozenset(n for t in targets if (n := handover_target(t)) is not None)
-
-    def main_path(self) -> tuple[Step, ...]:
-        """Steps from the first step, always taking the first-listed outcome."""
-        path: list[Step] = []
-        key: str | None = self.first_step
-        while key is not None and all(s.key != key for s in path):
-            s = self.step(key)
-            path.append(s)
-            target = s.transitions[s.outcomes[0]]
-            key = target if target != END and handover_target(target) is None else None
-        return tuple(path)
-
-    def nominal_total(self) -> tuple[Duration, ...]:
-        """Sum of the time standards along the main path, one Duration per kind of unit."""
-        office_minutes = 0
-        days: dict[Unit, int] = {}
-        for s in self.main_path():
-            if s.duration.unit in (Unit.MINUTES, Unit.HOURS):
-                office_minutes += s.duration.minutes
-            else:
-                days[s.duration.unit] = days.get(s.duration.unit, 0) + s.duration.value
-        out = [Duration(v, u) for u, v in sorted(days.items()) if v]
-        if office_minutes % 60 == 0 and office_minutes:
-            out.append(Duration(office_minutes // 60, Unit.HOURS))
-        elif office_minutes:
-            out.append(Duration(office_minutes, Unit.MINUTES))
-        return tuple(out)
-
-
-def handover_target(target: str) -> str | None:
-    """The name after "sop:" in a transition target, or None for a step key / "end"."""
-    return target[len(SOP_PREFIX) :] if target.startswith(SOP_PREFIX) else None
-
-
-# -- loading ------------------------------------------------------------------
 
 
 def _display(path: Path) -> str:

@@ -12,6 +12,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.testing.fake_telegram import FakeConnectionDroppedError, FakeTelegram
+from bot.testing.fake_telegram.protocol import Files
 
 __all__ = ["FakeRequest"]
 
@@ -61,7 +62,7 @@ class FakeRequest(BaseRequest):
         if api_match is None:
             return 404, _NOT_FOUND
         params: dict[str, object] = dict(request_data.json_parameters) if request_data else {}
-        files: dict[str, tuple[str, bytes, str]] = {}
+        files: Files = {}
         if request_data is not None and request_data.contains_files:
             for name, (filename, content, mime) in request_data.multipart_data.items():
                 raw = content if isinstance(content, bytes) else content.read()

@@ -16,17 +16,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.testing.fake_telegram import FakeConnectionDroppedError, FakeTelegram, FaultKind
+from bot.testing.fake_telegram.protocol import FAULT_KINDS, Files
 
 __all__ = ["FAKE_KEY", "create_app", "main", "start_server", "stop_server"]
 
 FAKE_KEY: web.AppKey[FakeTelegram] = web.AppKey("fake_telegram", FakeTelegram)
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_FAULT_KINDS: dict[str, FaultKind] = {
-    "429": "429",
-    "500": "500",
-    "timeout": "timeout",
-    "drop": "drop",
-}
+_FAULT_KINDS: dict[str, FaultKind] = {kind: kind for kind in FAULT_KINDS}
 
 
 def _fake(request: web.Request) -> FakeTelegram:
@@ -36,10 +32,10 @@ def _fake(request: web.Request) -> FakeTelegram:
 
 async def _read_params(
     request: web.Request,
-) -> tuple[dict[str, Any], dict[str, tuple[str, bytes, str]]]:
+) -> tuple[dict[str, Any], Files]:
     """Collect query, form, JSON and multipart parameters like the Bot API accepts them."""
     params: dict[str, Any] = dict(request.query)
-    files: dict[str, tuple[str, bytes, str]] = {}
+    files: Files = {}
     if request.method != "POST" or not request.can_read_body:
         return params, files
     if request.content_type == "application/json":
