@@ -8,7 +8,7 @@ functions before they offer a button, so what is shown and what is allowed canno
 from __future__ import annotations
 
 from bot.domain.office import Office, Role
-from bot.domain.sop import DEFAULT_OUTCOME, Step
+from bot.domain.sop_model import DEFAULT_OUTCOME, Step
 
 __all__ = [
     "NEEDS",
