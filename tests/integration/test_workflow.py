@@ -279,7 +279,7 @@ async def test_pkl_not_cooperative(env: Env) -> None:
 
 
 async def test_psr_guardian_rule_then_termination_by_case_manager(env: Env) -> None:
-    cid = await new_case(env, "PSR", victim_age=14)
+    cid = await new_case(env, "PSR")  # an adult victim: a child's case is never mediated
     await case_management(env, cid, "PSR", "mediation")
     for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
         await do(env, cid, key, PSR["pendamping"])

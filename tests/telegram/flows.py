@@ -58,6 +58,7 @@ async def full_report(
     story: str | None = None,
     phone: str = "0812-3456-7890",
     submit: bool = True,
+    violence: tuple[str, ...] = ("physical", "psychological"),
 ) -> list[SentMessage]:
     """A complete /lapor as a person would answer it; returns the bot's last messages."""
     await h.send(user, "/lapor")
@@ -68,8 +69,8 @@ async def full_report(
     await h.send(user, age)
     await choose(h, user, "victim_sex", "female")
     await choose(h, user, "disability", "no")
-    await choose(h, user, "violence", "physical")
-    await choose(h, user, "violence", "psychological")
+    for kind in violence:
+        await choose(h, user, "violence", kind)
     await choose(h, user, "violence", "done")
     await choose(h, user, "relation", "step_parent")
     await h.send(user, "Budi Santoso")

@@ -89,16 +89,30 @@ async def do_step(
     return await h.send(user, report)
 
 
-async def new_case(h: Harness, office: str) -> int:
+async def new_case(
+    h: Harness,
+    office: str,
+    age: str = "15",
+    violence: tuple[str, ...] = ("physical", "psychological"),
+) -> int:
     """A reporter's complaint to an office (the intake SOP starts); returns the case id."""
-    await full_report(h, office_id=office)
+    await full_report(h, office_id=office, age=age, violence=violence)
     return int(await scalar(h, "SELECT MAX(id) FROM cases"))
 
 
-async def to_service(h: Harness, office: str, service: str) -> int:
-    """Intake and case management through buttons, ending with the case manager's choice."""
+async def to_service(
+    h: Harness,
+    office: str,
+    service: str,
+    age: str = "34",
+    violence: tuple[str, ...] = ("physical", "psychological"),
+) -> int:
+    """Intake and case management through buttons, ending with the case manager's choice.
+
+    The victim is an adult by default: violence against a child is never mediated (UU 35/2014).
+    """
     ids, group = IDS[office], GROUPS[office]
-    case = await new_case(h, office)
+    case = await new_case(h, office, age, violence)
     await do_step(h, case, "first_response", ids["petugas"], report="Pelapor sudah dihubungi.")
     await do_step(h, case, "dispose", ids["ketua"], report="Disposisi ke tenaga ahli.")
     serve = await open_step(h, case, "serve")

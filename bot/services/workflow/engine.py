@@ -62,6 +62,7 @@ class Outcome(StrEnum):
     NOT_ALLOWED = "not_allowed"
     INVALID = "invalid"
     RULE_FAILED = "rule_failed"
+    NOT_ELIGIBLE = "not_eligible"  # the law does not allow the service (eligibility rules)
 
 
 @dataclass(frozen=True)

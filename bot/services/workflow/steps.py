@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
 from bot.domain.permissions import may_complete_step, may_decide_step
+from bot.services.workflow.eligibility import (
+    NOT_ELIGIBLE_MESSAGE,
+    default_rules,
+    refusal,
+    service_of,
+)
 from bot.services.workflow.engine import (
     _NOT_OPEN,
     DONE,
@@ -85,6 +91,14 @@ class StepUseCases(Engine):
                 return _r(Outcome.INVALID, N_("The file is too large."), limit=MAX_FILE_BYTES)
             if (refused := await self._rules(t, step)) is not None:
                 return refused
+            service = service_of(step, outcome, dict(t.office.sops))
+            decision = await refusal(default_rules(), conn, t.case, service, actor=t.actor,
+                                     at=t.now)  # fmt: skip
+            if decision is not None:
+                return _r(Outcome.NOT_ELIGIBLE, NOT_ELIGIBLE_MESSAGE,
+                          articles="; ".join(decision.articles),
+                          rules=[r.key for r in decision.refusals],
+                          referrals=list(decision.referrals))  # fmt: skip
             if not await self.store.complete_step(t.conn, step_id, outcome=outcome,
                                                   user_id=user_id, at=t.now, report=report,
                                                   file=file):  # fmt: skip

@@ -14,6 +14,7 @@ from bot.domain.sop import Step
 from bot.i18n import Translator
 from bot.services.context import Services
 from bot.services.workflow import RULE_MESSAGES, Outcome, StepView, Workflow, WorkflowResult
+from bot.services.workflow.eligibility import default_rules
 from bot.store.cases import CaseRow
 from bot.store.outbox import OutboxItem
 
@@ -142,11 +143,27 @@ def due_line(t: Translator, svc: Services, view: StepView, now: datetime) -> str
     return t.gettext("Due: {when} ({words})", when=when, words=words)
 
 
+def eligibility_text(t: Translator, result: WorkflowResult) -> str:
+    """Why the law refuses a service, with the articles and where the case goes instead."""
+    by_key = {r.key: r for r in default_rules().rules}
+    lines = [esc(t.translate(result.message, articles=str(result.params.get("articles", ""))))]
+    for key in result.params.get("rules", []):
+        if (rule := by_key.get(str(key))) is not None:
+            lines.append("• " + esc(t.translate(rule.reason)))
+    if result.params.get("referrals"):
+        lines.append(
+            esc(t.gettext("The case manager can add the referral to the case's services instead."))
+        )
+    return "\n".join(lines)
+
+
 def result_text(t: Translator, result: WorkflowResult) -> str:
     """The reader's words for a workflow result (rules spelled out), escaped."""
     if result.outcome is Outcome.RULE_FAILED:
         rules = [str(r) for r in result.params.get("rules", [])]
         return " ".join(esc(t.translate(RULE_MESSAGES[r])) for r in rules if r in RULE_MESSAGES)
+    if result.outcome is Outcome.NOT_ELIGIBLE:
+        return eligibility_text(t, result)
     if not result.message:
         return esc(t.gettext("Done.") if result.ok else t.gettext("That did not work."))
     params = {k: v for k, v in result.params.items() if isinstance(v, str | int)}

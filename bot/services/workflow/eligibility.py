@@ -1,0 +1,58 @@
+"""The law's limits on services, applied where a case is handed to a service."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from bot.domain.eligibility import CaseFacts, Decision, Rules, load_rules
+from bot.domain.i18n_marker import N_
+from bot.domain.sop import Step, handover_target
+from bot.store import Tx
+from bot.store.audit import append_audit
+from bot.store.cases import CaseRow
+
+__all__ = ["NOT_ELIGIBLE_MESSAGE", "case_facts", "default_rules", "refusal", "service_of"]
+
+NOT_ELIGIBLE_MESSAGE = N_("The law does not allow this service for this case ({articles}).")
+
+
+@functools.cache
+def default_rules() -> Rules:
+    """The shipped rules file, read once."""
+    return load_rules()
+
+
+def case_facts(case: CaseRow) -> CaseFacts:
+    """What the intake recorded; facts not yet assessed stay unknown."""
+    return CaseFacts(
+        violence=frozenset(case.categories),
+        child_victim=case.child_victim,
+        relation=case.relation or None,
+    )
+
+
+def service_of(step: Step, outcome: str, office_sops: dict[str, str]) -> str | None:
+    """The service (e.g. "mediation") an outcome hands the case to, if any."""
+    name = handover_target(step.next(outcome))
+    if name is None:
+        return None
+    if name in office_sops:
+        return name
+    return next((s for s, k in office_sops.items() if k == name), None)
+
+
+async def refusal(
+    rules: Rules, conn: Tx, case: CaseRow, service: str | None, *, actor: str, at: datetime
+) -> Decision | None:
+    """The refusing decision (audited) when the rules forbid ``service`` for ``case``."""
+    if service is None or service not in rules.services:
+        return None
+    decision = rules.decide(service, case_facts(case))
+    if decision.allowed:
+        return None
+    keys = ",".join(r.key for r in decision.refusals)
+    await append_audit(
+        conn, at=at, actor=actor, action=f"refused:{service}", case_id=case.id, detail=keys
+    )
+    return decision

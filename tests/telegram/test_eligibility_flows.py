@@ -1,0 +1,84 @@
+"""The law's red lines through the Application: what may never be mediated, by any path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.testing.harness import Harness
+from tests.telegram.flows import press
+from tests.telegram.test_sop_flows import IDS, open_step, scalar, to_service, tx
+
+
+@pytest.fixture
+async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The harness with every example staff member started."""
+    h = await Harness.create(tmp_path, clock=clock)
+    try:
+        for office in h.rt.services.offices.values():
+            for uid in sorted(office.roster):
+                await h.send(uid, "/start")
+        yield h
+    finally:
+        await h.stop()
+
+
+async def mediation_instances(h: Harness, case: int) -> int:
+    sql = "SELECT COUNT(*) FROM sop_instances WHERE case_id = ? AND sop_key LIKE '%mediasi'"
+    return int(await scalar(h, sql, case))
+
+
+async def forge(h: Harness, user: int, data: str) -> None:
+    """A callback with made-up data on the newest message of the user's private chat."""
+    await h.click_data(user, user, h.fake.last_message_id(user), data)
+
+
+async def refusals(h: Harness, case: int) -> list[str]:
+    rows = await h.rt.db.fetchall(
+        "SELECT detail FROM audit_log WHERE action = 'refused:mediation' AND case_id = ?", (case,)
+    )
+    return [str(r[0]) for r in rows]
+
+
+@pytest.mark.parametrize("office", ["TNG", "PKL", "PSR"])
+async def test_sexual_violence_never_reaches_mediation(wh: Harness, office: str) -> None:
+    h, ids = wh, IDS[office]
+    case = await to_service(h, office, "mediation", violence=("sexual",))
+    said = h.last_text(ids["mk"])
+    assert "Pasal 23" in said, said
+    assert tx(h, "The law does not allow this service for this case ({articles}).",
+              articles="UU 12/2022 (TPKS) Pasal 23") in said  # fmt: skip
+    assert await mediation_instances(h, case) == 0
+    assert await refusals(h, case) == ["sexual_violence"]
+    # the choice stays open: the case manager can still choose accompaniment
+    step = await open_step(h, case, "case_management")
+    # the same choice pressed again from the task message is refused again
+    await press(h, ids["mk"], f"wo:{step}:mediation")
+    await press(h, ids["mk"], f"wn:{step}")
+    assert await mediation_instances(h, case) == 0
+    assert len(await refusals(h, case)) == 2
+    # forged callbacks, by the case manager and by the head, change nothing
+    for user in (ids["mk"], ids["ketua"]):
+        await forge(h, user, f"wo:{step}:mediation")
+        await forge(h, user, f"wn:{step}")
+    assert await mediation_instances(h, case) == 0
+    assert (await open_step(h, case, "case_management")) == step
+
+
+async def test_a_child_victims_case_is_not_mediated(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await to_service(h, "TNG", "mediation", age="12")
+    assert "UU 35/2014" in h.last_text(ids["mk"])
+    assert await mediation_instances(h, case) == 0
+    assert await refusals(h, case) == ["child_victim"]
+
+
+async def test_accompaniment_of_a_sexual_violence_case_goes_ahead(wh: Harness) -> None:
+    h = wh
+    case = await to_service(h, "TNG", "accompaniment", violence=("sexual",))
+    sql = "SELECT COUNT(*) FROM sop_instances WHERE case_id = ? AND sop_key = ?"
+    assert await scalar(h, sql, case, "tng_pendampingan_korban") == 1
+    assert await refusals(h, case) == []
