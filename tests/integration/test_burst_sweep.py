@@ -159,12 +159,12 @@ async def test_burst_of_escalations_is_delivered_in_digests_without_429(tmp_path
         await burst.rt.close()
 
 
-async def _failed_daily_digests(burst: Burst) -> list[int]:
+async def _failed_daily_digests(burst: Burst) -> list[str]:
     rows = await burst.rt.services.db.fetchall(
-        "SELECT chat_id FROM outbox WHERE id > ? AND status = 'failed' AND kind = 'daily_digest'",
+        "SELECT recipient FROM outbox WHERE id > ? AND status = 'failed' AND kind = 'daily_digest'",
         (burst.first_row,),
     )
-    return [int(r[0]) for r in rows]
+    return [str(r[0]) for r in rows]
 
 
 async def test_daily_digests_of_a_busy_office_are_delivered(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from telegram import Bot
 
+from bot.channels.telegram.reminder_render import reminder_line
 from bot.channels.telegram.sender import OutboxSender, Rendered
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
@@ -61,8 +62,8 @@ class World:
 
     async def rows(self) -> list[dict[str, Any]]:
         found = await self.svc.db.fetchall(
-            "SELECT id, chat_id, kind, status, attempts, sent_at, telegram_message_id,"
-            " last_error FROM outbox ORDER BY id"
+            "SELECT id, recipient, channel, kind, status, attempts, sent_at,"
+            " provider_message_id, last_error FROM outbox ORDER BY id"
         )
         return [dict(r) for r in found]
 
@@ -95,6 +96,14 @@ class World:
             return cur.lastrowid
 
 
+async def _render_overdue(item: OutboxItem, t: Translator) -> Rendered | None:
+    return t.gettext(
+        "⏰ <b>{number}</b>: {step} is overdue",
+        number=str(item.payload.get("case_number", "")),
+        step=str(item.payload.get("step_title", "")),
+    ), None
+
+
 @pytest.fixture
 async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
     """Sender wired to a fake Telegram enforcing Telegram's limits on virtual time."""
@@ -112,6 +121,8 @@ async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
     sender = OutboxSender(
         bot, svc, I18n(), throttle=Throttle(monotonic=vt.monotonic, sleep=vt.sleep)
     )
+    # the sweep's alerts without their steps: a stand-in for the real reminder renderer
+    sender.register("step_overdue", _render_overdue, reminder_line)
     try:
         yield World(clock, vt, svc, fake, sender)
     finally:
@@ -181,7 +192,7 @@ async def test_429_then_success_is_sent_once(world: World) -> None:
     assert await world.sender.drain() == 0
     assert len(world.fake.messages(REPORTER)) == 1
     [row] = await world.rows()
-    assert row["status"] == "sent" and row["telegram_message_id"] == 1
+    assert row["status"] == "sent" and row["provider_message_id"] == "1"
 
 
 async def test_network_drop_is_retried_and_sent_once(world: World) -> None:
@@ -201,7 +212,7 @@ async def test_row_not_marked_sent_when_send_failed(world: World) -> None:
     await world.sender.drain()
     [row] = await world.rows()
     assert row["status"] == "pending"
-    assert row["sent_at"] is None and row["telegram_message_id"] is None
+    assert row["sent_at"] is None and row["provider_message_id"] is None
     assert world.fake.messages(REPORTER) == []
 
 
@@ -217,7 +228,7 @@ async def test_blocked_reporter_fails_and_staff_are_told(world: World) -> None:
         ("reporter_taken", "failed"),
         ("delivery_failed", "pending"),
     ]
-    assert rows[0]["last_error"] == "Forbidden" and rows[1]["chat_id"] == GROUP
+    assert rows[0]["last_error"] == "Forbidden" and rows[1]["recipient"] == "group:TNG"
     await world.sender.drain()
     alert = world.fake.last_message(GROUP).plain_text or ""
     assert "PPA-TNG-2026-00042" in alert and "reporter_taken" in alert
@@ -251,8 +262,8 @@ async def test_many_alerts_become_one_digest(world: World) -> None:
     assert text.startswith("📋") and not digest.buttons
     for i in range(1, 6):
         assert f"PPA-TNG-2026-{i:05d}" in text
-    ids = {r["telegram_message_id"] for r in await world.rows()}
-    assert ids == {digest.message_id}
+    ids = {r["provider_message_id"] for r in await world.rows()}
+    assert ids == {str(digest.message_id)}
 
 
 async def test_exhausted_group_budget_digests_even_two(world: World) -> None:

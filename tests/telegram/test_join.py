@@ -22,10 +22,9 @@ STRANGER = 999999
 
 
 async def _wire(h: Harness) -> None:
-    """What bot/app.py will do once the lead wires the join feature."""
+    """What bot/app.py does already (both are idempotent): the roster and the join handlers."""
     await apply_roster_changes(h.rt.services)
     join.register(h.rt.application)
-    join.register_renderers(h.rt.sender, h.rt.services)
 
 
 async def _restart(h: Harness) -> None:
