@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.services.context import Services
-from bot.store.outbox import OutboxItem
+from bot.store.outbox import Connection, OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
 from bot.store.workflow import StepRow, WorkflowStore, iso
 
@@ -173,7 +171,7 @@ class _Sweep:
             self.report.errors += 1
 
     async def send(
-        self, conn: aiosqlite.Connection, to: Recipient, kind: str, key: str,
+        self, conn: Connection, to: Recipient, kind: str, key: str,
         payload: dict[str, Any], *, language: str, case_id: int | None,
     ) -> None:  # fmt: skip
         notice = Notice(kind=kind, recipient=to, params=payload, language=language,
@@ -182,7 +180,7 @@ class _Sweep:
         self.report.messages += 1
 
     async def _step_plan(
-        self, conn: aiosqlite.Connection, step_id: int
+        self, conn: Connection, step_id: int
     ) -> tuple[StepRow, Office, str, list[tuple[str, datetime]]] | None:
         step = await self.steps.get_step(conn, step_id)
         if step is None or step.status != "open" or step.due_at is None:
@@ -324,33 +322,23 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     return s.report
 
 
-async def still_relevant(conn: aiosqlite.Connection, item: OutboxItem) -> bool:
+async def still_relevant(conn: Connection, item: OutboxItem) -> bool:
     """Whether a queued reminder may still be sent (its step open, its case not closed)."""
     if item.kind not in REMINDER_KINDS:
         return True
     if item.case_id is not None:
-        async with conn.execute("SELECT status FROM cases WHERE id = ?", (item.case_id,)) as cur:
-            case = await cur.fetchone()
-        if case is None or case["status"] == "closed":
+        status = await case_status(conn, item.case_id)
+        if status in (None, "closed"):
             return False
     p = item.payload
     if item.kind in STEP_KINDS:
-        sql = "SELECT status, extended_count FROM steps WHERE id = ?"
-        async with conn.execute(sql, (int(p["step_id"]),)) as cur:
-            row = await cur.fetchone()
-        return (
-            row is not None
-            and row["status"] == "open"
-            and int(row["extended_count"]) == int(p.get("round", 0))
-        )
+        step = await step_round(conn, int(p["step_id"]))
+        return step is not None and step[0] == "open" and step[1] == int(p.get("round", 0))
     if item.kind == MEDIATION_REMINDER:
-        sql = "SELECT status, scheduled_at FROM mediations WHERE id = ?"
-        async with conn.execute(sql, (int(p["mediation_id"]),)) as cur:
-            row = await cur.fetchone()
+        slot = await mediation_slot(conn, int(p["mediation_id"]))
         return (
-            row is not None
-            and row["status"] == "scheduled"
-            and datetime.fromisoformat(row["scheduled_at"])
-            == datetime.fromisoformat(str(p["scheduled_at"]))
+            slot is not None
+            and slot[0] == "scheduled"
+            and slot[1] == datetime.fromisoformat(str(p["scheduled_at"]))
         )
     return True

@@ -18,7 +18,16 @@ import aiosqlite
 from bot.crypto import Cipher
 from bot.domain.notice import Notice, Recipient
 
-__all__ = ["DEFAULT_CHANNEL", "STATUSES", "Connection", "OutboxItem", "OutboxStore"]
+__all__ = [
+    "DEFAULT_CHANNEL",
+    "STATUSES",
+    "Connection",
+    "OutboxItem",
+    "OutboxStore",
+    "case_status",
+    "mediation_slot",
+    "step_round",
+]
 
 # the connection type the store's callers annotate with (callers need not import aiosqlite)
 Connection = aiosqlite.Connection
@@ -234,3 +243,33 @@ class OutboxStore:
         async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+
+# -- what a queued reminder's relevance depends on (read before it is sent) ----------------------
+
+
+async def case_status(conn: aiosqlite.Connection, case_id: int) -> str | None:
+    """A case's status (None if unknown)."""
+    async with conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row["status"])
+
+
+async def step_round(conn: aiosqlite.Connection, step_id: int) -> tuple[str, int] | None:
+    """A step's status and how many times it was extended (None if unknown)."""
+    sql = "SELECT status, extended_count FROM steps WHERE id = ?"
+    async with conn.execute(sql, (step_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else (str(row["status"]), int(row["extended_count"]))
+
+
+async def mediation_slot(
+    conn: aiosqlite.Connection, mediation_id: int
+) -> tuple[str, datetime] | None:
+    """A mediation's status and time (None if unknown)."""
+    sql = "SELECT status, scheduled_at FROM mediations WHERE id = ?"
+    async with conn.execute(sql, (mediation_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return str(row["status"]), datetime.fromisoformat(row["scheduled_at"])
