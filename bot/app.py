@@ -73,7 +73,7 @@ async def build_runtime(
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
     db = await Database.open(settings.ppa_database)
     services = Services(db, clock or SystemClock(settings.ppa_time_scale), cipher, offices)
-    await apply_roster_changes(services)  # approved join requests on top of the TOML roster
+    await apply_roster_changes(services)  # the roster table: the TOML, approved changes on top
     i18n = I18n()
     builder = (
         ApplicationBuilder()

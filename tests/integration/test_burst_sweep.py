@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import Runtime, build_runtime
+from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -91,7 +92,7 @@ async def run_burst(directory: Path, steps: int) -> Burst:
     await rt.application.initialize()
     svc = rt.services
     for office in svc.offices.values():  # the bot is in every staff group, as after setup
-        fake.member_joins(office.staff_chat_id, fake.bot_id)
+        fake.member_joins(staff_group_chat(office) or 0, fake.bot_id)
         fake.started_users.update(office.roster)
     workflow = Workflow(svc, load_sops(SOPS_DIR))
     for i in range(1, steps + 1):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from telegram import Bot
 
+from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.reminder_render import reminder_line
 from bot.channels.telegram.sender import OutboxSender, Rendered
 from bot.channels.telegram.throttle import Throttle, VirtualTime
@@ -115,7 +116,7 @@ async def open_world(db: Database, clock: FakeClock, cipher: Cipher) -> AsyncIte
     svc = Services(db, clock, cipher, offices)
     fake = FakeTelegram(token=TOKEN, clock=lambda: clock.now().timestamp())
     for office in offices.values():
-        fake.member_joins(office.staff_chat_id, fake.bot_id)
+        fake.member_joins(staff_group_chat(office) or 0, fake.bot_id)
     fake.started_users.add(REPORTER)
     fake.enforce_limits(clock=vt.monotonic)
     bot = Bot(TOKEN, request=FakeRequest(fake))

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.addresses import telegram_user
 from bot.channels.telegram.handlers.common import esc
+from bot.channels.telegram.rendering import Rendered
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.i18n_marker import N_
 from bot.domain.sop import Step
@@ -36,7 +37,6 @@ __all__ = [
     "task_card",
 ]
 
-Rendered = tuple[str, InlineKeyboardMarkup | None]
 
 # outbox kinds the workflow enqueues; the notifier hands these to render_workflow_item
 WORKFLOW_KINDS = frozenset(
