@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.channels.telegram.addresses import staff_group_chat, telegram_user
+from bot.config import load_offices
 from bot.domain.notice import Notice, Recipient, RecipientKind
+from bot.testing.harness import EXAMPLE_OFFICES
 
 
 @pytest.mark.parametrize(
@@ -54,3 +57,16 @@ def test_notice_defaults() -> None:
         None,
         None,
     )
+
+
+def test_the_staff_group_is_a_telegram_setting_of_the_office() -> None:
+    tng = next(o for o in load_offices(EXAMPLE_OFFICES) if o.id == "TNG")
+    # the TOML key staff_chat_id is read into the office's Telegram entry, read by the channel
+    assert tng.channels == {"telegram": "-1001000000001"}
+    assert tng.channel_address("telegram") == "-1001000000001"
+    assert tng.channel_address("whatsapp") is None
+    assert staff_group_chat(tng) == -1001000000001
+    assert telegram_user(Recipient.person(100000001)) == 100000001
+    assert telegram_user(Recipient.address("telegram", 555)) == 555
+    assert telegram_user(Recipient.address("telegram", -1001000000001)) is None
+    assert telegram_user(Recipient.staff_group("TNG")) is None
