@@ -100,12 +100,12 @@ async def run_burst(name: str, rows: int, *, one_group: bool) -> BurstResult:
                     await svc.outbox.enqueue(
                         conn,
                         chat_id=chat,
-                        kind="step_overdue",
+                        kind="delivery_failed",  # renders from its payload alone
                         at=now,
                         language=office.language,
                         payload={
+                            "kind": "step_overdue",
                             "case_number": f"PPA-{office.id}-2026-{i:05d}",
-                            "step_title": "Asesmen awal",
                         },
                         dedupe_key=f"bench:{i}",
                     )

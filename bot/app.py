@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
@@ -17,25 +17,18 @@ from telegram.request import BaseRequest
 from bot.channels.telegram.conversations.complaint import build_complaint_handler
 from bot.channels.telegram.handlers import join, reports, safety, staff, start, status, workflow_ui
 from bot.channels.telegram.handlers.common import Ctx, Deps, tr
-from bot.channels.telegram.handlers.workflow_render import (
-    WORKFLOW_KINDS,
-    Rendered,
-    render_workflow_item,
-)
 from bot.channels.telegram.persistence import SqlitePersistence
-from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
+from bot.channels.telegram.renderers import telegram_renderers
 from bot.channels.telegram.sender import OutboxSender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_offices
 from bot.crypto import Cipher
-from bot.i18n import I18n, Translator
-from bot.scheduler.sweep import REMINDER_KINDS, still_relevant
+from bot.i18n import I18n
 from bot.services.context import Services
 from bot.services.roster import apply_roster_changes
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
-from bot.store.outbox import OutboxItem
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -80,10 +73,11 @@ async def build_runtime(
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
     db = await Database.open(settings.ppa_database)
     services = Services(db, clock or SystemClock(settings.ppa_time_scale), cipher, offices)
-    await apply_roster_changes(services)  # approved join requests on top of the TOML roster
+    await apply_roster_changes(services)  # the roster table: the TOML, approved changes on top
     i18n = I18n()
     builder = (
         ApplicationBuilder()
+        .application_class(join.RosterFreshApplication)  # reads the roster before each update
         .token(settings.telegram_bot_token or "0:offline")
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
@@ -94,11 +88,11 @@ async def build_runtime(
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()
-    sender = OutboxSender(app.bot, services, i18n)
-    runtime = Runtime(app, services, sender, i18n)
     workflow = Workflow(services, load_sops(SOPS_DIR))
-    _register_renderers(sender, services, workflow)
-    join.register_renderers(sender, services)
+    # the one table of outbox kinds the Telegram channel renders
+    catalog = telegram_renderers(services, workflow)
+    sender = OutboxSender(app.bot, services, i18n, catalog=catalog)
+    runtime = Runtime(app, services, sender, i18n)
     app.bot_data["deps"] = Deps(services, i18n, workflow, kick=sender.kick)
     app.bot_data["runtime"] = runtime
     safety.register(app)  # own groups: first message ids, rate limit, /hapus
@@ -117,29 +111,6 @@ async def build_runtime(
     staff.register_last(app)
     app.add_error_handler(_on_error)
     return runtime
-
-
-def _register_renderers(sender: OutboxSender, services: Services, workflow: Workflow) -> None:
-    """Teach the sender the workflow's and the scheduler's outbox kinds."""
-
-    async def render_workflow(item: OutboxItem, t: Translator) -> Rendered | None:
-        return await render_workflow_item(services, workflow, item, t)
-
-    async def render_scheduled(item: OutboxItem, t: Translator) -> Rendered | None:
-        return await render_reminder(services, item, t)
-
-    async def render_reply(item: OutboxItem, t: Translator) -> Rendered | None:
-        markup = item.payload.get("markup")
-        return str(item.payload["text"]), (
-            InlineKeyboardMarkup.de_json(markup, None) if markup else None
-        )
-
-    sender.register("reply", render_reply)
-    for kind in sorted(WORKFLOW_KINDS):
-        sender.register(kind, render_workflow)
-    for kind in REMINDER_KINDS:
-        sender.register(kind, render_scheduled, reminder_line if kind in GROUP_LINE_KINDS else None)
-    sender.add_check(still_relevant)
 
 
 async def _on_error(update: object, context: Ctx) -> None:

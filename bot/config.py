@@ -76,7 +76,7 @@ class _OfficeModel(BaseModel):
     name: str = Field(min_length=1)
     city: str = Field(min_length=1)
     timezone: str
-    staff_chat_id: int
+    staff_chat_id: int  # the Telegram staff group: read only by the Telegram channel
     address: str = ""
     language: str = Field(default="id", pattern=r"^(id|en)$")
     phones: list[str] = []
@@ -137,7 +137,7 @@ class _OfficeModel(BaseModel):
             name=self.name,
             city=self.city,
             timezone=self.timezone,
-            staff_chat_id=self.staff_chat_id,
+            channels={"telegram": str(self.staff_chat_id)},
             hours=hours,
             closed_days=frozenset(self.closed_days),
             phones=tuple(self.phones),

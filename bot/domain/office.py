@@ -1,8 +1,8 @@
-"""Office profiles: hours, time zone, staff group, roster of roles."""
+"""Office profiles: hours, time zone, staff group addresses, roster of roles."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import StrEnum
@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.duration import Duration, Unit
 
-__all__ = ["STAFF_ROLES", "ZONE_ABBREVIATIONS", "Office", "OpenPeriod", "Role"]
+__all__ = [
+    "JOINABLE_ROLES",
+    "STAFF_ROLES",
+    "ZONE_ABBREVIATIONS",
+    "Office",
+    "OpenPeriod",
+    "Role",
+    "joinable_role",
+    "roster_overlay",
+]
 
 
 class Role(StrEnum):
@@ -27,6 +36,36 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset(Role)
+# ketua and admin come only from the office file
+JOINABLE_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in (Role.KETUA, Role.ADMIN))
+
+
+def joinable_role(role: str) -> Role | None:
+    """The role a person may ask for or lose in the bot (None for ketua, admin or nonsense)."""
+    try:
+        found = Role(role)
+    except ValueError:
+        return None
+    return found if found in JOINABLE_ROLES else None
+
+
+def roster_overlay(
+    roster: Mapping[int, frozenset[Role]], changes: Iterable[tuple[int, str, str]]
+) -> dict[int, frozenset[Role]]:
+    """The roster after (user_id, role, action) changes in order; ketua/admin are never touched."""
+    out = dict(roster)
+    for user_id, role_name, action in changes:
+        role = joinable_role(role_name)
+        if role is None:
+            continue
+        held = out.get(user_id, frozenset())
+        held = held | {role} if action == "add" else held - {role}
+        if held:
+            out[user_id] = held
+        else:
+            out.pop(user_id, None)
+    return out
+
 
 ZONE_ABBREVIATIONS = {
     "Asia/Jakarta": "WIB",
@@ -52,7 +91,6 @@ class Office:
     name: str
     city: str
     timezone: str
-    staff_chat_id: int
     # weekday (0 = Monday) -> open periods, sorted, breaks already cut out
     hours: Mapping[int, tuple[OpenPeriod, ...]]
     closed_days: frozenset[date] = frozenset()
@@ -71,6 +109,9 @@ class Office:
     escalation_grace_hours: int = 4
     # days a closed case (and its files) is kept before it is purged
     retention_days: int = 365
+    # channel name -> where that channel reaches the office's staff group (e.g. "telegram" ->
+    # the group's id); only the channel reads its own entry
+    channels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -98,3 +139,14 @@ class Office:
     def people_with(self, role: Role) -> list[int]:
         """User ids holding a role, in a stable order."""
         return sorted(uid for uid, held in self.roster.items() if role in held)
+
+    def channel_address(self, channel: str) -> str | None:
+        """Where ``channel`` reaches this office's staff group (None when not set)."""
+        return self.channels.get(channel)
+
+    # Deprecated: Telegram modules outside the notice seam still read the group's id here;
+    # new code asks bot.channels.telegram.addresses.staff_group_chat(office).
+    @property
+    def staff_chat_id(self) -> int:
+        """The Telegram staff group's id (0 when the office has none)."""
+        return int(self.channels.get("telegram", "0"))

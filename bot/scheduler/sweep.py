@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.duration import Duration, Unit
+from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.services.context import Services
-from bot.store.outbox import OutboxItem
+from bot.store.outbox import Connection, OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
 from bot.store.workflow import StepRow, WorkflowStore, iso
 
@@ -144,13 +143,14 @@ def _people(office: Office, roles: Iterable[str]) -> list[int]:
     return sorted({u for r in roles if r in known for u in office.people_with(known[r])})
 
 
-def step_recipients(step: StepRow, office: Office, kind: str) -> list[int]:
+def step_recipients(step: StepRow, office: Office, kind: str) -> list[Recipient]:
     """Assignee (or every holder of the step's roles); for escalations the heads and group."""
     if kind in _ESCALATIONS:
-        return [*office.people_with(Role.KETUA), office.staff_chat_id]
+        heads = [Recipient.person(u) for u in office.people_with(Role.KETUA)]
+        return [*heads, Recipient.staff_group(office.id)]
     if step.assignee_user_id is not None:
-        return [step.assignee_user_id]
-    return _people(office, step.roles)
+        return [Recipient.person(step.assignee_user_id)]
+    return [Recipient.person(u) for u in _people(office, step.roles)]
 
 
 # -- the sweep --------------------------------------------------------------------------
@@ -171,17 +171,16 @@ class _Sweep:
             self.report.errors += 1
 
     async def send(
-        self, conn: aiosqlite.Connection, chat: int, kind: str, key: str, payload: dict[str, Any],
-        *, language: str, case_id: int | None,
+        self, conn: Connection, to: Recipient, kind: str, key: str,
+        payload: dict[str, Any], *, language: str, case_id: int | None,
     ) -> None:  # fmt: skip
-        await self.svc.outbox.enqueue(
-            conn, chat_id=chat, kind=kind, payload=payload, at=self.now, language=language,
-            case_id=case_id, dedupe_key=f"rem:{kind}:{key}:{chat}",
-        )  # fmt: skip
+        notice = Notice(kind=kind, recipient=to, params=payload, language=language,
+                        case_id=case_id, dedupe_key=f"rem:{kind}:{key}:{to.key()}")  # fmt: skip
+        await self.svc.outbox.add(conn, notice, at=self.now)
         self.report.messages += 1
 
     async def _step_plan(
-        self, conn: aiosqlite.Connection, step_id: int
+        self, conn: Connection, step_id: int
     ) -> tuple[StepRow, Office, str, list[tuple[str, datetime]]] | None:
         step = await self.steps.get_step(conn, step_id)
         if step is None or step.status != "open" or step.due_at is None:
@@ -220,8 +219,8 @@ class _Sweep:
                     "due_at": iso(step.due_at or at),
                     "round": step.extended_count,
                 }
-                for chat in step_recipients(step, office, kind):
-                    await self.send(conn, chat, kind, f"{step.id}.{step.extended_count}",
+                for to in step_recipients(step, office, kind):
+                    await self.send(conn, to, kind, f"{step.id}.{step.extended_count}",
                                     payload, language=office.language,
                                     case_id=step.case_id)  # fmt: skip
 
@@ -242,7 +241,9 @@ class _Sweep:
                 staff.add(step.assignee_user_id)
             reporter = None
             if case.notify_mode in ("normal", "neutral"):
-                reporter = await self.svc.cases.reporter_chat(conn, case.id)
+                # cases recorded by staff have no reporter to remind
+                if await self.svc.cases.reporter_chat(conn, case.id) is not None:
+                    reporter = Recipient.reporter(case.id)
             for when, at in due:
                 if not await self.log.claim(conn, subject=subject, kind=when, due_at=at,
                                             at=self.now, mediation_id=m.id,
@@ -252,8 +253,8 @@ class _Sweep:
                 base = {"mediation_id": m.id, "case_id": case.id, "when": when,
                         "scheduled_at": iso(m.scheduled_at)}  # fmt: skip
                 key = f"{m.id}.{when}.{iso(m.scheduled_at)}"
-                for chat in sorted(staff):
-                    await self.send(conn, chat, MEDIATION_REMINDER, key,
+                for uid in sorted(staff):
+                    await self.send(conn, Recipient.person(uid), MEDIATION_REMINDER, key,
                                     {**base, "audience": "staff"}, language=office.language,
                                     case_id=case.id)  # fmt: skip
                 if reporter is not None:
@@ -285,7 +286,7 @@ class _Sweep:
             today = [s for s in steps if s[2] > self.now and calendar.local(s[2]).date() == day]
             key = f"{office.id}.{day.isoformat()}"
             await self.send(
-                conn, office.staff_chat_id, DAILY_DIGEST, key,
+                conn, Recipient.staff_group(office.id), DAILY_DIGEST, key,
                 {"office_id": office.id, "day": day.isoformat(), "audience": "group",
                  "new": new, "due_today": _numbers(today), "overdue": _numbers(overdue)},
                 language=office.language, case_id=None,
@@ -295,7 +296,7 @@ class _Sweep:
                 mine = [s[0] for s in steps
                         if s[3] == uid or (s[3] is None and roles & set(s[4]))]  # fmt: skip
                 if mine:
-                    await self.send(conn, uid, DAILY_DIGEST, key,
+                    await self.send(conn, Recipient.person(uid), DAILY_DIGEST, key,
                                     {"office_id": office.id, "day": day.isoformat(),
                                      "audience": "person", "step_ids": mine},
                                     language=office.language, case_id=None)  # fmt: skip
@@ -308,6 +309,7 @@ def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]
 async def sweep(svc: Services, now: datetime) -> SweepReport:
     """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
     s = _Sweep(svc, now)
+    await svc.refresh_roster()  # the roster as the database has it (another process may decide)
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
@@ -320,33 +322,23 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     return s.report
 
 
-async def still_relevant(conn: aiosqlite.Connection, item: OutboxItem) -> bool:
+async def still_relevant(conn: Connection, item: OutboxItem) -> bool:
     """Whether a queued reminder may still be sent (its step open, its case not closed)."""
     if item.kind not in REMINDER_KINDS:
         return True
     if item.case_id is not None:
-        async with conn.execute("SELECT status FROM cases WHERE id = ?", (item.case_id,)) as cur:
-            case = await cur.fetchone()
-        if case is None or case["status"] == "closed":
+        status = await case_status(conn, item.case_id)
+        if status in (None, "closed"):
             return False
     p = item.payload
     if item.kind in STEP_KINDS:
-        sql = "SELECT status, extended_count FROM steps WHERE id = ?"
-        async with conn.execute(sql, (int(p["step_id"]),)) as cur:
-            row = await cur.fetchone()
-        return (
-            row is not None
-            and row["status"] == "open"
-            and int(row["extended_count"]) == int(p.get("round", 0))
-        )
+        step = await step_round(conn, int(p["step_id"]))
+        return step is not None and step[0] == "open" and step[1] == int(p.get("round", 0))
     if item.kind == MEDIATION_REMINDER:
-        sql = "SELECT status, scheduled_at FROM mediations WHERE id = ?"
-        async with conn.execute(sql, (int(p["mediation_id"]),)) as cur:
-            row = await cur.fetchone()
+        slot = await mediation_slot(conn, int(p["mediation_id"]))
         return (
-            row is not None
-            and row["status"] == "scheduled"
-            and datetime.fromisoformat(row["scheduled_at"])
-            == datetime.fromisoformat(str(p["scheduled_at"]))
+            slot is not None
+            and slot[0] == "scheduled"
+            and slot[1] == datetime.fromisoformat(str(p["scheduled_at"]))
         )
     return True

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain.codes import case_number, new_tracking_code
 from bot.domain.intake import PARENT_RELATIONS
+from bot.domain.notice import Notice, Recipient
 from bot.domain.validation import age_group
 from bot.services.context import Services
 from bot.store.audit import append_audit
@@ -52,16 +53,15 @@ async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) ->
     """Alert the staff group at once that someone reports immediate danger (any hour)."""
     office = svc.office(office_id)
     now = svc.clock.now()
+    notice = Notice(
+        kind="urgent_alert",
+        recipient=Recipient.staff_group(office.id),
+        params={"office_id": office_id},
+        dedupe_key=f"urgent:{draft_id}:{office_id}",
+        language=office.language,
+    )
     async with svc.db.transaction() as conn:
-        await svc.outbox.enqueue(
-            conn,
-            chat_id=office.staff_chat_id,
-            kind="urgent_alert",
-            at=now,
-            language=office.language,
-            payload={"office_id": office_id},
-            dedupe_key=f"urgent:{draft_id}:{office_id}",
-        )
+        await svc.outbox.add(conn, notice, at=now)
 
 
 async def submit_complaint(
@@ -161,16 +161,15 @@ async def submit_complaint(
         await append_audit(
             conn, at=now, actor=actor, action="case_created", case_id=case_id, detail=number
         )
-        await svc.outbox.enqueue(
-            conn,
-            chat_id=office.staff_chat_id,
+        notice = Notice(
             kind="staff_notice",
-            at=now,
+            recipient=Recipient.staff_group(office.id),
+            params={"case_id": case_id},
+            dedupe_key=f"notice:{case_id}",
             language=office.language,
             case_id=case_id,
-            payload={"case_id": case_id},
-            dedupe_key=f"notice:{case_id}",
         )
+        await svc.outbox.add(conn, notice, at=now)
     return SubmitResult(
         case_id=case_id,
         number=number,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Role
 from bot.services.context import Services
 from bot.store.audit import append_audit
@@ -54,19 +55,17 @@ async def take_case(svc: Services, case_id: int, user_id: int) -> StaffResult:
             return StaffResult(Outcome.ALREADY_TAKEN, case)
         await svc.cases.add_event(conn, case_id, now, actor, "taken")
         await append_audit(conn, at=now, actor=actor, action="take", case_id=case_id)
-        if case.notify_mode != "none":
-            chat = await svc.cases.reporter_chat(conn, case_id)
-            if chat is not None:
-                await svc.outbox.enqueue(
-                    conn,
-                    chat_id=chat,
-                    kind="reporter_taken",
-                    at=now,
-                    language=case.language,
-                    case_id=case_id,
-                    payload={"case_id": case_id, "mode": case.notify_mode},
-                    dedupe_key=f"reporter_taken:{case_id}",
-                )
+        # cases recorded by staff have no reporter to tell
+        if case.notify_mode != "none" and await svc.cases.reporter_chat(conn, case_id) is not None:
+            notice = Notice(
+                kind="reporter_taken",
+                recipient=Recipient.reporter(case_id),
+                params={"case_id": case_id, "mode": case.notify_mode},
+                dedupe_key=f"reporter_taken:{case_id}",
+                language=case.language,
+                case_id=case_id,
+            )
+            await svc.outbox.add(conn, notice, at=now)
         updated = await svc.cases.get(conn, case_id)
     return StaffResult(Outcome.OK, updated)
 

@@ -1,7 +1,9 @@
-"""Outbox: messages caused by state changes, written in the same transaction.
+"""Outbox: notices caused by state changes, written in the same transaction.
 
-Row status: 'pending' (waiting), 'sent' (Telegram accepted it), 'failed' (permanent failure)
-or 'cancelled' (its case was closed before it went out).
+A row names its recipient by key (see bot/domain/notice.py) and the channel that sends it;
+the channel resolves the recipient to an address when it sends. Row status: 'pending'
+(waiting), 'sent' (the channel accepted it), 'failed' (permanent failure) or 'cancelled'
+(its case was closed before it went out).
 """
 
 from __future__ import annotations
@@ -14,10 +16,24 @@ from typing import Any
 import aiosqlite
 
 from bot.crypto import Cipher
+from bot.domain.notice import Notice, Recipient
 
-__all__ = ["STATUSES", "OutboxItem", "OutboxStore"]
+__all__ = [
+    "DEFAULT_CHANNEL",
+    "STATUSES",
+    "Connection",
+    "OutboxItem",
+    "OutboxStore",
+    "case_status",
+    "mediation_slot",
+    "step_round",
+]
+
+# the connection type the store's callers annotate with (callers need not import aiosqlite)
+Connection = aiosqlite.Connection
 
 STATUSES = ("pending", "sent", "failed", "cancelled")
+DEFAULT_CHANNEL = "telegram"
 
 
 @dataclass(frozen=True)
@@ -25,7 +41,8 @@ class OutboxItem:
     """One message waiting to be sent."""
 
     id: int
-    chat_id: int
+    recipient: Recipient
+    channel: str
     kind: str
     case_id: int | None
     language: str
@@ -36,8 +53,30 @@ class OutboxItem:
 class OutboxStore:
     """Queue of outgoing messages; payloads encrypted (they may name a case's details)."""
 
-    def __init__(self, cipher: Cipher) -> None:
+    def __init__(self, cipher: Cipher, channel: str = DEFAULT_CHANNEL) -> None:
         self.cipher = cipher
+        self.channel = channel  # the channel of notices to people, groups and reporters
+
+    async def add(self, conn: aiosqlite.Connection, notice: Notice, *, at: datetime) -> None:
+        """Queue a notice; a repeated dedupe key is ignored (idempotent handlers)."""
+        channel = notice.recipient.channel or self.channel
+        await conn.execute(
+            "INSERT OR IGNORE INTO outbox (created_at, recipient, channel, kind, case_id,"
+            " dedupe_key, language, payload_enc, not_before) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                at.isoformat(),
+                notice.recipient.key(),
+                channel,
+                notice.kind,
+                notice.case_id,
+                notice.dedupe_key,
+                notice.language,
+                self.cipher.encrypt_json(
+                    dict(notice.params), context=b"outbox:" + notice.kind.encode()
+                ),
+                (notice.not_before or at).isoformat(),
+            ),
+        )
 
     async def enqueue(
         self,
@@ -52,36 +91,38 @@ class OutboxStore:
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
     ) -> None:
-        """Add a message; a repeated dedupe_key is ignored (idempotent handlers)."""
-        await conn.execute(
-            "INSERT OR IGNORE INTO outbox (created_at, chat_id, kind, case_id, dedupe_key,"
-            " language, payload_enc, not_before) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                at.isoformat(),
-                chat_id,
-                kind,
-                case_id,
-                dedupe_key,
-                language,
-                self.cipher.encrypt_json(payload, context=b"outbox:" + kind.encode()),
-                (not_before or at).isoformat(),
-            ),
+        """Queue a message to a raw Telegram chat (the Telegram wing's deferred replies)."""
+        notice = Notice(
+            kind=kind,
+            recipient=Recipient.address(DEFAULT_CHANNEL, chat_id),
+            params=payload,
+            dedupe_key=dedupe_key,
+            language=language,
+            case_id=case_id,
+            not_before=not_before,
         )
+        await self.add(conn, notice, at=at)
 
     async def due(
-        self, conn: aiosqlite.Connection, now: datetime, limit: int = 50
+        self,
+        conn: aiosqlite.Connection,
+        now: datetime,
+        limit: int = 50,
+        channel: str = DEFAULT_CHANNEL,
     ) -> list[OutboxItem]:
-        """Pending messages whose time has come, oldest first."""
+        """Pending messages of one channel whose time has come, oldest first."""
         async with conn.execute(
-            "SELECT id, chat_id, kind, case_id, language, payload_enc, attempts FROM outbox"
-            " WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
-            (now.isoformat(), limit),
+            "SELECT id, recipient, channel, kind, case_id, language, payload_enc, attempts"
+            " FROM outbox WHERE status = 'pending' AND not_before <= ? AND channel = ?"
+            " ORDER BY id LIMIT ?",
+            (now.isoformat(), channel, limit),
         ) as cur:
             rows = await cur.fetchall()
         return [
             OutboxItem(
                 id=r["id"],
-                chat_id=r["chat_id"],
+                recipient=Recipient.parse(r["recipient"]),
+                channel=r["channel"],
                 kind=r["kind"],
                 case_id=r["case_id"],
                 language=r["language"],
@@ -94,14 +135,14 @@ class OutboxStore:
         ]
 
     async def mark_sent(
-        self, conn: aiosqlite.Connection, item_id: int, at: datetime, message_id: int | None
+        self,
+        conn: aiosqlite.Connection,
+        item_id: int,
+        at: datetime,
+        message_id: int | str | None,
     ) -> None:
-        """Telegram accepted the message."""
-        await conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,"
-            " attempts = attempts + 1 WHERE id = ?",
-            (at.isoformat(), message_id, item_id),
-        )
+        """The channel accepted the message (``message_id``: the channel's id for it)."""
+        await self.mark_sent_many(conn, [item_id], at, message_id)
 
     async def mark_retry(
         self, conn: aiosqlite.Connection, item_id: int, now: datetime, delay: timedelta, error: str
@@ -122,13 +163,18 @@ class OutboxStore:
         )
 
     async def mark_sent_many(
-        self, conn: aiosqlite.Connection, item_ids: Iterable[int], at: datetime, message_id: int
+        self,
+        conn: aiosqlite.Connection,
+        item_ids: Iterable[int],
+        at: datetime,
+        message_id: int | str | None,
     ) -> None:
-        """Telegram accepted one message (a digest) standing for several rows."""
+        """The channel accepted one message (e.g. a digest) standing for several rows."""
+        provider_id = None if message_id is None else str(message_id)
         await conn.executemany(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?,"
+            "UPDATE outbox SET status = 'sent', sent_at = ?, provider_message_id = ?,"
             " attempts = attempts + 1 WHERE id = ?",
-            [(at.isoformat(), message_id, item_id) for item_id in item_ids],
+            [(at.isoformat(), provider_id, item_id) for item_id in item_ids],
         )
 
     async def mark_cancelled(self, conn: aiosqlite.Connection, item_id: int, reason: str) -> None:
@@ -164,11 +210,22 @@ class OutboxStore:
                     found[int(row[0])] = str(row[1])
         return found
 
-    async def count_due(self, conn: aiosqlite.Connection, now: datetime) -> int:
-        """How many pending messages may go now."""
+    async def case_office(self, conn: aiosqlite.Connection, case_id: int) -> tuple[str, str] | None:
+        """A case's office id and number (neither is personal data), None if unknown."""
         async with conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= ?",
-            (now.isoformat(),),
+            "SELECT office_id, number FROM cases WHERE id = ?", (case_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    async def count_due(
+        self, conn: aiosqlite.Connection, now: datetime, channel: str = DEFAULT_CHANNEL
+    ) -> int:
+        """How many pending messages of one channel may go now."""
+        async with conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " AND channel = ?",
+            (now.isoformat(), channel),
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
@@ -186,3 +243,33 @@ class OutboxStore:
         async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+
+# -- what a queued reminder's relevance depends on (read before it is sent) ----------------------
+
+
+async def case_status(conn: aiosqlite.Connection, case_id: int) -> str | None:
+    """A case's status (None if unknown)."""
+    async with conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row["status"])
+
+
+async def step_round(conn: aiosqlite.Connection, step_id: int) -> tuple[str, int] | None:
+    """A step's status and how many times it was extended (None if unknown)."""
+    sql = "SELECT status, extended_count FROM steps WHERE id = ?"
+    async with conn.execute(sql, (step_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else (str(row["status"]), int(row["extended_count"]))
+
+
+async def mediation_slot(
+    conn: aiosqlite.Connection, mediation_id: int
+) -> tuple[str, datetime] | None:
+    """A mediation's status and time (None if unknown)."""
+    sql = "SELECT status, scheduled_at FROM mediations WHERE id = ?"
+    async with conn.execute(sql, (mediation_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return str(row["status"]), datetime.fromisoformat(row["scheduled_at"])

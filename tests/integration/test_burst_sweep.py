@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import Runtime, build_runtime
+from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -91,7 +92,7 @@ async def run_burst(directory: Path, steps: int) -> Burst:
     await rt.application.initialize()
     svc = rt.services
     for office in svc.offices.values():  # the bot is in every staff group, as after setup
-        fake.member_joins(office.staff_chat_id, fake.bot_id)
+        fake.member_joins(staff_group_chat(office) or 0, fake.bot_id)
         fake.started_users.update(office.roster)
     workflow = Workflow(svc, load_sops(SOPS_DIR))
     for i in range(1, steps + 1):
@@ -159,12 +160,12 @@ async def test_burst_of_escalations_is_delivered_in_digests_without_429(tmp_path
         await burst.rt.close()
 
 
-async def _failed_daily_digests(burst: Burst) -> list[int]:
+async def _failed_daily_digests(burst: Burst) -> list[str]:
     rows = await burst.rt.services.db.fetchall(
-        "SELECT chat_id FROM outbox WHERE id > ? AND status = 'failed' AND kind = 'daily_digest'",
+        "SELECT recipient FROM outbox WHERE id > ? AND status = 'failed' AND kind = 'daily_digest'",
         (burst.first_row,),
     )
-    return [int(r[0]) for r in rows]
+    return [str(r[0]) for r in rows]
 
 
 async def test_daily_digests_of_a_busy_office_are_delivered(tmp_path: Path) -> None:

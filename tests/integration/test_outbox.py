@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,14 +12,18 @@ from typing import Any
 import pytest
 from telegram import Bot
 
+from bot.channels.telegram.addresses import staff_group_chat
+from bot.channels.telegram.reminder_render import reminder_line
 from bot.channels.telegram.sender import OutboxSender, Rendered
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
+from bot.domain.notice import Notice, Recipient
 from bot.i18n import I18n, Translator
 from bot.services.context import Services
-from bot.store.db import Database
+from bot.services.intake import submit_complaint
+from bot.store.db import Database, migrations
 from bot.store.outbox import OutboxItem
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
@@ -61,8 +66,8 @@ class World:
 
     async def rows(self) -> list[dict[str, Any]]:
         found = await self.svc.db.fetchall(
-            "SELECT id, chat_id, kind, status, attempts, sent_at, telegram_message_id,"
-            " last_error FROM outbox ORDER BY id"
+            "SELECT id, recipient, channel, kind, status, attempts, sent_at,"
+            " provider_message_id, last_error FROM outbox ORDER BY id"
         )
         return [dict(r) for r in found]
 
@@ -95,16 +100,23 @@ class World:
             return cur.lastrowid
 
 
-@pytest.fixture
-async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
+async def _render_overdue(item: OutboxItem, t: Translator) -> Rendered | None:
+    return t.gettext(
+        "⏰ <b>{number}</b>: {step} is overdue",
+        number=str(item.payload.get("case_number", "")),
+        step=str(item.payload.get("step_title", "")),
+    ), None
+
+
+@asynccontextmanager
+async def open_world(db: Database, clock: FakeClock, cipher: Cipher) -> AsyncIterator[World]:
     """Sender wired to a fake Telegram enforcing Telegram's limits on virtual time."""
     vt = VirtualTime(clock)
     offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
-    db = await Database.open(tmp_path / "outbox.sqlite3")
-    svc = Services(db, clock, Cipher(generate_key()), offices)
+    svc = Services(db, clock, cipher, offices)
     fake = FakeTelegram(token=TOKEN, clock=lambda: clock.now().timestamp())
     for office in offices.values():
-        fake.member_joins(office.staff_chat_id, fake.bot_id)
+        fake.member_joins(staff_group_chat(office) or 0, fake.bot_id)
     fake.started_users.add(REPORTER)
     fake.enforce_limits(clock=vt.monotonic)
     bot = Bot(TOKEN, request=FakeRequest(fake))
@@ -112,10 +124,22 @@ async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
     sender = OutboxSender(
         bot, svc, I18n(), throttle=Throttle(monotonic=vt.monotonic, sleep=vt.sleep)
     )
+    # the sweep's alerts without their steps: a stand-in for the real reminder renderer
+    sender.register("step_overdue", _render_overdue, reminder_line)
     try:
         yield World(clock, vt, svc, fake, sender)
     finally:
         await bot.shutdown()
+
+
+@pytest.fixture
+async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
+    """A new migrated database and the sender (see open_world)."""
+    db = await Database.open(tmp_path / "outbox.sqlite3")
+    try:
+        async with open_world(db, clock, Cipher(generate_key())) as w:
+            yield w
+    finally:
         await db.close()
 
 
@@ -181,7 +205,7 @@ async def test_429_then_success_is_sent_once(world: World) -> None:
     assert await world.sender.drain() == 0
     assert len(world.fake.messages(REPORTER)) == 1
     [row] = await world.rows()
-    assert row["status"] == "sent" and row["telegram_message_id"] == 1
+    assert row["status"] == "sent" and row["provider_message_id"] == "1"
 
 
 async def test_network_drop_is_retried_and_sent_once(world: World) -> None:
@@ -201,7 +225,7 @@ async def test_row_not_marked_sent_when_send_failed(world: World) -> None:
     await world.sender.drain()
     [row] = await world.rows()
     assert row["status"] == "pending"
-    assert row["sent_at"] is None and row["telegram_message_id"] is None
+    assert row["sent_at"] is None and row["provider_message_id"] is None
     assert world.fake.messages(REPORTER) == []
 
 
@@ -217,7 +241,7 @@ async def test_blocked_reporter_fails_and_staff_are_told(world: World) -> None:
         ("reporter_taken", "failed"),
         ("delivery_failed", "pending"),
     ]
-    assert rows[0]["last_error"] == "Forbidden" and rows[1]["chat_id"] == GROUP
+    assert rows[0]["last_error"] == "Forbidden" and rows[1]["recipient"] == "group:TNG"
     await world.sender.drain()
     alert = world.fake.last_message(GROUP).plain_text or ""
     assert "PPA-TNG-2026-00042" in alert and "reporter_taken" in alert
@@ -251,8 +275,8 @@ async def test_many_alerts_become_one_digest(world: World) -> None:
     assert text.startswith("📋") and not digest.buttons
     for i in range(1, 6):
         assert f"PPA-TNG-2026-{i:05d}" in text
-    ids = {r["telegram_message_id"] for r in await world.rows()}
-    assert ids == {digest.message_id}
+    ids = {r["provider_message_id"] for r in await world.rows()}
+    assert ids == {str(digest.message_id)}
 
 
 async def test_exhausted_group_budget_digests_even_two(world: World) -> None:
@@ -358,3 +382,124 @@ async def test_check_cancels_stale_rows(world: World) -> None:
         await world.enqueue(GROUP, "dead_letter", {"update_id": n})
     assert await world.sender.drain() == 1
     assert [r["status"] for r in await world.rows()] == ["sent", "cancelled"]
+
+
+# -- recipients: resolved by the channel when sent ------------------------------------------
+
+TNG_HEAD = 100000001  # ketua of TNG in the office file
+
+
+async def _add(world: World, *notices: Notice) -> None:
+    async with world.svc.db.transaction() as conn:
+        for notice in notices:
+            await world.svc.outbox.add(conn, notice, at=world.clock.now())
+
+
+async def _reported_case(world: World) -> int:
+    answers: dict[str, Any] = {
+        "danger": "no", "office": "TNG", "reporter": "victim", "victim_name": "Siti",
+        "victim_age": 30, "victim_sex": "female", "disability": "no",
+        "violence": ["psychological"], "relation": "spouse", "notify": "normal",
+    }  # fmt: skip
+    res = await submit_complaint(
+        world.svc, answers=answers, evidence=[], idempotency_key="k", mode="reporter",
+        reporter_chat_id=REPORTER, recorded_by=None, language="en",
+    )  # fmt: skip
+    return res.case_id
+
+
+async def test_people_groups_and_reporters_are_resolved_when_sent(world: World) -> None:
+    world.fake.started_users.add(TNG_HEAD)
+    case_id = await _reported_case(world)
+    await _add(
+        world,
+        Notice("dead_letter", Recipient.person(TNG_HEAD), {"update_id": 7}, language="en"),
+        Notice(
+            "reporter_taken",
+            Recipient.reporter(case_id),
+            {"case_id": case_id, "mode": "normal"},
+            language="en",
+            case_id=case_id,
+        ),
+    )
+    assert await world.sender.drain() == 3  # with the staff notice of the new case
+    rows = await world.rows()
+    assert [(r["kind"], r["recipient"], r["channel"], r["status"]) for r in rows] == [
+        ("staff_notice", "group:TNG", "telegram", "sent"),
+        ("dead_letter", f"person:{TNG_HEAD}", "telegram", "sent"),
+        ("reporter_taken", f"reporter:{case_id}", "telegram", "sent"),
+    ]
+    [notice] = world.fake.messages(GROUP)
+    assert "PPA-TNG-2026-00001" in (notice.plain_text or "")
+    assert "update 7" in (world.fake.last_message(TNG_HEAD).plain_text or "")
+    taken = world.fake.last_message(REPORTER).plain_text or ""
+    assert "PPA-TNG-2026-00001" in taken and "complaint officer" in taken
+
+
+async def test_a_recipient_the_channel_cannot_reach_fails_without_an_alert(world: World) -> None:
+    await _add(world, Notice("urgent_alert", Recipient.staff_group("XYZ"), {"office_id": "TNG"}))
+    await _add(world, Notice("reply", Recipient.address("whatsapp", "62811"), {"text": "hi"}))
+    assert await world.sender.drain() == 0
+    rows = await world.rows()
+    # the WhatsApp row waits for its own channel; the unknown office's row cannot be sent
+    assert [(r["kind"], r["channel"], r["status"], r["last_error"]) for r in rows] == [
+        ("urgent_alert", "telegram", "failed", "no address"),
+        ("reply", "whatsapp", "pending", None),
+    ]
+    assert world.fake.call_counts["sendMessage"] == 0
+
+
+async def test_dedupe_keys_name_the_recipient(world: World) -> None:
+    def notice(to: Recipient) -> Notice:
+        return Notice("dead_letter", to, {"update_id": 1}, dedupe_key=f"dead:1:{to.key()}")
+
+    people = [Recipient.person(TNG_HEAD), Recipient.staff_group("TNG")]
+    await _add(world, *(notice(to) for to in people))
+    await _add(world, *(notice(to) for to in people))  # the same handler run again
+    assert [r["recipient"] for r in await world.rows()] == [f"person:{TNG_HEAD}", "group:TNG"]
+
+
+# -- migration 0006: rows written with a chat id keep going out --------------------------------
+
+
+async def test_migration_0006_turns_chat_ids_into_telegram_addresses(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    cipher = Cipher(generate_key())
+    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
+    try:
+        for number, _, sql in migrations():
+            if number < 6:
+                await db.conn.executescript(sql)
+                await db.conn.execute(f"PRAGMA user_version = {number}")
+        assert await db.version() == 5
+        now = clock.now().isoformat()
+        old = "INSERT INTO outbox (created_at, chat_id, kind, dedupe_key, language, payload_enc,"
+        old += " not_before, status, telegram_message_id) VALUES (?,?,?,?,?,?,?,?,?)"
+        for chat, update_id, status, message_id in [
+            (REPORTER, 1, "sent", 41),
+            (REPORTER, 2, "pending", None),
+            (GROUP, 3, "pending", None),
+        ]:
+            payload = cipher.encrypt_json({"update_id": update_id}, context=b"outbox:dead_letter")
+            await db.conn.execute(old, (now, chat, "dead_letter", f"dead:{update_id}", "en",
+                                        payload, now, status, message_id))  # fmt: skip
+        assert await db.migrate() == ["0006_notices_roster.sql"]
+        async with open_world(db, clock, cipher) as world:
+            rows = await world.rows()
+            assert [(r["recipient"], r["channel"], r["status"], r["provider_message_id"])
+                    for r in rows] == [
+                (f"address:telegram:{REPORTER}", "telegram", "sent", "41"),
+                (f"address:telegram:{REPORTER}", "telegram", "pending", None),
+                (f"address:telegram:{GROUP}", "telegram", "pending", None),
+            ]  # fmt: skip
+            columns = {r[1] for r in await db.fetchall("PRAGMA table_info(outbox)")}
+            assert {"chat_id", "telegram_message_id"}.isdisjoint(columns)
+            # the dedupe keys came along: the same row is not written twice
+            await world.enqueue(REPORTER, "dead_letter", {"update_id": 2}, dedupe_key="dead:2")
+            assert len(await world.rows()) == 3
+            assert await world.sender.flush() == 2
+            assert "update 2" in (world.fake.last_message(REPORTER).plain_text or "")
+            assert "update 3" in (world.fake.last_message(GROUP).plain_text or "")
+    finally:
+        await db.close()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels.telegram.addresses import TelegramAddresses
 from bot.channels.telegram.reminder_render import reminder_line, render_reminder
 from bot.clock import FakeClock
 from bot.config import load_offices
@@ -91,17 +92,28 @@ async def first_step(e: Env, case_id: int) -> StepRow:
     return rows[0]
 
 
-async def items(e: Env, kind: str | None = None, chat: int | None = None) -> list[OutboxItem]:
-    """Pending outbox rows (decrypted), optionally of one kind and chat."""
+async def addressed(e: Env) -> list[tuple[OutboxItem, int | None]]:
+    """Pending outbox rows (decrypted), each with the Telegram chat its recipient resolves to."""
+    addresses = TelegramAddresses(e.svc)
     async with e.svc.db.reading() as conn:
         found = await e.svc.outbox.due(conn, datetime(2100, 1, 1, tzinfo=UTC), limit=10_000)
-    return [i for i in found if (kind is None or i.kind == kind) and (chat in (None, i.chat_id))]
+        return [(i, await addresses.resolve(conn, i.recipient)) for i in found]
 
 
-async def chats(e: Env, kind: str, **payload: Any) -> list[int]:
-    """Recipients of a kind (whose payload has the given values), in queue order."""
-    found = await items(e, kind)
-    return [i.chat_id for i in found if all(i.payload.get(k) == v for k, v in payload.items())]
+async def items(e: Env, kind: str | None = None, chat: int | None = None) -> list[OutboxItem]:
+    """Pending outbox rows (decrypted), optionally of one kind and chat."""
+    found = await addressed(e)
+    return [i for i, to in found if (kind is None or i.kind == kind) and (chat in (None, to))]
+
+
+async def chats(e: Env, kind: str, **payload: Any) -> list[int | None]:
+    """Telegram chats a kind goes to (whose payload has the given values), in queue order."""
+    found = await addressed(e)
+    return [
+        to
+        for i, to in found
+        if i.kind == kind and all(i.payload.get(k) == v for k, v in payload.items())
+    ]
 
 
 async def render(e: Env, item: OutboxItem, lang: str = "en") -> tuple[str, Any] | None:
@@ -241,7 +253,7 @@ async def test_nothing_is_sent_about_a_closed_case(env: Env) -> None:
     new = (await items(env))[before:]
     assert [i for i in new if i.case_id in (cid, other)] == []
     assert [i for i in new if i.payload.get("step_id") in (step.id, other_step.id)] == []
-    (digest,) = [i for i in new if i.kind == "daily_digest" and i.chat_id == GROUP]
+    (digest,) = [i for i in new if i.kind == "daily_digest" and i.recipient.key() == "group:TNG"]
     assert digest.payload["day"] == "2026-03-06" and "PPA-TNG" not in str(digest.payload)
 
 
@@ -442,7 +454,8 @@ async def test_scheduler_job_and_run_sweep_kick_the_sender(env: Env) -> None:
     runtime: Any = SimpleNamespace(
         services=SimpleNamespace(clock=SimpleNamespace(now=env.clock.now, scale=100.0),
                                  **{k: getattr(env.svc, k) for k in ("db", "cipher", "offices",
-                                    "cases", "outbox", "calendars")}),
+                                    "cases", "outbox", "calendars",
+                                    "refresh_roster")}),
         sender=SimpleNamespace(kick=lambda: kicks.append(1)),
     )  # fmt: skip
     scheduler = start_scheduler(runtime)

@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.domain.duration import Duration, Unit
+from bot.domain.notice import Recipient
 from bot.domain.office import Role
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
@@ -40,6 +41,7 @@ PKL = {"ketua": 200000001, "petugas": 200000002, "admin": 200000003, "mk": 20000
 PSR = {"ketua": 300000001, "petugas": 300000002, "admin": 300000007, "mk": 300000003,
        "pendamping": 300000004, "mediator": 300000005, "serve": 300000006}  # fmt: skip
 IDS = {"TNG": TNG, "PKL": PKL, "PSR": PSR}
+TNG_GROUP = Recipient.staff_group("TNG")
 
 
 @dataclass
@@ -204,8 +206,8 @@ async def test_tng_pengelolaan_kasus_disposition_and_repeat(env: Env) -> None:
         Outcome.INVALID
     )  # fmt: skip
     new = [i for i in (await outbox(env))[before:]]
-    assert {(i.kind, i.chat_id) for i in new} == {
-        ("task_assigned", TNG["psikolog"]), ("disposition", -1001000000001)
+    assert {(i.kind, i.recipient) for i in new} == {
+        ("task_assigned", Recipient.person(TNG["psikolog"])), ("disposition", TNG_GROUP)
     }  # fmt: skip
     assert [t.id for t in await env.wf.tasks_for(TNG["psikolog"])] == [serve.id]
     assert serve.id not in [t.id for t in await env.wf.tasks_for(TNG["serve"])]
@@ -400,9 +402,9 @@ async def test_extension_only_where_extendable(env: Env) -> None:
     assert after.due_at == expected and after.extended_count == 1
     assert after.due_at is not None and mediate.due_at is not None
     assert after.due_at > mediate.due_at
-    kinds = {(i.kind, i.chat_id) for i in await outbox(env)}
-    assert ("extension_requested", TNG["ketua"]) in kinds
-    assert ("extension_decided", TNG["mediator"]) in kinds
+    kinds = {(i.kind, i.recipient) for i in await outbox(env)}
+    assert ("extension_requested", Recipient.person(TNG["ketua"])) in kinds
+    assert ("extension_decided", Recipient.person(TNG["mediator"])) in kinds
     events = [e.kind for e in await _events(env, mediate.id)]
     assert events == ["opened", "extension_requested", "extension_approved"]
 
@@ -439,13 +441,16 @@ async def test_outbox_is_written_in_the_same_transaction(
     step = await open_step(env, cid, "first_response")
     opened = [i for i in await outbox(env) if i.case_id == cid and i.kind != "staff_notice"]
     assert {i.kind for i in opened} == {"task_assigned", "step_opened"}
-    assert {i.chat_id for i in opened if i.kind == "task_assigned"} == {TNG["petugas"]}
+    assert {i.recipient for i in opened if i.kind == "task_assigned"} == {
+        Recipient.person(TNG["petugas"])
+    }
+    assert {i.recipient for i in opened if i.kind == "step_opened"} == {TNG_GROUP}
     assert all(i.payload == {"step_id": step.id} for i in opened if i.kind == "task_assigned")
 
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(env.svc.outbox, "enqueue", broken)
+    monkeypatch.setattr(env.svc.outbox, "add", broken)
     with pytest.raises(RuntimeError):
         await env.wf.complete_step(step.id, TNG["petugas"])
     monkeypatch.undo()

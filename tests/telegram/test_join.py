@@ -8,10 +8,20 @@ from pathlib import Path
 import pytest
 
 from bot.channels.telegram.handlers import join
-from bot.clock import FakeClock
+from bot.clock import Clock, FakeClock
+from bot.config import load_offices
+from bot.crypto import Cipher, generate_key
 from bot.domain.office import Role
-from bot.services.roster import apply_roster_changes
-from bot.testing.harness import Harness
+from bot.services.context import Services
+from bot.services.roster import (
+    RosterOutcome,
+    apply_roster_changes,
+    decide,
+    request_join,
+    request_removal,
+)
+from bot.store.db import Database
+from bot.testing.harness import EXAMPLE_OFFICES, Harness
 from tests.telegram.flows import press
 
 TNG_HEAD = 100000001
@@ -22,10 +32,9 @@ STRANGER = 999999
 
 
 async def _wire(h: Harness) -> None:
-    """What bot/app.py will do once the lead wires the join feature."""
+    """What bot/app.py does already (both are idempotent): the roster and the join handlers."""
     await apply_roster_changes(h.rt.services)
     join.register(h.rt.application)
-    join.register_renderers(h.rt.sender, h.rt.services)
 
 
 async def _restart(h: Harness) -> None:
@@ -248,3 +257,93 @@ async def test_no_display_name_is_stored(jh: Harness) -> None:
     assert "Uji" not in repr([tuple(r) for r in rows])
     audit = await jh.rt.db.fetchall("SELECT detail FROM audit_log")
     assert not any("Uji" in str(r[0]) for r in audit)
+
+
+# -- the roster lives in the database: every process sees every decision ---------------------
+
+
+async def _services(path: Path, clock: Clock, key: str | None = None) -> Services:
+    """Another process on the same database file: its own connection, the office file's roster."""
+    offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
+    svc = Services(await Database.open(path), clock, Cipher(key or generate_key()), offices)
+    await svc.load_roster()
+    return svc
+
+
+async def _roster_rows(svc: Services) -> list[tuple[str, int, str]]:
+    rows = await svc.db.fetchall("SELECT office_id, user_id, role FROM roster ORDER BY 1, 2, 3")
+    return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+
+async def test_a_second_services_sees_an_approval_made_by_the_first(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    first = await _services(tmp_path / "ppa.sqlite3", clock)
+    second = await _services(tmp_path / "ppa.sqlite3", clock)
+    try:
+        asked = await request_join(first, JOINER, "TNG", "pendamping")
+        assert asked.outcome is RosterOutcome.OK and asked.change is not None
+        assert not second.office("TNG").has_role(JOINER, Role.PENDAMPING)
+        decided = await decide(first, asked.change.id, TNG_HEAD, approve=True)
+        assert decided.outcome is RosterOutcome.OK
+        assert first.office("TNG").has_role(JOINER, Role.PENDAMPING)
+        await second.refresh_roster()
+        tng = second.office("TNG")
+        assert tng.has_role(JOINER, Role.PENDAMPING) and tng.is_staff(JOINER)
+        assert JOINER in tng.people_with(Role.PENDAMPING)
+        assert second.staff_offices(JOINER) == [tng]
+        # and back: a removal by the head through the second is seen by the first
+        removed = await request_removal(second, TNG_HEAD, "TNG", JOINER, "pendamping")
+        assert removed.outcome is RosterOutcome.OK
+        await first.refresh_roster()
+        assert not first.office("TNG").is_staff(JOINER)
+    finally:
+        await first.db.close()
+        await second.db.close()
+
+
+async def test_seeding_the_roster_is_idempotent_and_keeps_decisions(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    svc = await _services(tmp_path / "ppa.sqlite3", clock)
+    try:
+        seeded = await _roster_rows(svc)
+        file_roster = {o.id: dict(o.roster) for o in load_offices(EXAMPLE_OFFICES)}
+        assert seeded == sorted(
+            (oid, uid, role.value)
+            for oid, roster in file_roster.items()
+            for uid, held in roster.items()
+            for role in held
+        )
+        await svc.load_roster()
+        assert await _roster_rows(svc) == seeded
+        asked = await request_join(svc, JOINER, "TNG", "mediator")
+        assert asked.change is not None
+        await decide(svc, asked.change.id, TNG_HEAD, approve=True)
+        await request_removal(svc, TNG_HEAD, "TNG", TNG_COMPANION, "pendamping")
+        after = await _roster_rows(svc)
+        assert ("TNG", JOINER, "mediator") in after
+        assert ("TNG", TNG_COMPANION, "pendamping") not in after
+        # a start again (the office file as before): the decisions stay on top of it
+        again = await _services(tmp_path / "ppa.sqlite3", clock)
+        try:
+            assert await _roster_rows(again) == after
+            assert again.office("TNG").roster == svc.office("TNG").roster
+        finally:
+            await again.db.close()
+    finally:
+        await svc.db.close()
+
+
+async def test_the_running_bot_sees_an_approval_made_elsewhere(jh: Harness) -> None:
+    settings = jh.settings
+    other = await _services(settings.ppa_database, jh.clock, settings.ppa_secret_key)
+    try:
+        asked = await request_join(other, JOINER, "TNG", "pendamping")
+        assert asked.change is not None
+        await decide(other, asked.change.id, TNG_HEAD, approve=True)
+    finally:
+        await other.db.close()
+    assert not jh.rt.services.office("TNG").has_role(JOINER, Role.PENDAMPING)
+    await jh.send(JOINER, "/start")  # any update: the roster is read before it is handled
+    assert jh.rt.services.office("TNG").has_role(JOINER, Role.PENDAMPING)

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram.addresses import TelegramAddresses
 from bot.channels.telegram.handlers.workflow_render import (
     render_workflow_item,
     reporter_progress,
 )
 from bot.clock import FakeClock
+from bot.domain.notice import Recipient
 from bot.services.workflow import RULE_MESSAGES
 from bot.store.outbox import OutboxItem
 from bot.testing.fake_telegram import SentMessage
@@ -65,9 +67,13 @@ def tx(h: Harness, msgid: str, **params: Any) -> str:
 
 
 async def sent(h: Harness, kind: str, chat: int) -> int:
-    """How many outbox rows of a kind were sent to a chat."""
-    sql = "SELECT COUNT(*) FROM outbox WHERE kind = ? AND chat_id = ? AND status = 'sent'"
-    return int(await scalar(h, sql, kind, chat))
+    """How many outbox rows of a kind were sent to a chat (their recipients resolved)."""
+    sql = "SELECT recipient FROM outbox WHERE kind = ? AND status = 'sent'"
+    rows = await h.rt.db.fetchall(sql, (kind,))
+    addresses = TelegramAddresses(h.rt.services)
+    async with h.rt.db.reading() as conn:
+        chats = [await addresses.resolve(conn, Recipient.parse(r[0])) for r in rows]
+    return chats.count(chat)
 
 
 def texts_since(h: Harness, chat: int, before: int) -> str:
@@ -344,7 +350,8 @@ async def test_reporter_progress_and_neutral_milestones(wh: Harness) -> None:
     text = await reporter_progress(h.rt.services, dp.workflow, case, t)
     assert "complaint officer" in text and "Next:" in text
     payload = {"case_id": case_id, "milestone": "mediation_started", "mode": "neutral"}
-    item = OutboxItem(0, REPORTER, "reporter_milestone", case_id, "en", payload, 0)
+    to = Recipient.reporter(case_id)
+    item = OutboxItem(0, to, "telegram", "reporter_milestone", case_id, "en", payload, 0)
     rendered = await render_workflow_item(h.rt.services, dp.workflow, item, t)
     assert rendered is not None
     assert "mediat" not in rendered[0].lower() and "violence" not in rendered[0].lower()

@@ -34,7 +34,7 @@ def _uniform(tz: str, closed: frozenset[date] = frozenset()) -> Office:
         name="Uniform office",
         city="Somewhere",
         timezone=tz,
-        staff_chat_id=-1,
+        channels={"telegram": "-1"},
         hours={wd: day for wd in range(5)},
         closed_days=closed,
     )

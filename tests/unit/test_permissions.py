@@ -30,7 +30,7 @@ OFFICE = Office(
     name="X",
     city="X",
     timezone="Asia/Jakarta",
-    staff_chat_id=-1,
+    channels={"telegram": "-1"},
     hours={},
     roster={
         HEAD: frozenset({Role.KETUA}),

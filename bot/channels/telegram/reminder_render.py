@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.rendering import Rendered
 from bot.domain.office import Office
 from bot.i18n import Translator
 from bot.scheduler.sweep import (
@@ -26,7 +27,6 @@ from bot.store.workflow import StepRow, WorkflowStore
 
 __all__ = ["GROUP_LINE_KINDS", "Rendered", "reminder_line", "render_reminder"]
 
-Rendered = tuple[str, InlineKeyboardMarkup | None]
 # kinds that may be merged into one digest message when many fall due for one chat
 GROUP_LINE_KINDS = frozenset(STEP_KINDS)
 

@@ -1,17 +1,21 @@
-"""Turns outbox rows into Telegram messages in the reader's language, and sends them."""
+"""Turns outbox rows into Telegram messages in the reader's language, and sends them.
+
+Each row names a recipient (bot/domain/notice.py); the sender resolves it to a chat when it
+sends (bot/channels/telegram/addresses.py) and renders it with the renderer catalog
+(bot/channels/telegram/renderers.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import heapq
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
-import aiosqlite
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -22,13 +26,22 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.channels.telegram.handlers.common import esc
+from bot.channels.telegram.addresses import TelegramAddresses, staff_group_chat
+from bot.channels.telegram.digest import DIGEST_MAX_CHARS, digest_texts
+from bot.channels.telegram.renderers import core_renderers, render_staff_notice
+from bot.channels.telegram.rendering import (
+    CheckFn,
+    LineFn,
+    Rendered,
+    RendererCatalog,
+    RenderFn,
+)
 from bot.channels.telegram.throttle import Throttle
-from bot.domain.intake import question
+from bot.domain.notice import Notice, Recipient, RecipientKind
 from bot.domain.office import Office
-from bot.i18n import I18n, Translator
+from bot.i18n import I18n
 from bot.services.context import Services
-from bot.store.outbox import OutboxItem
+from bot.store.outbox import Connection, OutboxItem
 
 __all__ = [
     "DIGEST_MAX_CHARS",
@@ -43,55 +56,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Rendered = tuple[str, InlineKeyboardMarkup | None]
-RenderFn = Callable[[OutboxItem, Translator], Awaitable[Rendered | None]]
-LineFn = Callable[[OutboxItem, Translator, str | None], str]
-CheckFn = Callable[[aiosqlite.Connection, OutboxItem], Awaitable[bool]]
-
 DIGEST_THRESHOLD = 3
-DIGEST_MAX_CHARS = 3500
 NETWORK_STRIKES = 3
-
-
-def _labels(key: str, values: tuple[str, ...], t: Translator) -> str:
-    opts = {o.value: t.translate(o.label) for o in question(key).options}
-    return ", ".join(opts.get(v, v) for v in values) or "–"
-
-
-async def render_staff_notice(svc: Services, case_id: int, t: Translator) -> Rendered | None:
-    """The staff group notice: no name, phone, address or story."""
-    async with svc.db.reading() as conn:
-        case = await svc.cases.get(conn, case_id)
-    if case is None:
-        return None
-    office = svc.office(case.office_id)
-    head = (
-        t.gettext("🚨 <b>URGENT new case</b>") if case.urgent else t.gettext("🆕 <b>New case</b>")
-    )
-    yes, no = t.gettext("yes"), t.gettext("no")
-    lines = [
-        f"{head} <b>{esc(case.number)}</b>",
-        t.gettext("Unit: {office}", office=esc(office.name)),
-        t.gettext("Type: {types}", types=esc(_labels("violence", case.categories, t))),
-        t.gettext("Child victim: {answer}", answer=yes if case.child_victim else no),
-        t.gettext("Urgent: {answer}", answer=yes if case.urgent else no),
-        t.gettext("Channel: {channel}", channel=esc(case.channel)),
-        t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
-        t.gettext(
-            "First response due: {when}", when=t.datetime(case.first_response_due, office.timezone)
-        ),
-    ]
-    if case.taken_by is not None:
-        lines.append(t.gettext("Taken by staff id {id}.", id=case.taken_by))
-    buttons = []
-    if case.taken_by is None:
-        buttons.append(
-            InlineKeyboardButton(t.gettext("🙋 Take the case"), callback_data=f"take:{case.id}")
-        )
-    buttons.append(
-        InlineKeyboardButton(t.gettext("🔒 Details (private)"), callback_data=f"det:{case.id}")
-    )
-    return "\n".join(lines), InlineKeyboardMarkup([buttons])
 
 
 class _Outcome(Enum):
@@ -132,6 +98,7 @@ class OutboxSender:
         i18n: I18n,
         *,
         throttle: Throttle | None = None,
+        catalog: RendererCatalog | None = None,
         digest_threshold: int = DIGEST_THRESHOLD,
         max_wait: float = 2.0,
         batch: int = 500,
@@ -140,6 +107,8 @@ class OutboxSender:
         self.svc = services
         self.i18n = i18n
         self.throttle = throttle or Throttle()
+        self.catalog = catalog if catalog is not None else core_renderers(services)
+        self.addresses = TelegramAddresses(services)
         self.digest_threshold = digest_threshold
         self.max_wait = max_wait
         self.batch = batch
@@ -148,34 +117,14 @@ class OutboxSender:
         # one drain at a time: the background task and an explicit drain must never both
         # read the same pending row and send it twice
         self._drain_lock = asyncio.Lock()
-        self._renderers: dict[str, RenderFn] = {
-            "staff_notice": self._render_staff_notice,
-            "urgent_alert": self._render_urgent_alert,
-            "reporter_taken": self._render_reporter_taken,
-            "dead_letter": self._render_dead_letter,
-            "step_overdue": self._render_step_overdue,
-            "delivery_failed": self._render_delivery_failed,
-        }
-        self._checks: list[CheckFn] = []
-        self._lines: dict[str, LineFn] = {
-            "staff_notice": _line_staff_notice,
-            "urgent_alert": _line_urgent_alert,
-            "dead_letter": _line_dead_letter,
-            "step_overdue": _line_step_overdue,
-            "delivery_failed": _line_delivery_failed,
-        }
 
     def register(self, kind: str, render: RenderFn, line: LineFn | None = None) -> None:
         """Teach the sender a new outbox kind; with ``line`` it may join group digests."""
-        self._renderers[kind] = render
-        if line is not None:
-            self._lines[kind] = line
-        else:
-            self._lines.pop(kind, None)
+        self.catalog.register(kind, render, line)
 
     def add_check(self, check: CheckFn) -> None:
         """Before sending, rows for which ``check`` answers False are cancelled (e.g. stale)."""
-        self._checks.append(check)
+        self.catalog.add_check(check)
 
     def kick(self) -> None:
         """Ask for a drain soon (after a state change)."""
@@ -185,102 +134,24 @@ class OutboxSender:
 
     async def render(self, item: OutboxItem) -> Rendered | None:
         """Text and buttons for an outbox row, in the row's language."""
-        renderer = self._renderers.get(item.kind)
+        renderer = self.catalog.get(item.kind)
         if renderer is None:
             log.error("unknown outbox kind %s", item.kind)
             return None
-        return await renderer(item, self.i18n.get(item.language))
-
-    async def _render_staff_notice(self, item: OutboxItem, t: Translator) -> Rendered | None:
-        return await render_staff_notice(self.svc, int(item.payload["case_id"]), t)
-
-    async def _render_urgent_alert(self, item: OutboxItem, t: Translator) -> Rendered | None:
-        office = self.svc.office(str(item.payload["office_id"]))
-        return t.gettext(
-            "🚨 <b>URGENT</b>: someone is reporting immediate danger now to {office}. "
-            "The report is being completed in the bot; the case notice follows.",
-            office=esc(office.name),
-        ), None
-
-    async def _render_reporter_taken(self, item: OutboxItem, t: Translator) -> Rendered | None:
-        async with self.svc.db.reading() as conn:
-            case = await self.svc.cases.get(conn, int(item.payload["case_id"]))
-        if case is None or case.notify_mode == "none":
-            return None
-        if case.notify_mode == "neutral":
-            return t.gettext(
-                "There is an update on your request. Send /status with your code to see it."
-            ), None
-        return t.gettext(
-            "Your report {number} is now being handled by a complaint officer.",
-            number=esc(case.number),
-        ), None
-
-    async def _render_dead_letter(self, item: OutboxItem, t: Translator) -> Rendered | None:
-        return t.gettext(
-            "⚠ An incoming message could not be processed after several tries. It is kept "
-            "safely; please ask the administrator to check the bot's log (update {id}).",
-            id=int(item.payload["update_id"]),
-        ), None
-
-    async def _render_step_overdue(self, item: OutboxItem, t: Translator) -> Rendered | None:
-        return t.gettext(
-            "⏰ <b>Overdue</b>: {step} in case <b>{number}</b>. Open the case with /kasus.",
-            step=esc(t.translate(str(item.payload.get("step_title", "")))),
-            number=esc(str(item.payload.get("case_number", ""))),
-        ), None
-
-    async def _render_delivery_failed(self, item: OutboxItem, t: Translator) -> Rendered | None:
-        number = item.payload.get("case_number")
-        if number:
-            return t.gettext(
-                "⚠ A message ({kind}) about case <b>{number}</b> could not be delivered: the "
-                "person blocked the bot or the chat is gone. Please reach them another way.",
-                kind=esc(str(item.payload.get("kind", ""))),
-                number=esc(str(number)),
-            ), None
-        return t.gettext(
-            "⚠ A message ({kind}) could not be delivered: the person blocked the bot or the "
-            "chat is gone. Please reach them another way.",
-            kind=esc(str(item.payload.get("kind", ""))),
-        ), None
-
-    def _digest_texts(
-        self, items: list[OutboxItem], t: Translator, numbers: dict[int, str]
-    ) -> list[tuple[str, list[OutboxItem]]]:
-        """Digest messages (each under Telegram's length limit) listing one line per row."""
-        ordered = sorted(items, key=lambda i: (i.kind != "urgent_alert", i.id))
-        lines = [
-            (self._lines[i.kind](i, t, numbers.get(i.case_id) if i.case_id else None), i)
-            for i in ordered
-        ]
-        footer = t.gettext("No buttons here: open a case with /kasus and its number.")
-        chunks: list[list[tuple[str, OutboxItem]]] = [[]]
-        size = len(footer) + 100
-        for line, item in lines:
-            if chunks[-1] and size + len(line) + 1 > DIGEST_MAX_CHARS:
-                chunks.append([])
-                size = len(footer) + 100
-            chunks[-1].append((line, item))
-            size += len(line) + 1
-        out: list[tuple[str, list[OutboxItem]]] = []
-        for part, chunk in enumerate(chunks, start=1):
-            head = t.ngettext(
-                "📋 <b>{n} notice at once</b>", "📋 <b>{n} notices at once</b>", len(chunk)
-            )
-            if len(chunks) > 1:
-                head += f" ({part}/{len(chunks)})"
-            body = "\n".join(line for line, _ in chunk)
-            out.append((f"{head}\n{body}\n\n{footer}", [item for _, item in chunk]))
-        return out
+        return await renderer.render(item, self.i18n.get(item.language))
 
     # -- planning ------------------------------------------------------------------------------
 
-    async def _plan(self, items: list[OutboxItem]) -> dict[int, list[_Message]]:
+    def _line(self, item: OutboxItem) -> LineFn:
+        line = self.catalog.line(item.kind)
+        assert line is not None
+        return line
+
+    async def _plan(self, items: list[tuple[OutboxItem, int]]) -> dict[int, list[_Message]]:
         """Messages per chat, oldest first; bursts into one chat become digests."""
         by_chat: dict[int, list[OutboxItem]] = {}
-        for item in items:
-            by_chat.setdefault(item.chat_id, []).append(item)
+        for item, chat in items:
+            by_chat.setdefault(chat, []).append(item)
         plan: dict[int, list[_Message]] = {}
         digests: list[tuple[int, str, list[OutboxItem]]] = []
         for chat_id, rows in by_chat.items():
@@ -288,7 +159,7 @@ class OutboxSender:
             if self.throttle.is_group(chat_id):
                 by_lang: dict[str, list[OutboxItem]] = {}
                 for row in rows:
-                    if row.kind in self._lines:
+                    if self.catalog.line(row.kind) is not None:
                         by_lang.setdefault(row.language, []).append(row)
                     else:
                         messages.append(_Message(chat_id, [row]))
@@ -302,7 +173,9 @@ class OutboxSender:
             else:
                 # a person with many step alerts at once gets one digest, not a flood
                 mergeable = [
-                    r for r in rows if r.kind in self._lines and r.kind.startswith("step_")
+                    r
+                    for r in rows
+                    if self.catalog.line(r.kind) is not None and r.kind.startswith("step_")
                 ]
                 if len(mergeable) > self.digest_threshold:
                     digests.append((chat_id, mergeable[0].language, mergeable))
@@ -314,7 +187,7 @@ class OutboxSender:
             async with self.svc.db.reading() as conn:
                 numbers = await self.svc.outbox.case_numbers(conn, wanted)
             for chat_id, language, rows in digests:
-                for text, part in self._digest_texts(rows, self.i18n.get(language), numbers):
+                for text, part in digest_texts(rows, self.i18n.get(language), numbers, self._line):
                     plan[chat_id].append(_Message(chat_id, part, digest_text=text))
         for messages in plan.values():
             messages.sort(key=lambda m: m.first_id)
@@ -331,9 +204,10 @@ class OutboxSender:
         now = self.svc.clock.now()
         async with self.svc.db.transaction() as conn:
             cancelled = await self.svc.outbox.cancel_closed(conn)
-            items = await self.svc.outbox.due(conn, now, limit or self.batch)
-            if self._checks:
-                items = [i for i in items if await self._relevant(conn, i)]
+            due = await self.svc.outbox.due(conn, now, limit or self.batch)
+            if self.catalog.checks:
+                due = [i for i in due if await self._relevant(conn, i)]
+            items = await self._resolve(conn, due)
         if cancelled:
             log.info("outbox: %s messages of closed cases cancelled", cancelled)
         self.next_ready = None
@@ -368,9 +242,23 @@ class OutboxSender:
                 heapq.heappush(heap, (self.throttle.ready_at(chat), plan[chat][0].first_id, chat))
         return sent
 
-    async def _relevant(self, conn: aiosqlite.Connection, item: OutboxItem) -> bool:
+    async def _resolve(
+        self, conn: Connection, items: list[OutboxItem]
+    ) -> list[tuple[OutboxItem, int]]:
+        """Each row with its chat; a row whose recipient has no chat on Telegram fails."""
+        found: list[tuple[OutboxItem, int]] = []
+        for item in items:
+            chat = await self.addresses.resolve(conn, item.recipient)
+            if chat is None:
+                log.error("outbox: no Telegram chat for %s (row %s)", item.recipient.kind, item.id)
+                await self.svc.outbox.mark_failed(conn, item.id, "no address")
+            else:
+                found.append((item, chat))
+        return found
+
+    async def _relevant(self, conn: Connection, item: OutboxItem) -> bool:
         """Run the checks on a row; cancel it when one says it is no longer wanted."""
-        for check in self._checks:
+        for check in self.catalog.checks:
             if not await check(conn, item):
                 await self.svc.outbox.mark_cancelled(conn, item.id, "no longer relevant")
                 return False
@@ -425,49 +313,46 @@ class OutboxSender:
             for item in items:
                 await self.svc.outbox.mark_retry(conn, item.id, now, delay, error)
 
-    def _staff_chats(self) -> set[int]:
-        return {o.staff_chat_id for o in self.svc.offices.values()}
-
     async def _fail(self, message: _Message, error: str) -> None:
         """Mark rows failed for good; tell the office's staff group unless that is the recipient."""
         now = self.svc.clock.now()
-        to_staff = message.chat_id < 0 or message.chat_id in self._staff_chats()
+        to_staff = message.chat_id < 0 or message.chat_id in self.addresses.staff_chats()
         alerted = 0
         async with self.svc.db.transaction() as conn:
             for item in message.items:
                 await self.svc.outbox.mark_failed(conn, item.id, error)
                 log.error("outbox: %s (row %s) failed for good: %s", item.kind, item.id, error)
-                if to_staff or item.kind == "delivery_failed":
+                if (
+                    to_staff
+                    or item.kind == "delivery_failed"
+                    or item.recipient.kind is RecipientKind.STAFF_GROUP
+                ):
                     continue
                 office, number = await self._office_of(conn, item)
-                if office is None:
+                if office is None or staff_group_chat(office) is None:
                     continue
-                await self.svc.outbox.enqueue(
-                    conn,
-                    chat_id=office.staff_chat_id,
+                notice = Notice(
                     kind="delivery_failed",
-                    at=now,
-                    language=office.language,
-                    payload={"kind": item.kind, "case_number": number},
+                    recipient=Recipient.staff_group(office.id),
+                    params={"kind": item.kind, "case_number": number},
                     dedupe_key=f"delivery_failed:{item.id}",
+                    language=office.language,
                 )
+                await self.svc.outbox.add(conn, notice, at=now)
                 alerted += 1
         if alerted:
             self.kick()
 
     async def _office_of(
-        self, conn: aiosqlite.Connection, item: OutboxItem
+        self, conn: Connection, item: OutboxItem
     ) -> tuple[Office | None, str | None]:
         """The office a row belongs to (by its case, payload or the only office) and case number."""
         office_id = item.payload.get("office_id")
         number: str | None = None
         if item.case_id is not None:
-            async with conn.execute(
-                "SELECT office_id, number FROM cases WHERE id = ?", (item.case_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            if row is not None:
-                office_id, number = str(row[0]), str(row[1])
+            found = await self.svc.outbox.case_office(conn, item.case_id)
+            if found is not None:
+                office_id, number = found
         if office_id in self.svc.offices:
             return self.svc.offices[str(office_id)], number
         if len(self.svc.offices) == 1:
@@ -507,39 +392,3 @@ class OutboxSender:
             )
             waiter.cancel()
             stopper.cancel()
-
-
-def _line_staff_notice(item: OutboxItem, t: Translator, number: str | None) -> str:
-    """Digest line for a new case notice."""
-    return t.gettext("🆕 New case <b>{number}</b>", number=esc(number or "?"))
-
-
-def _line_urgent_alert(item: OutboxItem, t: Translator, number: str | None) -> str:
-    """Digest line for an urgent alert."""
-    return t.gettext("🚨 <b>URGENT</b>: someone is reporting immediate danger now")
-
-
-def _line_dead_letter(item: OutboxItem, t: Translator, number: str | None) -> str:
-    """Digest line for an incoming message that could not be processed."""
-    return t.gettext(
-        "⚠ An incoming message could not be processed (update {id})",
-        id=int(item.payload["update_id"]),
-    )
-
-
-def _line_step_overdue(item: OutboxItem, t: Translator, number: str | None) -> str:
-    """Digest line for an overdue SOP step."""
-    return t.gettext(
-        "⏰ <b>{number}</b>: {step} is overdue",
-        number=esc(str(item.payload.get("case_number") or number or "?")),
-        step=esc(t.translate(str(item.payload.get("step_title", "")))),
-    )
-
-
-def _line_delivery_failed(item: OutboxItem, t: Translator, number: str | None) -> str:
-    """Digest line for a message that could not be delivered."""
-    return t.gettext(
-        "⚠ Not delivered: {kind} for <b>{number}</b>",
-        kind=esc(str(item.payload.get("kind", ""))),
-        number=esc(str(item.payload.get("case_number") or "–")),
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
 from bot.domain.permissions import may_be_assigned, may_decide_as_head
-from bot.services.workflow.engine import _NOT_OPEN, Engine, Outcome, WorkflowResult, _r
+from bot.services.workflow.engine import _NOT_OPEN, Engine, Outcome, WorkflowResult, _group, _r
 from bot.store.audit import append_audit
 
 __all__ = ["DispositionUseCases"]
@@ -52,6 +52,6 @@ class DispositionUseCases(Engine):
             if before is not None and before != user:
                 await self._send(t, before, "task_handed_over", str(eid), step_id=step_id,
                                  to_user_id=user)  # fmt: skip
-            await self._send(t, t.office.staff_chat_id, "disposition", str(eid),
+            await self._send(t, _group(t), "disposition", str(eid),
                              case_id=t.case.id, step_id=step_id, assignee_user_id=user)  # fmt: skip
         return _r(Outcome.OK)

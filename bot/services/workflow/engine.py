@@ -16,6 +16,7 @@ import aiosqlite
 from bot.domain import permissions
 from bot.domain.case import Case, RunningStep
 from bot.domain.i18n_marker import N_
+from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office
 from bot.domain.permissions import NEEDS
 from bot.domain.sop import END, Sop, Step, handover_target, load_all
@@ -108,6 +109,11 @@ class _Tx:
     opened: list[int] = field(default_factory=list)
 
 
+def _group(t: _Tx) -> Recipient:
+    """The staff group of the case's office."""
+    return Recipient.staff_group(t.office.id)
+
+
 def _r(kind: Outcome, message: str = "", /, **params: Any) -> WorkflowResult:
     return WorkflowResult(kind, message, params)
 
@@ -170,21 +176,23 @@ class Engine:
             return self.svc.calendars[t.office.id].add(start, t.office.first_response)
         return self.svc.calendars[t.office.id].add(start, step.duration, urgent=t.case.urgent)
 
-    async def _send(self, t: _Tx, chat: int, kind: str, key: str, **payload: Any) -> None:
-        await self.svc.outbox.enqueue(
-            t.conn, chat_id=chat, kind=kind, payload=payload, at=t.now, case_id=t.case.id,
-            language=t.office.language, dedupe_key=f"{kind}:{key}:{chat}",
-        )  # fmt: skip
+    async def _send(self, t: _Tx, to: Recipient | int, kind: str, key: str, **payload: Any) -> None:
+        """Queue a notice to a person (a roster user id) or a place; one per event and recipient."""
+        who = to if isinstance(to, Recipient) else Recipient.person(to)
+        await self.svc.outbox.add(t.conn, Notice(
+            kind=kind, recipient=who, params=payload, case_id=t.case.id,
+            language=t.office.language, dedupe_key=f"{kind}:{key}:{who.key()}",
+        ), at=t.now)  # fmt: skip
 
     async def _milestone(self, t: _Tx, milestone: str) -> None:
-        chat = await self.svc.cases.reporter_chat(t.conn, t.case.id)
-        if t.case.notify_mode == "none" or chat is None:
+        reachable = await self.svc.cases.reporter_chat(t.conn, t.case.id) is not None
+        if t.case.notify_mode == "none" or not reachable:
             return
-        await self.svc.outbox.enqueue(
-            t.conn, chat_id=chat, kind="reporter_milestone", at=t.now, case_id=t.case.id,
+        await self.svc.outbox.add(t.conn, Notice(
+            kind="reporter_milestone", recipient=Recipient.reporter(t.case.id), case_id=t.case.id,
             language=t.case.language, dedupe_key=f"milestone:{t.case.id}:{milestone}:{iso(t.now)}",
-            payload={"case_id": t.case.id, "milestone": milestone, "mode": t.case.notify_mode},
-        )  # fmt: skip
+            params={"case_id": t.case.id, "milestone": milestone, "mode": t.case.notify_mode},
+        ), at=t.now)  # fmt: skip
 
     async def _event(self, t: _Tx, step_id: int, kind: str, **data: Any) -> int:
         await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, f"step_{kind}",
@@ -225,7 +233,7 @@ class Engine:
         people = sorted({u for r in step.actors for u in t.office.people_with(r)})
         for uid in people:
             await self._send(t, uid, "task_assigned", str(eid), step_id=sid)
-        await self._send(t, t.office.staff_chat_id, "step_opened", str(eid),
+        await self._send(t, _group(t), "step_opened", str(eid),
                          case_id=t.case.id, step_id=sid)  # fmt: skip
         t.opened.append(sid)
 

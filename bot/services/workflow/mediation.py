@@ -12,6 +12,7 @@ from bot.services.workflow.engine import (
     Engine,
     Outcome,
     WorkflowResult,
+    _group,
     _r,
     _Tx,
 )
@@ -84,7 +85,7 @@ class MediationUseCases(Engine):
                                     scheduled_at=iso(when))  # fmt: skip
             await append_audit(conn, at=t.now, actor=t.actor, action="schedule_mediation",
                                case_id=t.case.id, detail=f"mediation {mid}")  # fmt: skip
-            await self._send(t, t.office.staff_chat_id, "mediation_scheduled", str(eid),
+            await self._send(t, _group(t), "mediation_scheduled", str(eid),
                              case_id=t.case.id, step_id=step_id, mediation_id=mid,
                              scheduled_at=iso(when))  # fmt: skip
             await self._milestone(t, "mediation_scheduled")

@@ -19,6 +19,7 @@ from bot.services.workflow.engine import (
     Engine,
     Outcome,
     WorkflowResult,
+    _group,
     _r,
     _Tx,
 )
@@ -108,7 +109,7 @@ class StepUseCases(Engine):
             await append_audit(conn, at=t.now, actor=t.actor, action=action, case_id=t.case.id,
                                detail=f"{row.sop_key}:{row.step_key}:{outcome}")  # fmt: skip
             if action == "decide":
-                await self._send(t, t.office.staff_chat_id, "step_decided", f"{step_id}",
+                await self._send(t, _group(t), "step_decided", f"{step_id}",
                                  case_id=t.case.id, step_id=step_id, outcome=outcome)  # fmt: skip
             inst = await self.store.get_instance(conn, row.instance_id)
             assert inst is not None

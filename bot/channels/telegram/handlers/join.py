@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -12,7 +13,7 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Command
 
 from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
-from bot.channels.telegram.sender import OutboxSender, Rendered
+from bot.channels.telegram.rendering import Rendered
 from bot.domain.office import Role
 from bot.i18n import Translator
 from bot.services.context import Services
@@ -29,12 +30,12 @@ from bot.store.audit import append_audit
 from bot.store.outbox import OutboxItem
 
 __all__ = [
+    "RosterFreshApplication",
     "gabung",
     "keluarkan",
     "on_decide_button",
     "on_join_button",
     "register",
-    "register_renderers",
     "render_join_decided",
     "render_join_requested",
 ]
@@ -45,6 +46,8 @@ _DECIDE = re.compile(r"^jn:(\d{1,12}):([yn])$")
 _USER_ID = re.compile(r"^\d{1,15}$")
 _OFFICE_ID = re.compile(r"^[A-Za-z]{2,6}$")
 _REGISTERED = "join_handlers_registered"
+
+log = logging.getLogger(__name__)
 
 
 def _private(update: Update) -> bool:
@@ -291,6 +294,25 @@ def _handlers() -> list[BaseHandler[Update, Ctx, Any]]:
     ]
 
 
+class RosterFreshApplication(Application):  # type: ignore[type-arg]
+    """An Application that reads the roster from the database before each update.
+
+    Another process (or an earlier run) may have approved or removed someone; every handler's
+    roster check then sees the database's roster. Not a handler: a handler seeing every update
+    would make PTB store user data for strangers.
+    """
+
+    async def process_update(self, update: object) -> None:
+        """Refresh the roster (a failure keeps the roster last read), then handle the update."""
+        found = self.bot_data.get("deps")
+        if found is not None:
+            try:
+                await found.services.refresh_roster()
+            except Exception as exc:
+                log.warning("roster not refreshed: %s", type(exc).__name__)
+        await super().process_update(update)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Put the join handlers first in group 0 (before any catch-all); once per Application."""
     if app.bot_data.get(_REGISTERED):
@@ -351,16 +373,3 @@ async def render_join_decided(svc: Services, item: OutboxItem, t: Translator) ->
         office=name,
         role=role,
     ), None
-
-
-def register_renderers(sender: OutboxSender, services: Services) -> None:
-    """Teach the outbox sender the join_requested and join_decided kinds."""
-
-    async def requested(item: OutboxItem, t: Translator) -> Rendered | None:
-        return await render_join_requested(services, item, t)
-
-    async def decided(item: OutboxItem, t: Translator) -> Rendered | None:
-        return await render_join_decided(services, item, t)
-
-    sender.register("join_requested", requested)
-    sender.register("join_decided", decided)

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.addresses import telegram_user
 from bot.channels.telegram.handlers.common import esc
+from bot.channels.telegram.rendering import Rendered
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.i18n_marker import N_
 from bot.domain.sop import Step
@@ -36,7 +38,6 @@ __all__ = [
     "task_card",
 ]
 
-Rendered = tuple[str, InlineKeyboardMarkup | None]
 
 # outbox kinds the workflow enqueues; the notifier hands these to render_workflow_item
 WORKFLOW_KINDS = frozenset(
@@ -285,7 +286,8 @@ async def render_workflow_item(
     if item.kind == "task_assigned":
         if view.row.status != "open":
             return None
-        text, markup = task_card(t, svc, workflow, view, item.chat_id, now)
+        viewer = telegram_user(item.recipient) or 0
+        text, markup = task_card(t, svc, workflow, view, viewer, now)
         return t.gettext("🔔 A task for you") + "\n" + text, markup
     if item.kind == "step_opened":
         lines = [t.gettext("🔔 Step open"), *head, due_line(t, svc, view, now), _who(t, view)]
