@@ -14,7 +14,8 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.services.context import Services
-from bot.store.outbox import Connection, OutboxItem, case_status, mediation_slot, step_round
+from bot.store import Tx
+from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
 from bot.store.workflow import StepRow, WorkflowStore, iso
 
@@ -171,7 +172,7 @@ class _Sweep:
             self.report.errors += 1
 
     async def send(
-        self, conn: Connection, to: Recipient, kind: str, key: str,
+        self, conn: Tx, to: Recipient, kind: str, key: str,
         payload: dict[str, Any], *, language: str, case_id: int | None,
     ) -> None:  # fmt: skip
         notice = Notice(kind=kind, recipient=to, params=payload, language=language,
@@ -180,7 +181,7 @@ class _Sweep:
         self.report.messages += 1
 
     async def _step_plan(
-        self, conn: Connection, step_id: int
+        self, conn: Tx, step_id: int
     ) -> tuple[StepRow, Office, str, list[tuple[str, datetime]]] | None:
         step = await self.steps.get_step(conn, step_id)
         if step is None or step.status != "open" or step.due_at is None:
@@ -322,7 +323,7 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     return s.report
 
 
-async def still_relevant(conn: Connection, item: OutboxItem) -> bool:
+async def still_relevant(conn: Tx, item: OutboxItem) -> bool:
     """Whether a queued reminder may still be sent (its step open, its case not closed)."""
     if item.kind not in REMINDER_KINDS:
         return True

@@ -13,24 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.crypto import Cipher
 from bot.domain.notice import Notice, Recipient
+from bot.store.db import Tx
 
 __all__ = [
     "DEFAULT_CHANNEL",
     "STATUSES",
-    "Connection",
     "OutboxItem",
     "OutboxStore",
     "case_status",
     "mediation_slot",
     "step_round",
 ]
-
-# the connection type the store's callers annotate with (callers need not import aiosqlite)
-Connection = aiosqlite.Connection
 
 STATUSES = ("pending", "sent", "failed", "cancelled")
 DEFAULT_CHANNEL = "telegram"
@@ -57,7 +52,7 @@ class OutboxStore:
         self.cipher = cipher
         self.channel = channel  # the channel of notices to people, groups and reporters
 
-    async def add(self, conn: aiosqlite.Connection, notice: Notice, *, at: datetime) -> None:
+    async def add(self, conn: Tx, notice: Notice, *, at: datetime) -> None:
         """Queue a notice; a repeated dedupe key is ignored (idempotent handlers)."""
         channel = notice.recipient.channel or self.channel
         await conn.execute(
@@ -80,7 +75,7 @@ class OutboxStore:
 
     async def enqueue(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         *,
         chat_id: int,
         kind: str,
@@ -105,7 +100,7 @@ class OutboxStore:
 
     async def due(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         now: datetime,
         limit: int = 50,
         channel: str = DEFAULT_CHANNEL,
@@ -136,7 +131,7 @@ class OutboxStore:
 
     async def mark_sent(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         item_id: int,
         at: datetime,
         message_id: int | str | None,
@@ -145,7 +140,7 @@ class OutboxStore:
         await self.mark_sent_many(conn, [item_id], at, message_id)
 
     async def mark_retry(
-        self, conn: aiosqlite.Connection, item_id: int, now: datetime, delay: timedelta, error: str
+        self, conn: Tx, item_id: int, now: datetime, delay: timedelta, error: str
     ) -> None:
         """A temporary failure: try again later."""
         await conn.execute(
@@ -154,7 +149,7 @@ class OutboxStore:
             ((now + delay).isoformat(), error[:200], item_id),
         )
 
-    async def mark_failed(self, conn: aiosqlite.Connection, item_id: int, error: str) -> None:
+    async def mark_failed(self, conn: Tx, item_id: int, error: str) -> None:
         """A permanent failure (blocked, chat gone): never retried."""
         await conn.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
@@ -164,7 +159,7 @@ class OutboxStore:
 
     async def mark_sent_many(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         item_ids: Iterable[int],
         at: datetime,
         message_id: int | str | None,
@@ -177,14 +172,14 @@ class OutboxStore:
             [(at.isoformat(), provider_id, item_id) for item_id in item_ids],
         )
 
-    async def mark_cancelled(self, conn: aiosqlite.Connection, item_id: int, reason: str) -> None:
+    async def mark_cancelled(self, conn: Tx, item_id: int, reason: str) -> None:
         """No longer to be sent (its case closed, its step done): kept for the record."""
         await conn.execute(
             "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?",
             (reason[:200], item_id),
         )
 
-    async def cancel_closed(self, conn: aiosqlite.Connection) -> int:
+    async def cancel_closed(self, conn: Tx) -> int:
         """Cancel pending rows written before their case was closed; returns how many."""
         cur = await conn.execute(
             "UPDATE outbox SET status = 'cancelled', last_error = 'case closed'"
@@ -194,9 +189,7 @@ class OutboxStore:
         )
         return cur.rowcount
 
-    async def case_numbers(
-        self, conn: aiosqlite.Connection, case_ids: Iterable[int]
-    ) -> dict[int, str]:
+    async def case_numbers(self, conn: Tx, case_ids: Iterable[int]) -> dict[int, str]:
         """Case numbers (not personal data) by case id."""
         ids = sorted(set(case_ids))
         found: dict[int, str] = {}
@@ -210,7 +203,7 @@ class OutboxStore:
                     found[int(row[0])] = str(row[1])
         return found
 
-    async def case_office(self, conn: aiosqlite.Connection, case_id: int) -> tuple[str, str] | None:
+    async def case_office(self, conn: Tx, case_id: int) -> tuple[str, str] | None:
         """A case's office id and number (neither is personal data), None if unknown."""
         async with conn.execute(
             "SELECT office_id, number FROM cases WHERE id = ?", (case_id,)
@@ -218,9 +211,7 @@ class OutboxStore:
             row = await cur.fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
 
-    async def count_due(
-        self, conn: aiosqlite.Connection, now: datetime, channel: str = DEFAULT_CHANNEL
-    ) -> int:
+    async def count_due(self, conn: Tx, now: datetime, channel: str = DEFAULT_CHANNEL) -> int:
         """How many pending messages of one channel may go now."""
         async with conn.execute(
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= ?"
@@ -230,7 +221,7 @@ class OutboxStore:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def status_counts(self, conn: aiosqlite.Connection) -> dict[str, int]:
+    async def status_counts(self, conn: Tx) -> dict[str, int]:
         """Rows per status (every status present, zero when none)."""
         counts = dict.fromkeys(STATUSES, 0)
         async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
@@ -238,7 +229,7 @@ class OutboxStore:
                 counts[str(row[0])] = int(row[1])
         return counts
 
-    async def pending_count(self, conn: aiosqlite.Connection) -> int:
+    async def pending_count(self, conn: Tx) -> int:
         """How many messages wait."""
         async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
             row = await cur.fetchone()
@@ -248,14 +239,14 @@ class OutboxStore:
 # -- what a queued reminder's relevance depends on (read before it is sent) ----------------------
 
 
-async def case_status(conn: aiosqlite.Connection, case_id: int) -> str | None:
+async def case_status(conn: Tx, case_id: int) -> str | None:
     """A case's status (None if unknown)."""
     async with conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)) as cur:
         row = await cur.fetchone()
     return None if row is None else str(row["status"])
 
 
-async def step_round(conn: aiosqlite.Connection, step_id: int) -> tuple[str, int] | None:
+async def step_round(conn: Tx, step_id: int) -> tuple[str, int] | None:
     """A step's status and how many times it was extended (None if unknown)."""
     sql = "SELECT status, extended_count FROM steps WHERE id = ?"
     async with conn.execute(sql, (step_id,)) as cur:
@@ -263,9 +254,7 @@ async def step_round(conn: aiosqlite.Connection, step_id: int) -> tuple[str, int
     return None if row is None else (str(row["status"]), int(row["extended_count"]))
 
 
-async def mediation_slot(
-    conn: aiosqlite.Connection, mediation_id: int
-) -> tuple[str, datetime] | None:
+async def mediation_slot(conn: Tx, mediation_id: int) -> tuple[str, datetime] | None:
     """A mediation's status and time (None if unknown)."""
     sql = "SELECT status, scheduled_at FROM mediations WHERE id = ?"
     async with conn.execute(sql, (mediation_id,)) as cur:

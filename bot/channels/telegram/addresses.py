@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.domain.notice import Recipient, RecipientKind
 from bot.domain.office import Office
 from bot.services.context import Services
-from bot.store.outbox import Connection
+from bot.store import Tx
 
 __all__ = ["TELEGRAM", "TelegramAddresses", "staff_group_chat", "telegram_user"]
 
@@ -51,7 +51,7 @@ class TelegramAddresses:
         chats = (staff_group_chat(o) for o in self.svc.offices.values())
         return {c for c in chats if c is not None}
 
-    async def resolve(self, conn: Connection, recipient: Recipient) -> int | None:
+    async def resolve(self, conn: Tx, recipient: Recipient) -> int | None:
         """The chat to send to (None: no Telegram address for this recipient)."""
         if recipient.kind is RecipientKind.PERSON:
             return _int(recipient.ref)  # the roster's id for a person is their Telegram id

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.store.outbox import Connection, OutboxItem
+from bot.store import Tx
+from bot.store.outbox import OutboxItem
 
 __all__ = ["CheckFn", "LineFn", "RenderFn", "Rendered", "Renderer", "RendererCatalog"]
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 RenderFn = Callable[[OutboxItem, Translator], Awaitable[Rendered | None]]
 LineFn = Callable[[OutboxItem, Translator, str | None], str]
-CheckFn = Callable[[Connection, OutboxItem], Awaitable[bool]]
+CheckFn = Callable[[Tx, OutboxItem], Awaitable[bool]]
 
 
 @dataclass(frozen=True)

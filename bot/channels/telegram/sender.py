@@ -41,7 +41,8 @@ from bot.domain.notice import Notice, Recipient, RecipientKind
 from bot.domain.office import Office
 from bot.i18n import I18n
 from bot.services.context import Services
-from bot.store.outbox import Connection, OutboxItem
+from bot.store import Tx
+from bot.store.outbox import OutboxItem
 
 __all__ = [
     "DIGEST_MAX_CHARS",
@@ -242,9 +243,7 @@ class OutboxSender:
                 heapq.heappush(heap, (self.throttle.ready_at(chat), plan[chat][0].first_id, chat))
         return sent
 
-    async def _resolve(
-        self, conn: Connection, items: list[OutboxItem]
-    ) -> list[tuple[OutboxItem, int]]:
+    async def _resolve(self, conn: Tx, items: list[OutboxItem]) -> list[tuple[OutboxItem, int]]:
         """Each row with its chat; a row whose recipient has no chat on Telegram fails."""
         found: list[tuple[OutboxItem, int]] = []
         for item in items:
@@ -256,7 +255,7 @@ class OutboxSender:
                 found.append((item, chat))
         return found
 
-    async def _relevant(self, conn: Connection, item: OutboxItem) -> bool:
+    async def _relevant(self, conn: Tx, item: OutboxItem) -> bool:
         """Run the checks on a row; cancel it when one says it is no longer wanted."""
         for check in self.catalog.checks:
             if not await check(conn, item):
@@ -343,9 +342,7 @@ class OutboxSender:
         if alerted:
             self.kick()
 
-    async def _office_of(
-        self, conn: Connection, item: OutboxItem
-    ) -> tuple[Office | None, str | None]:
+    async def _office_of(self, conn: Tx, item: OutboxItem) -> tuple[Office | None, str | None]:
         """The office a row belongs to (by its case, payload or the only office) and case number."""
         office_id = item.payload.get("office_id")
         number: str | None = None

@@ -11,8 +11,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import permissions
 from bot.domain.case import Case, RunningStep
 from bot.domain.i18n_marker import N_
@@ -21,6 +19,7 @@ from bot.domain.office import Office
 from bot.domain.permissions import NEEDS
 from bot.domain.sop import END, Sop, Step, handover_target, load_all
 from bot.services.context import Services
+from bot.store import Tx
 from bot.store.audit import append_audit
 from bot.store.cases import CaseRow
 from bot.store.workflow import (
@@ -101,7 +100,7 @@ class StepView:
 
 @dataclass
 class _Tx:
-    conn: aiosqlite.Connection
+    conn: Tx
     case: CaseRow
     office: Office
     now: datetime
@@ -269,7 +268,7 @@ class Engine:
             await self._milestone(t, "case_closed")
 
     async def _begin(
-        self, conn: aiosqlite.Connection, step_id: int, user_id: int, action: str
+        self, conn: Tx, step_id: int, user_id: int, action: str
     ) -> tuple[_Tx, StepRow, Step] | WorkflowResult:
         now, actor = self.svc.clock.now(), f"tg:{user_id}"
         row = await self.store.get_step(conn, step_id)
