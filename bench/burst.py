@@ -24,13 +24,14 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 
 from bot.app import build_runtime
+from bot.channels.telegram.sender import OutboxSender
+from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import Settings, load_offices
 from bot.crypto import Cipher, generate_key
+from bot.domain.identity import Handle
 from bot.i18n import I18n
-from bot.channels.telegram.sender import OutboxSender
 from bot.scheduler.sweep import sweep
-from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
 from bot.services.workflow import Workflow, load_sops
@@ -38,7 +39,7 @@ from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.harness import EXAMPLE_OFFICES
+from bot.testing.harness import EXAMPLE_OFFICES, group_chat
 
 __all__ = [
     "BurstResult",
@@ -85,9 +86,9 @@ async def run_burst(name: str, rows: int, *, one_group: bool) -> BurstResult:
         db = await Database.open(Path(tmp) / "bench.sqlite3")
         svc = Services(db, clock, Cipher(generate_key()), offices)
         fake = FakeTelegram(token=TOKEN, clock=lambda: clock.now().timestamp())
-        fake.member_joins(office.staff_chat_id, fake.bot_id)
+        fake.member_joins(group_chat(office), fake.bot_id)
         fake.enforce_limits(clock=vt.monotonic)
-        chats = [office.staff_chat_id if one_group else FIRST_PRIVATE_CHAT + i for i in range(rows)]
+        chats = [group_chat(office) if one_group else FIRST_PRIVATE_CHAT + i for i in range(rows)]
         fake.started_users.update(c for c in chats if c > 0)
         bot = Bot(TOKEN, request=FakeRequest(fake))
         await bot.initialize()
@@ -117,7 +118,7 @@ async def run_burst(name: str, rows: int, *, one_group: bool) -> BurstResult:
             virtual = vt.monotonic() - started_virtual
             async with db.reading() as conn:
                 counts = await svc.outbox.status_counts(conn)
-            group_texts = [m.plain_text or "" for m in fake.messages(office.staff_chat_id)]
+            group_texts = [m.plain_text or "" for m in fake.messages(group_chat(office))]
             return BurstResult(
                 name=name,
                 rows=rows,
@@ -175,8 +176,8 @@ async def open_steps(svc: Services, workflow: Workflow, n: int) -> list[int]:
     for i in range(1, n + 1):
         res = await submit_complaint(
             svc, answers=_answers(i), evidence=[], idempotency_key=f"burst:{i}",
-            mode="reporter", reporter_chat_id=FIRST_PRIVATE_CHAT + i, recorded_by=None,
-            language="id",
+            mode="reporter", reporter=Handle("telegram", str(FIRST_PRIVATE_CHAT + i)),
+            recorded_by=None, language="id",
         )  # fmt: skip
         started = await workflow.start_intake(res.case_id, "system")
         if not started.ok:
@@ -202,7 +203,7 @@ async def run_sweep_burst(steps: int, directory: Path) -> SweepBurstResult:
         svc = rt.services
         office = svc.office("TNG")
         for each in svc.offices.values():  # the bot is in every staff group, as after setup
-            fake.member_joins(each.staff_chat_id, fake.bot_id)
+            fake.member_joins(group_chat(each), fake.bot_id)
             fake.started_users.update(each.roster)
         workflow = Workflow(svc, load_sops(SOPS_DIR))
         started = time.perf_counter()
@@ -246,7 +247,7 @@ async def run_sweep_burst(steps: int, directory: Path) -> SweepBurstResult:
             "SELECT kind, COUNT(*) FROM outbox WHERE id > ? AND status = 'failed' GROUP BY kind",
             (first,),
         )
-        group = [m.plain_text or m.text or "" for m in fake.messages(office.staff_chat_id)]
+        group = [m.plain_text or m.text or "" for m in fake.messages(group_chat(office))]
         private = Counter({uid: len(fake.messages(uid)) for uid in office.roster})
         return SweepBurstResult(
             steps=steps,

@@ -14,8 +14,8 @@ from common import OFFICE_TIME, machine, table
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.clock import FakeClock
 from bot.channels.telegram.throttle import Throttle, VirtualTime
+from bot.clock import FakeClock
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness

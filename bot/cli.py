@@ -163,6 +163,8 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_check_config(_: argparse.Namespace) -> int:
     """Validate settings, key, offices and SOP files."""
+    from bot.channels.telegram.addresses import staff_group_chat
+
     settings = _settings()
     offices = load_offices(settings.ppa_offices)
     print(f"settings: ok (database {settings.ppa_database}, time scale {settings.ppa_time_scale})")
@@ -170,7 +172,7 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     print(f"api: {settings.telegram_api_base_url}")
     for o in offices:
         print(
-            f"office {o.id}: {o.name} ({o.timezone}), staff group {o.staff_chat_id}, "
+            f"office {o.id}: {o.name} ({o.timezone}), staff group {staff_group_chat(o)}, "
             f"{len(o.roster)} staff"
         )
     from bot.sops_cli import SOPS_DIR, sops_check

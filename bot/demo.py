@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.clock import FakeClock
 from bot.store.reminders import ReminderStore
 from bot.testing.fake_telegram import SentMessage
-from bot.testing.harness import Harness
+from bot.testing.harness import Harness, group_chat
 
 __all__ = ["run_demo"]
 
@@ -74,7 +74,7 @@ async def run_demo(*, verbose: bool = True) -> int:
         h = await Harness.create(Path(tmp), clock=clock)
         try:
             offices = sorted(h.rt.services.offices)
-            group = h.rt.services.office("TNG").staff_chat_id
+            group = group_chat(h.rt.services.office("TNG"))
 
             async def say(text: str) -> None:
                 print(f"\n👤 reporter: {text}")

@@ -143,10 +143,3 @@ class Office:
     def channel_address(self, channel: str) -> str | None:
         """Where ``channel`` reaches this office's staff group (None when not set)."""
         return self.channels.get(channel)
-
-    # Deprecated: Telegram modules outside the notice seam still read the group's id here;
-    # new code asks bot.channels.telegram.addresses.staff_group_chat(office).
-    @property
-    def staff_chat_id(self) -> int:
-        """The Telegram staff group's id (0 when the office has none)."""
-        return int(self.channels.get("telegram", "0"))

@@ -243,7 +243,7 @@ class _Sweep:
             reporter = None
             if case.notify_mode in ("normal", "neutral"):
                 # cases recorded by staff have no reporter to remind
-                if await self.svc.cases.reporter_chat(conn, case.id) is not None:
+                if await self.svc.cases.reporter(conn, case.id) is not None:
                     reporter = Recipient.reporter(case.id)
             for when, at in due:
                 if not await self.log.claim(conn, subject=subject, kind=when, due_at=at,

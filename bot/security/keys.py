@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.crypto import Cipher
+from bot.domain.identity import Handle
 from bot.store import Database, Tx
 from bot.store.audit import append_audit
+from bot.store.cases import reporter_index as reporter_index_of
 from bot.store.encrypted import (
     ENCRYPTED_COLUMNS,
     INDEX_COLUMNS,
@@ -60,10 +62,10 @@ async def _reindex(tx: Tx, cipher: Cipher) -> int:
         details = cipher.decrypt_json(details_enc, context=b"case:" + number.encode())
         if not isinstance(details, dict) or not isinstance(details.get("tracking_code"), str):
             raise RotationError(f"case {number} has no tracking code in its details")
-        reporter_index = None
+        reporter_index: str | None = None
         if chat_enc is not None:
             chat = cipher.decrypt_json(chat_enc, context=f"case:{number}:chat".encode())
-            reporter_index = cipher.blind_index("chat", str(int(chat)))
+            reporter_index = reporter_index_of(cipher, Handle.from_json(chat))
         tracking_index = cipher.blind_index("tracking", details["tracking_code"])
         await set_case_indexes(tx, case_id, tracking_index, reporter_index)
     return len(rows)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.codes import case_number, new_tracking_code
+from bot.domain.identity import Handle
 from bot.domain.intake import PARENT_RELATIONS
 from bot.domain.notice import Notice, Recipient
 from bot.domain.validation import age_group
@@ -71,7 +72,7 @@ async def submit_complaint(
     evidence: list[Evidence],
     idempotency_key: str,
     mode: str,
-    reporter_chat_id: int | None,
+    reporter: Handle | None,
     recorded_by: int | None,
     language: str,
 ) -> SubmitResult:
@@ -145,7 +146,7 @@ async def submit_complaint(
                 language=language,
                 received_at=now,
                 first_response_due=due,
-                reporter_chat_id=reporter_chat_id,
+                reporter=reporter,
                 recorded_by=recorded_by,
                 details=details,
             ),

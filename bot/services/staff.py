@@ -56,7 +56,7 @@ async def take_case(svc: Services, case_id: int, user_id: int) -> StaffResult:
         await svc.cases.add_event(conn, case_id, now, actor, "taken")
         await append_audit(conn, at=now, actor=actor, action="take", case_id=case_id)
         # cases recorded by staff have no reporter to tell
-        if case.notify_mode != "none" and await svc.cases.reporter_chat(conn, case_id) is not None:
+        if case.notify_mode != "none" and await svc.cases.reporter(conn, case_id) is not None:
             notice = Notice(
                 kind="reporter_taken",
                 recipient=Recipient.reporter(case_id),

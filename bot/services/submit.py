@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.identity import Handle
 from bot.faultpoints import crash_point
 from bot.services.intake import Evidence, SubmitResult, submit_complaint
 from bot.services.workflow import Workflow, WorkflowResult
@@ -18,7 +19,7 @@ async def submit_and_start(
     evidence: list[Evidence],
     idempotency_key: str,
     mode: str,
-    reporter_chat_id: int | None,
+    reporter: Handle | None,
     recorded_by: int | None,
     language: str,
     actor: str,
@@ -35,7 +36,7 @@ async def submit_and_start(
         evidence=evidence,
         idempotency_key=idempotency_key,
         mode=mode,
-        reporter_chat_id=reporter_chat_id,
+        reporter=reporter,
         recorded_by=recorded_by,
         language=language,
     )

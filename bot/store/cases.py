@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.crypto import Cipher
+from bot.domain.identity import Handle
 from bot.store.db import Row, Tx
 
 __all__ = ["CaseRow", "CaseStore", "NewCase"]
@@ -34,7 +35,7 @@ class NewCase:
     language: str
     received_at: datetime
     first_response_due: datetime
-    reporter_chat_id: int | None
+    reporter: Handle | None  # where the reporter wrote from (None: recorded by staff)
     recorded_by: int | None
     details: dict[str, Any]
 
@@ -100,6 +101,12 @@ _COLUMNS = (
 )
 
 
+def reporter_index(cipher: Cipher, handle: Handle) -> str:
+    """The blind index of a reporter's handle (Telegram's keeps its original form)."""
+    label = "chat" if handle.channel == "telegram" else f"handle:{handle.channel}"
+    return cipher.blind_index(label, handle.address)
+
+
 class CaseStore:
     """Reads and writes cases; writes take the caller's transaction connection."""
 
@@ -144,9 +151,7 @@ class CaseStore:
                 case.office_id,
                 case.idempotency_key,
                 self.cipher.blind_index("tracking", case.tracking_code),
-                self.cipher.blind_index("chat", str(case.reporter_chat_id))
-                if case.reporter_chat_id is not None
-                else None,
+                reporter_index(self.cipher, case.reporter) if case.reporter is not None else None,
                 case.channel,
                 int(case.urgent),
                 int(case.child_victim),
@@ -162,8 +167,10 @@ class CaseStore:
                 case.received_at.isoformat(),
                 case.first_response_due.isoformat(),
                 case.recorded_by,
-                self.cipher.encrypt_json(case.reporter_chat_id, context=self._ctx(number + ":chat"))
-                if case.reporter_chat_id is not None
+                self.cipher.encrypt_json(
+                    case.reporter.to_json(), context=self._ctx(number + ":chat")
+                )
+                if case.reporter is not None
                 else None,
                 self.cipher.encrypt_json(
                     {**case.details, "tracking_code": case.tracking_code},
@@ -248,8 +255,8 @@ class CaseStore:
         assert isinstance(value, dict)
         return value
 
-    async def reporter_chat(self, conn: Tx, case_id: int) -> int | None:
-        """The reporter's chat id (None for cases recorded by staff)."""
+    async def reporter(self, conn: Tx, case_id: int) -> Handle | None:
+        """Where the reporter wrote from (None for cases recorded by staff)."""
         async with conn.execute(
             "SELECT number, reporter_chat_enc FROM cases WHERE id = ?", (case_id,)
         ) as cur:
@@ -259,7 +266,7 @@ class CaseStore:
         value = self.cipher.decrypt_json(
             row["reporter_chat_enc"], context=self._ctx(row["number"] + ":chat")
         )
-        return int(value)
+        return Handle.from_json(value)
 
     async def evidence_count(self, conn: Tx, case_id: int) -> int:
         """How many evidence files a case has."""

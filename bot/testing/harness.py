@@ -6,18 +6,27 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Runtime, build_runtime
+from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.runner import InboxRunner
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import Clock, FakeClock
 from bot.config import Settings
 from bot.crypto import generate_key
+from bot.domain.office import Office
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 
-__all__ = ["EXAMPLE_OFFICES", "Harness"]
+__all__ = ["EXAMPLE_OFFICES", "Harness", "group_chat"]
 
 EXAMPLE_OFFICES = Path(__file__).resolve().parent.parent.parent / "config" / "offices.example.toml"
 TOKEN = "123456:OFFLINE-TEST-TOKEN"
+
+
+def group_chat(office: Office) -> int:
+    """The office's Telegram staff group (the example offices all have one)."""
+    chat = staff_group_chat(office)
+    assert chat is not None, f"office {office.id} has no Telegram staff group"
+    return chat
 
 
 class Harness:
@@ -53,7 +62,7 @@ class Harness:
         if fake is None:
             # the bot is a member of every staff group, as after setup
             for office in h.rt.services.offices.values():
-                h.fake.member_joins(office.staff_chat_id, h.fake.bot_id)
+                h.fake.member_joins(group_chat(office), h.fake.bot_id)
             await h.pump()
         return h
 

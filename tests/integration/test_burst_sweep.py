@@ -98,7 +98,7 @@ async def run_burst(directory: Path, steps: int) -> Burst:
     for i in range(1, steps + 1):
         res = await submit_complaint(
             svc, answers=_answers(i), evidence=[], idempotency_key=f"burst:{i}",
-            mode="reporter", reporter_chat_id=None, recorded_by=None, language="id",
+            mode="reporter", reporter=None, recorded_by=None, language="id",
         )  # fmt: skip
         assert (await workflow.start_intake(res.case_id, "system")).ok
     # Monday's notices went out when the cases came in: only the sweep's rows are measured

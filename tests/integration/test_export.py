@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
+from bot.domain.identity import Handle
 from bot.reports.export import COLUMNS, IDENTITY_COLUMNS, ExportRefused, export_cases
 from bot.reports_cli import register
 from bot.services.context import Services
@@ -70,7 +71,7 @@ async def _submit(e: Env, key: str, **over: Any) -> int:
     }  # fmt: skip
     res = await submit_complaint(
         e.svc, answers=answers, evidence=[], idempotency_key=key, mode="reporter",
-        reporter_chat_id=555, recorded_by=None, language="id",
+        reporter=Handle("telegram", str(555)), recorded_by=None, language="id",
     )  # fmt: skip
     return res.case_id
 

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot import faultpoints
+from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.runner import MAX_ATTEMPTS
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
@@ -163,7 +164,7 @@ async def test_a_failing_update_becomes_a_dead_letter_and_staff_are_told(
     kept = h.rt.services.cipher.decrypt_json(row[0], context=b"inbox")
     assert kept["update_id"] == failing and kept["message"]["text"] == "/start"
     # every office's staff group gets one alert naming the update
-    groups = {o.staff_chat_id for o in h.rt.services.offices.values()}
+    groups = {staff_group_chat(o) for o in h.rt.services.offices.values()}
     assert db_scalar(h, "SELECT COUNT(*) FROM outbox WHERE kind = 'dead_letter'") == len(groups)
     for chat in groups:
         alerts = [m for m in h.fake.messages(chat) if str(failing) in (m.plain_text or "")]

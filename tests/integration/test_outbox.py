@@ -19,6 +19,7 @@ from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
+from bot.domain.identity import Handle
 from bot.domain.notice import Notice, Recipient
 from bot.i18n import I18n, Translator
 from bot.services.context import Services
@@ -403,7 +404,7 @@ async def _reported_case(world: World) -> int:
     }  # fmt: skip
     res = await submit_complaint(
         world.svc, answers=answers, evidence=[], idempotency_key="k", mode="reporter",
-        reporter_chat_id=REPORTER, recorded_by=None, language="en",
+        reporter=Handle("telegram", str(REPORTER)), recorded_by=None, language="en",
     )  # fmt: skip
     return res.case_id
 

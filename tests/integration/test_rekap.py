@@ -12,6 +12,7 @@ import pytest
 
 from bot.channels.telegram.handlers import reports
 from bot.clock import FakeClock
+from bot.domain.identity import Handle
 from bot.reports.rekap import collect_rekap, render_rekap
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
@@ -46,7 +47,7 @@ async def _submit(svc: Services, key: str, **over: Any) -> int:
     }  # fmt: skip
     res = await submit_complaint(
         svc, answers=answers, evidence=[], idempotency_key=key, mode="reporter",
-        reporter_chat_id=1, recorded_by=None, language="id",
+        reporter=Handle("telegram", str(1)), recorded_by=None, language="id",
     )  # fmt: skip
     return res.case_id
 

@@ -17,6 +17,7 @@ from bot.channels.telegram.reminder_render import reminder_line, render_reminder
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
+from bot.domain.identity import Handle
 from bot.i18n import I18n
 from bot.scheduler.jobs import JOB_ID, run_sweep, start_scheduler, sweep_interval
 from bot.scheduler.sweep import STEP_KINDS, SweepReport, still_relevant, sweep
@@ -79,7 +80,7 @@ async def new_case(e: Env, key: str = "k1", notify: str = "normal") -> int:
     }  # fmt: skip
     res = await submit_complaint(
         e.svc, answers=answers, evidence=[], idempotency_key=key, mode="reporter",
-        reporter_chat_id=REPORTER_CHAT, recorded_by=None, language="id",
+        reporter=Handle("telegram", str(REPORTER_CHAT)), recorded_by=None, language="id",
     )  # fmt: skip
     assert (await e.wf.start_intake(res.case_id, "system")).ok
     return res.case_id

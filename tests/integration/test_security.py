@@ -15,6 +15,7 @@ import pytest
 from bot import admin_cli, cli
 from bot.clock import FakeClock
 from bot.crypto import Cipher, generate_key
+from bot.domain.identity import Handle
 from bot.domain.office import Office
 from bot.security.backup import BackupError, backup_database
 from bot.security.keys import RotationError, rotate_key
@@ -236,7 +237,7 @@ async def _seed(db: Database, cipher: Cipher, clock: FakeClock) -> dict[str, Off
             evidence=[Evidence("photo", "image/jpeg", b"\xff\xd8 photo")],
             idempotency_key=f"k{i}",
             mode="reporter",
-            reporter_chat_id=7000 + i,
+            reporter=Handle("telegram", str(7000 + i)),
             recorded_by=None,
             language="id",
         )

@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.domain.duration import Duration, Unit
+from bot.domain.identity import Handle
 from bot.domain.notice import Recipient
 from bot.domain.office import Role
 from bot.services.context import Services
@@ -77,7 +78,7 @@ async def new_case(e: Env, office: str, key: str = "k1", **over: Any) -> int:
     }  # fmt: skip
     res = await submit_complaint(
         e.svc, answers=answers, evidence=[], idempotency_key=key, mode="reporter",
-        reporter_chat_id=555, recorded_by=None, language="id",
+        reporter=Handle("telegram", str(555)), recorded_by=None, language="id",
     )  # fmt: skip
     started = await e.wf.start_intake(res.case_id, "system")
     assert started.ok
@@ -481,7 +482,7 @@ async def test_submit_and_start_makes_one_case_and_starts_its_sop_once(env: Env)
     }  # fmt: skip
     kw: dict[str, Any] = dict(
         answers=answers, evidence=[], idempotency_key="same", mode="reporter",
-        reporter_chat_id=555, recorded_by=None, language="id", actor="tg:555",
+        reporter=Handle("telegram", str(555)), recorded_by=None, language="id", actor="tg:555",
     )  # fmt: skip
     first, started = await submit_and_start(env.wf, **kw)
     assert first.created and started.ok and len(started.opened) == 1

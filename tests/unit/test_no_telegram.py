@@ -20,6 +20,7 @@ _SCRIPT = textwrap.dedent(
     from bot.clock import FakeClock
     from bot.config import load_offices
     from bot.crypto import Cipher, generate_key
+    from bot.domain.identity import Handle
     from bot.services.context import Services
     from bot.services.submit import submit_and_start
     from bot.services.workflow import Workflow, load_sops
@@ -41,7 +42,7 @@ _SCRIPT = textwrap.dedent(
                        "consent": "yes"}
             case, started = await submit_and_start(
                 wf, answers=answers, evidence=[], idempotency_key="k", mode="reporter",
-                reporter_chat_id=555, recorded_by=None, language="id", actor="cli",
+                reporter=Handle("telegram", str(555)), recorded_by=None, language="id", actor="cli",
             )
             clock.advance(minutes=10)
             done = await wf.complete_step(started.opened[0], OFFICER, "done", "called back")

@@ -59,7 +59,8 @@ class TelegramAddresses:
             office = self.svc.offices.get(recipient.ref)
             return None if office is None else staff_group_chat(office)
         if recipient.kind is RecipientKind.REPORTER:
-            return await self.svc.cases.reporter_chat(conn, int(recipient.ref))
+            handle = await self.svc.cases.reporter(conn, int(recipient.ref))
+            return _int(handle.address) if handle and handle.channel == TELEGRAM else None
         if recipient.channel == TELEGRAM:
             return _int(recipient.channel_address)
         return None

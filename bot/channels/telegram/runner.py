@@ -15,6 +15,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 
 from bot.app import Runtime
 from bot.channels.telegram.persistence import SqlitePersistence
+from bot.domain.notice import Notice, Recipient
 from bot.faultpoints import crash_point
 from bot.scheduler.jobs import start_scheduler
 from bot.store.conversations import StateStore, StateWrite
@@ -160,14 +161,16 @@ class InboxRunner:
                 return
             await self.inbox.mark_dead(conn, update_id, attempts)
             for office in self.rt.services.offices.values():
-                await self.rt.services.outbox.enqueue(
+                await self.rt.services.outbox.add(
                     conn,
-                    chat_id=office.staff_chat_id,
-                    kind="dead_letter",
+                    Notice(
+                        kind="dead_letter",
+                        recipient=Recipient.staff_group(office.id),
+                        params={"update_id": update_id},
+                        language=office.language,
+                        dedupe_key=f"dead:{update_id}:{office.id}",
+                    ),
                     at=now,
-                    language=office.language,
-                    payload={"update_id": update_id},
-                    dedupe_key=f"dead:{update_id}:{office.id}",
                 )
         log.error("update %s moved to dead letters after %s attempts", update_id, attempts)
 

@@ -184,7 +184,7 @@ class Engine:
         ), at=t.now)  # fmt: skip
 
     async def _milestone(self, t: _Tx, milestone: str) -> None:
-        reachable = await self.svc.cases.reporter_chat(t.conn, t.case.id) is not None
+        reachable = await self.svc.cases.reporter(t.conn, t.case.id) is not None
         if t.case.notify_mode == "none" or not reachable:
             return
         await self.svc.outbox.add(t.conn, Notice(

@@ -8,6 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot.channels.telegram.addresses import TELEGRAM
 from bot.channels.telegram.conversations import questions_ui as ui
 from bot.channels.telegram.conversations.draft import (
     EDIT,
@@ -21,6 +22,7 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
 from bot.channels.telegram.handlers.texts import office_contacts
+from bot.domain.identity import Handle
 from bot.domain.intake import Kind, questions_for
 from bot.faultpoints import crash_point
 from bot.services.intake import Evidence
@@ -125,7 +127,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         evidence=evidence,
         idempotency_key=f"{d['mode']}:{user.id}:{d['id']}",
         mode=d["mode"],
-        reporter_chat_id=None if staff else user.id,
+        reporter=None if staff else Handle(TELEGRAM, str(user.id)),
         recorded_by=user.id if staff else None,
         language=t.language,
         actor=f"tg:{user.id}",

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
+from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.handlers.common import Ctx, deps, tr
 from bot.reports.letters import Letter
 from bot.reports.rekap import render_rekap
@@ -25,7 +26,7 @@ async def rekap(update: Update, context: Ctx) -> None:
     if chat is None or user is None or chat.type == ChatType.PRIVATE:
         return
     svc = deps(context).services
-    office = next((o for o in svc.offices.values() if o.staff_chat_id == chat.id), None)
+    office = next((o for o in svc.offices.values() if staff_group_chat(o) == chat.id), None)
     if office is None or not office.is_staff(user.id):
         # strangers in the group get nothing, not even a refusal
         return
