@@ -11,7 +11,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.office import Role
@@ -72,13 +72,13 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 
 async def gabung(update: Update, context: Ctx) -> None:
     """/gabung: choose the office to join (private chat only)."""
-    t = tr(context)
+    t = context.t
     if not _private(update):
         await reply(
             update, context, t.gettext("Please send /gabung in your private chat with the bot.")
         )
         return
-    svc = deps(context).services
+    svc = context.services
     rows = [
         [InlineKeyboardButton(o.name, callback_data=f"gb:o:{o.id}")]
         for o in sorted(svc.offices.values(), key=lambda o: o.id)
@@ -117,8 +117,8 @@ async def on_join_button(update: Update, context: Ctx) -> None:
     """gb:o:<office> shows the roles; gb:r:<office>:<role> files the request."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     data = cq.data or ""
     picked = _OFFICE.match(data)
     if picked is not None and _private(update) and picked[1] in svc.offices:
@@ -150,7 +150,7 @@ async def on_join_button(update: Update, context: Ctx) -> None:
         if result.outcome is RosterOutcome.ALREADY_PENDING:
             await _edit(update, text)
         return
-    deps(context).kick()
+    context.deps.kick()
     await answer(update)
     await _edit(
         update,
@@ -167,8 +167,8 @@ async def on_decide_button(update: Update, context: Ctx) -> None:
     """jn:<id>:y|n on the head's message: only a head of that office decides."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     m = _DECIDE.match(cq.data or "")
     if m is None:
         async with svc.db.transaction() as conn:
@@ -191,7 +191,7 @@ async def on_decide_button(update: Update, context: Ctx) -> None:
         await answer(update, t.gettext("This request has already been decided."), alert=True)
         await _edit(update, _decided_line(t, svc, change))
         return
-    deps(context).kick()
+    context.deps.kick()
     await answer(update, t.gettext("Done."))
     await _edit(update, _decided_line(t, svc, change))
 
@@ -219,13 +219,13 @@ def _decided_line(t: Translator, svc: Services, change: RosterChange) -> str:
 async def keluarkan(update: Update, context: Ctx) -> None:
     """/keluarkan USER_ID ROLE [UNIT]: a head takes a role away at once (private chat)."""
     user = update.effective_user
-    t = tr(context)
+    t = context.t
     if user is None:
         return
     if not _private(update):
         await reply(update, context, t.gettext("Please do this in your private chat with the bot."))
         return
-    svc = deps(context).services
+    svc = context.services
     args = list(context.args or [])
     usage = t.gettext(
         "Use: /keluarkan USER_ID ROLE, for example /keluarkan 123456789 pendamping. "

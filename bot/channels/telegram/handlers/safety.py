@@ -18,7 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram.handlers.common import Ctx, Deps, answer, deps, reply, tr
+from bot.channels.telegram.context import Deps
+from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [
@@ -183,7 +184,7 @@ async def rate_limit(update: Update, context: Ctx) -> None:
     verdict = _state(context).verdicts.pop(update.update_id, Decision.DROP)
     if verdict is Decision.WARN:
         log.info("rate limit reached for an update (%s)", update.update_id)
-        text = tr(context).gettext(
+        text = context.t.gettext(
             "You are sending messages very fast. Please slow down and wait a minute; "
             "in an emergency call 129 or 112."
         )
@@ -224,7 +225,7 @@ async def clear_chat(bot: Bot, chat_id: int, first_id: int, last_id: int) -> tup
 async def _safe_mode(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     assert chat is not None
-    t = tr(context)
+    t = context.t
     data = _chat_data(context)
     probe = await context.bot.send_message(chat.id, t.gettext("One moment…"))
     first = data.get(_CHAT_KEY) if data is not None else None
@@ -256,7 +257,7 @@ async def on_hapus(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            tr(context).gettext("/hapus only works in a private chat with the bot."),
+            context.t.gettext("/hapus only works in a private chat with the bot."),
         )
         raise ApplicationHandlerStop
     await _safe_mode(update, context)
@@ -284,12 +285,12 @@ async def after_submit(update: Update, context: Ctx) -> None:
     d = _draft(context)
     if d is not None and d.get("id") == draft_id:
         return  # not submitted (still on the form)
-    svc = deps(context).services
+    svc = context.services
     async with svc.db.reading() as conn:
         mode = await svc.cases.notify_mode_for_key(conn, f"reporter:{user_id}:{draft_id}")
     if mode is None or mode not in _QUIET_MODES:
         return
-    t = tr(context)
+    t = context.t
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("Clear this conversation now"), callback_data=CLEAR_DATA)]]
     )

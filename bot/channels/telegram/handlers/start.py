@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.i18n import LANGUAGES
 
@@ -14,7 +14,7 @@ __all__ = ["register"]
 
 
 def _menu(context: Ctx) -> InlineKeyboardMarkup:
-    t = tr(context)
+    t = context.t
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(t.gettext("📝 Report violence"), callback_data="menu:report")],
@@ -32,14 +32,14 @@ async def start(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return
-    await reply(update, context, welcome_text(tr(context)), _menu(context))
+    await reply(update, context, welcome_text(context.t), _menu(context))
 
 
 async def help_command(update: Update, context: Ctx) -> None:
     """Emergency numbers and every office's complaint numbers."""
-    t = tr(context)
+    t = context.t
     parts = [emergency_text(t)]
-    parts += [office_contacts(t, o) for o in deps(context).services.offices.values()]
+    parts += [office_contacts(t, o) for o in context.services.offices.values()]
     parts.append(
         t.gettext(
             "Commands: /lapor report, /status CODE check a report, /bahasa language, /batal cancel."
@@ -77,7 +77,7 @@ async def set_language(update: Update, context: Ctx) -> None:
         return
     context.user_data["lang"] = lang
     await answer(update)
-    t = tr(context)
+    t = context.t
     text = t.gettext("Language set to English.")
     if context.user_data.get("draft"):
         text += " " + t.gettext("Your report in progress is kept: send /lapor to continue it.")
@@ -91,7 +91,7 @@ async def menu_status(update: Update, context: Ctx) -> None:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
         ),
     )
@@ -110,9 +110,9 @@ async def whoami(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    text = tr(context).gettext("Your Telegram user id: <code>{id}</code>", id=user.id)
+    text = context.t.gettext("Your Telegram user id: <code>{id}</code>", id=user.id)
     if chat.type != ChatType.PRIVATE:
-        text += "\n" + tr(context).gettext("This chat's id: <code>{id}</code>", id=chat.id)
+        text += "\n" + context.t.gettext("This chat's id: <code>{id}</code>", id=chat.id)
     await reply(update, context, text)
 
 
@@ -121,7 +121,7 @@ async def fallback_private(update: Update, context: Ctx) -> None:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "I did not understand that. Choose from the menu below, or send /lapor to report."
         ),
         _menu(context),

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code
@@ -47,8 +47,8 @@ def _allowed(data: dict[str, Any], now: datetime) -> bool:
 
 async def status(update: Update, context: Ctx) -> None:
     """Look a report up by its tracking code."""
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     if not context.args:
         await reply(
             update,
@@ -82,7 +82,7 @@ async def status(update: Update, context: Ctx) -> None:
         t.gettext("Report <b>{number}</b>", number=esc(case.number)),
         t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
     ]
-    progress = await reporter_progress(svc, deps(context).workflow, case, t)
+    progress = await reporter_progress(svc, context.workflow, case, t)
     if progress:
         await reply(update, context, "\n".join([*lines, progress]))
         return

@@ -18,7 +18,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram.handlers import head, kasus, letters_ui, mediation, tasks
-from bot.channels.telegram.handlers.common import Ctx, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, reply
 
 __all__ = ["CONVERSATION_NAME", "build_task_conversation", "handlers", "register"]
 
@@ -32,7 +32,7 @@ async def on_answer(update: Update, context: Ctx) -> str | int:
     pending = tasks.get_pending(context)
     if pending is None:
         tasks.clear_pending(context)
-        text = tr(context).gettext("That request has expired. Please press the button again.")
+        text = context.t.gettext("That request has expired. Please press the button again.")
         await reply(update, context, text)
         return ConversationHandler.END
     if pending.get("kind") == "location":
