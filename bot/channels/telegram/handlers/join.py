@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.channels.telegram.context import BotApp
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
 from bot.channels.telegram.rendering import Rendered
@@ -35,7 +34,6 @@ __all__ = [
     "keluarkan",
     "on_decide_button",
     "on_join_button",
-    "register",
     "render_join_decided",
     "render_join_requested",
 ]
@@ -45,7 +43,6 @@ _ROLE = re.compile(r"^gb:r:([A-Z]{2,6}):([a-z_]{1,20})$")
 _DECIDE = re.compile(r"^jn:(\d{1,12}):([yn])$")
 _USER_ID = re.compile(r"^\d{1,15}$")
 _OFFICE_ID = re.compile(r"^[A-Za-z]{2,6}$")
-_REGISTERED = "join_handlers_registered"
 
 log = logging.getLogger(__name__)
 
@@ -285,16 +282,7 @@ async def keluarkan(update: Update, context: Ctx) -> None:
     await reply(update, context, text)
 
 
-def _handlers() -> list[BaseHandler[Update, Ctx, Any]]:
-    return [
-        CommandHandler("gabung", gabung),
-        CommandHandler("keluarkan", keluarkan),
-        CallbackQueryHandler(on_join_button, pattern=r"^gb:"),
-        CallbackQueryHandler(on_decide_button, pattern=r"^jn:"),
-    ]
-
-
-class RosterFreshApplication(Application):  # type: ignore[type-arg]
+class RosterFreshApplication(BotApp):
     """An Application that reads the roster from the database before each update.
 
     Another process (or an earlier run) may have approved or removed someone; every handler's
@@ -311,19 +299,6 @@ class RosterFreshApplication(Application):  # type: ignore[type-arg]
             except Exception as exc:
                 log.warning("roster not refreshed: %s", type(exc).__name__)
         await super().process_update(update)
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Put the join handlers first in group 0 (before any catch-all); once per Application."""
-    if app.bot_data.get(_REGISTERED):
-        return
-    app.bot_data[_REGISTERED] = True
-    ours = _handlers()
-    for handler in ours:
-        app.add_handler(handler, group=0)
-    group = app.handlers[0]
-    del group[-len(ours) :]
-    group[0:0] = ours
 
 
 async def render_join_requested(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:

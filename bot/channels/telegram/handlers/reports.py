@@ -8,13 +8,12 @@ import logging
 from telegram import Bot, InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler
 
 from bot.channels.telegram.handlers.common import Ctx
 from bot.reports.letters import Letter
 from bot.reports.rekap import render_rekap
 
-__all__ = ["register", "rekap", "send_letter"]
+__all__ = ["rekap", "send_letter"]
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,3 @@ async def send_letter(
         caption=(caption if caption is not None else letter.number)[:1024],
         protect_content=True,
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add /rekap."""
-    app.add_handler(CommandHandler("rekap", rekap))

@@ -6,7 +6,6 @@ import re
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler
 
 from bot.channels.telegram.conversations.questions_ui import answer_label
 from bot.channels.telegram.handlers.common import Ctx, answer, esc
@@ -14,7 +13,7 @@ from bot.channels.telegram.sender import render_staff_notice
 from bot.domain.intake import question
 from bot.services.staff import Outcome, case_details, take_case
 
-__all__ = ["register", "register_last"]
+__all__ = ["on_staff_button", "on_unknown_button"]
 
 _DATA = re.compile(r"^(take|det):(\d{1,12})$")
 
@@ -120,13 +119,3 @@ async def on_unknown_button(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     assert cq is not None
     await answer(update, context.t.gettext("That button is not valid any more."))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add the staff buttons, and the catch-all for unknown buttons (last)."""
-    app.add_handler(CallbackQueryHandler(on_staff_button, pattern=r"^(take|det):"))
-
-
-def register_last(app: Application) -> None:  # type: ignore[type-arg]
-    """The catch-all for unknown buttons; add after every other handler."""
-    app.add_handler(CallbackQueryHandler(on_unknown_button))

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.i18n import LANGUAGES
 
-__all__ = ["register"]
+__all__ = [
+    "fallback_private",
+    "help_command",
+    "language_menu",
+    "menu_help",
+    "menu_status",
+    "set_language",
+    "start",
+    "whoami",
+]
 
 
 def _menu(context: Ctx) -> InlineKeyboardMarkup:
@@ -126,15 +134,3 @@ async def fallback_private(update: Update, context: Ctx) -> None:
         ),
         _menu(context),
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers (after the complaint conversation, same group)."""
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler(["bantuan", "help"], help_command))
-    app.add_handler(CommandHandler("bahasa", language_menu))
-    app.add_handler(CommandHandler("whoami", whoami))
-    app.add_handler(CallbackQueryHandler(language_menu, pattern=r"^menu:lang$"))
-    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:(id|en)$"))
-    app.add_handler(CallbackQueryHandler(menu_status, pattern=r"^menu:status$"))
-    app.add_handler(CallbackQueryHandler(menu_help, pattern=r"^menu:help$"))

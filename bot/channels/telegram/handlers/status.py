@@ -6,14 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code
 
-__all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "register"]
+__all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "status"]
 
 MAX_TRIES_PER_HOUR = 10
 
@@ -95,8 +94,3 @@ async def status(update: Update, context: Ctx) -> None:
         ),
     ]
     await reply(update, context, "\n".join(lines))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add /status (also answered inside a report in progress)."""
-    app.add_handler(CommandHandler("status", status))
