@@ -11,13 +11,14 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import NetworkError, RetryAfter
-from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
-from bot.channels.telegram.conversations.complaint import build_complaint_handler
-from bot.channels.telegram.handlers import join, reports, safety, staff, start, status, workflow_ui
-from bot.channels.telegram.handlers.common import Ctx, Deps, tr
+from bot.channels.telegram.context import Deps, context_types
+from bot.channels.telegram.handlers import join
+from bot.channels.telegram.handlers.common import Ctx
 from bot.channels.telegram.persistence import SqlitePersistence
+from bot.channels.telegram.registry import register_all
 from bot.channels.telegram.renderers import telegram_renderers
 from bot.channels.telegram.sender import OutboxSender
 from bot.clock import Clock, SystemClock
@@ -78,6 +79,7 @@ async def build_runtime(
     builder = (
         ApplicationBuilder()
         .application_class(join.RosterFreshApplication)  # reads the roster before each update
+        .context_types(context_types())  # handlers get a BotContext (context.services, .t, ...)
         .token(settings.telegram_bot_token or "0:offline")
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
@@ -95,20 +97,7 @@ async def build_runtime(
     runtime = Runtime(app, services, sender, i18n)
     app.bot_data["deps"] = Deps(services, i18n, workflow, kick=sender.kick)
     app.bot_data["runtime"] = runtime
-    safety.register(app)  # own groups: first message ids, rate limit, /hapus
-    app.add_handler(build_complaint_handler())
-    status.register(app)
-    start.register(app)
-    staff.register(app)
-    workflow_ui.register(app)
-    reports.register(app)
-    join.register(app)
-    app.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, start.fallback_private
-        )
-    )
-    staff.register_last(app)
+    register_all(app)  # the one ordered table: bot/channels/telegram/registry.py
     app.add_error_handler(_on_error)
     return runtime
 
@@ -133,7 +122,7 @@ async def _on_error(update: object, context: Ctx) -> None:
                 await context.bot.send_message(
                     chat.id,
                     html.escape(
-                        tr(context).gettext(
+                        context.t.gettext(
                             "Sorry, something went wrong on our side. What you have written so far "
                             "is kept. Please try again in a moment, or call 129."
                         )

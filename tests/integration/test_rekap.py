@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram.handlers import reports
 from bot.clock import FakeClock
 from bot.domain.identity import Handle
 from bot.reports.rekap import collect_rekap, render_rekap
@@ -31,7 +30,6 @@ async def h(
     tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Harness]:
     harness = await Harness.create(tmp_path, clock=clock)
-    reports.register(harness.rt.application)
     try:
         yield harness
     finally:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.handlers import join
 from bot.clock import Clock, FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
@@ -32,9 +31,8 @@ STRANGER = 999999
 
 
 async def _wire(h: Harness) -> None:
-    """What bot/app.py does already (both are idempotent): the roster and the join handlers."""
+    """What bot/app.py does already (idempotent): the roster (the handlers are in registry.py)."""
     await apply_roster_changes(h.rt.services)
-    join.register(h.rt.application)
 
 
 async def _restart(h: Harness) -> None:

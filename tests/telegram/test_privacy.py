@@ -41,14 +41,13 @@ PHOTO = b"\xff\xd8\xff\xe0JFIF-EVIDENCE-" + bytes(range(256)) + b"-SEKAR-PHOTO-M
 
 
 async def _safe_harness(directory: Path, clock: FakeClock, **kw: Any) -> Harness:
-    h = await Harness.create(directory, clock=clock, **kw)
-    safety.register(h.rt.application)
-    return h
+    """The harness (bot/app.py registers the safety handlers with all others)."""
+    return await Harness.create(directory, clock=clock, **kw)
 
 
 @pytest.fixture
 async def safe(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The harness with the safety handlers registered (as bot/app.py will do)."""
+    """The harness with the safety handlers registered (bot/channels/telegram/registry.py)."""
     h = await _safe_harness(tmp_path, clock)
     try:
         yield h

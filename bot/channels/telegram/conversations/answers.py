@@ -23,7 +23,7 @@ from bot.channels.telegram.conversations.draft import (
     user_data_of,
 )
 from bot.channels.telegram.conversations.summary import show_summary
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import emergency_text
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import Kind, next_question, question, questions_for
@@ -40,7 +40,7 @@ async def on_button(update: Update, context: Ctx) -> str | int:
     cq = update.callback_query
     assert cq is not None and cq.data is not None
     d = draft_of(context)
-    t = tr(context)
+    t = context.t
     if d is None:
         await answer(update, t.gettext("This form has ended. Start again with /lapor."), alert=True)
         return END
@@ -80,9 +80,7 @@ async def on_button(update: Update, context: Ctx) -> str | int:
                 chosen: list[str] = d["answers"].setdefault(q.key, [])
                 chosen.remove(value) if value in chosen else chosen.append(value)
                 await answer(update)
-                markup = ui.keyboard(
-                    q, d, t, deps(context).services.offices, first=not d["history"]
-                )
+                markup = ui.keyboard(q, d, t, context.services.offices, first=not d["history"])
                 try:
                     await cq.edit_message_reply_markup(markup)
                 except TelegramError:
@@ -103,8 +101,8 @@ async def on_message(update: Update, context: Ctx) -> str | int:
     if paused(context, d):
         return await offer_resume(update, context)
     q = question(d["current"])
-    t = tr(context)
-    dp = deps(context)
+    t = context.t
+    dp = context.deps
     if q.kind is Kind.EVIDENCE:
         if msg.text:
             note = parse_text(msg.text, max_len=question("story").max_len)
@@ -162,8 +160,8 @@ async def on_message(update: Update, context: Ctx) -> str | int:
 async def _record(
     update: Update, context: Ctx, d: dict[str, Any], key: str, value: Any
 ) -> str | int:
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     d["answers"][key] = value
     if key == "danger" and value == "yes":
         await reply(update, context, emergency_text(t))
@@ -185,7 +183,7 @@ async def _record(
     if office_id and d["answers"].get("danger") == "yes" and not d["urgent_alerted"]:
         await raise_urgent_alert(svc, office_id=office_id, draft_id=d["id"])
         d["urgent_alerted"] = True
-        deps(context).kick()
+        context.deps.kick()
         await reply(
             update,
             context,

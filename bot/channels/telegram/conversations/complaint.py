@@ -34,7 +34,7 @@ from bot.channels.telegram.conversations.draft import (
     user_data_of,
 )
 from bot.channels.telegram.conversations.summary import cancel, on_edit, on_summary
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import welcome_text
 
 __all__ = ["build_complaint_handler", "start_record", "start_report"]
@@ -51,7 +51,7 @@ async def start_report(update: Update, context: Ctx) -> str | int:
         await reply(
             update,
             context,
-            tr(context).gettext(
+            context.t.gettext(
                 "For your safety, reports are only taken in a private chat with the bot."
             ),
         )
@@ -59,12 +59,12 @@ async def start_report(update: Update, context: Ctx) -> str | int:
     d = draft_of(context)
     if d is not None and d["mode"] == "reporter":
         return await offer_resume(update, context)
-    offices = sorted(deps(context).services.offices)
+    offices = sorted(context.services.offices)
     d = new_draft(context, "reporter", offices)
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "Thank you for reaching out. I will ask a few questions; you can go back at any time, "
             "and /batal cancels the report. Nothing is sent until you confirm at the end."
         ),
@@ -76,8 +76,8 @@ async def start_record(update: Update, context: Ctx) -> str | int:
     """/catat: a rostered officer records a phone, WhatsApp or walk-in complaint."""
     user = update.effective_user
     chat = update.effective_chat
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return END
     offices = sorted(o.id for o in svc.offices.values() if o.has_role(user.id, *RECORD_ROLES))
@@ -109,14 +109,14 @@ async def on_resume(update: Update, context: Ctx) -> str | int:
     if cq.data == "r|go" and d is not None:
         return await ask(update, context, d)
     mode = d["mode"] if d else "reporter"
-    choices = d["office_choices"] if d else sorted(deps(context).services.offices)
+    choices = d["office_choices"] if d else sorted(context.services.offices)
     user_data_of(context).pop("draft", None)
     return await ask(update, context, new_draft(context, mode, choices))
 
 
 async def on_start_inside(update: Update, context: Ctx) -> str:
     """/start while a report is open: welcome, and offer to continue."""
-    await reply(update, context, welcome_text(tr(context)))
+    await reply(update, context, welcome_text(context.t))
     return await offer_resume(update, context)
 
 
@@ -125,7 +125,7 @@ async def on_other_command(update: Update, context: Ctx) -> None:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "You are in the middle of a report. Answer the question above, or /batal to cancel."
         ),
     )

@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.conversations import questions_ui as ui
-from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.domain.intake import first_question, question
 from bot.domain.office import Role
 from bot.domain.validation import Invalid
@@ -63,7 +63,7 @@ def draft_of(context: Ctx) -> dict[str, Any] | None:
 
 
 def now_of(context: Ctx) -> datetime:
-    return deps(context).services.clock.now()
+    return context.services.clock.now()
 
 
 def new_draft(context: Ctx, mode: str, office_ids: list[str]) -> dict[str, Any]:
@@ -91,15 +91,15 @@ def skips_office(d: dict[str, Any]) -> bool:
 
 async def ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     q = question(d["current"])
-    t = tr(context)
+    t = context.t
     d["updated"] = now_of(context).isoformat()
-    markup = ui.keyboard(q, d, t, deps(context).services.offices, first=not d["history"])
+    markup = ui.keyboard(q, d, t, context.services.offices, first=not d["history"])
     await reply(update, context, ui.prompt(q, d, t), markup)
     return ASK
 
 
 def _resume_markup(context: Ctx) -> InlineKeyboardMarkup:
-    t = tr(context)
+    t = context.t
     return InlineKeyboardMarkup(
         [
             [
@@ -114,7 +114,7 @@ async def offer_resume(update: Update, context: Ctx) -> str:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "You have a report that is not finished yet. Do you want to continue it or start again?"
         ),
         _resume_markup(context),
@@ -127,12 +127,12 @@ def paused(context: Ctx, d: dict[str, Any]) -> bool:
 
 
 async def explain_invalid(update: Update, context: Ctx, d: dict[str, Any], err: Invalid) -> str:
-    t = tr(context)
+    t = context.t
     await reply(update, context, "⚠ " + esc(t.translate(err.message, **err.params)))
     return await ask(update, context, d)
 
 
 def today_of(context: Ctx, d: dict[str, Any]) -> Any:
-    svc = deps(context).services
+    svc = context.services
     office_id = d["answers"].get("office") or d["office_choices"][0]
     return now_of(context).astimezone(svc.office(office_id).tz).date()

@@ -20,7 +20,7 @@ from bot.channels.telegram.conversations.draft import (
     skips_office,
     user_data_of,
 )
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.texts import office_contacts
 from bot.domain.identity import Handle
 from bot.domain.intake import Kind, questions_for
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
-    t = tr(context)
+    t = context.t
     d["updated"] = now_of(context).isoformat()
     markup = InlineKeyboardMarkup(
         [
@@ -45,7 +45,7 @@ async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
             ],
         ]
     )
-    await reply(update, context, ui.summary(d, t, deps(context).services.offices), markup)
+    await reply(update, context, ui.summary(d, t, context.services.offices), markup)
     return SUMMARY
 
 
@@ -55,7 +55,7 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
     assert cq is not None
     await answer(update)
     d = draft_of(context)
-    t = tr(context)
+    t = context.t
     if d is None:
         await reply(update, context, t.gettext("This form has ended. Start again with /lapor."))
         return END
@@ -112,8 +112,8 @@ async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], in
 
 
 async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
-    t = tr(context)
-    dp = deps(context)
+    t = context.t
+    dp = context.deps
     user = update.effective_user
     assert user is not None
     evidence, failed = await _download(context, d)
@@ -186,7 +186,7 @@ async def cancel(update: Update, context: Ctx) -> int:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "The report has been cancelled and what you wrote was deleted. You can start again "
             "at any time with /lapor."
         ),

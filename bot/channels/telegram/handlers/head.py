@@ -7,7 +7,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.tasks import bad_button, check_step
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label, result_text
 from bot.domain.permissions import assignable_people
@@ -52,7 +52,7 @@ async def on_choose(update: Update, context: Ctx) -> None:
     if m is None:
         await bad_button(update, context, "dispose")
         return
-    t = tr(context)
+    t = context.t
     view = await check_step(update, context, int(m[1]), "head", "dispose", open_only=False)
     if view is None:
         return
@@ -76,7 +76,7 @@ async def on_assign(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     user = update.effective_user
     assert cq is not None and user is not None
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     data = cq.data or ""
     if (m := _DISPOSE.match(data)) is not None:
         step_id, assignee = int(m[2]), int(m[3])
@@ -111,7 +111,7 @@ async def on_extension_decision(update: Update, context: Ctx) -> None:
     if m is None:
         await bad_button(update, context, "approve_extension")
         return
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     approved = m[2] == "y"
     result = await dp.workflow.approve_extension(int(m[1]), user.id, approved)
     if not result.ok:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.context import BotApp
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.office import Role
@@ -35,7 +34,6 @@ __all__ = [
     "keluarkan",
     "on_decide_button",
     "on_join_button",
-    "register",
     "render_join_decided",
     "render_join_requested",
 ]
@@ -45,7 +43,6 @@ _ROLE = re.compile(r"^gb:r:([A-Z]{2,6}):([a-z_]{1,20})$")
 _DECIDE = re.compile(r"^jn:(\d{1,12}):([yn])$")
 _USER_ID = re.compile(r"^\d{1,15}$")
 _OFFICE_ID = re.compile(r"^[A-Za-z]{2,6}$")
-_REGISTERED = "join_handlers_registered"
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +69,13 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 
 async def gabung(update: Update, context: Ctx) -> None:
     """/gabung: choose the office to join (private chat only)."""
-    t = tr(context)
+    t = context.t
     if not _private(update):
         await reply(
             update, context, t.gettext("Please send /gabung in your private chat with the bot.")
         )
         return
-    svc = deps(context).services
+    svc = context.services
     rows = [
         [InlineKeyboardButton(o.name, callback_data=f"gb:o:{o.id}")]
         for o in sorted(svc.offices.values(), key=lambda o: o.id)
@@ -117,8 +114,8 @@ async def on_join_button(update: Update, context: Ctx) -> None:
     """gb:o:<office> shows the roles; gb:r:<office>:<role> files the request."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     data = cq.data or ""
     picked = _OFFICE.match(data)
     if picked is not None and _private(update) and picked[1] in svc.offices:
@@ -150,7 +147,7 @@ async def on_join_button(update: Update, context: Ctx) -> None:
         if result.outcome is RosterOutcome.ALREADY_PENDING:
             await _edit(update, text)
         return
-    deps(context).kick()
+    context.deps.kick()
     await answer(update)
     await _edit(
         update,
@@ -167,8 +164,8 @@ async def on_decide_button(update: Update, context: Ctx) -> None:
     """jn:<id>:y|n on the head's message: only a head of that office decides."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     m = _DECIDE.match(cq.data or "")
     if m is None:
         async with svc.db.transaction() as conn:
@@ -191,7 +188,7 @@ async def on_decide_button(update: Update, context: Ctx) -> None:
         await answer(update, t.gettext("This request has already been decided."), alert=True)
         await _edit(update, _decided_line(t, svc, change))
         return
-    deps(context).kick()
+    context.deps.kick()
     await answer(update, t.gettext("Done."))
     await _edit(update, _decided_line(t, svc, change))
 
@@ -219,13 +216,13 @@ def _decided_line(t: Translator, svc: Services, change: RosterChange) -> str:
 async def keluarkan(update: Update, context: Ctx) -> None:
     """/keluarkan USER_ID ROLE [UNIT]: a head takes a role away at once (private chat)."""
     user = update.effective_user
-    t = tr(context)
+    t = context.t
     if user is None:
         return
     if not _private(update):
         await reply(update, context, t.gettext("Please do this in your private chat with the bot."))
         return
-    svc = deps(context).services
+    svc = context.services
     args = list(context.args or [])
     usage = t.gettext(
         "Use: /keluarkan USER_ID ROLE, for example /keluarkan 123456789 pendamping. "
@@ -285,16 +282,7 @@ async def keluarkan(update: Update, context: Ctx) -> None:
     await reply(update, context, text)
 
 
-def _handlers() -> list[BaseHandler[Update, Ctx, Any]]:
-    return [
-        CommandHandler("gabung", gabung),
-        CommandHandler("keluarkan", keluarkan),
-        CallbackQueryHandler(on_join_button, pattern=r"^gb:"),
-        CallbackQueryHandler(on_decide_button, pattern=r"^jn:"),
-    ]
-
-
-class RosterFreshApplication(Application):  # type: ignore[type-arg]
+class RosterFreshApplication(BotApp):
     """An Application that reads the roster from the database before each update.
 
     Another process (or an earlier run) may have approved or removed someone; every handler's
@@ -311,19 +299,6 @@ class RosterFreshApplication(Application):  # type: ignore[type-arg]
             except Exception as exc:
                 log.warning("roster not refreshed: %s", type(exc).__name__)
         await super().process_update(update)
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Put the join handlers first in group 0 (before any catch-all); once per Application."""
-    if app.bot_data.get(_REGISTERED):
-        return
-    app.bot_data[_REGISTERED] = True
-    ours = _handlers()
-    for handler in ours:
-        app.add_handler(handler, group=0)
-    group = app.handlers[0]
-    del group[-len(ours) :]
-    group[0:0] = ours
 
 
 async def render_join_requested(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:

@@ -7,7 +7,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letters_section
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
@@ -49,7 +49,7 @@ def _step_text(t: Translator, view: StepView, due: str) -> str:
 
 
 async def _deny(context: Ctx, user_id: int, case_id: int | None) -> None:
-    svc = deps(context).services
+    svc = context.services
     async with svc.db.transaction() as conn:
         await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user_id}",
                            action="denied:read_progress", case_id=case_id)  # fmt: skip
@@ -60,7 +60,7 @@ async def kasus(update: Update, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     svc, wf = dp.services, dp.workflow
     if chat.type != ChatType.PRIVATE:
         await _deny(context, user.id, None)

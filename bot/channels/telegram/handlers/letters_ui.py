@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, Update
 from telegram.error import TelegramError
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc
 from bot.channels.telegram.handlers.reports import send_letter
 from bot.channels.telegram.handlers.workflow_render import label, result_text
 from bot.domain.i18n_marker import N_
@@ -123,14 +123,14 @@ async def _refuse(
 ) -> None:
     """Audit a refusal and tell the presser with an alert (nothing else is sent)."""
     user = update.effective_user
-    await _audit(deps(context).services, user.id if user else 0, action, case_id, detail)
-    text = tr(context).gettext("You are not allowed to do this for this case.")
+    await _audit(context.services, user.id if user else 0, action, case_id, detail)
+    text = context.t.gettext("You are not allowed to do this for this case.")
     await answer(update, text, alert=True)
 
 
 async def _deliver(context: Ctx, user_id: int, letter: Letter, case_number: str) -> bool:
     """Send the letter's DOCX to the user's private chat; False if Telegram refused."""
-    t = tr(context)
+    t = context.t
     caption = t.gettext("{number}\nCase {case}", number=letter.number, case=case_number)
     try:
         await send_letter(context.bot, user_id, letter, caption)
@@ -138,7 +138,7 @@ async def _deliver(context: Ctx, user_id: int, letter: Letter, case_number: str)
         log.warning("letter not sent: %s", type(exc).__name__)
         return False
     detail = {"letter": letter.id, "number": letter.number, "to": user_id}
-    await _audit(deps(context).services, user_id, "letter_sent", letter.case_id, detail)
+    await _audit(context.services, user_id, "letter_sent", letter.case_id, detail)
     return True
 
 
@@ -146,7 +146,7 @@ async def on_make(update: Update, context: Ctx) -> None:
     """wl:<step>[:<variant|destination>]: make the step's letter and send it by DM."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     m = _MAKE.match(cq.data or "")
     if m is None:
         await _refuse(update, context, "denied:make_letter", None, {"why": "bad button"})
@@ -195,7 +195,7 @@ async def on_resend(update: Update, context: Ctx) -> None:
     """wr:<letter>: send a stored letter again by DM, only to staff of the letter's office."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
-    svc, t = deps(context).services, tr(context)
+    svc, t = context.services, context.t
     m = _RESEND.match(cq.data or "")
     if m is None:
         await _refuse(update, context, "denied:letter", None, {"why": "bad button"})

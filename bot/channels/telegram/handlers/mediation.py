@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.tasks import (
     AWAIT,
     bad_button,
@@ -98,8 +98,8 @@ def _party_line(t: Translator, n: int, p: Party) -> str:
 
 
 async def _panel(update: Update, context: Ctx, view: StepView) -> None:
-    t = tr(context)
-    parties = await deps(context).workflow.parties(view.case.id)
+    t = context.t
+    parties = await context.workflow.parties(view.case.id)
     lines = [
         t.gettext("📅 <b>Mediation</b>, case {number}", number=esc(view.case.number)),
         esc(t.translate(view.row.title)),
@@ -158,7 +158,7 @@ async def on_party(update: Update, context: Ctx) -> None:
     if got is None:
         return
     view, m = got
-    t, user = tr(context), update.effective_user
+    t, user = context.t, update.effective_user
     assert user is not None
     sid, pid, role, a = view.row.id, int(m[2]), m[3], m[4]
     prefix = f"mq:{sid}:{pid}:{role}{a}"
@@ -182,7 +182,7 @@ async def on_party(update: Update, context: Ctx) -> None:
         child, special = a[0] == "y", a[1] == "y"
         guardian = child and a[2] == "y"
         companion = special and a[-1] == "y"
-        result = await deps(context).workflow.add_party(
+        result = await context.workflow.add_party(
             sid, user.id, _ROLES[role], child, special, guardian, companion, pid or None
         )
         if not result.ok:
@@ -203,7 +203,7 @@ async def on_pick_day(update: Update, context: Ctx) -> None:
     got = await _view(update, context, _DAYS, "schedule_mediation")
     if got is None:
         return
-    view, t, dp = got[0], tr(context), deps(context)
+    view, t, dp = got[0], context.t, context.deps
     failed = failed_rules(view.step.requires, await dp.workflow.parties(view.case.id))
     if failed:
         refused = result_text(t, WorkflowResult(Outcome.RULE_FAILED, params={"rules": failed}))
@@ -225,7 +225,7 @@ async def on_day(update: Update, context: Ctx) -> None:
     got = await _view(update, context, _DAY, "schedule_mediation")
     if got is None:
         return
-    (view, m), t, dp = got, tr(context), deps(context)
+    (view, m), t, dp = got, context.t, context.deps
     calendar, now = dp.services.calendars[view.office.id], dp.services.clock.now()
     try:
         day = datetime.strptime(m[2], "%Y%m%d").date()
@@ -251,7 +251,7 @@ async def on_slot(update: Update, context: Ctx) -> str | int | None:
     got = await _view(update, context, _SLOT, "schedule_mediation")
     if got is None:
         return None
-    (view, m), t, dp = got, tr(context), deps(context)
+    (view, m), t, dp = got, context.t, context.deps
     calendar, now = dp.services.calendars[view.office.id], dp.services.clock.now()
     try:
         when = datetime.strptime(m[2], "%Y%m%d%H%M").replace(tzinfo=view.office.tz)
@@ -275,7 +275,7 @@ async def on_location(update: Update, context: Ctx, pending: dict[str, Any]) -> 
     """The typed place: the mediation is scheduled (the step's rules are checked again)."""
     msg, user = update.effective_message, update.effective_user
     assert msg is not None and user is not None
-    t, dp = tr(context), deps(context)
+    t, dp = context.t, context.deps
     place = (msg.text or "").strip()
     if not place:
         await reply(update, context, t.gettext("Please write the place as a text message."))

@@ -8,14 +8,13 @@ import logging
 from telegram import Bot, InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler
 
 from bot.channels.telegram.addresses import staff_group_chat
-from bot.channels.telegram.handlers.common import Ctx, deps, tr
+from bot.channels.telegram.handlers.common import Ctx
 from bot.reports.letters import Letter
 from bot.reports.rekap import render_rekap
 
-__all__ = ["register", "rekap", "send_letter"]
+__all__ = ["rekap", "send_letter"]
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +24,13 @@ async def rekap(update: Update, context: Ctx) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type == ChatType.PRIVATE:
         return
-    svc = deps(context).services
+    svc = context.services
     office = next((o for o in svc.offices.values() if staff_group_chat(o) == chat.id), None)
     if office is None or not office.is_staff(user.id):
         # strangers in the group get nothing, not even a refusal
         return
     today = svc.clock.now().astimezone(office.tz).date()
-    png, summary = await render_rekap(svc, office.id, today, translator=tr(context))
+    png, summary = await render_rekap(svc, office.id, today, translator=context.t)
     try:
         await context.bot.send_photo(
             chat.id,
@@ -52,8 +51,3 @@ async def send_letter(
         caption=(caption if caption is not None else letter.number)[:1024],
         protect_content=True,
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add /rekap."""
-    app.add_handler(CommandHandler("rekap", rekap))

@@ -9,32 +9,29 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    filters,
-)
+from telegram.ext import ApplicationHandlerStop, BaseHandler
 
-from bot.channels.telegram.handlers.common import Ctx, Deps, answer, deps, reply, tr
+from bot.channels.telegram.context import BotApp, Deps
+from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [
     "CLEAR_DATA",
     "MAX_DELETE_IDS",
+    "RateLimitHandler",
+    "RememberHandler",
     "SafetyState",
+    "after_submit",
     "clear_chat",
     "install_log_redaction",
-    "register",
+    "on_clear_button",
+    "on_hapus",
 ]
 
 log = logging.getLogger(__name__)
 
 CLEAR_DATA = "hapus:go"
 MAX_DELETE_IDS = 2000  # a conversation longer than this is older than 48 hours anyway
-GROUP_REMEMBER, GROUP_LIMIT, GROUP_SAFE_MODE, GROUP_AFTER = -11, -10, -1, 10
 _STATE_KEY = "safety"
 _CHAT_KEY = "safety_first_message_id"
 _QUIET_MODES = frozenset({"none", "neutral"})
@@ -51,29 +48,29 @@ class SafetyState:
     pending_submit: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
-def _state_of(app: Application) -> SafetyState:  # type: ignore[type-arg]
-    value = app.bot_data.get(_STATE_KEY)
+def _state_of(bot_data: dict[str, Any]) -> SafetyState:
+    value = bot_data.get(_STATE_KEY)
     if not isinstance(value, SafetyState):
         value = SafetyState()
-        app.bot_data[_STATE_KEY] = value
+        bot_data[_STATE_KEY] = value
     if value.limiter is None:
-        found = app.bot_data.get("deps")
-        assert isinstance(found, Deps), "safety.register needs bot_data['deps']"
+        found = bot_data.get("deps")
+        assert isinstance(found, Deps), "the safety handlers need bot_data['deps']"
         value.limiter = RateLimiter(found.services.clock)
     return value
 
 
-def _is_staff(app: Application, user_id: int) -> bool:  # type: ignore[type-arg]
+def _is_staff(app: BotApp, user_id: int) -> bool:
     """On the roster of any office (staff work in bursts and are known accounts)."""
     found = app.bot_data.get("deps")
     return isinstance(found, Deps) and bool(found.services.staff_offices(user_id))
 
 
 def _state(context: Ctx) -> SafetyState:
-    return _state_of(context.application)
+    return _state_of(context.bot_data)
 
 
-def _has_draft(app: Application, user_id: int) -> bool:  # type: ignore[type-arg]
+def _has_draft(app: BotApp, user_id: int) -> bool:
     """Read-only look at a user's data (no entry is created for strangers)."""
     data = app.user_data.get(user_id)
     return isinstance(data, dict) and isinstance(data.get("draft"), dict)
@@ -95,7 +92,7 @@ def _is_private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-# ---------------------------------------------------------------------------- group -11
+# --------------------------------------- first message ids (group -11, see registry.py)
 
 
 def _message_ids(update: Update) -> list[int]:
@@ -106,10 +103,10 @@ def _message_ids(update: Update) -> list[int]:
     return ids
 
 
-class _RememberHandler(BaseHandler[Update, Ctx, None]):
+class RememberHandler(BaseHandler[Update, Ctx, None]):
     """Runs only when there is something to remember (so strangers leave no stored data)."""
 
-    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: BotApp) -> None:
         super().__init__(remember)
         self.app = app
 
@@ -148,13 +145,13 @@ async def remember(update: Update, context: Ctx) -> None:
             pending[update.update_id] = (user.id, d["id"])
 
 
-# ---------------------------------------------------------------------------- group -10
+# --------------------------------------------------------------- rate limit (group -10)
 
 
-class _RateLimitHandler(BaseHandler[Update, Ctx, None]):
+class RateLimitHandler(BaseHandler[Update, Ctx, None]):
     """Matches only updates over the limit; never a form in progress nor rostered staff."""
 
-    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: BotApp) -> None:
         super().__init__(rate_limit)
         self.app = app
 
@@ -167,7 +164,7 @@ class _RateLimitHandler(BaseHandler[Update, Ctx, None]):
             return False
         if _is_staff(self.app, user.id):
             return False
-        state = _state_of(self.app)
+        state = _state_of(self.app.bot_data)
         assert state.limiter is not None
         verdict = state.limiter.check(user.id)
         if verdict is Decision.ALLOW:
@@ -183,7 +180,7 @@ async def rate_limit(update: Update, context: Ctx) -> None:
     verdict = _state(context).verdicts.pop(update.update_id, Decision.DROP)
     if verdict is Decision.WARN:
         log.info("rate limit reached for an update (%s)", update.update_id)
-        text = tr(context).gettext(
+        text = context.t.gettext(
             "You are sending messages very fast. Please slow down and wait a minute; "
             "in an emergency call 129 or 112."
         )
@@ -197,7 +194,7 @@ async def rate_limit(update: Update, context: Ctx) -> None:
     raise ApplicationHandlerStop
 
 
-# ---------------------------------------------------------------------------- safe mode
+# ----------------------------------------------------------------- safe mode (group -1)
 
 
 async def clear_chat(bot: Bot, chat_id: int, first_id: int, last_id: int) -> tuple[int, int, bool]:
@@ -224,7 +221,7 @@ async def clear_chat(bot: Bot, chat_id: int, first_id: int, last_id: int) -> tup
 async def _safe_mode(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     assert chat is not None
-    t = tr(context)
+    t = context.t
     data = _chat_data(context)
     probe = await context.bot.send_message(chat.id, t.gettext("One moment…"))
     first = data.get(_CHAT_KEY) if data is not None else None
@@ -256,7 +253,7 @@ async def on_hapus(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            tr(context).gettext("/hapus only works in a private chat with the bot."),
+            context.t.gettext("/hapus only works in a private chat with the bot."),
         )
         raise ApplicationHandlerStop
     await _safe_mode(update, context)
@@ -271,7 +268,7 @@ async def on_clear_button(update: Update, context: Ctx) -> None:
     raise ApplicationHandlerStop
 
 
-# ---------------------------------------------------------------------------- group 10
+# ------------------------------------------------------- after a submission (group 10)
 
 
 async def after_submit(update: Update, context: Ctx) -> None:
@@ -284,12 +281,12 @@ async def after_submit(update: Update, context: Ctx) -> None:
     d = _draft(context)
     if d is not None and d.get("id") == draft_id:
         return  # not submitted (still on the form)
-    svc = deps(context).services
+    svc = context.services
     async with svc.db.reading() as conn:
         mode = await svc.cases.notify_mode_for_key(conn, f"reporter:{user_id}:{draft_id}")
     if mode is None or mode not in _QUIET_MODES:
         return
-    t = tr(context)
+    t = context.t
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("Clear this conversation now"), callback_data=CLEAR_DATA)]]
     )
@@ -332,24 +329,3 @@ def install_log_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _RedactTelegramPayloads) for f in logger.filters):
             logger.addFilter(_RedactTelegramPayloads())
-
-
-def register(app: Application, *, limiter: RateLimiter | None = None) -> None:  # type: ignore[type-arg]
-    """Add the safety handlers in their own groups (idempotent; order-independent)."""
-    install_log_redaction()
-    existing = app.bot_data.get(_STATE_KEY)
-    if isinstance(existing, SafetyState):
-        if limiter is not None:
-            existing.limiter = limiter
-        return
-    app.bot_data[_STATE_KEY] = SafetyState(limiter=limiter)
-    app.add_handler(_RememberHandler(app), group=GROUP_REMEMBER)
-    app.add_handler(_RateLimitHandler(app), group=GROUP_LIMIT)
-    app.add_handler(
-        CommandHandler("hapus", on_hapus, filters=filters.UpdateType.MESSAGE),
-        group=GROUP_SAFE_MODE,
-    )
-    app.add_handler(
-        CallbackQueryHandler(on_clear_button, pattern=rf"^{CLEAR_DATA}$"), group=GROUP_SAFE_MODE
-    )
-    app.add_handler(CallbackQueryHandler(after_submit, pattern=r"^s\|send$"), group=GROUP_AFTER)

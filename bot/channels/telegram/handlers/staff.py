@@ -6,15 +6,14 @@ import re
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler
 
 from bot.channels.telegram.conversations.questions_ui import answer_label
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc
 from bot.channels.telegram.sender import render_staff_notice
 from bot.domain.intake import question
 from bot.services.staff import Outcome, case_details, take_case
 
-__all__ = ["register", "register_last"]
+__all__ = ["on_staff_button", "on_unknown_button"]
 
 _DATA = re.compile(r"^(take|det):(\d{1,12})$")
 
@@ -24,13 +23,13 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     user = update.effective_user
     assert cq is not None and user is not None
-    t = tr(context)
+    t = context.t
     m = _DATA.match(cq.data or "")
     if m is None:
         await answer(update, t.gettext("That button is not valid any more."))
         return
     action, case_id = m[1], int(m[2])
-    svc = deps(context).services
+    svc = context.services
     if action == "take":
         result = await take_case(svc, case_id, user.id)
         if result.outcome is Outcome.NOT_ALLOWED or result.outcome is Outcome.NOT_FOUND:
@@ -43,9 +42,9 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
         if result.outcome is Outcome.ALREADY_TAKEN:
             await answer(update, t.gettext("Someone has already taken this case."), alert=True)
             return
-        deps(context).kick()
+        context.deps.kick()
         await answer(update, t.gettext("You have taken the case."))
-        office_t = deps(context).i18n.get(
+        office_t = context.deps.i18n.get(
             svc.office(result.case.office_id).language if result.case else None
         )
         rendered = await render_staff_notice(svc, case_id, office_t)
@@ -119,14 +118,4 @@ async def on_unknown_button(update: Update, context: Ctx) -> None:
     """Any other button (stale, forged or from an ended form): say so, change nothing."""
     cq = update.callback_query
     assert cq is not None
-    await answer(update, tr(context).gettext("That button is not valid any more."))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add the staff buttons, and the catch-all for unknown buttons (last)."""
-    app.add_handler(CallbackQueryHandler(on_staff_button, pattern=r"^(take|det):"))
-
-
-def register_last(app: Application) -> None:  # type: ignore[type-arg]
-    """The catch-all for unknown buttons; add after every other handler."""
-    app.add_handler(CallbackQueryHandler(on_unknown_button))
+    await answer(update, context.t.gettext("That button is not valid any more."))

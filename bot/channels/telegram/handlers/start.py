@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import emergency_text, office_contacts, welcome_text
 from bot.i18n import LANGUAGES
 
-__all__ = ["register"]
+__all__ = [
+    "fallback_private",
+    "help_command",
+    "language_menu",
+    "menu_help",
+    "menu_status",
+    "set_language",
+    "start",
+    "whoami",
+]
 
 
 def _menu(context: Ctx) -> InlineKeyboardMarkup:
-    t = tr(context)
+    t = context.t
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(t.gettext("📝 Report violence"), callback_data="menu:report")],
@@ -32,14 +40,14 @@ async def start(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return
-    await reply(update, context, welcome_text(tr(context)), _menu(context))
+    await reply(update, context, welcome_text(context.t), _menu(context))
 
 
 async def help_command(update: Update, context: Ctx) -> None:
     """Emergency numbers and every office's complaint numbers."""
-    t = tr(context)
+    t = context.t
     parts = [emergency_text(t)]
-    parts += [office_contacts(t, o) for o in deps(context).services.offices.values()]
+    parts += [office_contacts(t, o) for o in context.services.offices.values()]
     parts.append(
         t.gettext(
             "Commands: /lapor report, /status CODE check a report, /bahasa language, /batal cancel."
@@ -77,7 +85,7 @@ async def set_language(update: Update, context: Ctx) -> None:
         return
     context.user_data["lang"] = lang
     await answer(update)
-    t = tr(context)
+    t = context.t
     text = t.gettext("Language set to English.")
     if context.user_data.get("draft"):
         text += " " + t.gettext("Your report in progress is kept: send /lapor to continue it.")
@@ -91,7 +99,7 @@ async def menu_status(update: Update, context: Ctx) -> None:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
         ),
     )
@@ -110,9 +118,9 @@ async def whoami(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    text = tr(context).gettext("Your Telegram user id: <code>{id}</code>", id=user.id)
+    text = context.t.gettext("Your Telegram user id: <code>{id}</code>", id=user.id)
     if chat.type != ChatType.PRIVATE:
-        text += "\n" + tr(context).gettext("This chat's id: <code>{id}</code>", id=chat.id)
+        text += "\n" + context.t.gettext("This chat's id: <code>{id}</code>", id=chat.id)
     await reply(update, context, text)
 
 
@@ -121,20 +129,8 @@ async def fallback_private(update: Update, context: Ctx) -> None:
     await reply(
         update,
         context,
-        tr(context).gettext(
+        context.t.gettext(
             "I did not understand that. Choose from the menu below, or send /lapor to report."
         ),
         _menu(context),
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add these handlers (after the complaint conversation, same group)."""
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler(["bantuan", "help"], help_command))
-    app.add_handler(CommandHandler("bahasa", language_menu))
-    app.add_handler(CommandHandler("whoami", whoami))
-    app.add_handler(CallbackQueryHandler(language_menu, pattern=r"^menu:lang$"))
-    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:(id|en)$"))
-    app.add_handler(CallbackQueryHandler(menu_status, pattern=r"^menu:status$"))
-    app.add_handler(CallbackQueryHandler(menu_help, pattern=r"^menu:help$"))

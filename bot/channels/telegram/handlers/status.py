@@ -6,14 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
 
-from bot.channels.telegram.handlers.common import Ctx, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code
 
-__all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "register"]
+__all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "status"]
 
 MAX_TRIES_PER_HOUR = 10
 
@@ -47,8 +46,8 @@ def _allowed(data: dict[str, Any], now: datetime) -> bool:
 
 async def status(update: Update, context: Ctx) -> None:
     """Look a report up by its tracking code."""
-    t = tr(context)
-    svc = deps(context).services
+    t = context.t
+    svc = context.services
     if not context.args:
         await reply(
             update,
@@ -82,7 +81,7 @@ async def status(update: Update, context: Ctx) -> None:
         t.gettext("Report <b>{number}</b>", number=esc(case.number)),
         t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
     ]
-    progress = await reporter_progress(svc, deps(context).workflow, case, t)
+    progress = await reporter_progress(svc, context.workflow, case, t)
     if progress:
         await reply(update, context, "\n".join([*lines, progress]))
         return
@@ -95,8 +94,3 @@ async def status(update: Update, context: Ctx) -> None:
         ),
     ]
     await reply(update, context, "\n".join(lines))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add /status (also answered inside a report in progress)."""
-    app.add_handler(CommandHandler("status", status))

@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
-from bot.channels.telegram.handlers.common import Ctx, answer, deps, esc, reply, tr
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
@@ -62,7 +62,7 @@ def _ud(context: Ctx) -> dict[str, Any]:
 
 def set_pending(context: Ctx, kind: str, step_id: int, **extra: str) -> None:
     """Remember what the user's next private message answers (JSON-safe values only)."""
-    now = deps(context).services.clock.now()
+    now = context.services.clock.now()
     _ud(context)[_PENDING] = {"kind": kind, "step": step_id, "at": now.isoformat(), **extra}
 
 
@@ -75,7 +75,7 @@ def get_pending(context: Ctx) -> dict[str, Any] | None:
         at = datetime.fromisoformat(str(p.get("at")))
     except ValueError:
         return None
-    return p if deps(context).services.clock.now() - at <= PENDING_TTL else None
+    return p if context.services.clock.now() - at <= PENDING_TTL else None
 
 
 def clear_pending(context: Ctx) -> None:
@@ -86,11 +86,11 @@ def clear_pending(context: Ctx) -> None:
 async def bad_button(update: Update, context: Ctx, action: str = "button") -> None:
     """A malformed or unknown workflow button: audited, and the presser is told."""
     user = update.effective_user
-    svc = deps(context).services
+    svc = context.services
     async with svc.db.transaction() as conn:
         await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id if user else 0}",
                            action=f"denied:{action}", detail="bad button")  # fmt: skip
-    await answer(update, tr(context).gettext("That button is not valid any more."), alert=True)
+    await answer(update, context.t.gettext("That button is not valid any more."), alert=True)
 
 
 async def check_step(
@@ -99,8 +99,8 @@ async def check_step(
     """The step if the presser may do `need` on it; otherwise an alert (the denial is audited)."""
     user = update.effective_user
     assert user is not None
-    t = tr(context)
-    got = await deps(context).workflow.step_view(step_id, user.id, need, action)
+    t = context.t
+    got = await context.workflow.step_view(step_id, user.id, need, action)
     if isinstance(got, WorkflowResult):
         await answer(update, result_text(t, got)[:200], alert=True)
         return None
@@ -115,7 +115,7 @@ async def private_only(update: Update, context: Ctx) -> bool:
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
         return True
-    text = tr(context).gettext("Please do this in your private chat with the bot (/tugas).")
+    text = context.t.gettext("Please do this in your private chat with the bot (/tugas).")
     await answer(update, text, alert=True)
     return False
 
@@ -125,7 +125,7 @@ async def tugas(update: Update, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     svc = dp.services
     if not svc.staff_offices(user.id):
         async with svc.db.transaction() as conn:
@@ -161,7 +161,7 @@ async def tugas(update: Update, context: Ctx) -> None:
 
 
 async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str) -> str:
-    t = tr(context)
+    t = context.t
     set_pending(context, "report", view.row.id, outcome=outcome)
     await answer(update)
     title = esc(t.translate(view.row.title))
@@ -204,7 +204,7 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
         return await _ask_report(update, context, view, "done")
     user = update.effective_user
     assert user is not None
-    t = tr(context)
+    t = context.t
     assignee = view.row.assignee_user_id
     mine = [o for o in outcomes if may_complete_step(view.office, view.step, assignee, user.id, o)]
     if not mine:
@@ -246,7 +246,7 @@ async def _finish(
 ) -> int:  # fmt: skip
     user = update.effective_user
     assert user is not None
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     made = pop_step_letter(context, step_id)
     if outcome == "done" and not text and file is None and made is not None:
         text = made  # the number of the letter made at this step is the report
@@ -274,7 +274,7 @@ async def on_report(update: Update, context: Ctx, pending: dict[str, Any]) -> st
     """The report text or file for a pending step (a reason where the outcome needs one)."""
     msg = update.effective_message
     assert msg is not None
-    t = tr(context)
+    t = context.t
     step_id, outcome = int(pending["step"]), str(pending["outcome"])
     if msg.text is not None:
         return await _finish(update, context, step_id, outcome, msg.text, None)
@@ -287,7 +287,7 @@ async def on_report(update: Update, context: Ctx, pending: dict[str, Any]) -> st
     if item is None:
         await reply(update, context, t.gettext("Please send text or a file."))
         return AWAIT
-    if (item.file_size or 0) > deps(context).max_file_bytes:
+    if (item.file_size or 0) > context.deps.max_file_bytes:
         await reply(update, context, t.gettext("The file is too large."))
         return AWAIT
     try:
@@ -319,7 +319,7 @@ async def on_no_report(update: Update, context: Ctx) -> str | int | None:
 async def cancel(update: Update, context: Ctx) -> int:
     """/batal while a report, reason or place is awaited."""
     clear_pending(context)
-    await reply(update, context, tr(context).gettext("Cancelled. Nothing was recorded."))
+    await reply(update, context, context.t.gettext("Cancelled. Nothing was recorded."))
     return END
 
 
@@ -332,7 +332,7 @@ async def on_extension(update: Update, context: Ctx) -> None:
     if m is None:
         await bad_button(update, context, "request_extension")
         return
-    dp, t = deps(context), tr(context)
+    dp, t = context.deps, context.t
     result = await dp.workflow.request_extension(int(m[1]), user.id)
     if not result.ok:
         await answer(update, result_text(t, result)[:200], alert=True)

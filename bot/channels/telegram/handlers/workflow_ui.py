@@ -1,4 +1,5 @@
-"""Wires the staff side of the SOP workflow: /tugas, /kasus, letters, head and scheduling."""
+"""The staff side of the SOP workflow: the task conversation (a report, a reason or a mediation
+place typed after a button) and the answer to stale workflow buttons; registry.py adds them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -17,14 +17,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram.handlers import head, kasus, letters_ui, mediation, tasks
-from bot.channels.telegram.handlers.common import Ctx, reply, tr
+from bot.channels.telegram.handlers import mediation, tasks
+from bot.channels.telegram.handlers.common import Ctx, reply
 
-__all__ = ["CONVERSATION_NAME", "build_task_conversation", "handlers", "register"]
+__all__ = ["CONVERSATION_NAME", "build_task_conversation", "on_answer", "on_stale"]
 
 CONVERSATION_NAME = "task"
-# every callback prefix of the workflow buttons (w?: tasks, letters and head, m?: mediation)
-_OURS = r"^(w[a-z]|m[a-z]):"
 
 
 async def on_answer(update: Update, context: Ctx) -> str | int:
@@ -32,7 +30,7 @@ async def on_answer(update: Update, context: Ctx) -> str | int:
     pending = tasks.get_pending(context)
     if pending is None:
         tasks.clear_pending(context)
-        text = tr(context).gettext("That request has expired. Please press the button again.")
+        text = context.t.gettext("That request has expired. Please press the button again.")
         await reply(update, context, text)
         return ConversationHandler.END
     if pending.get("kind") == "location":
@@ -70,29 +68,3 @@ def build_task_conversation() -> ConversationHandler[Any]:
             persistent=True,
             allow_reentry=True,
         )
-
-
-def handlers() -> list[BaseHandler[Update, Ctx, Any]]:
-    """All workflow handlers, in the order they must be added (one group)."""
-    return [
-        build_task_conversation(),
-        CommandHandler("tugas", tasks.tugas),
-        CommandHandler("kasus", kasus.kasus),
-        CallbackQueryHandler(tasks.on_extension, pattern=r"^wx:"),
-        CallbackQueryHandler(letters_ui.on_make, pattern=r"^wl:"),
-        CallbackQueryHandler(letters_ui.on_resend, pattern=r"^wr:"),
-        CallbackQueryHandler(head.on_choose, pattern=r"^wc:"),
-        CallbackQueryHandler(head.on_assign, pattern=r"^w[pg]:"),
-        CallbackQueryHandler(head.on_extension_decision, pattern=r"^we:"),
-        CallbackQueryHandler(mediation.on_panel, pattern=r"^ms:"),
-        CallbackQueryHandler(mediation.on_party, pattern=r"^mq:"),
-        CallbackQueryHandler(mediation.on_pick_day, pattern=r"^mt:"),
-        CallbackQueryHandler(mediation.on_day, pattern=r"^md:"),
-        CallbackQueryHandler(on_stale, pattern=_OURS),
-    ]
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add the workflow handlers; call after staff.register and before the catch-alls."""
-    for handler in handlers():
-        app.add_handler(handler)
