@@ -17,6 +17,7 @@ __all__ = [
     "EligibilityError",
     "Rule",
     "Rules",
+    "facts_from_answers",
     "load_rules",
 ]
 
@@ -118,6 +119,18 @@ class Rules:
     def reasons(self) -> Iterable[str]:
         """Every rule's reason (message ids for the catalogs)."""
         return (r.reason for r in self.rules)
+
+
+def facts_from_answers(answers: Mapping[str, Any]) -> CaseFacts:
+    """What a complaint form's answers tell the rules (the same reading as the intake)."""
+    age = answers.get("victim_age")
+    violence = answers.get("violence") or []
+    relation = answers.get("relation")
+    return CaseFacts(
+        violence=frozenset(str(v) for v in violence),
+        child_victim=isinstance(age, int) and age < 18,
+        relation=str(relation) if relation else None,
+    )
 
 
 def _rule(raw: Mapping[str, Any], services: tuple[str, ...], where: str) -> Rule:

@@ -59,6 +59,7 @@ async def full_report(
     phone: str = "0812-3456-7890",
     submit: bool = True,
     violence: tuple[str, ...] = ("physical", "psychological"),
+    help_wanted: tuple[str, ...] = ("counselling",),
 ) -> list[SentMessage]:
     """A complete /lapor as a person would answer it; returns the bot's last messages."""
     await h.send(user, "/lapor")
@@ -80,7 +81,8 @@ async def full_report(
     await choose(h, user, "evidence", "done")
     await h.send(user, phone)
     await choose(h, user, "call_time", "office_hours")
-    await choose(h, user, "help", "counselling")
+    for kind in help_wanted:
+        await choose(h, user, "help", kind)
     await choose(h, user, "help", "done")
     await choose(h, user, "notify", "normal")
     out = await choose(h, user, "consent", "yes")

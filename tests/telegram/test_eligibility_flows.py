@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.testing.harness import Harness
-from tests.telegram.flows import press
+from tests.telegram.flows import full_report, press
 from tests.telegram.test_sop_flows import IDS, open_step, scalar, to_service, tx
 
 
@@ -82,3 +82,33 @@ async def test_accompaniment_of_a_sexual_violence_case_goes_ahead(wh: Harness) -
     sql = "SELECT COUNT(*) FROM sop_instances WHERE case_id = ? AND sop_key = ?"
     assert await scalar(h, sql, case, "tng_pendampingan_korban") == 1
     assert await refusals(h, case) == []
+
+
+@pytest.mark.parametrize(
+    ("age", "violence", "article"),
+    [("30", ("sexual",), "Pasal 23"), ("12", ("physical",), "UU 35/2014")],
+)
+async def test_the_reporter_asking_for_mediation_is_told_kindly_in_the_summary(
+    wh: Harness, age: str, violence: tuple[str, ...], article: str
+) -> None:
+    out = await full_report(
+        wh, age=age, violence=violence, help_wanted=("mediation",), submit=False
+    )
+    summary = out[-1].plain_text or ""
+    assert (
+        tx(wh, "ℹ <b>About mediation</b> ({articles})", articles="x")
+        .split(" (")[0]
+        .replace("<b>", "")
+        .replace("</b>", "")
+        in summary
+    )
+    assert article in summary
+    assert "jalur hukum" in summary  # "the legal route", in the reporter's language
+
+
+async def test_no_mediation_note_when_the_law_allows_it(wh: Harness) -> None:
+    out = await full_report(
+        wh, age="30", violence=("psychological",), help_wanted=("mediation",), submit=False
+    )
+    assert "mediasi</b>" not in (out[-1].text or "")
+    assert "Tentang mediasi" not in (out[-1].plain_text or "")

@@ -22,13 +22,16 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.texts import office_contacts
+from bot.domain.eligibility import facts_from_answers
 from bot.domain.identity import Handle
 from bot.domain.intake import Kind, questions_for
 from bot.faultpoints import crash_point
+from bot.i18n import Translator
 from bot.services.intake import Evidence
 from bot.services.submit import submit_and_start
+from bot.services.workflow.eligibility import default_rules
 
-__all__ = ["cancel", "on_edit", "on_summary", "show_summary"]
+__all__ = ["cancel", "mediation_note", "on_edit", "on_summary", "show_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,33 @@ async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
             ],
         ]
     )
-    await reply(update, context, ui.summary(d, t, context.services.offices), markup)
+    text = ui.summary(d, t, context.services.offices)
+    if (note := mediation_note(d["answers"], t)) is not None:
+        text += "\n\n" + note
+    await reply(update, context, text, markup)
     return SUMMARY
+
+
+def mediation_note(answers: dict[str, Any], t: Translator) -> str | None:
+    """A kind word when the reporter asks for mediation that the law does not allow."""
+    if "mediation" not in (answers.get("help") or []):
+        return None
+    decision = default_rules().decide("mediation", facts_from_answers(answers))
+    if decision.allowed:
+        return None
+    return "\n".join(
+        [
+            t.gettext(
+                "ℹ <b>About mediation</b> ({articles})", articles=esc("; ".join(decision.articles))
+            ),
+            esc(t.translate(decision.refusals[0].reason)),
+            t.gettext(
+                "The unit will help you through the legal route instead: accompaniment to the "
+                "police and the court, legal aid and protection. Staff will explain the options "
+                "when they contact you."
+            ),
+        ]
+    )
 
 
 async def on_summary(update: Update, context: Ctx) -> str | int:
