@@ -40,6 +40,6 @@ async def submit_and_start(
         recorded_by=recorded_by,
         language=language,
     )
-    crash_point("after_case_commit")
+    await crash_point("after_case_commit")
     started = await workflow.start_intake(result.case_id, actor=actor)
     return result, started

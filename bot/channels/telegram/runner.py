@@ -119,7 +119,7 @@ class InboxRunner:
                 await app.update_persistence()
             finally:
                 writes = persistence.release()
-            crash_point("before_inbox_done")
+            await crash_point("before_inbox_done")
             if failed and transient is not None and self._transient_tries < MAX_TRANSIENT:
                 # Telegram was unreachable: keep the state, retry this same update after a
                 # pause (order kept); it does not count towards the dead-letter attempts
@@ -226,11 +226,11 @@ class InboxRunner:
                     backoff = min(backoff * 2, 30.0)
                     continue
                 backoff = 1.0
-                crash_point("after_fetch")
+                await crash_point("after_fetch")
                 # never cancelled: a SIGTERM only sets ``stop``, checked between batches
                 await self.store_updates(raw)
                 if raw:
-                    crash_point("after_inbox_commit")
+                    await crash_point("after_inbox_commit")
                 await self.process_pending()
         finally:
             scheduler.shutdown(wait=False)

@@ -65,7 +65,7 @@ class WebhookServer:
         if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
             return web.Response(status=400)
         await self.runner.store_updates([body])
-        crash_point("after_inbox_commit")
+        await crash_point("after_inbox_commit")
         self._wake.set()
         return web.Response(status=200)
 

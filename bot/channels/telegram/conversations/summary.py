@@ -145,7 +145,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     user = update.effective_user
     assert user is not None
     evidence, failed = await _download(context, d)
-    crash_point("in_handler")
+    await crash_point("in_handler")
     staff = d["mode"] == "staff"
     # the case, then the office's intake SOP (idempotent: a replayed update makes one case
     # and starts its SOP once)
