@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.config import ConfigError, load_offices, load_settings
 from bot.crypto import Cipher, KeyError_
@@ -18,14 +20,37 @@ def _fail(message: str) -> int:
     return 2
 
 
+_ARGV_WARNING = (
+    "warning: a key given with --new-key lands in your shell history and in `ps` output; "
+    "prefer --new-key-file PATH or standard input (ppa-bot rotate-key < keyfile)"
+)
+
+
+def _read_new_key(args: argparse.Namespace) -> str:
+    """The new key from --new-key-file, standard input, or (warned) --new-key."""
+    if args.new_key is not None:
+        print(_ARGV_WARNING, file=sys.stderr)
+        return str(args.new_key).strip()
+    if args.new_key_file is not None:
+        path = Path(args.new_key_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--new-key-file: cannot read {path}: {exc.strerror}") from None
+        return text.strip()
+    if sys.stdin.isatty():
+        return getpass.getpass("New PPA_SECRET_KEY (input hidden): ").strip()
+    return sys.stdin.readline().strip()
+
+
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Re-encrypt the whole store under a new key (the bot must be stopped)."""
     from bot.channels.telegram.runner import InstanceLock
     from bot.security.keys import RotationError, rotate_key
-    from bot.store.db import Database
+    from bot.store.db import Database, private_folder
 
     settings = load_settings()
-    new_key = str(args.new_key).strip()
+    new_key = _read_new_key(args)
     try:
         Cipher(settings.ppa_secret_key)
     except KeyError_ as exc:
@@ -33,7 +58,8 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     try:
         Cipher(new_key)
     except KeyError_ as exc:
-        return _fail(f"--new-key: {exc}")
+        return _fail(f"new key: {exc}")
+    private_folder(settings.ppa_database)  # before the lock file creates it world-readable
     lock = InstanceLock(settings.ppa_database)
     if not lock.acquire():
         return _fail("the bot is running on this database; stop it before rotating the key")
@@ -117,7 +143,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rotate = subparsers.add_parser(
         "rotate-key", help="re-encrypt everything under a new key (stop the bot first)"
     )
-    rotate.add_argument("--new-key", required=True, help="the new key (ppa-bot keygen)")
+    given = rotate.add_mutually_exclusive_group()
+    given.add_argument(
+        "--new-key-file", metavar="PATH", help="file holding the new key (else: standard input)"
+    )
+    given.add_argument(
+        "--new-key", help="the new key itself (discouraged: shell history and `ps` show it)"
+    )
     rotate.set_defaults(func=cmd_rotate_key)
     backup = subparsers.add_parser("backup", help="consistent copy of the database")
     backup.add_argument("path", help="file to write (must not exist)")

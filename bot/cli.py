@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_offices, load_settings
-from bot.crypto import Cipher, KeyError_, generate_key
+from bot.config import ConfigError, Settings, env_file_warning, load_offices, load_settings
+from bot.crypto import Cipher, KeyError_, UnknownKeyError, generate_key
 
 __all__ = ["main"]
 
@@ -38,6 +38,20 @@ def _setup_logging(level: str) -> None:
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
+
+
+def _warn_env_file() -> None:
+    """A .env readable by group or others leaks the key: say so, in one line."""
+    warning = env_file_warning()
+    if warning is not None:
+        print(warning, file=sys.stderr)
+
+
+def _wrong_key(exc: UnknownKeyError) -> str:
+    return (
+        f"PPA_SECRET_KEY (key id {exc.current}) is not the key this database was written "
+        f"with (key id {exc.found}). Put the right key in .env (after rotate-key: the new one)."
+    )
 
 
 def _settings() -> Settings:
@@ -78,8 +92,21 @@ async def _serve_webhook(
         scheduler.shutdown(wait=False)
 
 
+async def _check_key(settings: Settings) -> None:
+    """Refuse to start under a key the stored data was not written with (UnknownKeyError)."""
+    from bot.security.keys import check_key
+    from bot.store.db import Database
+
+    db = await Database.open(settings.ppa_database)
+    try:
+        await check_key(db, Cipher(settings.ppa_secret_key))
+    finally:
+        await db.close()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot (long polling through the durable inbox)."""
+    _warn_env_file()
     settings = load_settings()
     if not settings.telegram_bot_token.strip():
         print(NO_TOKEN, file=sys.stderr)
@@ -88,7 +115,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging(settings.ppa_log_level)
     from bot.app import build_runtime
     from bot.channels.telegram.runner import InboxRunner, InstanceLock
+    from bot.store.db import private_folder
 
+    private_folder(settings.ppa_database)  # before the lock file creates it world-readable
     lock = InstanceLock(settings.ppa_database)
     if not lock.acquire():
         return _fail(
@@ -101,6 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        await _check_key(settings)
         runtime = await build_runtime(settings)
         logging.getLogger("bot").info(
             "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
@@ -165,6 +195,7 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     """Validate settings, key, offices and SOP files."""
     from bot.channels.telegram.addresses import staff_group_chat
 
+    _warn_env_file()
     settings = _settings()
     offices = load_offices(settings.ppa_offices)
     print(f"settings: ok (database {settings.ppa_database}, time scale {settings.ppa_time_scale})")
@@ -195,7 +226,10 @@ def cmd_init(_: argparse.Namespace) -> int:
         if line.startswith("PPA_SECRET_KEY="):
             line = f"PPA_SECRET_KEY={generate_key()}"
         lines.append(line)
-    env.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # created 0600 from the first byte: the key is never readable by others, not even briefly
+    fd = os.open(env, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
     env.chmod(0o600)
     print("wrote .env with a new PPA_SECRET_KEY (keep a copy of it somewhere safe).")
     return 0
@@ -275,10 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; configuration errors print one line and exit 2."""
+    """Entry point; configuration errors (a wrong key too) print one line and exit 2."""
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
     except ConfigError as exc:
         return _fail(str(exc))
+    except UnknownKeyError as exc:
+        return _fail(_wrong_key(exc))
     return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from datetime import date, time
 from pathlib import Path
@@ -14,11 +15,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.domain.duration import Duration
 from bot.domain.office import Office, OpenPeriod, Role
 
-__all__ = ["ConfigError", "Settings", "load_offices", "load_settings"]
+__all__ = [
+    "ENV_FILE",
+    "ConfigError",
+    "Settings",
+    "env_file_warning",
+    "load_offices",
+    "load_settings",
+]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+
+
+ENV_FILE = Path(".env")
 
 
 class ConfigError(Exception):
@@ -28,7 +39,7 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Process settings (see .env.example for each)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: str = ""
     telegram_api_base_url: str = TELEGRAM_API
@@ -58,6 +69,20 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(
             f"{name}: {err['msg']}. Fix it in .env or the environment (see .env.example)."
         ) from None
+
+
+def env_file_warning(path: Path = ENV_FILE) -> str | None:
+    """One line when the settings file (it holds the key) is readable by group or others."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"warning: {path} holds PPA_SECRET_KEY and is readable by other users "
+        f"(mode {mode:04o}); fix it with: chmod 600 {path}"
+    )
 
 
 class _Hours(BaseModel):

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["Cipher", "KeyError_", "generate_key", "parse_key"]
+__all__ = ["Cipher", "KeyError_", "UnknownKeyError", "generate_key", "parse_key"]
 
 _VERSION = b"\x01"
 _KEY_ID_LEN = 4
@@ -23,6 +23,15 @@ _KEY_ID_LEN = 4
 
 class KeyError_(ValueError):
     """The secret key is missing or malformed."""
+
+
+class UnknownKeyError(ValueError):
+    """A stored value was encrypted under a key this process does not hold (wrong key)."""
+
+    def __init__(self, found: str, current: str) -> None:
+        super().__init__(f"value encrypted under unknown key {found}")
+        self.found = found
+        self.current = current
 
 
 def generate_key() -> str:
@@ -92,7 +101,7 @@ class Cipher:
         kid = blob[1 : 1 + _KEY_ID_LEN]
         aead = self._by_id.get(kid)
         if aead is None:
-            raise ValueError(f"value encrypted under unknown key {kid.hex()}")
+            raise UnknownKeyError(kid.hex(), self.key_id)
         nonce = blob[1 + _KEY_ID_LEN : 1 + _KEY_ID_LEN + 12]
         try:
             return aead.decrypt(nonce, blob[1 + _KEY_ID_LEN + 12 :], context)

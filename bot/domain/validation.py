@@ -15,6 +15,7 @@ __all__ = [
     "MAX_AGE",
     "Invalid",
     "age_group",
+    "clean_text",
     "parse_age",
     "parse_date",
     "parse_phone",
@@ -22,6 +23,17 @@ __all__ = [
 ]
 
 MAX_AGE = 120
+
+# never stored: bidi controls (embeddings, overrides, isolates, marks; U+061C the Arabic letter
+# mark) reorder what staff read in letters and exports; zero-width characters and the BOM hide
+# text or split words. Removed from every answer before it is checked.
+_HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff]")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f]")
+
+
+def clean_text(text: str | None) -> str:
+    """The answer without control, bidi and zero-width characters, trimmed."""
+    return _CONTROL.sub("", _HIDDEN.sub("", text or "")).strip()
 
 
 @dataclass(frozen=True)
@@ -34,8 +46,7 @@ class Invalid:
 
 def parse_text(text: str | None, *, max_len: int, min_len: int = 1) -> str | Invalid:
     """Trimmed text within limits."""
-    value = (text or "").strip()
-    value = re.sub(r"[\u0000-\u0008\u000b-\u001f\u007f]", "", value)
+    value = clean_text(text)
     if len(value) < min_len:
         if not value:
             return Invalid(N_("The answer is empty. Please write a few words."))
@@ -56,7 +67,7 @@ _DATE_PATTERNS = (
 
 def parse_date(text: str | None, *, today: date, max_years_back: int = 120) -> date | Invalid:
     """A past or present date written as DD-MM-YYYY (or YYYY-MM-DD)."""
-    value = (text or "").strip()
+    value = clean_text(text)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(value)
         if m:
@@ -77,7 +88,7 @@ _AGE = re.compile(r"^(?P<n>\d{1,3})\s*(tahun|thn|th|years?|yrs?|y)?\.?$", re.IGN
 
 def parse_age(text: str | None, *, today: date) -> int | Invalid:
     """An age in years, or a date of birth from which the age is computed."""
-    value = (text or "").strip()
+    value = clean_text(text)
     m = _AGE.match(value)
     if m:
         age = int(m["n"])
@@ -102,7 +113,7 @@ def parse_age(text: str | None, *, today: date) -> int | Invalid:
 
 def parse_phone(text: str | None) -> str | Invalid:
     """An Indonesian phone number, returned in E.164 form (+62...)."""
-    value = (text or "").strip()
+    value = clean_text(text)
     if not value or len(value) > 30:
         return Invalid(N_("Please write a phone number, for example 0812-3456-7890."))
     try:

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -166,11 +168,32 @@ async def export_rows(
     return rows
 
 
-def _safe_cell(value: Any) -> Any:
-    """Defuse spreadsheet formulas in free text (CSV/XLSX injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# a spreadsheet reads a formula from a cell starting with one of these (full-width forms too)
+_FORMULA_START = "=+-@\uff1d\uff0b\uff0d\uff20"
+# where a cell can start once the file is opened: CSV separators (Excel with Indonesian
+# settings splits on ";"), tab and line breaks
+_CELL_BREAK = re.compile(r"(^|[,;\t\r\n])([\s]*)(?=[" + re.escape(_FORMULA_START) + "])")
+
+
+def _visible(text: str) -> str:
+    """Drop format characters (BOM, zero-width, bidi controls): they hide a leading ``=``."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def _safe_cell(value: Any, *, csv_text: bool = False) -> Any:
+    """Defuse spreadsheet formulas in free text (CSV/XLSX injection).
+
+    Invisible format characters are removed, then a ``'`` goes before a formula character at
+    the start of the cell and, in CSV, after every separator a spreadsheet may split on.
+    """
+    if not isinstance(value, str):
+        return value
+    text = _visible(value)
+    if csv_text:
+        text = _CELL_BREAK.sub(r"\1\2'", text)
+    elif text.lstrip()[:1] in tuple(_FORMULA_START):
+        text = "'" + text
+    return "'" + text if text[:1] in ("\t", "\r") else text
 
 
 def render_export(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> bytes:
@@ -180,7 +203,7 @@ def render_export(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_safe_cell(row.get(col, "")) for col in columns])
+            writer.writerow([_safe_cell(row.get(col, ""), csv_text=True) for col in columns])
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
     if fmt == "xlsx":
         wb = Workbook()

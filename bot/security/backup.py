@@ -34,7 +34,9 @@ def _prepare(path: Path, database: Path, overwrite: bool) -> None:
         raise BackupError(f"{path} exists already; choose a new file name")
     if path.resolve() == database.resolve():
         raise BackupError("the backup cannot overwrite the database itself")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
 async def backup_database(

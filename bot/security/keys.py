@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.crypto import Cipher
+from bot.crypto import Cipher, UnknownKeyError
 from bot.domain.identity import Handle
 from bot.store import Database, Tx
 from bot.store.audit import append_audit
@@ -19,8 +19,9 @@ from bot.store.encrypted import (
     rewrite_column,
     set_case_indexes,
 )
+from bot.store.schema import column_names
 
-__all__ = ["RotationError", "RotationReport", "rotate_key"]
+__all__ = ["RotationError", "RotationReport", "check_key", "rotate_key"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,22 @@ async def _reindex(tx: Tx, cipher: Cipher) -> int:
         tracking_index = cipher.blind_index("tracking", details["tracking_code"])
         await set_case_indexes(tx, case_id, tracking_index, reporter_index)
     return len(rows)
+
+
+async def check_key(db: Database, cipher: Cipher) -> None:
+    """Decrypt one stored case: UnknownKeyError when the data was written under another key."""
+    async with db.reading() as tx:
+        if "details_enc" not in await column_names(tx, "cases"):
+            return
+        rows = await case_secrets(tx)
+    if rows:
+        _, number, details_enc, _ = rows[-1]
+        try:
+            cipher.decrypt(details_enc, context=b"case:" + number.encode())
+        except UnknownKeyError:
+            raise
+        except ValueError:  # same key, one damaged value: not a reason to refuse to start
+            log.warning("case %s: stored details fail authentication", number)
 
 
 async def rotate_key(

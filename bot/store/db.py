@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -13,7 +15,14 @@ from typing import Any, TypeAlias
 
 import aiosqlite
 
-__all__ = ["Database", "Row", "Tx", "migrations"]
+__all__ = [
+    "Database",
+    "Row",
+    "Tx",
+    "install_sql_log_redaction",
+    "migrations",
+    "private_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +31,58 @@ Tx: TypeAlias = aiosqlite.Connection
 Row: TypeAlias = aiosqlite.Row
 
 _CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
+_PRIVATE_FILE = 0o600
+_PRIVATE_DIR = 0o700
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+class _RedactSqlParameters(logging.Filter):
+    """aiosqlite logs each call (SQL and its parameters) at DEBUG: keep only the method name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_call_name(arg) for arg in record.args)
+        elif isinstance(record.args, dict) and record.args:
+            record.args = {k: _call_name(v) for k, v in record.args.items()}
+        return True
+
+
+def _call_name(value: object) -> str:
+    """``execute`` for functools.partial(<execute ...>, sql, params); a type name otherwise."""
+    func = getattr(value, "func", value)
+    name = getattr(func, "__name__", None)
+    return str(name) if isinstance(name, str) else type(value).__name__
+
+
+def install_sql_log_redaction() -> None:
+    """Make aiosqlite's DEBUG lines carry no SQL parameters (idempotent)."""
+    logger = logging.getLogger("aiosqlite")
+    if not any(isinstance(f, _RedactSqlParameters) for f in logger.filters):
+        logger.addFilter(_RedactSqlParameters())
+
+
+def private_folder(path: str | Path) -> None:
+    """Create the database's folder 0700 if it is missing (an existing one is left alone)."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=_PRIVATE_DIR)
+        folder.chmod(_PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+
+
+def _private_files(path: Path) -> None:
+    """The database's folder 0700 when we create it; the file (and its WAL, SHM) 0600."""
+    private_folder(path)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, _PRIVATE_FILE))
+    # SQLite gives -wal/-shm the database file's mode; tighten a file an older version left open
+    for file in (path, *(path.with_name(path.name + s) for s in _SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            log.warning("%s was readable by other users (mode %04o); now 0600", file, mode)
+            file.chmod(_PRIVATE_FILE)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -49,9 +110,10 @@ class Database:
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         """Open (creating folders), set pragmas and apply pending migrations."""
+        install_sql_log_redaction()
         p = str(path)
         if p != ":memory:":
-            Path(p).parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_private_files, Path(p))
         conn = await aiosqlite.connect(p, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +14,15 @@ class SnapshotError(RuntimeError):
 
 
 def vacuum_into(database: Path, target: Path) -> None:
-    """A separate read connection copies the last committed state (WAL snapshot)."""
+    """A separate read connection copies the last committed state (WAL snapshot).
+
+    The target is created empty with mode 0600 first (SQLite accepts an empty file): the copy
+    is never readable by others, whatever the umask.
+    """
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise SnapshotError(f"backup failed: cannot create {target}: {exc.strerror}") from None
     try:
         conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
         try:

@@ -15,12 +15,16 @@ from bot.app import Runtime
 from bot.channels.telegram.runner import InboxRunner
 from bot.faultpoints import crash_point
 
-__all__ = ["SECRET_HEADER", "WebhookServer", "run_webhook"]
+__all__ = ["MAX_UPDATE_ID", "SECRET_HEADER", "WebhookServer", "run_webhook"]
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _MAX_BODY = 1024 * 1024  # updates are small; Telegram never posts files
+# the inbox key is a SQLite INTEGER (signed 64 bits); the Bot API documents update_id as a plain
+# Integer (fits 32 bits today). We accept the whole storable range: a tighter bound would turn a
+# future widening by Telegram into silently dropped updates (400s are not retried).
+MAX_UPDATE_ID = 2**63 - 1
 
 
 class WebhookServer:
@@ -62,12 +66,28 @@ class WebhookServer:
             body = await request.json(loads=json.loads)
         except ValueError:
             return web.Response(status=400)
-        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+        if not self._is_update(body):  # refused without a word in the log: it may hold data
             return web.Response(status=400)
         await self.runner.store_updates([body])
         await crash_point("after_inbox_commit")
         self._wake.set()
         return web.Response(status=200)
+
+    def _is_update(self, body: object) -> bool:
+        """A JSON object with an in-range integer ``update_id``, objects as payloads, that PTB
+        can read: anything else would fail storing (HTTP 500) or block the inbox later."""
+        if not isinstance(body, dict):
+            return False
+        update_id = body.get("update_id")
+        if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
+            return False  # bool is an int subclass: ``true`` is not an update id
+        if not all(isinstance(v, dict) for k, v in body.items() if k != "update_id"):
+            return False
+        try:
+            Update.de_json(body, self.rt.application.bot)
+        except Exception:
+            return False
+        return True
 
     async def process_pending(self) -> int:
         """Handle what is stored, one at a time, never two passes at once."""
