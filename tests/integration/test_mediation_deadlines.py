@@ -245,3 +245,14 @@ async def test_pkl_and_psr_mediate_count_from_the_session(env: Env) -> None:
     await do(env, cid, "invite", PSR["pendamping"])
     mediate = await open_step(env, cid, "mediate")
     assert mediate.due_at == wib(13, 10)
+
+
+async def test_a_session_set_while_the_step_is_open_gives_it_the_session_due(env: Env) -> None:
+    cid, _ = await tng_to_invite(env)
+    await do(env, cid, "invite", TNG["admin"])  # no session yet: the standard time
+    mediate = await open_step(env, cid, "mediate")
+    res = await env.wf.schedule_mediation(mediate.id, TNG["mediator"], wib(10, 10), "Kantor")
+    assert res.ok, res
+    after = await open_step(env, cid, "mediate")
+    assert after.due_at == wib(11, 10) and after.extended_count == 1
+    assert [e.kind for e in await step_events(env, mediate.id)][-1] == "due_moved"
