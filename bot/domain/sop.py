@@ -17,6 +17,7 @@ from bot.domain.sop_model import (
     END,
     RULES,
     SERVICES,
+    SESSION_SOURCE,
     SOP_PREFIX,
     Sop,
     SopError,
@@ -30,6 +31,7 @@ __all__ = [
     "END",
     "RULES",
     "SERVICES",
+    "SESSION_SOURCE",
     "SOP_PREFIX",
     "Sop",
     "SopError",
@@ -44,7 +46,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps"}
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
-    "alt_duration", "extendable", "output", "output_document", "requires", "runs",
+    "alt_duration", "extendable", "extension", "output", "output_document", "requires", "runs",
     "note", "transitions",
 }  # fmt: skip
 
@@ -163,6 +165,10 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
     source = ctx.get(raw, "duration_from", str, None)
     if source is not None and source not in DURATION_SOURCES:
         raise ctx.error("duration_from", f"unknown source {source!r}")
+    extendable = ctx.get(raw, "extendable", bool, False)
+    extension = ctx.duration(raw, "extension", required=False)
+    if extension is not None and not extendable:
+        raise ctx.error("extension", "needs extendable = true")
     runs = ctx.get(raw, "runs", str, None)
     if runs is not None and handover_target(ctx.target("runs", runs)) is None:
         raise ctx.error("runs", f"{runs!r} must be 'sop:<key or service>'")
@@ -183,7 +189,8 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
         duration=duration,
         duration_from=source,
         alt_duration=ctx.duration(raw, "alt_duration", required=False),
-        extendable=ctx.get(raw, "extendable", bool, False),
+        extendable=extendable,
+        extension=extension,
         output=ctx.get(raw, "output", str),
         output_document=doc,
         requires=requires,
@@ -222,6 +229,37 @@ def _check_graph(path: Path, steps: tuple[Step, ...], first: str) -> None:
             raise _Ctx(path, repr(s.key)).error(None, "no path to 'end' or another SOP")
 
 
+def _schedules(step: Step) -> bool:
+    """Whether a mediation session is scheduled at this step (as `is_scheduling_step`)."""
+    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+
+
+def _check_sessions(path: Path, steps: tuple[Step, ...]) -> None:
+    """A step timed from the session must come after a step that schedules it."""
+    by_key = {s.key: s for s in steps}
+    for s in steps:
+        if s.duration_from != SESSION_SOURCE:
+            continue
+        ctx = _Ctx(path, repr(s.key))
+        if s.runs:
+            raise ctx.error("duration_from", "a step that runs a sub-SOP has no session")
+        seen: set[str] = set()
+        todo = [k for k, o in by_key.items() if s.key in o.transitions.values()]
+        while todo:
+            k = todo.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            if _schedules(by_key[k]):
+                break
+            todo += [p for p, o in by_key.items() if k in o.transitions.values()]
+        else:
+            raise ctx.error(
+                "duration_from", f"{SESSION_SOURCE!r}: no step before it schedules a mediation "
+                "(requires or output_document = 'surat_undangan_mediasi')",
+            )  # fmt: skip
+
+
 def load_sop(path: Path) -> Sop:
     """Read and validate one SOP file."""
     ctx = _Ctx(path)
@@ -250,6 +288,7 @@ def load_sop(path: Path) -> Sop:
     if first not in seen:
         raise ctx.error("first_step", f"names missing step {first!r}")
     _check_graph(path, steps, first)
+    _check_sessions(path, steps)
     return Sop(
         key=key,
         title=ctx.get(raw, "title", str),

@@ -15,6 +15,7 @@ __all__ = [
     "END",
     "RULES",
     "SERVICES",
+    "SESSION_SOURCE",
     "SOP_PREFIX",
     "Sop",
     "SopError",
@@ -43,7 +44,9 @@ DOCUMENTS = frozenset(
 # Conditions a step checks before it can start.
 RULES = frozenset({"child_party_needs_guardian", "special_needs_party_needs_companion"})
 # Where a step's time standard may come from instead of the SOP file.
-DURATION_SOURCES = frozenset({"office.first_response"})
+DURATION_SOURCES = frozenset({"office.first_response", "mediation.session"})
+# The step's work happens at the mediation session scheduled earlier in its SOP instance.
+SESSION_SOURCE = "mediation.session"
 
 
 class SopError(Exception):
@@ -70,6 +73,8 @@ class Step:
     duration_from: str | None = None
     # a second time standard printed in the seed, kept for reference
     alt_duration: Duration | None = None
+    # extra time an approved extension grants (default: the step's own duration)
+    extension: Duration | None = None
     # "sop:<key or service>" carried out as part of this step, before it completes
     runs: str | None = None
     note: str = ""
@@ -78,6 +83,16 @@ class Step:
     def outcomes(self) -> tuple[str, ...]:
         """Possible outcomes, in file order (the first is the usual path)."""
         return tuple(self.transitions)
+
+    @property
+    def extra_time(self) -> Duration:
+        """What one approved extension adds: `extension`, else the step's duration."""
+        return self.extension or self.duration
+
+    @property
+    def from_session(self) -> bool:
+        """Whether the due time counts from the instance's scheduled mediation session."""
+        return self.duration_from == SESSION_SOURCE
 
     @property
     def deciders(self) -> tuple[Role, ...]:

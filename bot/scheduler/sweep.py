@@ -70,10 +70,16 @@ class SweepReport:
 # -- when -------------------------------------------------------------------------------
 
 
-def step_schedule(step: StepRow, office: Office, calendar: OfficeCalendar) -> dict[str, datetime]:
-    """When each reminder of an open step is due (office time; wall clock for urgent steps)."""
+def step_schedule(
+    step: StepRow, office: Office, calendar: OfficeCalendar, session_at: datetime | None = None
+) -> dict[str, datetime]:
+    """When each reminder of an open step is due (office time; wall clock for urgent steps).
+
+    A step held at a mediation session (`session_at`) is "due soon" only after the session
+    has started: its time before the session is not time to do the work.
+    """
     assert step.due_at is not None
-    due, opened = step.due_at, step.opened_at
+    due, opened = step.due_at, max(step.opened_at, session_at or step.opened_at)
     if step.urgent:
         soon = opened + (due - opened) * DUE_SOON_FRACTION
     else:
@@ -105,9 +111,10 @@ def mediation_schedule(scheduled_at: datetime, calendar: OfficeCalendar) -> dict
 
 
 def _due_step_kinds(
-    step: StepRow, office: Office, calendar: OfficeCalendar, now: datetime, done: set[str]
-) -> list[tuple[str, datetime]]:
-    plan = step_schedule(step, office, calendar)
+    step: StepRow, office: Office, calendar: OfficeCalendar, now: datetime, done: set[str],
+    session_at: datetime | None = None,
+) -> list[tuple[str, datetime]]:  # fmt: skip
+    plan = step_schedule(step, office, calendar, session_at)
     out = []
     for kind, at in plan.items():
         if at > now or kind in done:
@@ -191,7 +198,9 @@ class _Sweep:
         if office is None or case is None or case.status == "closed":
             return None
         done = await self.log.recorded(conn, f"step:{step.id}", step.extended_count)
-        due = _due_step_kinds(step, office, self.svc.calendars[office.id], self.now, done)
+        session_at = await self.log.session_start(conn, step.id)
+        calendar = self.svc.calendars[office.id]
+        due = _due_step_kinds(step, office, calendar, self.now, done, session_at)
         return step, office, case.number, due
 
     async def step(self, step_id: int) -> None:

@@ -42,6 +42,12 @@ class MediationRow:
     status: str
 
 
+def _mediation(r: aiosqlite.Row) -> MediationRow:
+    return MediationRow(r["id"], r["case_id"], r["step_id"],
+                        datetime.fromisoformat(r["scheduled_at"]), r["created_by"],
+                        datetime.fromisoformat(r["created_at"]), r["status"])  # fmt: skip
+
+
 def _party(r: aiosqlite.Row) -> Party:
     return Party(
         id=r["id"], case_id=r["case_id"], role=r["role"], is_child=bool(r["is_child"]),
@@ -106,10 +112,48 @@ class MediationStore:
         rows = await _all(
             conn, "SELECT * FROM mediations WHERE case_id = ? ORDER BY id", (case_id,)
         )
-        return [MediationRow(r["id"], r["case_id"], r["step_id"],
-                             datetime.fromisoformat(r["scheduled_at"]), r["created_by"],
-                             datetime.fromisoformat(r["created_at"]), r["status"])
-                for r in rows]  # fmt: skip
+        return [_mediation(r) for r in rows]
+
+    async def get_mediation(
+        self, conn: aiosqlite.Connection, mediation_id: int
+    ) -> MediationRow | None:
+        """A session by id."""
+        rows = await _all(conn, "SELECT * FROM mediations WHERE id = ?", (mediation_id,))
+        return _mediation(rows[0]) if rows else None
+
+    async def instance_session(
+        self, conn: aiosqlite.Connection, instance_id: int
+    ) -> MediationRow | None:
+        """The latest still scheduled session set by a step of that SOP instance."""
+        rows = await _all(
+            conn,
+            "SELECT m.* FROM mediations m JOIN steps s ON s.id = m.step_id"
+            " WHERE s.instance_id = ? AND m.status = 'scheduled' ORDER BY m.id DESC LIMIT 1",
+            (instance_id,),
+        )
+        return _mediation(rows[0]) if rows else None
+
+    async def move_mediation(
+        self, conn: aiosqlite.Connection, mediation_id: int, scheduled_at: datetime,
+        location: str | None,
+    ) -> bool:  # fmt: skip
+        """Move a scheduled session (and, when given, change its place); False if not scheduled."""
+        rows = await _all(conn, "SELECT step_id FROM mediations WHERE id = ?", (mediation_id,))
+        if not rows:
+            return False
+        if location is None:
+            cur = await conn.execute(
+                "UPDATE mediations SET scheduled_at = ? WHERE id = ? AND status = 'scheduled'",
+                (iso(scheduled_at), mediation_id),
+            )
+        else:
+            enc = self.cipher.encrypt_json(location, context=_ctx(rows[0]["step_id"], "location"))
+            cur = await conn.execute(
+                "UPDATE mediations SET scheduled_at = ?, location_enc = ?"
+                " WHERE id = ? AND status = 'scheduled'",
+                (iso(scheduled_at), enc, mediation_id),
+            )
+        return cur.rowcount == 1
 
     async def mediation_location(self, conn: aiosqlite.Connection, mediation_id: int) -> str:
         """The decrypted location of a session."""

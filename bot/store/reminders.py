@@ -70,6 +70,15 @@ class ReminderStore:
         )
         return [int(r["id"]) for r in await _all(conn, sql, (iso(now),))]
 
+    async def session_start(self, conn: Tx, step_id: int) -> datetime | None:
+        """The session a step's current due time counts from (None: counted from its opening)."""
+        sql = (
+            "SELECT json_extract(data, '$.session_at') AS s FROM step_events WHERE step_id = ?"
+            " AND json_extract(data, '$.due_at') IS NOT NULL ORDER BY id DESC LIMIT 1"
+        )
+        rows = await _all(conn, sql, (step_id,))
+        return datetime.fromisoformat(rows[0]["s"]) if rows and rows[0]["s"] else None
+
     async def scheduled_mediations(self, conn: Tx, now: datetime) -> list[MediationDue]:
         """Mediations still to come, of cases not closed."""
         sql = (

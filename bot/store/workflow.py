@@ -264,6 +264,13 @@ class WorkflowStore(MediationStore):
             (iso(due_at), step_id),
         )
 
+    async def move_due(self, conn: aiosqlite.Connection, step_id: int, due_at: datetime) -> None:
+        """Move an open step's due time (its session moved): a new round of reminders.
+
+        `extended_count` is the reminder round; it counts every move of the due time.
+        """
+        await self.extend_due(conn, step_id, due_at)
+
     async def cancel_open_steps(
         self, conn: aiosqlite.Connection, case_id: int, at: datetime
     ) -> int:

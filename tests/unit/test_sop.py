@@ -315,3 +315,70 @@ class TestCli:
         (target / "tng_mediasi.toml").write_text("key = ", encoding="utf-8")
         assert sops_show("pkl_mediasi", target) == 2
         assert "tng_mediasi.toml: not valid TOML" in capsys.readouterr().err
+
+
+SESSION = VALID.replace(
+    'output = "Letter"\n',
+    'output = "Letter"\noutput_document = "surat_undangan_mediasi"\n',
+).replace('transitions = { done = "end" }\n', 'transitions = { done = "mediate" }\n') + (
+    """
+[[steps]]
+key = "mediate"
+title = "Mediate"
+actors = ["mediator"]
+duration = { value = 1, unit = "working_days" }
+duration_from = "mediation.session"
+extendable = true
+extension = { value = 1, unit = "working_days" }
+output = "Report"
+transitions = { done = "end" }
+"""
+)
+
+
+class TestSessionAndExtension:
+    def test_shipped_session_steps_and_extensions(self) -> None:
+        for key in ("tng_mediasi", "pkl_mediasi", "psr_mediasi"):
+            assert [s.key for s in SHIPPED[key].steps if s.from_session] == ["mediate"], key
+        day = Duration(1, Unit.WORKING_DAYS)
+        assert SHIPPED["tng_mediasi"].step("mediate").extra_time == day
+        assert SHIPPED["tng_pendampingan_korban"].step("letters").extra_time == day
+        # without `extension` an approved extension is the step's own duration again
+        order = SHIPPED["tng_mediasi"].step("order")
+        assert order.extension is None and order.extra_time == order.duration
+
+    def test_session_and_extension_load(self, tmp_path: Path) -> None:
+        step = load_sop(_write(tmp_path, SESSION)).step("mediate")
+        assert step.from_session and step.duration_from == "mediation.session"
+        assert step.extension == Duration(1, Unit.WORKING_DAYS)
+
+    @pytest.mark.parametrize(
+        ("old", "new", "expected"),
+        [
+            (
+                "extendable = true\n",
+                "",
+                "step 'mediate': field 'extension': needs extendable = true",
+            ),
+            (
+                'extension = { value = 1, unit = "working_days" }',
+                'extension = { value = 1, unit = "hari" }',
+                "step 'mediate': field 'extension.unit': unknown unit 'hari'",
+            ),
+            (
+                'output_document = "surat_undangan_mediasi"\n',
+                "",
+                "step 'mediate': field 'duration_from': 'mediation.session': no step before it",
+            ),
+            (
+                'duration_from = "mediation.session"',
+                'duration_from = "mediation.sesi"',
+                "step 'mediate': field 'duration_from': unknown source 'mediation.sesi'",
+            ),
+        ],
+    )
+    def test_precise_errors(self, tmp_path: Path, old: str, new: str, expected: str) -> None:
+        assert old in SESSION
+        with pytest.raises(SopError) as info:
+            load_sop(_write(tmp_path, SESSION.replace(old, new, 1)))
+        assert expected in str(info.value)

@@ -175,6 +175,36 @@ class Engine:
             return self.svc.calendars[t.office.id].add(start, t.office.first_response)
         return self.svc.calendars[t.office.id].add(start, step.duration, urgent=t.case.urgent)
 
+    def _session_due(self, t: _Tx, step: Step, session_at: datetime) -> datetime:
+        """The step's duration from the session start, never before the session day's close."""
+        calendar = self.svc.calendars[t.office.id]
+        due = calendar.add(session_at, step.duration, urgent=t.case.urgent)
+        periods = calendar.periods_on(calendar.local(session_at).date())
+        return max(due, periods[-1][1]) if periods else due
+
+    async def _step_due(
+        self, t: _Tx, step: Step, start: datetime, instance_id: int
+    ) -> tuple[datetime, datetime | None]:
+        """Due time of a step opened at `start`, and the session it counts from (if any)."""
+        if step.from_session:
+            session = await self.store.instance_session(t.conn, instance_id)
+            if session is not None:
+                return self._session_due(t, step, session.scheduled_at), session.scheduled_at
+        return self._due(t, step, start), None
+
+    async def _follow_session(self, t: _Tx, instance_id: int) -> None:
+        """Open steps of the instance timed from its session take the session's due time."""
+        for row in await self.store.open_steps_for_case(t.conn, t.case.id):
+            if row.instance_id != instance_id or row.status != "open":
+                continue
+            step = self.sops[row.sop_key].step(row.step_key)
+            due, session_at = await self._step_due(t, step, row.opened_at, instance_id)
+            if session_at is None or due == row.due_at:
+                continue
+            await self.store.move_due(t.conn, row.id, due)
+            await self._event(t, row.id, "due_moved", due_at=iso(due),
+                              session_at=iso(session_at))  # fmt: skip
+
     async def _send(self, t: _Tx, to: Recipient | int, kind: str, key: str, **payload: Any) -> None:
         """Queue a notice to a person (a roster user id) or a place; one per event and recipient."""
         who = to if isinstance(to, Recipient) else Recipient.person(to)
@@ -212,7 +242,9 @@ class Engine:
 
     async def _open(self, t: _Tx, instance_id: int, sop: Sop, key: str) -> None:
         step = sop.step(key)
-        due = None if step.runs else self._due(t, step, t.now)
+        due, session_at = None, None
+        if not step.runs:
+            due, session_at = await self._step_due(t, step, t.now, instance_id)
         sid = await self.store.insert_step(
             t.conn, instance_id=instance_id, case_id=t.case.id, step_key=key, title=step.title,
             roles=tuple(r.value for r in step.actors), opened_at=t.now, due_at=due,
@@ -225,10 +257,14 @@ class Engine:
             await self._start(t, target, instance_id, sid)
         else:
             assert due is not None
-            await self._announce(t, sid, step, due, "opened")
+            await self._announce(t, sid, step, due, "opened", session_at)
 
-    async def _announce(self, t: _Tx, sid: int, step: Step, due: datetime, kind: str) -> None:
-        eid = await self._event(t, sid, kind, step=step.key, due_at=iso(due))
+    async def _announce(
+        self, t: _Tx, sid: int, step: Step, due: datetime, kind: str,
+        session_at: datetime | None = None,
+    ) -> None:  # fmt: skip
+        extra = {"session_at": iso(session_at)} if session_at is not None else {}
+        eid = await self._event(t, sid, kind, step=step.key, due_at=iso(due), **extra)
         people = sorted({u for r in step.actors for u in t.office.people_with(r)})
         for uid in people:
             await self._send(t, uid, "task_assigned", str(eid), step_id=sid)

@@ -40,7 +40,11 @@ class ExtensionUseCases(Engine):
     async def approve_extension(
         self, step_id: int, head_user_id: int, approved: bool
     ) -> WorkflowResult:
-        """The head grants (the step's duration again from now) or refuses a requested extension."""
+        """The head grants or refuses a requested extension.
+
+        Granted: the step's `extension` (default: its duration) is added to its current due
+        time, or to now when that has passed.
+        """
         async with self.svc.db.transaction() as conn:
             begun = await self._begin(conn, step_id, head_user_id, "approve_extension")
             if isinstance(begun, WorkflowResult):
@@ -53,11 +57,18 @@ class ExtensionUseCases(Engine):
             requester = await self._pending_extension(t, step_id)
             if requester is None:
                 return _r(Outcome.INVALID, N_("No extension has been requested."))
-            due = self.svc.calendars[t.office.id].add(t.now, step.duration, urgent=row.urgent)
+            # the extra time is added to the current due time (from now if that has passed)
+            start = max(row.due_at, t.now) if row.due_at is not None else t.now
+            due = self.svc.calendars[t.office.id].add(start, step.extra_time, urgent=row.urgent)
             if approved:
                 await self.store.extend_due(conn, step_id, due)
             kind = "extension_approved" if approved else "extension_refused"
-            eid = await self._event(t, step_id, kind, due_at=iso(due) if approved else None)
+            extra = {}
+            session = await self.store.instance_session(conn, row.instance_id)
+            if approved and step.from_session and session is not None:
+                extra["session_at"] = iso(session.scheduled_at)  # reminders still count from it
+            eid = await self._event(t, step_id, kind, due_at=iso(due) if approved else None,
+                                    **extra)  # fmt: skip
             await append_audit(conn, at=t.now, actor=t.actor, action=kind, case_id=t.case.id,
                                detail=f"step {step_id}")  # fmt: skip
             await self._send(t, requester, "extension_decided", str(eid), step_id=step_id,

@@ -1,11 +1,16 @@
-"""Use cases of mediation: record its parties, schedule its sessions, list both."""
+"""Use cases of mediation: record its parties, schedule and move its sessions, list both."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.domain.i18n_marker import N_
-from bot.domain.permissions import may_record_party, may_schedule_mediation
+from bot.domain.permissions import (
+    may_act_on_step,
+    may_decide_as_head,
+    may_record_party,
+    may_schedule_mediation,
+)
 from bot.services.workflow.engine import (
     _NOT_OPEN,
     PARTY_ROLES,
@@ -69,14 +74,8 @@ class MediationUseCases(Engine):
                 return _r(Outcome.INVALID, _NOT_OPEN)
             if (refused := await self._rules(t, step)) is not None:
                 return refused
-            calendar = self.svc.calendars[t.office.id]
-            if when.tzinfo is None or when <= t.now:
-                return _r(Outcome.INVALID, N_("The mediation time must be in the future."))
-            if not calendar.is_open(when):
-                return _r(Outcome.INVALID, N_("The office is closed at that time."),
-                          next_opening=iso(calendar.next_opening(when)))  # fmt: skip
-            if not location.strip():
-                return _r(Outcome.INVALID, N_("Say where the mediation takes place."))
+            if (bad := self._check_session(t, when, location)) is not None:
+                return bad
             mid = await self.store.insert_mediation(
                 conn, case_id=t.case.id, step_id=step_id, scheduled_at=when,
                 location=location.strip(), created_by=user_id, at=t.now,
@@ -89,7 +88,76 @@ class MediationUseCases(Engine):
                              case_id=t.case.id, step_id=step_id, mediation_id=mid,
                              scheduled_at=iso(when))  # fmt: skip
             await self._milestone(t, "mediation_scheduled")
+            await self._follow_session(t, row.instance_id)
         return _r(Outcome.OK, mediation_id=mid)
+
+    async def reschedule_mediation(
+        self, mediation_id: int, user_id: int, when: datetime, location: str | None = None
+    ) -> WorkflowResult:
+        """Move a scheduled session (and, when given, its place).
+
+        Allowed to whoever may schedule it at its step, whoever may do the open step held at
+        the session, and the head. The session reminders follow the new time (the sweep keys
+        them by it); the step timed from the session gets its due time from the new time.
+        """
+        async with self.svc.db.transaction() as conn:
+            m = await self.store.get_mediation(conn, mediation_id)
+            if m is None:
+                return _r(Outcome.NOT_FOUND, N_("There is no such mediation session."))
+            begun = await self._begin(conn, m.step_id, user_id, "reschedule_mediation")
+            if isinstance(begun, WorkflowResult):
+                return begun
+            t, row, step = begun
+            # the scheduling step, or the step held at the session, still open
+            opened = [
+                (r, self.sops[r.sop_key].step(r.step_key))
+                for r in await self.store.open_steps_for_case(conn, t.case.id)
+                if r.instance_id == row.instance_id
+            ]
+            held_at = [(r, s) for r, s in opened if r.id == row.id or s.from_session]
+            allowed = (
+                may_schedule_mediation(t.office, step, row.assignee_user_id, user_id)
+                or may_decide_as_head(t.office, user_id)
+                or any(
+                    s.from_session and may_act_on_step(t.office, s, r.assignee_user_id, user_id)
+                    for r, s in held_at
+                    if r.id != row.id
+                )
+            )
+            if not allowed:
+                return await self._deny(t, "reschedule_mediation", m.step_id)
+            if m.status != "scheduled" or not held_at:
+                return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
+            if (bad := self._check_session(t, when, location)) is not None:
+                return bad
+            place = location.strip() if location is not None else None
+            if not await self.store.move_mediation(conn, m.id, when, place):
+                return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
+            eid = await self._event(t, m.step_id, "mediation_rescheduled", mediation_id=m.id,
+                                    scheduled_at=iso(when), previous_at=iso(m.scheduled_at),
+                                    place_changed=place is not None)  # fmt: skip
+            moved = f"mediation {m.id}: {iso(m.scheduled_at)} -> {iso(when)}"
+            await append_audit(conn, at=t.now, actor=t.actor, action="reschedule_mediation",
+                               case_id=t.case.id, detail=moved)  # fmt: skip
+            await self._send(t, _group(t), "mediation_scheduled", str(eid),
+                             case_id=t.case.id, step_id=m.step_id, mediation_id=m.id,
+                             scheduled_at=iso(when), previous_at=iso(m.scheduled_at),
+                             rescheduled=True)  # fmt: skip
+            await self._milestone(t, "mediation_scheduled")
+            await self._follow_session(t, row.instance_id)
+        return _r(Outcome.OK, mediation_id=m.id, scheduled_at=iso(when))
+
+    def _check_session(self, t: _Tx, when: datetime, location: str | None) -> WorkflowResult | None:
+        """A session time in the future and in office hours, and a place (when one is given)."""
+        calendar = self.svc.calendars[t.office.id]
+        if when.tzinfo is None or when <= t.now:
+            return _r(Outcome.INVALID, N_("The mediation time must be in the future."))
+        if not calendar.is_open(when):
+            return _r(Outcome.INVALID, N_("The office is closed at that time."),
+                      next_opening=iso(calendar.next_opening(when)))  # fmt: skip
+        if location is not None and not location.strip():
+            return _r(Outcome.INVALID, N_("Say where the mediation takes place."))
+        return None
 
     async def add_party(
         self, step_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
