@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.duration import Duration
-from bot.domain.office import Office, OpenPeriod, Role
+from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, OpenPeriod, Role
 
 __all__ = [
     "ENV_FILE",
@@ -112,6 +112,7 @@ class _OfficeModel(BaseModel):
     hours: dict[str, _Hours]
     escalation_grace_hours: int = Field(default=4, ge=0, le=72)
     retention_days: int = Field(default=365, ge=30, le=3650)
+    draft_retention_days: int = Field(default=DEFAULT_DRAFT_RETENTION_DAYS, ge=1, le=90)
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
 
@@ -175,6 +176,7 @@ class _OfficeModel(BaseModel):
             sops=dict(self.sops),
             escalation_grace_hours=self.escalation_grace_hours,
             retention_days=self.retention_days,
+            draft_retention_days=self.draft_retention_days,
         )
 
 

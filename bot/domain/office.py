@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.duration import Duration, Unit
 
 __all__ = [
+    "DEFAULT_DRAFT_RETENTION_DAYS",
     "JOINABLE_ROLES",
     "STAFF_ROLES",
     "ZONE_ABBREVIATIONS",
@@ -34,6 +35,9 @@ class Role(StrEnum):
     PSIKOLOG = "psikolog"
     ADMIN = "admin"
 
+
+# days an unfinished report (and a visitor's other bot data) is kept after the last message
+DEFAULT_DRAFT_RETENTION_DAYS = 7
 
 STAFF_ROLES = frozenset(Role)
 # ketua and admin come only from the office file
@@ -109,6 +113,8 @@ class Office:
     escalation_grace_hours: int = 4
     # days a closed case (and its files) is kept before it is purged
     retention_days: int = 365
+    # days an unfinished report is kept after the reporter's last message, then deleted
+    draft_retention_days: int = DEFAULT_DRAFT_RETENTION_DAYS
     # channel name -> where that channel reaches the office's staff group (e.g. "telegram" ->
     # the group's id); only the channel reads its own entry
     channels: Mapping[str, str] = field(default_factory=dict)

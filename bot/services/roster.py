@@ -7,16 +7,19 @@ transaction, so every process reading it sees the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import JOINABLE_ROLES, Role, joinable_role, roster_overlay
 from bot.services.context import Services
 from bot.store.audit import append_audit
+from bot.store.db import Tx
 from bot.store.roster import RosterChange
 
 __all__ = [
     "JOINABLE_ROLES",
+    "JOIN_COOL_DOWN",
     "RosterChange",
     "RosterOutcome",
     "RosterResult",
@@ -27,6 +30,9 @@ __all__ = [
     "request_join",
     "request_removal",
 ]
+
+# after a refusal, the same person may ask again only after this long
+JOIN_COOL_DOWN = timedelta(days=7)
 
 # the roster after changes, kept under its old name
 overlay = roster_overlay
@@ -41,6 +47,8 @@ class RosterOutcome(Enum):
     UNKNOWN_OFFICE = "unknown_office"
     BAD_ROLE = "bad_role"  # ketua/admin (file only) or not a role at all
     ALREADY_PENDING = "already_pending"
+    OTHER_PENDING = "other_pending"  # another request of this person waits (one at a time)
+    COOLING_DOWN = "cooling_down"  # refused recently: ask again after JOIN_COOL_DOWN
     ALREADY_HAS = "already_has"
     ALREADY_DECIDED = "already_decided"
     NO_HEAD = "no_head"  # the office has no head in the bot to decide
@@ -52,6 +60,8 @@ class RosterResult:
 
     outcome: RosterOutcome
     change: RosterChange | None = None
+    # COOLING_DOWN: from when the person may ask again
+    again_at: datetime | None = None
 
 
 async def get_change(svc: Services, change_id: int) -> RosterChange | None:
@@ -70,8 +80,25 @@ def _detail(change_id: int | None, office_id: str, user_id: int, role: str) -> s
     return f"{head}office:{office_id} user:{user_id} role:{role}"
 
 
+async def _join_blocked(
+    svc: Services, conn: Tx, user_id: int, now: datetime
+) -> RosterResult | None:
+    """Why this person may not ask to join now (a request waits, or a recent refusal), or None."""
+    pending = await svc.roster.pending_of(conn, user_id)
+    if pending is not None:
+        return RosterResult(RosterOutcome.OTHER_PENDING, pending)
+    refused = await svc.roster.last_refused_at(conn, user_id)
+    if refused is not None and now < refused + JOIN_COOL_DOWN:
+        return RosterResult(RosterOutcome.COOLING_DOWN, again_at=refused + JOIN_COOL_DOWN)
+    return None
+
+
 async def request_join(svc: Services, user_id: int, office_id: str, role: str) -> RosterResult:
-    """A person asks to join an office with a role; the office's heads are told by outbox."""
+    """A person asks to join an office with a role; the office's heads are told by outbox.
+
+    One request per person waits at a time (whatever the office or role), and after a refusal
+    the person may ask again only after ``JOIN_COOL_DOWN``.
+    """
     office = svc.offices.get(office_id)
     if office is None:
         return RosterResult(RosterOutcome.UNKNOWN_OFFICE)
@@ -87,6 +114,9 @@ async def request_join(svc: Services, user_id: int, office_id: str, role: str) -
     async with svc.db.transaction() as conn:
         if await svc.roster.has_pending(conn, office_id, user_id, wanted):
             return RosterResult(RosterOutcome.ALREADY_PENDING)
+        blocked = await _join_blocked(svc, conn, user_id, now)
+        if blocked is not None:
+            return blocked
         change_id = await svc.roster.add_request(conn, office_id, user_id, wanted, now)
         if change_id is None:
             return RosterResult(RosterOutcome.ALREADY_PENDING)

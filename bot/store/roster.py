@@ -137,6 +137,26 @@ class RosterStore:
         ) as cur:
             return await cur.fetchone() is not None
 
+    async def pending_of(self, conn: aiosqlite.Connection, user_id: int) -> RosterChange | None:
+        """The person's request that waits for a decision (any office, any role), if any."""
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM roster_changes WHERE user_id = ? AND action = 'add'"
+            " AND status = 'pending' ORDER BY id LIMIT 1",
+            (user_id,),
+        ) as cur:
+            r = await cur.fetchone()
+        return None if r is None else _change(r)
+
+    async def last_refused_at(self, conn: aiosqlite.Connection, user_id: int) -> datetime | None:
+        """When a request of this person to join was last refused (any office, any role)."""
+        async with conn.execute(
+            "SELECT MAX(decided_at) FROM roster_changes WHERE user_id = ? AND action = 'add'"
+            " AND status = 'rejected' AND decided_at IS NOT NULL",
+            (user_id,),
+        ) as cur:
+            r = await cur.fetchone()
+        return None if r is None or r[0] is None else datetime.fromisoformat(r[0])
+
     async def add_request(
         self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role, at: datetime
     ) -> int | None:

@@ -49,6 +49,8 @@ async def _filled(tmp_path: Path, clock: FakeClock, key: str) -> tuple[Harness, 
     await h.send(OFFICER, "/start")
     await press(h, OFFICER, "take:1", chat=TNG_GROUP)
     await press(h, OFFICER, "det:1", chat=TNG_GROUP)
+    # a report in progress: the reporter above left no user data once hers was sent
+    await h.send(555999, "/lapor")
     return h, code
 
 

@@ -23,6 +23,7 @@ __all__: list[str] = []
 
 # the order bot/app.py had when each module registered its own handlers (keep it)
 EXPECTED: dict[int, list[str]] = {
+    -12: ["ExpiryHandler"],
     -11: ["RememberHandler"],
     -10: ["RateLimitHandler"],
     -1: ["cmd:hapus", "cb:^hapus:go$"],
@@ -90,7 +91,7 @@ async def test_dispatch_order_of_every_group(h: Harness) -> None:
     app = h.rt.application
     got = {group: [_label(x) for x in handlers] for group, handlers in app.handlers.items()}
     assert got == EXPECTED
-    assert sorted(app.handlers) == [-11, -10, -1, 0, 10]
+    assert sorted(app.handlers) == [-12, -11, -10, -1, 0, 10]
 
 
 async def test_the_table_is_what_is_registered(h: Harness) -> None:

@@ -12,9 +12,18 @@ from bot.crypto import Cipher
 from bot.store.conversations import DataTable, StateStore, StateWrite
 from bot.store.db import Database
 
-__all__ = ["SqlitePersistence"]
+__all__ = ["SEEN_KEY", "SqlitePersistence", "is_empty"]
 
 UD = dict[str, Any]
+
+# user/chat data key: when the user or chat was last seen (ISO), for expiry; alone it is nothing
+# worth keeping
+SEEN_KEY = "seen"
+
+
+def is_empty(data: UD) -> bool:
+    """Whether user or chat data holds nothing worth a stored row (empty, or a timestamp)."""
+    return not (data.keys() - {SEEN_KEY})
 
 
 class SqlitePersistence(BasePersistence[UD, UD, UD]):
@@ -101,6 +110,11 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         await self._upsert("chat_data", chat_id, data)
 
     async def _upsert(self, table: DataTable, ident: int, data: UD) -> None:
+        if is_empty(data):
+            # nothing to keep (a visitor who only said /start, a finished or deleted form):
+            # no row is left behind with this user's or chat's id
+            await self._write(self.store.drop_data(table, ident))
+            return
         blob = self.cipher.encrypt_json(data, context=table.encode())
         await self._write(self.store.put_data(table, ident, blob))
 

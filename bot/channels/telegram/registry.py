@@ -36,6 +36,7 @@ from bot.channels.telegram.handlers import (
 
 __all__ = [
     "GROUP_AFTER",
+    "GROUP_EXPIRE",
     "GROUP_LIMIT",
     "GROUP_MAIN",
     "GROUP_REMEMBER",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 # PTB handler groups, in the order they run
+GROUP_EXPIRE = -12  # expires old drafts and data; tells a returning reporter once; never stops
 GROUP_REMEMBER = -11  # notes what /hapus and the after-submit offer need; never stops anything
 GROUP_LIMIT = -10  # the rate limit: drops floods before any handler works
 GROUP_SAFE_MODE = -1  # /hapus and its button: before the conversations, then stop
@@ -69,6 +71,12 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
     private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return (
         # ---------------------------------------------------------------- before everything
+        Entry(
+            GROUP_EXPIRE,
+            safety.ExpiryHandler(app),
+            "expires unfinished reports and visitors' data by the draft rule before any handler "
+            "reads them; matches only to tell a returning reporter once that hers was deleted",
+        ),
         Entry(
             GROUP_REMEMBER,
             safety.RememberHandler(app),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -12,6 +13,10 @@ from bot.channels.telegram.conversations import questions_ui as ui
 from bot.channels.telegram.conversations.draft import (
     ASK,
     END,
+    MAX_NOTES,
+    MAX_NOTES_CHARS,
+    URGENT_ALERT_EVERY,
+    URGENT_KEY,
     ask,
     draft_of,
     explain_invalid,
@@ -33,6 +38,9 @@ from bot.services.intake import raise_urgent_alert
 __all__ = ["on_button", "on_message"]
 
 log = logging.getLogger(__name__)
+
+# after telling that the notes are full, further notes get no reply for this long
+_RETELL_FULL = timedelta(minutes=10)
 
 
 async def on_button(update: Update, context: Ctx) -> str | int:
@@ -108,7 +116,10 @@ async def on_message(update: Update, context: Ctx) -> str | int:
             note = parse_text(msg.text, max_len=question("story").max_len)
             if isinstance(note, Invalid):
                 return await explain_invalid(update, context, d, note)
-            d["answers"].setdefault("notes", []).append(note)
+            notes: list[str] = d["answers"].setdefault("notes", [])
+            if len(notes) >= MAX_NOTES or sum(map(len, notes)) + len(note) > MAX_NOTES_CHARS:
+                return await _notes_full(update, context, d)
+            notes.append(note)
             await reply(
                 update, context, t.gettext("Added to your story. Send more, or press Done.")
             )
@@ -157,6 +168,36 @@ async def on_message(update: Update, context: Ctx) -> str | int:
     return await _record(update, context, d, q.key, value)
 
 
+async def _notes_full(update: Update, context: Ctx, d: dict[str, Any]) -> str:
+    """The extra notes are full: say so kindly, keep what is there (told again after a pause)."""
+    now = now_of(context)
+    told = d.get("notes_full")
+    if isinstance(told, str) and now - datetime.fromisoformat(told) < _RETELL_FULL:
+        return ASK  # told a moment ago: a flood of notes gets no more replies
+    d["notes_full"] = now.isoformat()
+    await reply(
+        update,
+        context,
+        context.t.gettext(
+            "Thank you, your story is already long and everything you wrote so far is kept. "
+            "No more notes can be added here; the staff will listen to the rest when they "
+            "contact you. Press Done to continue."
+        ),
+    )
+    return ASK
+
+
+def _recently_alerted(context: Ctx) -> bool:
+    """Whether this user's earlier draft alerted the staff group a short while ago."""
+    at = user_data_of(context).get(URGENT_KEY)
+    if not isinstance(at, str):
+        return False
+    try:
+        return now_of(context) - datetime.fromisoformat(at) < URGENT_ALERT_EVERY
+    except ValueError:
+        return False
+
+
 async def _record(
     update: Update, context: Ctx, d: dict[str, Any], key: str, value: Any
 ) -> str | int:
@@ -181,8 +222,20 @@ async def _record(
         return END
     office_id = d["answers"].get("office")
     if office_id and d["answers"].get("danger") == "yes" and not d["urgent_alerted"]:
-        await raise_urgent_alert(svc, office_id=office_id, draft_id=d["id"])
+        # one alert per draft, and none again for a new draft soon after (a flood of restarts)
         d["urgent_alerted"] = True
+        if _recently_alerted(context):
+            await reply(
+                update,
+                context,
+                t.gettext(
+                    "The unit's staff were already alerted a short while ago. Let us continue "
+                    "with a few questions so they can help."
+                ),
+            )
+            return await _advance(update, context, d)
+        await raise_urgent_alert(svc, office_id=office_id, draft_id=d["id"])
+        user_data_of(context)[URGENT_KEY] = now_of(context).isoformat()
         context.deps.kick()
         await reply(
             update,

@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import (
+    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -37,7 +38,14 @@ from bot.channels.telegram.conversations.summary import cancel, on_edit, on_summ
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import welcome_text
 
-__all__ = ["build_complaint_handler", "start_record", "start_report"]
+__all__ = [
+    "ComplaintConversation",
+    "build_complaint_handler",
+    "complaint_conversations",
+    "forget_draft",
+    "start_record",
+    "start_report",
+]
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +139,48 @@ async def on_other_command(update: Update, context: Ctx) -> None:
     )
 
 
-def build_complaint_handler() -> ConversationHandler[Any]:
+class ComplaintConversation(ConversationHandler[Any]):
+    """The complaint's ConversationHandler, which can also end a conversation from outside
+    (/hapus, an expired draft): the state is removed and the persistence deletes its row."""
+
+    def forget(self, chat_id: int, user_id: int) -> bool:
+        """End the conversation of this user in this chat; True if there was one."""
+        conversations = self._conversations
+        key = (chat_id, user_id)
+        if key not in conversations:
+            return False
+        conversations.pop(key, None)  # a TrackingDict: the deletion reaches the persistence
+        return True
+
+    def open_keys(self) -> list[tuple[int, ...]]:
+        """The (chat id, user id) of every open conversation."""
+        return [tuple(int(x) for x in k) for k in self._conversations]
+
+
+# any Application (a handler's ``context.application`` is typed loosely by PTB)
+_App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def complaint_conversations(app: _App) -> list[ComplaintConversation]:
+    """The complaint ConversationHandler(s) registered on ``app``."""
+    return [h for hs in app.handlers.values() for h in hs if isinstance(h, ComplaintConversation)]
+
+
+def forget_draft(app: _App, user_id: int, chat_id: int | None = None) -> bool:
+    """Delete a user's unfinished report: the draft in user_data and the conversation state.
+
+    Reads ``app.user_data`` without creating an entry; True if there was a draft or a state.
+    """
+    data = app.user_data.get(user_id)
+    had = isinstance(data, dict) and data.pop("draft", None) is not None
+    for handler in complaint_conversations(app):
+        had = handler.forget(chat_id if chat_id is not None else user_id, user_id) or had
+    if had:
+        app.mark_data_for_update_persistence(user_ids=user_id)
+    return had
+
+
+def build_complaint_handler() -> ComplaintConversation:
     """The persistent ConversationHandler for /lapor and /catat."""
     typed: BaseHandler[Update, Ctx, object] = MessageHandler(
         filters.UpdateType.MESSAGE & ~filters.COMMAND, on_message
@@ -139,7 +188,7 @@ def build_complaint_handler() -> ConversationHandler[Any]:
     with warnings.catch_warnings():
         # per_message=False is intended: the form spans many messages of one chat
         warnings.filterwarnings("ignore", category=PTBUserWarning)
-        return ConversationHandler(
+        return ComplaintConversation(
             entry_points=[
                 CommandHandler("lapor", start_report),
                 CallbackQueryHandler(start_report, pattern=r"^menu:report$"),

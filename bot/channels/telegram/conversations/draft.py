@@ -15,22 +15,32 @@ from telegram.ext import (
 
 from bot.channels.telegram.conversations import questions_ui as ui
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.channels.telegram.persistence import SEEN_KEY
 from bot.domain.intake import first_question, question
-from bot.domain.office import Role
+from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, Role
 from bot.domain.validation import Invalid
 
 __all__ = [
     "ASK",
     "EDIT",
     "END",
+    "EXPIRED_KEY",
     "GLOBAL_COMMANDS",
+    "MAX_NOTES",
+    "MAX_NOTES_CHARS",
     "RECORD_ROLES",
     "RESUME",
     "RESUME_AFTER",
+    "SEEN_KEY",
     "SUMMARY",
+    "URGENT_ALERT_EVERY",
+    "URGENT_KEY",
     "ask",
+    "draft_expired",
     "draft_of",
+    "draft_retention",
     "explain_invalid",
+    "last_activity",
     "new_draft",
     "now_of",
     "offer_resume",
@@ -47,6 +57,15 @@ ASK, RESUME, SUMMARY, EDIT = "ask", "resume", "summary", "edit"
 RESUME_AFTER = timedelta(hours=2)
 RECORD_ROLES = (Role.PETUGAS, Role.KETUA, Role.MANAJER_KASUS, Role.ADMIN)
 END = ConversationHandler.END
+# extra notes a reporter can add at the evidence question, and their total length
+MAX_NOTES = 100
+MAX_NOTES_CHARS = 30_000
+# a new draft within this time of an urgent alert does not alert the staff group again
+URGENT_ALERT_EVERY = timedelta(hours=12)
+# keys of user_data beside "draft": the last update seen (ISO), when an urgent alert was last
+# raised (ISO), and that an unfinished report expired (ISO; the reporter is told once)
+URGENT_KEY = "urgent_alert_at"
+EXPIRED_KEY = "draft_expired_at"
 # commands answered the same way inside and outside a report (handled globally)
 GLOBAL_COMMANDS = filters.Regex(r"^/(bahasa|status|bantuan|help|hapus|whoami)(@\w+)?\b")
 
@@ -83,6 +102,38 @@ def new_draft(context: Ctx, mode: str, office_ids: list[str]) -> dict[str, Any]:
     d["current"] = first_question(mode, d["answers"], skip_office=len(office_ids) == 1)
     user_data_of(context)["draft"] = d
     return d
+
+
+def draft_retention(d: dict[str, Any] | None, offices: dict[str, Office]) -> timedelta:
+    """How long this draft is kept after the last activity: its office's setting or the default."""
+    answers = d.get("answers") if isinstance(d, dict) else None
+    office_id = answers.get("office") if isinstance(answers, dict) else None
+    office = offices.get(office_id) if isinstance(office_id, str) else None
+    days = office.draft_retention_days if office is not None else DEFAULT_DRAFT_RETENTION_DAYS
+    return timedelta(days=days)
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def last_activity(data: dict[str, Any]) -> datetime | None:
+    """The latest of the user's last seen update and the draft's last question (None: unknown)."""
+    d = data.get("draft")
+    found = [_when(data.get(SEEN_KEY)), _when(d.get("updated") if isinstance(d, dict) else None)]
+    known = [w for w in found if w is not None]
+    return max(known) if known else None
+
+
+def draft_expired(data: dict[str, Any], now: datetime, offices: dict[str, Office]) -> bool:
+    """Whether a user's data (with or without a draft) has outlived its retention."""
+    last = last_activity(data)
+    return last is not None and now - last > draft_retention(data.get("draft"), offices)
 
 
 def skips_office(d: dict[str, Any]) -> bool:

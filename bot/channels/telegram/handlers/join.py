@@ -20,6 +20,7 @@ from bot.services.roster import (
     JOINABLE_ROLES,
     RosterChange,
     RosterOutcome,
+    RosterResult,
     decide,
     get_change,
     request_join,
@@ -45,6 +46,11 @@ _USER_ID = re.compile(r"^\d{1,15}$")
 _OFFICE_ID = re.compile(r"^[A-Za-z]{2,6}$")
 
 log = logging.getLogger(__name__)
+
+# refusals that replace the role buttons (the person can do nothing more with them now)
+_SHOWN_IN_PLACE = frozenset(
+    {RosterOutcome.ALREADY_PENDING, RosterOutcome.OTHER_PENDING, RosterOutcome.COOLING_DOWN}
+)
 
 
 def _private(update: Update) -> bool:
@@ -91,8 +97,26 @@ async def gabung(update: Update, context: Ctx) -> None:
     )
 
 
-def _result_text(t: Translator, outcome: RosterOutcome) -> str:
+def _result_text(t: Translator, result: RosterResult, svc: Services) -> str:
     """Plain words for a refused request."""
+    outcome = result.outcome
+    change = result.change
+    if outcome is RosterOutcome.OTHER_PENDING and change is not None:
+        office = svc.offices.get(change.office_id)
+        return t.gettext(
+            "You already have a request waiting for the head's decision: {office}, as {role}. "
+            "One request at a time, please; you will get a message when the head decides, and "
+            "then you can ask for something else if you need to.",
+            office=esc(office.name if office else change.office_id),
+            role=_role_label(t, change.role.value),
+        )
+    if outcome is RosterOutcome.COOLING_DOWN and result.again_at is not None:
+        tz = next(iter(svc.offices.values())).timezone if svc.offices else "Asia/Jakarta"
+        return t.gettext(
+            "Your last request was not approved. You can ask again from {when}. If you think "
+            "this is a mistake, please speak with the head of the unit in person.",
+            when=t.datetime(result.again_at, tz),
+        )
     texts = {
         RosterOutcome.ALREADY_PENDING: t.gettext(
             "You have already asked for this; it is waiting for the head's decision. "
@@ -142,9 +166,9 @@ async def on_join_button(update: Update, context: Ctx) -> None:
     office = svc.offices[chosen[1]]
     result = await request_join(svc, user.id, office.id, chosen[2])
     if result.outcome is not RosterOutcome.OK:
-        text = _result_text(t, result.outcome)
+        text = _result_text(t, result, svc)
         await answer(update, text[:200], alert=True)
-        if result.outcome is RosterOutcome.ALREADY_PENDING:
+        if result.outcome in _SHOWN_IN_PLACE:
             await _edit(update, text)
         return
     context.deps.kick()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
@@ -13,6 +16,8 @@ from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code
 
 __all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "status"]
+
+log = logging.getLogger(__name__)
 
 MAX_TRIES_PER_HOUR = 10
 
@@ -44,10 +49,40 @@ def _allowed(data: dict[str, Any], now: datetime) -> bool:
     return allowed
 
 
+async def _in_group(update: Update, context: Ctx) -> None:
+    """/status outside a private chat: never look the code up; delete it if the bot can."""
+    t = context.t
+    msg = update.effective_message
+    chat = update.effective_chat
+    deleted = False
+    if msg is not None and chat is not None and context.args:
+        try:
+            deleted = bool(await context.bot.delete_message(chat.id, msg.message_id))
+        except TelegramError as exc:  # not an admin of the group, or too old
+            log.info("status code in a group not deleted: %s", type(exc).__name__)
+    lines = [
+        t.gettext(
+            "For your safety, send /status with your tracking code only in a private chat with "
+            "the bot, never in a group: anyone here could read it."
+        )
+    ]
+    if context.args:
+        lines.append(
+            t.gettext("I deleted your message with the code.")
+            if deleted
+            else t.gettext("Please delete your message with the code from this group now.")
+        )
+    await reply(update, context, "\n".join(lines))
+
+
 async def status(update: Update, context: Ctx) -> None:
-    """Look a report up by its tracking code."""
+    """Look a report up by its tracking code (in a private chat only)."""
     t = context.t
     svc = context.services
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await _in_group(update, context)
+        return
     if not context.args:
         await reply(
             update,
