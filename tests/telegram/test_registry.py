@@ -45,6 +45,7 @@ EXPECTED: dict[int, list[str]] = {
         "conv:task",
         "cmd:tugas",
         "cmd:kasus",
+        "cmd:akses",
         "cb:^wx:",
         "cb:^wl:",
         "cb:^wr:",
