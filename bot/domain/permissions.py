@@ -7,12 +7,16 @@ functions before they offer a button, so what is shown and what is allowed canno
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.office import Office, Role
 from bot.domain.sop_model import DEFAULT_OUTCOME, Step
 
 __all__ = [
+    "FIRST_RESPONSE_STEP",
     "NEEDS",
     "TAKE_ROLES",
+    "IdentityFacts",
     "assignable_people",
     "is_scheduling_step",
     "may",
@@ -21,7 +25,10 @@ __all__ = [
     "may_complete_step",
     "may_decide_as_head",
     "may_decide_step",
+    "may_grant_access",
     "may_read_case",
+    "may_read_identity",
+    "may_receive_access",
     "may_record_party",
     "may_request_extension",
     "may_schedule_mediation",
@@ -122,3 +129,48 @@ def may(need: str, office: Office, step: Step, assignee: int | None, user_id: in
 def is_scheduling_step(step: Step) -> bool:
     """Whether a mediation is scheduled at this step (its rules or its invitation letter)."""
     return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+
+
+# the intake step in which the complaint officers (the whole pool) answer a new case
+FIRST_RESPONSE_STEP = "first_response"
+
+
+@dataclass(frozen=True)
+class IdentityFacts:
+    """What need-to-know depends on, looked up for one case by the use case.
+
+    taken_by: who took the case from the staff group; step_people: who was assigned or did any
+    of the case's steps (past or open); in_first_response: the case is still at its first
+    response (or its intake has not started yet); granted: whom the head gave access.
+    """
+
+    taken_by: int | None = None
+    step_people: frozenset[int] = frozenset()
+    in_first_response: bool = False
+    granted: frozenset[int] = frozenset()
+
+
+def may_read_identity(office: Office, facts: IdentityFacts, user_id: int) -> bool:
+    """Need-to-know for a case's identity (details, letters): only those handling the case.
+
+    Always someone on the roster of the case's office, and one of: whoever took the case, the
+    assignee (or doer) of any of its steps, a case manager or the head, a complaint officer
+    while the case is in its first response, or someone the head granted access to.
+    """
+    if not office.is_staff(user_id):
+        return False
+    if office.has_role(user_id, Role.KETUA, Role.MANAJER_KASUS):
+        return True
+    if facts.in_first_response and office.has_role(user_id, Role.PETUGAS):
+        return True
+    return user_id == facts.taken_by or user_id in facts.step_people or user_id in facts.granted
+
+
+def may_grant_access(office: Office, user_id: int) -> bool:
+    """Only the head (ketua) of the case's office grants access to a case's identity."""
+    return office.has_role(user_id, Role.KETUA)
+
+
+def may_receive_access(office: Office, user_id: int) -> bool:
+    """Access to a case's identity is granted only to someone on the office's roster."""
+    return office.is_staff(user_id)

@@ -485,7 +485,7 @@ async def test_migration_0006_turns_chat_ids_into_telegram_addresses(
             payload = cipher.encrypt_json({"update_id": update_id}, context=b"outbox:dead_letter")
             await db.conn.execute(old, (now, chat, "dead_letter", f"dead:{update_id}", "en",
                                         payload, now, status, message_id))  # fmt: skip
-        assert await db.migrate() == ["0006_notices_roster.sql"]
+        assert (await db.migrate())[0] == "0006_notices_roster.sql"  # and any later ones
         async with open_world(db, clock, cipher) as world:
             rows = await world.rows()
             assert [(r["recipient"], r["channel"], r["status"], r["provider_message_id"])

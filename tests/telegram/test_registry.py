@@ -46,6 +46,7 @@ EXPECTED: dict[int, list[str]] = {
         "conv:task",
         "cmd:tugas",
         "cmd:kasus",
+        "cmd:akses",
         "cb:^wx:",
         "cb:^wl:",
         "cb:^wr:",

@@ -171,6 +171,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(
             GROUP_MAIN,
+            CommandHandler("akses", kasus.akses),
+            "the head grants a staff member access to a case's identity",
+        ),
+        Entry(
+            GROUP_MAIN,
             CallbackQueryHandler(tasks.on_extension, pattern=r"^wx:"),
             "ask for more time on a step",
         ),

@@ -1,4 +1,8 @@
-"""/kasus NOMOR: a case's SOP progress and letters, for the staff of its office (audited)."""
+"""/kasus NOMOR: a case's SOP progress and letters, for the staff of its office (audited).
+
+/akses NOMOR USER_ID: the head of the case's office grants a staff member access to the case's
+identity (details, letters) beyond need-to-know (audited).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,11 @@ from bot.channels.telegram.handlers.workflow_render import (
 )
 from bot.domain.permissions import may_decide_as_head, may_read_case
 from bot.i18n import Translator
+from bot.services.staff import Outcome, grant_access, may_see_identity
 from bot.services.workflow import StepView, Workflow
 from bot.store.audit import append_audit
 
-__all__ = ["MAX_CHARS", "kasus"]
+__all__ = ["MAX_CHARS", "akses", "kasus"]
 
 MAX_CHARS = 4000
 _NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
@@ -85,12 +90,13 @@ async def kasus(update: Update, context: Ctx) -> None:
         await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
                            action="read_progress", case_id=case.id)  # fmt: skip
     head = may_decide_as_head(office, user.id)
-    text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone)
+    resend = await may_see_identity(svc, case.id, user.id)
+    text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend)
     await reply(update, context, text, markup)
 
 
 async def _progress(
-    t: Translator, wf: Workflow, case_id: int, number: str, head: bool, tz: str
+    t: Translator, wf: Workflow, case_id: int, number: str, head: bool, tz: str, resend: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     svc = wf.svc
     now = svc.clock.now()
@@ -114,10 +120,55 @@ async def _progress(
                 buttons.append([InlineKeyboardButton(text, callback_data=f"wc:{row.id}")])
     for m in await wf.mediations(case_id):
         lines.append(t.gettext("📅 Mediation: {when}", when=t.datetime(m.scheduled_at, tz)))
-    letter_lines, letter_buttons = await letters_section(t, svc, case_id, tz)
+    letter_lines, letter_buttons = await letters_section(t, svc, case_id, tz, resend=resend)
     lines += letter_lines
     buttons = buttons[:20] + letter_buttons
     text = "\n".join(lines)
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS].rsplit("\n", 1)[0] + "\n…"
     return text, InlineKeyboardMarkup(buttons) if buttons else None
+
+
+_USER_ID = re.compile(r"^\d{1,15}$")
+
+
+async def akses(update: Update, context: Ctx) -> None:
+    """/akses NOMOR USER_ID: the head grants a staff member access to a case's identity."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    svc, t = context.services, context.t
+    if chat.type != ChatType.PRIVATE:
+        async with svc.db.transaction() as conn:
+            await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+                               action="denied:grant_access", detail="not private")  # fmt: skip
+        await reply(update, context, t.gettext("Please use /akses in a private chat with the bot."))
+        return
+    args = context.args or []
+    number = args[0].strip().upper()[:40] if args else ""
+    grantee = args[1].strip() if len(args) == 2 else ""
+    if not _NUMBER.match(number) or not _USER_ID.match(grantee):
+        text = t.gettext(
+            "Send /akses followed by the case number and the staff member's user id, for "
+            "example: /akses PPA-TNG-2026-00001 100000007"
+        )
+        await reply(update, context, text)
+        return
+    result = await grant_access(svc, number, user.id, int(grantee))
+    if result.outcome is Outcome.NOT_FOUND or result.case is None:
+        await reply(update, context, t.gettext("There is no case with that number in your unit."))
+        return
+    if result.outcome is Outcome.NOT_ALLOWED:
+        text = t.gettext("Only the head of the unit can give access to a case.")
+        await reply(update, context, text)
+        return
+    if result.outcome is Outcome.NOT_STAFF:
+        text = t.gettext("User {id} is not on the staff of this unit.", id=int(grantee))
+        await reply(update, context, text)
+        return
+    text = t.gettext(
+        "Staff {id} may now see the details and letters of case {number}.",
+        id=int(grantee),
+        number=esc(result.case.number),
+    )
+    await reply(update, context, text)

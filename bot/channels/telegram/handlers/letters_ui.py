@@ -1,4 +1,8 @@
-"""Letters in Telegram: made at their SOP step from /tugas, sent again from /kasus (by DM)."""
+"""Letters in Telegram: made at their SOP step from /tugas, sent again from /kasus (by DM).
+
+A letter carries the case's identity: it is made and sent only to those who need to know
+(``check_identity_access``, the same rule as the case's details); a refusal is audited.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from bot.reports.letters import (
     load_letter,
 )
 from bot.services.context import Services
+from bot.services.staff import Outcome, check_identity_access
 from bot.services.workflow import StepView, Workflow, WorkflowResult
 from bot.store.audit import append_audit
 from bot.store.letters import LetterStore
@@ -128,6 +133,21 @@ async def _refuse(
     await answer(update, text, alert=True)
 
 
+async def _need_to_know(update: Update, context: Ctx, case_id: int, denied: str) -> bool:
+    """Whether the presser needs to know the case's identity; if not, a kind alert (audited)."""
+    user = update.effective_user
+    assert user is not None
+    result = await check_identity_access(context.services, case_id, user.id, denied=denied)
+    if result.outcome is Outcome.OK:
+        return True
+    text = context.t.gettext(
+        "Sorry, a case's letters are only for the staff handling it. If you need them, "
+        "ask the head of the unit to give you access."
+    )
+    await answer(update, text, alert=True)
+    return False
+
+
 async def _deliver(context: Ctx, user_id: int, letter: Letter, case_number: str) -> bool:
     """Send the letter's DOCX to the user's private chat; False if Telegram refused."""
     t = context.t
@@ -171,6 +191,8 @@ async def on_make(update: Update, context: Ctx) -> None:
     if view.row.status != "open":
         await answer(update, t.gettext("This step is not open any more."), alert=True)
         return
+    if not await _need_to_know(update, context, view.case.id, "denied:make_letter"):
+        return
     try:
         letter = await generate_letter(
             dp.services, view.case.id, kind, actor_user_id=user.id, params=params
@@ -192,7 +214,7 @@ async def on_make(update: Update, context: Ctx) -> None:
 
 
 async def on_resend(update: Update, context: Ctx) -> None:
-    """wr:<letter>: send a stored letter again by DM, only to staff of the letter's office."""
+    """wr:<letter>: send a stored letter again by DM, only to those who need to know."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
     svc, t = context.services, context.t
@@ -208,6 +230,8 @@ async def on_resend(update: Update, context: Ctx) -> None:
         case_id = owner[0] if owner is not None else None
         await _refuse(update, context, "denied:letter", case_id, {"letter": letter_id})
         return
+    if not await _need_to_know(update, context, owner[0], "denied:letter"):
+        return
     try:
         letter = await load_letter(svc, letter_id)
     except LookupError:
@@ -221,9 +245,10 @@ async def on_resend(update: Update, context: Ctx) -> None:
 
 
 async def letters_section(
-    t: Translator, svc: Services, case_id: int, tz: str
+    t: Translator, svc: Services, case_id: int, tz: str, *, resend: bool = True
 ) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
-    """The case's letters for /kasus: a line and a re-send button each (newest last)."""
+    """The case's letters for /kasus: a line each, and a re-send button each for those who
+    may have them (``resend``; newest last)."""
     letters = await list_letters(svc, case_id)
     if not letters:
         return [], []
@@ -235,5 +260,7 @@ async def letters_section(
             f"📄 {esc(info.number)} · {esc(label(t, KIND_LABELS, info.kind))}"
             f" · {esc(t.datetime(info.created_at, tz))}"
         )
-        buttons.append([InlineKeyboardButton(f"📄 {info.number}", callback_data=f"wr:{info.id}")])
+        if resend:
+            button = InlineKeyboardButton(f"📄 {info.number}", callback_data=f"wr:{info.id}")
+            buttons.append([button])
     return lines, buttons
