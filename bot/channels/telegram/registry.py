@@ -26,6 +26,7 @@ from bot.channels.telegram.handlers import (
     letters_ui,
     mediation,
     reports,
+    retention,
     safety,
     staff,
     start,
@@ -33,6 +34,7 @@ from bot.channels.telegram.handlers import (
     tasks,
     workflow_ui,
 )
+from bot.channels.telegram.log_redaction import install_log_redaction
 
 __all__ = [
     "GROUP_AFTER",
@@ -73,7 +75,7 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         # ---------------------------------------------------------------- before everything
         Entry(
             GROUP_EXPIRE,
-            safety.ExpiryHandler(app),
+            retention.ExpiryHandler(app),
             "expires unfinished reports and visitors' data by the draft rule before any handler "
             "reads them; matches only to tell a returning reporter once that hers was deleted",
         ),
@@ -256,6 +258,6 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
 
 def register_all(app: BotApp) -> None:
     """Add every handler of ``handler_table`` in order (once per Application)."""
-    safety.install_log_redaction()
+    install_log_redaction()
     for entry in handler_table(app):
         app.add_handler(entry.handler, group=entry.group)

@@ -1,11 +1,12 @@
-"""Safety: retention of drafts and visitors' data, rate limiting, /hapus safe mode (delete this
-chat's messages and the unfinished report), log redaction."""
+"""Safety: first message ids, rate limiting, /hapus safe mode (delete this chat's messages and
+the unfinished report). Retention of drafts is in retention.py, log redaction in
+bot/channels/telegram/log_redaction.py."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,33 +15,26 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, filters
 
 from bot.channels.telegram.context import BotApp, Deps
-from bot.channels.telegram.conversations.complaint import complaint_conversations, forget_draft
+from bot.channels.telegram.conversations.complaint import forget_draft
 from bot.channels.telegram.conversations.draft import (
     EXPIRED_KEY,
-    SEEN_KEY,
-    draft_expired,
-    last_activity,
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
-from bot.channels.telegram.persistence import is_empty
-from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [
     "CLEAR_DATA",
     "MAX_DELETE_IDS",
-    "SWEEP_EVERY",
-    "ExpiryHandler",
     "RateLimitHandler",
     "RememberHandler",
     "SafetyState",
     "after_submit",
+    "app_of",
     "clear_chat",
-    "expired_notice",
-    "install_log_redaction",
+    "is_private",
     "on_clear_button",
     "on_hapus",
-    "sweep",
+    "state_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,14 +45,8 @@ _STATE_KEY = "safety"
 _CHAT_KEY = "safety_first_message_id"
 _MAX_FIRST_IDS = 10_000  # private chats whose first message id is kept in memory only
 _QUIET_MODES = frozenset({"none", "neutral"})
-# how often every user's and chat's data is checked for expiry (the sender's own is checked on
-# each of her updates)
-SWEEP_EVERY = timedelta(minutes=10)
 # callback data of the complaint form's buttons: answers, resume, summary, edit
 _FORM_BUTTONS = ("a|", "r|", "s|", "e|")
-# how long data without a draft (a language, a remembered message id) and the mark of an
-# expired draft are kept after the last update
-_DEFAULT_RETENTION = timedelta(days=DEFAULT_DRAFT_RETENTION_DAYS)
 
 
 @dataclass
@@ -78,7 +66,7 @@ class SafetyState:
     previous: tuple[int | None, int | None, datetime] | None = None
 
 
-def _state_of(bot_data: dict[str, Any]) -> SafetyState:
+def state_of(bot_data: dict[str, Any]) -> SafetyState:
     value = bot_data.get(_STATE_KEY)
     if not isinstance(value, SafetyState):
         value = SafetyState()
@@ -96,13 +84,13 @@ def _is_staff(app: BotApp, user_id: int) -> bool:
     return isinstance(found, Deps) and bool(found.services.staff_offices(user_id))
 
 
-def _app_of(context: Ctx) -> BotApp:
+def app_of(context: Ctx) -> BotApp:
     """The handler's Application, typed (PTB types ``context.application`` loosely)."""
     return cast(BotApp, context.application)
 
 
 def _state(context: Ctx) -> SafetyState:
-    return _state_of(context.bot_data)
+    return state_of(context.bot_data)
 
 
 def _has_draft(app: BotApp, user_id: int) -> bool:
@@ -117,151 +105,9 @@ def _draft(context: Ctx) -> dict[str, Any] | None:
     return d if isinstance(d, dict) else None
 
 
-def _is_private(update: Update) -> bool:
+def is_private(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
-
-
-# ------------------------------------------ retention of drafts and data (group -12)
-
-
-def _expire_user(app: BotApp, user_id: int, data: dict[str, Any], now: datetime) -> None:
-    """Delete a user's data once it outlived its retention; an expired draft leaves a mark
-    (its time only, and the language) so that the reporter is told once when she comes back."""
-    svc = _deps(app).services
-    expired_at = data.get(EXPIRED_KEY)
-    if isinstance(expired_at, str):
-        # the mark itself goes after the default retention (she never came back)
-        if now - datetime.fromisoformat(expired_at) > _DEFAULT_RETENTION:
-            data.clear()
-            app.mark_data_for_update_persistence(user_ids=user_id)
-        return
-    if last_activity(data) is None:
-        data[SEEN_KEY] = now.isoformat()  # first noticed now (written during an update)
-        return
-    if not draft_expired(data, now, svc.offices):
-        return
-    had_draft = forget_draft(app, user_id)
-    lang = data.get("lang")
-    data.clear()
-    if had_draft:
-        data[EXPIRED_KEY] = now.isoformat()
-        if isinstance(lang, str):
-            data["lang"] = lang
-    app.mark_data_for_update_persistence(user_ids=user_id)
-
-
-def _expire_chat(app: BotApp, chat_id: int, data: dict[str, Any], now: datetime) -> None:
-    seen = data.get(SEEN_KEY)
-    if not isinstance(seen, str):
-        data[SEEN_KEY] = now.isoformat()
-    elif now - datetime.fromisoformat(seen) > _DEFAULT_RETENTION:
-        data.clear()
-        app.mark_data_for_update_persistence(chat_ids=chat_id)
-
-
-def _deps(app: BotApp) -> Deps:
-    found = app.bot_data.get("deps")
-    assert isinstance(found, Deps), "the safety handlers need bot_data['deps']"
-    return found
-
-
-def sweep(
-    app: BotApp, now: datetime, *, skip_user: int | None = None, skip_chat: int | None = None
-) -> None:
-    """Expire every user's and chat's data by the draft rule; forget empty entries and
-    conversation states left without a draft (nothing stays behind with a visitor's id)."""
-    for user_id, data in list(app.user_data.items()):
-        if is_empty(data):
-            if user_id != skip_user:
-                app.drop_user_data(user_id)
-            continue
-        _expire_user(app, user_id, data, now)
-    for chat_id, data in list(app.chat_data.items()):
-        if is_empty(data):
-            if chat_id != skip_chat:
-                app.drop_chat_data(chat_id)
-            continue
-        _expire_chat(app, chat_id, data, now)
-    for handler in complaint_conversations(app):
-        for chat_id, user_id in handler.open_keys():
-            owner = app.user_data.get(user_id)
-            if not (isinstance(owner, dict) and isinstance(owner.get("draft"), dict)):
-                handler.forget(chat_id, user_id)
-
-
-def _stamp(app: BotApp, user_id: int | None, chat_id: int | None, at: datetime) -> None:
-    """Note an update's time on the data its sender has (strangers have none: no entry made)."""
-    stamp = at.isoformat()
-    if user_id is not None and (data := app.user_data.get(user_id)):
-        if EXPIRED_KEY not in data and data.get(SEEN_KEY) != stamp:
-            data[SEEN_KEY] = stamp
-            app.mark_data_for_update_persistence(user_ids=user_id)
-    if chat_id is not None and (cdata := app.chat_data.get(chat_id)):
-        if cdata.get(SEEN_KEY) != stamp:
-            cdata[SEEN_KEY] = stamp
-            app.mark_data_for_update_persistence(chat_ids=chat_id)
-
-
-class ExpiryHandler(BaseHandler[Update, Ctx, None]):
-    """Expires old drafts and data before anything else; matches only when the sender's own
-    unfinished report expired, to tell her once (never stops the update)."""
-
-    def __init__(self, app: BotApp) -> None:
-        super().__init__(expired_notice)
-        self.app = app
-
-    def check_update(self, update: object) -> bool:
-        """Sweep when due (else only the sender's data), stamp her activity, and say whether
-        she is owed the "your unfinished report was deleted" message."""
-        if not isinstance(update, Update):
-            return False
-        app = self.app
-        now = _deps(app).services.clock.now()
-        state = _state_of(app.bot_data)
-        user, chat = update.effective_user, update.effective_chat
-        if state.previous is not None:
-            _stamp(app, *state.previous)
-        state.previous = (
-            user.id if user is not None else None,
-            chat.id if chat is not None else None,
-            now,
-        )
-        if state.swept_at is None or now - state.swept_at >= SWEEP_EVERY:
-            state.swept_at = now
-            sweep(
-                app,
-                now,
-                skip_user=user.id if user is not None else None,
-                skip_chat=chat.id if chat is not None else None,
-            )
-        else:
-            if user is not None and (data := app.user_data.get(user.id)):
-                _expire_user(app, user.id, data, now)
-            if chat is not None and (cdata := app.chat_data.get(chat.id)):
-                _expire_chat(app, chat.id, cdata, now)
-        data = app.user_data.get(user.id) if user is not None else None
-        return _is_private(update) and isinstance(data, dict) and EXPIRED_KEY in data
-
-
-async def expired_notice(update: Update, context: Ctx) -> None:
-    """Tell the reporter kindly that her old unfinished report was deleted; go on as usual."""
-    data = context.user_data
-    if isinstance(data, dict):
-        data.pop(EXPIRED_KEY, None)
-    t = context.t
-    try:
-        await reply(
-            update,
-            context,
-            t.gettext(
-                "Welcome back. For your safety, a report that is not finished is deleted after "
-                "some days without messages, so the one you started earlier is no longer kept. "
-                "You can start again at any time with /lapor; we are here to help."
-            ),
-        )
-    except TelegramError:
-        pass
 
 
 # --------------------------------------- first message ids (group -11, see registry.py)
@@ -285,7 +131,7 @@ class RememberHandler(BaseHandler[Update, Ctx, None]):
     def check_update(self, update: object) -> bool:
         """A private chat with a lower first message id (or one to move into the stored chat
         data now that a form is open), or a "Send report" press."""
-        if not isinstance(update, Update) or not _is_private(update):
+        if not isinstance(update, Update) or not is_private(update):
             return False
         ids = _message_ids(update)
         chat, user = update.effective_chat, update.effective_user
@@ -294,7 +140,7 @@ class RememberHandler(BaseHandler[Update, Ctx, None]):
             if first is None or min(ids) < first:
                 return True
             if user is not None and _has_draft(self.app, user.id):
-                if chat.id in _state_of(self.app.bot_data).first_ids:
+                if chat.id in state_of(self.app.bot_data).first_ids:
                     return True
         cq = update.callback_query
         return cq is not None and cq.data == "s|send" and user is not None
@@ -306,14 +152,14 @@ def _first_id(app: BotApp, chat_id: int) -> int | None:
     stored = data.get(_CHAT_KEY) if isinstance(data, dict) else None
     if isinstance(stored, int):
         return stored
-    return _state_of(app.bot_data).first_ids.get(chat_id)
+    return state_of(app.bot_data).first_ids.get(chat_id)
 
 
 def _keep_first_id(app: BotApp, chat_id: int, user_id: int | None, value: int) -> None:
     """Remember a private chat's first message id: in the stored chat data when the chat has
     a form open (or the id is stored already), else only in memory, so that a visitor who only
     said /start leaves no stored row."""
-    state = _state_of(app.bot_data)
+    state = state_of(app.bot_data)
     data = app.chat_data.get(chat_id)
     stored = isinstance(data, dict) and _CHAT_KEY in data
     if stored or (user_id is not None and _has_draft(app, user_id)):
@@ -333,9 +179,9 @@ async def remember(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     chat, user = update.effective_chat, update.effective_user
     if ids and chat is not None:
-        first = _first_id(_app_of(context), chat.id)
+        first = _first_id(app_of(context), chat.id)
         lowest = min([*ids, first] if first is not None else ids)
-        _keep_first_id(_app_of(context), chat.id, user.id if user else None, lowest)
+        _keep_first_id(app_of(context), chat.id, user.id if user else None, lowest)
     d = _draft(context)
     if cq is not None and cq.data == "s|send" and d is not None and user is not None:
         if d.get("mode") == "reporter" and isinstance(d.get("id"), str):
@@ -374,11 +220,11 @@ class RateLimitHandler(BaseHandler[Update, Ctx, None]):
         user = update.effective_user
         if user is None:
             return False
-        if _is_private(update) and _has_draft(self.app, user.id) and _form_answer(update):
+        if is_private(update) and _has_draft(self.app, user.id) and _form_answer(update):
             return False
         if _is_staff(self.app, user.id):
             return False
-        state = _state_of(self.app.bot_data)
+        state = state_of(self.app.bot_data)
         assert state.limiter is not None
         verdict = state.limiter.check(user.id)
         if verdict is Decision.ALLOW:
@@ -401,7 +247,7 @@ async def rate_limit(update: Update, context: Ctx) -> None:
         try:
             if update.callback_query is not None:
                 await answer(update, text, alert=True)
-            elif _is_private(update):
+            elif is_private(update):
                 await reply(update, context, text)
         except TelegramError:
             pass
@@ -440,11 +286,11 @@ async def _safe_mode(update: Update, context: Ctx) -> None:
     # the unfinished report goes first: whoever holds the phone next cannot read it back
     dropped = False
     if user is not None:
-        dropped = forget_draft(_app_of(context), user.id, chat.id)
-        udata = _app_of(context).user_data.get(user.id)
+        dropped = forget_draft(app_of(context), user.id, chat.id)
+        udata = app_of(context).user_data.get(user.id)
         if isinstance(udata, dict) and udata.pop(EXPIRED_KEY, None) is not None:
-            _app_of(context).mark_data_for_update_persistence(user_ids=user.id)
-    app = _app_of(context)
+            app_of(context).mark_data_for_update_persistence(user_ids=user.id)
+    app = app_of(context)
     probe = await context.bot.send_message(chat.id, t.gettext("One moment…"))
     first = _first_id(app, chat.id)
     if first is None:
@@ -478,7 +324,7 @@ async def _safe_mode(update: Update, context: Ctx) -> None:
 
 async def on_hapus(update: Update, context: Ctx) -> None:
     """/hapus: delete the bot's and the user's messages in this private chat."""
-    if not _is_private(update):
+    if not is_private(update):
         await reply(
             update,
             context,
@@ -492,7 +338,7 @@ async def on_hapus(update: Update, context: Ctx) -> None:
 async def on_clear_button(update: Update, context: Ctx) -> None:
     """The "Clear this conversation now" button: the same as /hapus."""
     await answer(update)
-    if _is_private(update):
+    if is_private(update):
         await _safe_mode(update, context)
     raise ApplicationHandlerStop
 
@@ -504,7 +350,7 @@ async def after_submit(update: Update, context: Ctx) -> None:
     """After a report is sent with quiet later messages, offer to clear the conversation."""
     state = _state(context)
     pending = state.pending_submit.pop(update.update_id, None)
-    if pending is None or not _is_private(update):
+    if pending is None or not is_private(update):
         return
     user_id, draft_id = pending
     d = _draft(context)
@@ -528,33 +374,3 @@ async def after_submit(update: Update, context: Ctx) -> None:
         ),
         markup,
     )
-
-
-# ---------------------------------------------------------------------------- logging
-
-
-_REDACTED = "<redacted>"
-
-
-class _RedactTelegramPayloads(logging.Filter):
-    """python-telegram-bot logs request parameters and updates at DEBUG: keep only the method."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = str(record.msg)
-        if isinstance(record.args, tuple) and record.args:
-            if msg.startswith(("Calling Bot API endpoint", "Call to Bot API endpoint")):
-                record.args = (record.args[0], _REDACTED)
-            elif msg.startswith(("Processing update", "Dropping pending update")):
-                record.args = (_REDACTED,)
-        return True
-
-
-_PAYLOAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Application")
-
-
-def install_log_redaction() -> None:
-    """Make python-telegram-bot's DEBUG logs carry no message content (idempotent)."""
-    for name in _PAYLOAD_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactTelegramPayloads) for f in logger.filters):
-            logger.addFilter(_RedactTelegramPayloads())
