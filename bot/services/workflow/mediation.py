@@ -11,6 +11,7 @@ from bot.domain.permissions import (
     may_record_party,
     may_schedule_mediation,
 )
+from bot.domain.validation import clean_text
 from bot.services.workflow.engine import (
     _NOT_OPEN,
     PARTY_ROLES,
@@ -78,7 +79,7 @@ class MediationUseCases(Engine):
                 return bad
             mid = await self.store.insert_mediation(
                 conn, case_id=t.case.id, step_id=step_id, scheduled_at=when,
-                location=location.strip(), created_by=user_id, at=t.now,
+                location=clean_text(location), created_by=user_id, at=t.now,
             )  # fmt: skip
             eid = await self._event(t, step_id, "mediation_scheduled", mediation_id=mid,
                                     scheduled_at=iso(when))  # fmt: skip
@@ -130,7 +131,7 @@ class MediationUseCases(Engine):
                 return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
             if (bad := self._check_session(t, when, location)) is not None:
                 return bad
-            place = location.strip() if location is not None else None
+            place = clean_text(location) if location is not None else None
             if not await self.store.move_mediation(conn, m.id, when, place):
                 return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
             eid = await self._event(t, m.step_id, "mediation_rescheduled", mediation_id=m.id,
@@ -155,7 +156,7 @@ class MediationUseCases(Engine):
         if not calendar.is_open(when):
             return _r(Outcome.INVALID, N_("The office is closed at that time."),
                       next_opening=iso(calendar.next_opening(when)))  # fmt: skip
-        if location is not None and not location.strip():
+        if location is not None and not clean_text(location):
             return _r(Outcome.INVALID, N_("Say where the mediation takes place."))
         return None
 

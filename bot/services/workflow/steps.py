@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
 from bot.domain.permissions import may_complete_step, may_decide_step
+from bot.domain.validation import clean_text
 from bot.services.workflow.eligibility import (
     NOT_ELIGIBLE_MESSAGE,
     default_rules,
@@ -78,7 +79,7 @@ class StepUseCases(Engine):
             )
             if not allowed:
                 return await self._deny(t, action, step_id)
-            report = report.strip() if report else None
+            report = clean_text(report) or None
             if row.status != "open":
                 return _r(Outcome.INVALID, _NOT_OPEN)
             if outcome not in step.outcomes:
