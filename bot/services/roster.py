@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.domain.notice import Notice, Recipient
-from bot.domain.office import JOINABLE_ROLES, Role, joinable_role, roster_overlay
+from bot.domain.office import JOINABLE_ROLES, Office, Role, joinable_role, roster_overlay
 from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.db import Tx
 from bot.store.roster import RosterChange
+from bot.store.workflow import WorkflowStore
 
 __all__ = [
     "JOINABLE_ROLES",
@@ -173,9 +174,36 @@ async def request_removal(
             action="roster_remove",
             detail=_detail(change_id, office_id, user_id, gone.value),
         )
+        if office.roles_of(user_id) <= {gone}:  # nothing left here: hand their work back
+            await _hand_back(svc, conn, office, user_id, head_id, now)
         change = await svc.roster.change(conn, change_id)
     await svc.refresh_roster()
     return RosterResult(RosterOutcome.OK, change)
+
+
+async def _hand_back(
+    svc: Services, conn: Tx, office: Office, user_id: int, head_id: int, now: datetime
+) -> None:
+    """A person off an office's roster: their open steps go back to the head for
+    reassignment and nothing still queued about the office's cases reaches them."""
+    released = await WorkflowStore(svc.cipher).release_steps(conn, office.id, user_id)
+    cancelled = await svc.outbox.cancel_for_person(conn, Recipient.person(user_id).key(), office.id)
+    await append_audit(
+        conn, at=now, actor=f"tg:{head_id}", action="steps_released",
+        detail=f"{office.id}:{user_id}: {released} steps, {cancelled} messages",
+    )  # fmt: skip
+    if released:
+        for head in office.people_with(Role.KETUA):
+            await svc.outbox.add(
+                conn,
+                Notice(
+                    kind="steps_returned", recipient=Recipient.person(head),
+                    params={"office_id": office.id, "user_id": user_id, "count": released},
+                    language=office.language,
+                    dedupe_key=f"steps_returned:{office.id}:{user_id}:{now.isoformat()}:{head}",
+                ),
+                at=now,
+            )  # fmt: skip
 
 
 async def decide(svc: Services, change_id: int, head_user_id: int, approve: bool) -> RosterResult:

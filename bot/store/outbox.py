@@ -189,6 +189,16 @@ class OutboxStore:
         )
         return cur.rowcount
 
+    async def cancel_for_person(self, conn: Tx, recipient_key: str, office_id: str) -> int:
+        """Cancel pending rows about an office's cases addressed to one person."""
+        cur = await conn.execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = 'removed from the roster'"
+            " WHERE status = 'pending' AND recipient = ?"
+            " AND case_id IN (SELECT id FROM cases WHERE office_id = ?)",
+            (recipient_key, office_id),
+        )
+        return cur.rowcount
+
     async def case_numbers(self, conn: Tx, case_ids: Iterable[int]) -> dict[int, str]:
         """Case numbers (not personal data) by case id."""
         ids = sorted(set(case_ids))

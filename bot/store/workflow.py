@@ -253,6 +253,16 @@ class WorkflowStore(MediationStore):
             (iso(at), iso(due_at), step_id),
         )
 
+    async def release_steps(self, conn: aiosqlite.Connection, office_id: str, user_id: int) -> int:
+        """Unassign a person's open and waiting steps in an office; returns how many."""
+        cur = await conn.execute(
+            "UPDATE steps SET assignee_user_id = NULL WHERE assignee_user_id = ?"
+            " AND status IN ('open', 'waiting')"
+            " AND case_id IN (SELECT id FROM cases WHERE office_id = ?)",
+            (user_id, office_id),
+        )
+        return cur.rowcount
+
     async def reassign(self, conn: aiosqlite.Connection, step_id: int, user_id: int) -> None:
         """Give a step to a named person."""
         await conn.execute("UPDATE steps SET assignee_user_id = ? WHERE id = ?", (user_id, step_id))

@@ -112,6 +112,17 @@ async def _delivery_failed(item: OutboxItem, t: Translator) -> Rendered | None:
     ), None
 
 
+async def _steps_returned(item: OutboxItem, t: Translator) -> Rendered | None:
+    return t.ngettext(
+        "⚠ Staff {id} was removed from the roster: {n} open step is unassigned now. Its "
+        "reminders go to everyone with its role until you assign it again.",
+        "⚠ Staff {id} was removed from the roster: {n} open steps are unassigned now. Their "
+        "reminders go to everyone with their role until you assign them again.",
+        int(item.payload["count"]),
+        id=int(item.payload["user_id"]),
+    ), None
+
+
 async def _reply(item: OutboxItem, t: Translator) -> Rendered | None:
     """A reply the handler could not send at once (its text is already in the reader's words)."""
     markup = item.payload.get("markup")
@@ -175,6 +186,7 @@ def core_renderers(svc: Services) -> RendererCatalog:
             "reply": Renderer(_reply),
             "join_requested": Renderer(join_requested),
             "join_decided": Renderer(join_decided),
+            "steps_returned": Renderer(_steps_returned),
         }
     )
 
