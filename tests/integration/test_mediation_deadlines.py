@@ -21,7 +21,7 @@ from bot.services.workflow import Outcome, Workflow, load_sops
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem
 from bot.store.workflow import StepEvent, StepRow
-from tests.integration.test_workflow import (
+from tests.integration.workflow_support import (
     MONDAY_9,
     PKL,
     PSR,

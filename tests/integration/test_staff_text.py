@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.test_workflow import TNG, Env, env, new_case, open_step
+from tests.integration.workflow_support import TNG, Env, env, new_case, open_step
 
 __all__ = ["env"]  # the fixture, re-used
 
