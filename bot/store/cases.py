@@ -65,6 +65,9 @@ class CaseRow:
     first_response_due: datetime
     taken_by: int | None
     taken_at: datetime | None
+    # assessed by staff (None: not assessed yet); read by the eligibility rules
+    perpetrator_child: bool | None = None
+    kdrt_severe: bool | None = None
 
     @classmethod
     def from_row(cls, r: Row) -> CaseRow:
@@ -91,13 +94,20 @@ class CaseRow:
             first_response_due=datetime.fromisoformat(r["first_response_due"]),
             taken_by=r["taken_by"],
             taken_at=datetime.fromisoformat(r["taken_at"]) if r["taken_at"] else None,
+            perpetrator_child=_tristate(r["perpetrator_child"]),
+            kdrt_severe=_tristate(r["kdrt_severe"]),
         )
+
+
+def _tristate(value: object) -> bool | None:
+    return None if value is None else bool(value)
 
 
 _COLUMNS = (
     "id, number, office_id, channel, urgent, child_victim, victim_sex, victim_age_group, "
     "disability, categories, relation, help_wanted, reporter_type, notify_mode, language, "
-    "status, stage, received_at, first_response_due, taken_by, taken_at"
+    "status, stage, received_at, first_response_due, taken_by, taken_at, "
+    "perpetrator_child, kdrt_severe"
 )
 
 
@@ -267,6 +277,15 @@ class CaseStore:
             row["reporter_chat_enc"], context=self._ctx(row["number"] + ":chat")
         )
         return Handle.from_json(value)
+
+    async def set_assessment(
+        self, conn: Tx, case_id: int, perpetrator_child: bool | None, kdrt_severe: bool | None
+    ) -> None:
+        """Record what staff assessed (None leaves a fact unknown)."""
+        await conn.execute(
+            "UPDATE cases SET perpetrator_child = ?, kdrt_severe = ? WHERE id = ?",
+            (perpetrator_child, kdrt_severe, case_id),
+        )
 
     async def evidence_count(self, conn: Tx, case_id: int) -> int:
         """How many evidence files a case has."""

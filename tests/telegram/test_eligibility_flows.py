@@ -106,3 +106,39 @@ async def test_no_mediation_note_when_the_law_allows_it(wh: Harness) -> None:
     )
     assert "mediasi</b>" not in (out[-1].text or "")
     assert "Tentang mediasi" not in (out[-1].plain_text or "")
+
+
+async def test_a_child_perpetrator_assessed_routes_to_diversion(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await to_service(h, "TNG", "mediation", violence=("psychological",), choose=False)
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    await h.send(ids["mk"], f"/asesmen {number} pelaku_anak=ya kdrt_berat=tidak")
+    assert tx(h, "Assessment of case {number} recorded.", number=number) in h.last_text(ids["mk"])
+    step = await open_step(h, case, "case_management")
+    await press(h, ids["mk"], f"wd:{step}")
+    await press(h, ids["mk"], f"wo:{step}:mediation")
+    out = await press(h, ids["mk"], f"wn:{step}")
+    said = "\n".join(m.plain_text or "" for m in out)
+    assert "UU 11/2012 (SPPA)" in said, said
+    assert await mediation_instances(h, case) == 0
+    assert await refusals(h, case) == ["child_perpetrator"]
+
+
+async def test_severe_kdrt_assessed_is_not_mediated_and_others_cannot_assess(
+    wh: Harness,
+) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await to_service(h, "TNG", "mediation", violence=("physical",), choose=False)
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    await h.send(ids["serve"], f"/asesmen {number} kdrt_berat=ya")  # a psychologist: refused
+    assert await scalar(h, "SELECT kdrt_severe FROM cases WHERE id = ?", case) is None
+    denied = "SELECT COUNT(*) FROM audit_log WHERE action = 'denied:assessment'"
+    assert await scalar(h, denied) == 1
+    await h.send(ids["ketua"], f"/asesmen {number} kdrt_berat=ya")
+    assert await scalar(h, "SELECT kdrt_severe FROM cases WHERE id = ?", case) == 1
+    step = await open_step(h, case, "case_management")
+    await press(h, ids["mk"], f"wd:{step}")
+    await press(h, ids["mk"], f"wo:{step}:mediation")
+    await press(h, ids["mk"], f"wn:{step}")
+    assert await refusals(h, case) == ["severe_domestic_violence"]
+    assert await mediation_instances(h, case) == 0

@@ -47,6 +47,7 @@ EXPECTED: dict[int, list[str]] = {
         "cmd:tugas",
         "cmd:kasus",
         "cmd:akses",
+        "cmd:asesmen",
         "cb:^wx:",
         "cb:^wl:",
         "cb:^wr:",

@@ -112,8 +112,10 @@ async def to_service(
     service: str,
     age: str = "34",
     violence: tuple[str, ...] = ("physical", "psychological"),
+    choose: bool = True,
 ) -> int:
-    """Intake and case management through buttons, ending with the case manager's choice.
+    """Intake and case management through buttons, ending with the case manager's choice
+    (or just before it, with ``choose=False``).
 
     The victim is an adult by default: violence against a child is never mediated (UU 35/2014).
     """
@@ -128,7 +130,8 @@ async def to_service(
     await do_step(h, case, "serve", ids["serve"], report="Konseling pertama selesai.")
     await do_step(h, case, "plan", ids["mk"], report="Rencana tindak lanjut.")
     await do_step(h, case, "record_in_system", ids["admin"], report=None)
-    await do_step(h, case, "case_management", ids["mk"], outcome=service, report=None)
+    if choose:
+        await do_step(h, case, "case_management", ids["mk"], outcome=service, report=None)
     return case
 
 

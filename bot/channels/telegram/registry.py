@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.channels.telegram.context import BotApp, BotContext
 from bot.channels.telegram.conversations.complaint import build_complaint_handler
 from bot.channels.telegram.handlers import (
+    assessment,
     head,
     join,
     kasus,
@@ -175,6 +176,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CommandHandler("akses", kasus.akses),
             "the head grants a staff member access to a case's identity",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler("asesmen", assessment.asesmen),
+            "staff record assessed facts the eligibility rules read",
         ),
         Entry(
             GROUP_MAIN,

@@ -24,11 +24,13 @@ def default_rules() -> Rules:
 
 
 def case_facts(case: CaseRow) -> CaseFacts:
-    """What the intake recorded; facts not yet assessed stay unknown."""
+    """What the intake recorded and staff assessed (/asesmen); the rest stays unknown."""
     return CaseFacts(
         violence=frozenset(case.categories),
         child_victim=case.child_victim,
         relation=case.relation or None,
+        perpetrator_child=case.perpetrator_child,
+        kdrt_severe=case.kdrt_severe,
     )
 
 
