@@ -6,7 +6,10 @@ import csv
 import io
 import json
 import os
+import pwd
 import re
+import socket
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,6 +32,8 @@ __all__ = [
     "IDENTITY_COLUMNS",
     "ExportRefused",
     "ExportResult",
+    "Operator",
+    "check_confirmation",
     "check_identity_permission",
     "export_cases",
     "export_rows",
@@ -81,6 +86,34 @@ class ExportResult:
     with_identity: bool
 
 
+@dataclass(frozen=True)
+class Operator:
+    """Who runs the command on this machine: the OS account (from the uid) and the host."""
+
+    os_user: str
+    uid: int
+    host: str
+
+    @classmethod
+    def current(cls) -> Operator:
+        """The real uid's account name from the password database, never from $USER/$LOGNAME."""
+        uid = os.getuid()
+        try:
+            name = pwd.getpwuid(uid).pw_name
+        except KeyError:  # a uid without a passwd entry (some containers)
+            name = f"uid-{uid}"
+        return cls(os_user=name, uid=uid, host=socket.gethostname())
+
+
+def check_confirmation(office: Office, confirm: str | None) -> None:
+    """An identity export needs the office id typed exactly (at the prompt or ``--confirm``)."""
+    if confirm != office.id:
+        raise ExportRefused(
+            f"--with-identity needs confirmation: type the office id at the prompt "
+            f'or pass --confirm "{office.id}" exactly; nothing was exported'
+        )
+
+
 def check_identity_permission(office: Office, admin_id: int | None) -> None:
     """Identity exports need the user id of someone holding ``admin`` in that office."""
     if admin_id is None:
@@ -88,7 +121,7 @@ def check_identity_permission(office: Office, admin_id: int | None) -> None:
     if not office.has_role(admin_id, Role.ADMIN):
         raise ExportRefused(
             f"user {admin_id} does not hold the admin role in office {office.id}; "
-            "identity was not exported"
+            "nothing was exported"
         )
 
 
@@ -222,12 +255,25 @@ def render_export(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
+    """Write a file readable by its owner only, from its first byte.
+
+    The bytes go to a new 0600 file in the same folder (``mkstemp``: ``O_EXCL``, whatever
+    the umask), which then replaces ``path``: an existing file readable by others is never
+    written into, and a symlink at ``path`` is replaced, not followed. A folder the export
+    creates is 0700.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 async def export_cases(
@@ -240,8 +286,15 @@ async def export_cases(
     out: Path,
     with_identity: bool = False,
     admin_id: int | None = None,
+    confirm: str | None = None,
+    operator: Operator | None = None,
 ) -> ExportResult:
-    """Check, read, audit and write the export (ExportRefused when not allowed)."""
+    """Check, read, audit and write the export (ExportRefused when not allowed).
+
+    An identity export needs ``admin_id`` holding ``admin`` in the office and ``confirm``
+    equal to the office id. The audit entry names the operator (OS user, uid, host; the
+    current process when ``operator`` is None), the admin id and the row count.
+    """
     if office_id not in svc.offices:
         raise ExportRefused(f"unknown office {office_id!r} (known: {', '.join(svc.offices)})")
     if fmt not in FORMATS:
@@ -249,8 +302,11 @@ async def export_cases(
     if end < start:
         raise ExportRefused("--to is before --from")
     office = svc.office(office_id)
-    if with_identity:
+    if with_identity or admin_id is not None:  # an admin id is never audited unchecked
         check_identity_permission(office, admin_id)
+    if with_identity:
+        check_confirmation(office, confirm)
+    who = operator or Operator.current()
     columns = COLUMNS + (IDENTITY_COLUMNS if with_identity else ())
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
@@ -268,6 +324,10 @@ async def export_cases(
                     "format": fmt,
                     "rows": len(rows),
                     "with_identity": with_identity,
+                    "admin_id": admin_id,
+                    "os_user": who.os_user,
+                    "uid": who.uid,
+                    "host": who.host,
                 }
             ),
         )

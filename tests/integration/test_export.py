@@ -19,7 +19,7 @@ from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.domain.identity import Handle
-from bot.reports.export import COLUMNS, IDENTITY_COLUMNS, ExportRefused, export_cases
+from bot.reports.export import COLUMNS, IDENTITY_COLUMNS, ExportRefused, Operator, export_cases
 from bot.reports_cli import register
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
@@ -32,6 +32,7 @@ OFFICES = ROOT / "config" / "offices.example.toml"
 TNG_ADMIN = 100000002
 TNG_KETUA = 100000001
 PKL_ADMIN = 200000003
+OPERATOR = Operator(os_user="operator", uid=1000, host="ppa-server")
 SECRETS = ("Siti Rahmawati", "0812-9999-1234", "Cerita rahasia sekali", "Jl. Melati Gg. 3")
 
 
@@ -121,7 +122,7 @@ async def test_identity_only_for_an_admin_of_the_office(env: Env, tmp_path: Path
     out = tmp_path / "id.xlsx"
     await export_cases(
         env.svc, "TNG", date(2026, 1, 1), date(2026, 3, 31), fmt="xlsx", out=out,
-        with_identity=True, admin_id=TNG_ADMIN,
+        with_identity=True, admin_id=TNG_ADMIN, confirm="TNG", operator=OPERATOR,
     )  # fmt: skip
     rows = _xlsx(out)
     assert tuple(rows[0]) == COLUMNS + IDENTITY_COLUMNS
@@ -133,7 +134,7 @@ async def test_identity_only_for_an_admin_of_the_office(env: Env, tmp_path: Path
         with pytest.raises(ExportRefused):
             await export_cases(
                 env.svc, "TNG", date(2026, 1, 1), date(2026, 3, 31), fmt="xlsx",
-                out=tmp_path / "no.xlsx", with_identity=True, admin_id=who,
+                out=tmp_path / "no.xlsx", with_identity=True, admin_id=who, confirm="TNG",
             )  # fmt: skip
     assert not (tmp_path / "no.xlsx").exists()
     audit = await env.svc.db.fetchall("SELECT actor, detail FROM audit_log WHERE action='export'")
@@ -141,7 +142,8 @@ async def test_identity_only_for_an_admin_of_the_office(env: Env, tmp_path: Path
     detail = json.loads(audit[0]["detail"])
     assert detail == {
         "office": "TNG", "from": "2026-01-01", "to": "2026-03-31", "format": "xlsx",
-        "rows": 2, "with_identity": True,
+        "rows": 2, "with_identity": True, "admin_id": TNG_ADMIN, "os_user": "operator",
+        "uid": 1000, "host": "ppa-server",
     }  # fmt: skip
 
 
