@@ -28,6 +28,7 @@ from telegram.error import (
 
 from bot.channels.telegram.addresses import TelegramAddresses, staff_group_chat
 from bot.channels.telegram.digest import DIGEST_MAX_CHARS, digest_texts
+from bot.channels.telegram.preview import for_reporter
 from bot.channels.telegram.renderers import core_renderers, render_staff_notice
 from bot.channels.telegram.rendering import (
     CheckFn,
@@ -140,7 +141,12 @@ class OutboxSender:
         if renderer is None:
             log.error("unknown outbox kind %s", item.kind)
             return None
-        return await renderer.render(item, self.i18n.get(item.language))
+        t = self.i18n.get(item.language)
+        rendered = await renderer.render(item, t)
+        if rendered is not None and item.recipient.kind is RecipientKind.REPORTER:
+            # a shared phone's lock screen previews the first line: it must say nothing
+            rendered = for_reporter(t, rendered[0]), rendered[1]
+        return rendered
 
     # -- planning ------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
+from bot.channels.telegram.preview import for_reporter
 from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code
 
@@ -118,7 +119,7 @@ async def status(update: Update, context: Ctx) -> None:
     ]
     progress = await reporter_progress(svc, context.workflow, case, t)
     if progress:
-        await reply(update, context, "\n".join([*lines, progress]))
+        await reply(update, context, for_reporter(t, "\n".join([*lines, progress])))
         return
     stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
     lines += [
@@ -128,4 +129,4 @@ async def status(update: Update, context: Ctx) -> None:
             next=t.translate(following, due=t.datetime(case.first_response_due, office.timezone)),
         ),
     ]
-    await reply(update, context, "\n".join(lines))
+    await reply(update, context, for_reporter(t, "\n".join(lines)))
