@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.clock import FakeClock
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, full_report, press
@@ -52,3 +53,25 @@ async def test_every_message_to_a_reporter_starts_with_a_neutral_line(harness: H
     status = await h.send(REPORTER, f"/status {code.group(0)}")
     _assert_neutral(h, status)
     assert "PPA-TNG-2026-00001" in (status[-1].plain_text or "")
+
+
+async def test_the_hapus_confirmation_deletes_itself_even_after_a_restart(
+    harness: Harness, clock: FakeClock
+) -> None:
+    h = harness
+    await h.send(REPORTER, "/start")
+    out = await h.send(REPORTER, "/hapus")
+    visible = h.fake.messages(REPORTER)
+    assert len(visible) == 1 and visible[0] in out  # "N pesan ... sudah dihapus"
+    confirmation = visible[0]
+    clock.advance(seconds=30)
+    await h.rt.sender.drain()
+    assert h.fake.messages(REPORTER) == [confirmation]  # time to read it
+    await h.restart()  # the deletion is durable: a row in the store, not a timer in memory
+    clock.advance(seconds=31)
+    await h.rt.sender.drain()
+    assert h.fake.messages(REPORTER) == []
+    assert h.fake._sent[(REPORTER, confirmation.message_id)].deleted
+    # once done, nothing in the store says that this chat used /hapus
+    row = await h.rt.db.fetchone("SELECT COUNT(*) FROM outbox WHERE kind = 'delete_message'")
+    assert row is not None and row[0] == 0
