@@ -53,6 +53,8 @@ async def test_every_message_to_a_reporter_starts_with_a_neutral_line(harness: H
     status = await h.send(REPORTER, f"/status {code.group(0)}")
     _assert_neutral(h, status)
     assert "PPA-TNG-2026-00001" in (status[-1].plain_text or "")
+    for command in ("/status", "/status AAAA-BBBB-CCCC", "/start", "/help", "halo"):
+        _assert_neutral(h, await h.send(REPORTER, command))
 
 
 async def test_the_hapus_confirmation_deletes_itself_even_after_a_restart(
@@ -64,6 +66,7 @@ async def test_the_hapus_confirmation_deletes_itself_even_after_a_restart(
     visible = h.fake.messages(REPORTER)
     assert len(visible) == 1 and visible[0] in out  # "N pesan ... sudah dihapus"
     confirmation = visible[0]
+    _assert_neutral(h, [confirmation])  # the lock screen does not tell that she cleared it
     clock.advance(seconds=30)
     await h.rt.sender.drain()
     assert h.fake.messages(REPORTER) == [confirmation]  # time to read it

@@ -21,6 +21,7 @@ from bot.channels.telegram.conversations.draft import (
     EXPIRED_KEY,
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
+from bot.channels.telegram.preview import for_reporter
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [
@@ -321,7 +322,7 @@ async def _safe_mode(update: Update, context: Ctx) -> None:
             ),
         )
     lines.append(t.gettext("This message deletes itself in a minute."))
-    done = await context.bot.send_message(chat.id, "\n\n".join(lines))
+    done = await context.bot.send_message(chat.id, for_reporter(t, "\n\n".join(lines)))
     # the confirmation itself would tell whoever picks up the phone: it goes too
     await schedule_deletion(context.services, chat.id, done.message_id)
     context.deps.kick()

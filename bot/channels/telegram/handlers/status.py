@@ -88,8 +88,12 @@ async def status(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            t.gettext(
-                "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
+            for_reporter(
+                t,
+                t.gettext(
+                    "Send /status followed by your tracking code, for example: "
+                    "/status KMXA-4PRT-9WYA"
+                ),
             ),
         )
         return
@@ -98,7 +102,10 @@ async def status(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            t.gettext("Too many attempts. Please try again in an hour, or call the unit."),
+            for_reporter(
+                t,
+                t.gettext("Too many attempts. Please try again in an hour, or call the unit."),
+            ),
         )
         return
     case = await find_by_code(svc, " ".join(context.args)[:40])
@@ -106,9 +113,12 @@ async def status(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            t.gettext(
-                "No report was found with that code. Please check it: it has 12 letters and "
-                "numbers, like KMXA-4PRT-9WYA."
+            for_reporter(
+                t,
+                t.gettext(
+                    "No report was found with that code. Please check it: it has 12 letters and "
+                    "numbers, like KMXA-4PRT-9WYA."
+                ),
             ),
         )
         return
