@@ -6,10 +6,14 @@ Only the Telegram channel reads these addresses; services address notices to rec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from bot.domain.notice import Recipient, RecipientKind
 from bot.domain.office import Office
 from bot.services.context import Services
 from bot.store import Tx
+from bot.store.group_addresses import GroupAddressStore
 
 __all__ = ["TELEGRAM", "TelegramAddresses", "staff_group_chat", "telegram_user"]
 
@@ -25,8 +29,11 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def staff_group_chat(office: Office) -> int | None:
-    """The Telegram group of an office's staff (from the office file's staff_chat_id)."""
+def staff_group_chat(office: Office, moved: Mapping[str, int] | None = None) -> int | None:
+    """The Telegram group of an office's staff: where Telegram moved it (``moved``, from the
+    store), else the office file's staff_chat_id."""
+    if moved is not None and office.id in moved:
+        return moved[office.id]
     return _int(office.channel_address(TELEGRAM))
 
 
@@ -45,10 +52,34 @@ class TelegramAddresses:
 
     def __init__(self, services: Services) -> None:
         self.svc = services
+        self.groups = GroupAddressStore()
+        # office id -> its staff group's new chat id after a migration (read from the store)
+        self.moved: dict[str, int] = {}
+
+    async def load(self, conn: Tx) -> None:
+        """Read the staff groups that moved (another process may have recorded one)."""
+        rows = await self.groups.all(conn, TELEGRAM)
+        self.moved = {o: c for o, a in rows.items() if (c := _int(a)) is not None}
+
+    async def record_move(self, conn: Tx, office: Office, new_chat: int, at: datetime) -> None:
+        """The office's staff group is now ``new_chat`` (Telegram made it a supergroup)."""
+        old = self.staff_chat(office)
+        await self.groups.record(
+            conn, office.id, TELEGRAM, str(new_chat), None if old is None else str(old), at
+        )
+        self.moved[office.id] = new_chat
+
+    def staff_chat(self, office: Office) -> int | None:
+        """The office's staff group now: where it moved, else the office file's."""
+        return staff_group_chat(office, self.moved)
+
+    def offices_of_chat(self, chat_id: int) -> list[Office]:
+        """The offices whose staff group is ``chat_id``."""
+        return [o for o in self.svc.offices.values() if self.staff_chat(o) == chat_id]
 
     def staff_chats(self) -> set[int]:
         """Every office's staff group."""
-        chats = (staff_group_chat(o) for o in self.svc.offices.values())
+        chats = (self.staff_chat(o) for o in self.svc.offices.values())
         return {c for c in chats if c is not None}
 
     async def resolve(self, conn: Tx, recipient: Recipient) -> int | None:
@@ -57,7 +88,7 @@ class TelegramAddresses:
             return _int(recipient.ref)  # the roster's id for a person is their Telegram id
         if recipient.kind is RecipientKind.STAFF_GROUP:
             office = self.svc.offices.get(recipient.ref)
-            return None if office is None else staff_group_chat(office)
+            return None if office is None else self.staff_chat(office)
         if recipient.kind is RecipientKind.REPORTER:
             handle = await self.svc.cases.reporter(conn, int(recipient.ref))
             return _int(handle.address) if handle and handle.channel == TELEGRAM else None

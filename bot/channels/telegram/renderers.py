@@ -131,6 +131,30 @@ async def _reply(item: OutboxItem, t: Translator) -> Rendered | None:
     )
 
 
+async def _group_migrated(item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    return t.gettext(
+        "⚠ Telegram moved the staff group of office {office} (it became a supergroup): its chat "
+        "id changed from <code>{old}</code> to <code>{new}</code>. The bot follows it already. "
+        "Please set <code>staff_chat_id = {new}</code> in the office file.",
+        office=esc(str(p["office_id"])),
+        old=int(p["old"]),
+        new=int(p["new"]),
+    ), None
+
+
+async def _group_unreachable(item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    return t.gettext(
+        "⚠ The bot cannot write to the staff group of office {office} (chat "
+        "<code>{chat}</code>): it was removed from the group or the group is gone. New cases "
+        "and alerts are not reaching the staff. Please add the bot to the group again, or put "
+        "the right staff_chat_id in the office file.",
+        office=esc(str(p["office_id"])),
+        chat=int(p["chat"]),
+    ), None
+
+
 def _line_staff_notice(item: OutboxItem, t: Translator, number: str | None) -> str:
     """Digest line for a new case notice."""
     return t.gettext("🆕 New case <b>{number}</b>", number=esc(number or "?"))
@@ -187,6 +211,8 @@ def core_renderers(svc: Services) -> RendererCatalog:
             "join_requested": Renderer(join_requested),
             "join_decided": Renderer(join_decided),
             "steps_returned": Renderer(_steps_returned),
+            "group_migrated": Renderer(_group_migrated),
+            "group_unreachable": Renderer(_group_unreachable),
         }
     )
 

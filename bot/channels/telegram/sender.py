@@ -26,8 +26,11 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.channels.telegram.addresses import TelegramAddresses, staff_group_chat
+from bot.channels.telegram.addresses import TelegramAddresses
+from bot.channels.telegram.cleanup import DELETE_KIND, delete_due
+from bot.channels.telegram.delivery_failures import DeliveryFailures
 from bot.channels.telegram.digest import DIGEST_MAX_CHARS, digest_texts
+from bot.channels.telegram.preview import for_reporter
 from bot.channels.telegram.renderers import core_renderers, render_staff_notice
 from bot.channels.telegram.rendering import (
     CheckFn,
@@ -37,8 +40,7 @@ from bot.channels.telegram.rendering import (
     RenderFn,
 )
 from bot.channels.telegram.throttle import Throttle
-from bot.domain.notice import Notice, Recipient, RecipientKind
-from bot.domain.office import Office
+from bot.domain.notice import RecipientKind
 from bot.faultpoints import delivering
 from bot.i18n import I18n
 from bot.services.context import Services
@@ -111,6 +113,7 @@ class OutboxSender:
         self.throttle = throttle or Throttle()
         self.catalog = catalog if catalog is not None else core_renderers(services)
         self.addresses = TelegramAddresses(services)
+        self.failures = DeliveryFailures(services, self.addresses, self.kick)
         self.digest_threshold = digest_threshold
         self.max_wait = max_wait
         self.batch = batch
@@ -140,7 +143,12 @@ class OutboxSender:
         if renderer is None:
             log.error("unknown outbox kind %s", item.kind)
             return None
-        return await renderer.render(item, self.i18n.get(item.language))
+        t = self.i18n.get(item.language)
+        rendered = await renderer.render(item, t)
+        if rendered is not None and item.recipient.kind is RecipientKind.REPORTER:
+            # a shared phone's lock screen previews the first line: it must say nothing
+            rendered = for_reporter(t, rendered[0]), rendered[1]
+        return rendered
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -206,6 +214,7 @@ class OutboxSender:
         now = self.svc.clock.now()
         async with self.svc.db.transaction() as conn:
             cancelled = await self.svc.outbox.cancel_closed(conn)
+            await self.addresses.load(conn)  # staff groups that moved, before resolving
             due = await self.svc.outbox.due(conn, now, limit or self.batch)
             if self.catalog.checks:
                 due = [i for i in due if await self._relevant(conn, i)]
@@ -268,6 +277,9 @@ class OutboxSender:
         """Send one message and record the result on its rows."""
         store = self.svc.outbox
         ids = [i.id for i in message.items]
+        if message.items[0].kind == DELETE_KIND:  # a message that deletes itself (/hapus)
+            done = await delete_due(self.bot, self.svc, message.chat_id, message.items[0])
+            return _Outcome.SENT if done else _Outcome.RETRY
         if message.digest_text is not None:
             text, markup = message.digest_text, None
         else:
@@ -283,27 +295,39 @@ class OutboxSender:
                 return _Outcome.FAILED
             text, markup = rendered
         async with delivering():  # the crash test's named points never land inside
-            try:
-                msg = await self.bot.send_message(
-                    message.chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            except RetryAfter as exc:
-                delay = _seconds(exc.retry_after)
-                self.throttle.pause(message.chat_id, delay)
-                await self._retry(message.items, timedelta(seconds=delay), "RetryAfter")
-                return _Outcome.RETRY
-            except (Forbidden, BadRequest, ChatMigrated) as exc:
-                await self._fail(message, type(exc).__name__)
-                return _Outcome.FAILED
-            except (NetworkError, TelegramError) as exc:
-                attempts = max(i.attempts for i in message.items)
-                backoff = timedelta(seconds=min(300, 2 ** min(attempts, 9)))
-                await self._retry(message.items, backoff, type(exc).__name__)
-                return _Outcome.NETWORK
+            msg = None
+            while msg is None:
+                try:
+                    msg = await self.bot.send_message(
+                        message.chat_id,
+                        text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+                except RetryAfter as exc:
+                    delay = _seconds(exc.retry_after)
+                    self.throttle.pause(message.chat_id, delay)
+                    await self._retry(message.items, timedelta(seconds=delay), "RetryAfter")
+                    return _Outcome.RETRY
+                except ChatMigrated as exc:  # a staff group became a supergroup: follow it
+                    new = int(exc.new_chat_id)
+                    if new == message.chat_id or not await self.failures.migrated(
+                        message.chat_id, new
+                    ):
+                        await self.failures.fail(message.chat_id, message.items, "ChatMigrated")
+                        return _Outcome.FAILED
+                    message.chat_id = new
+                except (Forbidden, BadRequest) as exc:
+                    if isinstance(exc, Forbidden):  # e.g. the bot was removed from the group
+                        await self.failures.unreachable(message.chat_id, type(exc).__name__)
+                    await self.failures.fail(message.chat_id, message.items, type(exc).__name__)
+                    return _Outcome.FAILED
+                except (NetworkError, TelegramError) as exc:
+                    attempts = max(i.attempts for i in message.items)
+                    backoff = timedelta(seconds=min(300, 2 ** min(attempts, 9)))
+                    await self._retry(message.items, backoff, type(exc).__name__)
+                    return _Outcome.NETWORK
             async with self.svc.db.transaction() as conn:
                 await store.mark_sent_many(conn, ids, self.svc.clock.now(), msg.message_id)
             return _Outcome.SENT
@@ -313,51 +337,6 @@ class OutboxSender:
         async with self.svc.db.transaction() as conn:
             for item in items:
                 await self.svc.outbox.mark_retry(conn, item.id, now, delay, error)
-
-    async def _fail(self, message: _Message, error: str) -> None:
-        """Mark rows failed for good; tell the office's staff group unless that is the recipient."""
-        now = self.svc.clock.now()
-        to_staff = message.chat_id < 0 or message.chat_id in self.addresses.staff_chats()
-        alerted = 0
-        async with self.svc.db.transaction() as conn:
-            for item in message.items:
-                await self.svc.outbox.mark_failed(conn, item.id, error)
-                log.error("outbox: %s (row %s) failed for good: %s", item.kind, item.id, error)
-                if (
-                    to_staff
-                    or item.kind == "delivery_failed"
-                    or item.recipient.kind is RecipientKind.STAFF_GROUP
-                ):
-                    continue
-                office, number = await self._office_of(conn, item)
-                if office is None or staff_group_chat(office) is None:
-                    continue
-                notice = Notice(
-                    kind="delivery_failed",
-                    recipient=Recipient.staff_group(office.id),
-                    params={"kind": item.kind, "case_number": number},
-                    dedupe_key=f"delivery_failed:{item.id}",
-                    language=office.language,
-                )
-                await self.svc.outbox.add(conn, notice, at=now)
-                alerted += 1
-        if alerted:
-            self.kick()
-
-    async def _office_of(self, conn: Tx, item: OutboxItem) -> tuple[Office | None, str | None]:
-        """The office a row belongs to (by its case, payload or the only office) and case number."""
-        office_id = item.payload.get("office_id")
-        number: str | None = None
-        if item.case_id is not None:
-            found = await self.svc.outbox.case_office(conn, item.case_id)
-            if found is not None:
-                office_id, number = found
-        if office_id in self.svc.offices:
-            return self.svc.offices[str(office_id)], number
-        if len(self.svc.offices) == 1:
-            return next(iter(self.svc.offices.values())), number
-        log.error("outbox: no office known for failed row %s; staff not told", item.id)
-        return None, number
 
     async def flush(self, max_rounds: int = 100_000) -> int:
         """Drain until nothing is due, waiting on the throttle's time source in between."""

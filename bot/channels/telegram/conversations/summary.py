@@ -22,6 +22,7 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.texts import office_contacts
+from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
 from bot.domain.identity import Handle
 from bot.domain.intake import Kind, questions_for
@@ -200,7 +201,9 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
             )
         )
     lines += ["", office_contacts(t, office)]
-    await reply(update, context, "\n".join(lines))
+    text = "\n".join(lines)
+    # the reporter's phone may be shared: its lock screen shows a neutral first line only
+    await reply(update, context, text if staff else for_reporter(t, text))
     # only now: if the receipt failed, the retried update finds the draft and the same case
     user_data_of(context).pop("draft", None)
     return END

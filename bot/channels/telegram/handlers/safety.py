@@ -14,12 +14,14 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, filters
 
+from bot.channels.telegram.cleanup import schedule_deletion
 from bot.channels.telegram.context import BotApp, Deps
 from bot.channels.telegram.conversations.complaint import forget_draft
 from bot.channels.telegram.conversations.draft import (
     EXPIRED_KEY,
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
+from bot.channels.telegram.preview import for_reporter
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [
@@ -319,7 +321,11 @@ async def _safe_mode(update: Update, context: Ctx) -> None:
                 "You can start a new one at any time with /lapor."
             ),
         )
-    await context.bot.send_message(chat.id, "\n\n".join(lines))
+    lines.append(t.gettext("This message deletes itself in a minute."))
+    done = await context.bot.send_message(chat.id, for_reporter(t, "\n\n".join(lines)))
+    # the confirmation itself would tell whoever picks up the phone: it goes too
+    await schedule_deletion(context.services, chat.id, done.message_id)
+    context.deps.kick()
 
 
 async def on_hapus(update: Update, context: Ctx) -> None:

@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import emergency_text, office_contacts, welcome_text
+from bot.channels.telegram.preview import for_reporter
 from bot.i18n import LANGUAGES
 
 __all__ = [
@@ -40,7 +41,7 @@ async def start(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return
-    await reply(update, context, welcome_text(context.t), _menu(context))
+    await reply(update, context, for_reporter(context.t, welcome_text(context.t)), _menu(context))
 
 
 async def help_command(update: Update, context: Ctx) -> None:
@@ -53,7 +54,9 @@ async def help_command(update: Update, context: Ctx) -> None:
             "Commands: /lapor report, /status CODE check a report, /bahasa language, /batal cancel."
         )
     )
-    await reply(update, context, "\n\n".join(parts))
+    text = "\n\n".join(parts)
+    private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+    await reply(update, context, for_reporter(t, text) if private else text)
 
 
 async def language_menu(update: Update, context: Ctx) -> None:
@@ -89,20 +92,18 @@ async def set_language(update: Update, context: Ctx) -> None:
     text = t.gettext("Language set to English.")
     if context.user_data.get("draft"):
         text += " " + t.gettext("Your report in progress is kept: send /lapor to continue it.")
-    await reply(update, context, text)
+    await reply(update, context, for_reporter(t, text))
 
 
 async def menu_status(update: Update, context: Ctx) -> None:
     """How to check a report."""
     assert update.callback_query is not None
     await answer(update)
-    await reply(
-        update,
-        context,
-        context.t.gettext(
-            "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
-        ),
+    t = context.t
+    text = t.gettext(
+        "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
     )
+    await reply(update, context, for_reporter(t, text))
 
 
 async def menu_help(update: Update, context: Ctx) -> None:
@@ -126,11 +127,8 @@ async def whoami(update: Update, context: Ctx) -> None:
 
 async def fallback_private(update: Update, context: Ctx) -> None:
     """Anything else written in a private chat: show the menu, never stay silent."""
-    await reply(
-        update,
-        context,
-        context.t.gettext(
-            "I did not understand that. Choose from the menu below, or send /lapor to report."
-        ),
-        _menu(context),
+    t = context.t
+    text = t.gettext(
+        "I did not understand that. Choose from the menu below, or send /lapor to report."
     )
+    await reply(update, context, for_reporter(t, text), _menu(context))

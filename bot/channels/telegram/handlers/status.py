@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
+from bot.channels.telegram.preview import for_reporter
 from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code
 
@@ -87,8 +88,12 @@ async def status(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            t.gettext(
-                "Send /status followed by your tracking code, for example: /status KMXA-4PRT-9WYA"
+            for_reporter(
+                t,
+                t.gettext(
+                    "Send /status followed by your tracking code, for example: "
+                    "/status KMXA-4PRT-9WYA"
+                ),
             ),
         )
         return
@@ -97,7 +102,10 @@ async def status(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            t.gettext("Too many attempts. Please try again in an hour, or call the unit."),
+            for_reporter(
+                t,
+                t.gettext("Too many attempts. Please try again in an hour, or call the unit."),
+            ),
         )
         return
     case = await find_by_code(svc, " ".join(context.args)[:40])
@@ -105,9 +113,12 @@ async def status(update: Update, context: Ctx) -> None:
         await reply(
             update,
             context,
-            t.gettext(
-                "No report was found with that code. Please check it: it has 12 letters and "
-                "numbers, like KMXA-4PRT-9WYA."
+            for_reporter(
+                t,
+                t.gettext(
+                    "No report was found with that code. Please check it: it has 12 letters and "
+                    "numbers, like KMXA-4PRT-9WYA."
+                ),
             ),
         )
         return
@@ -118,7 +129,7 @@ async def status(update: Update, context: Ctx) -> None:
     ]
     progress = await reporter_progress(svc, context.workflow, case, t)
     if progress:
-        await reply(update, context, "\n".join([*lines, progress]))
+        await reply(update, context, for_reporter(t, "\n".join([*lines, progress])))
         return
     stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
     lines += [
@@ -128,4 +139,4 @@ async def status(update: Update, context: Ctx) -> None:
             next=t.translate(following, due=t.datetime(case.first_response_due, office.timezone)),
         ),
     ]
-    await reply(update, context, "\n".join(lines))
+    await reply(update, context, for_reporter(t, "\n".join(lines)))
