@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from bot.clock import FakeClock
 from bot.testing.harness import Harness
 from tests.telegram.flows import full_report, press
-from tests.telegram.test_sop_flows import IDS, open_step, scalar, to_service, tx
+from tests.telegram.test_sop_flows import IDS, open_step, scalar, to_service, tx, wh
 
-
-@pytest.fixture
-async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The harness with every example staff member started."""
-    h = await Harness.create(tmp_path, clock=clock)
-    try:
-        for office in h.rt.services.offices.values():
-            for uid in sorted(office.roster):
-                await h.send(uid, "/start")
-        yield h
-    finally:
-        await h.stop()
+__all__ = ["wh"]  # the fixture, re-used from test_sop_flows
 
 
 async def mediation_instances(h: Harness, case: int) -> int:
