@@ -7,12 +7,11 @@ from datetime import datetime
 
 from bot.domain.eligibility import CaseFacts, Decision, Rules, load_rules
 from bot.domain.i18n_marker import N_
-from bot.domain.sop import Step, handover_target
 from bot.store import Tx
 from bot.store.audit import append_audit
 from bot.store.cases import CaseRow
 
-__all__ = ["NOT_ELIGIBLE_MESSAGE", "case_facts", "default_rules", "refusal", "service_of"]
+__all__ = ["NOT_ELIGIBLE_MESSAGE", "case_facts", "default_rules", "refusal"]
 
 NOT_ELIGIBLE_MESSAGE = N_("The law does not allow this service for this case ({articles}).")
 
@@ -32,16 +31,6 @@ def case_facts(case: CaseRow) -> CaseFacts:
         perpetrator_child=case.perpetrator_child,
         kdrt_severe=case.kdrt_severe,
     )
-
-
-def service_of(step: Step, outcome: str, office_sops: dict[str, str]) -> str | None:
-    """The service (e.g. "mediation") an outcome hands the case to, if any."""
-    name = handover_target(step.next(outcome))
-    if name is None:
-        return None
-    if name in office_sops:
-        return name
-    return next((s for s, k in office_sops.items() if k == name), None)
 
 
 async def refusal(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from bot.domain.i18n_marker import N_
 from bot.domain.permissions import may_complete_step, may_decide_step
+from bot.domain.sop import handover_target
 from bot.domain.validation import clean_text
 from bot.services.workflow.eligibility import (
     NOT_ELIGIBLE_MESSAGE,
     default_rules,
     refusal,
-    service_of,
 )
 from bot.services.workflow.engine import (
     _NOT_OPEN,
@@ -93,7 +93,8 @@ class StepUseCases(Engine):
                 return _r(Outcome.INVALID, N_("The file is too large."), limit=MAX_FILE_BYTES)
             if (refused := await self._rules(t, step)) is not None:
                 return refused
-            service = service_of(step, outcome, dict(t.office.sops))
+            target = handover_target(step.next(outcome))
+            service = self._resolve(t.office, target)[1] if target is not None else None
             decision = await refusal(default_rules(), conn, t.case, service, actor=t.actor,
                                      at=t.now)  # fmt: skip
             if decision is not None:
