@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Handle"]
+__all__ = ["Handle", "actor_for"]
+
+
+def actor_for(person_id: int) -> str:
+    """The audit actor for a person acting in the system."""
+    return f"tg:{int(person_id)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.identity import actor_for
 from bot.domain.office import Role
 from bot.services.context import Services
 from bot.store.audit import append_audit
@@ -43,7 +44,7 @@ async def record_assessment(
 ) -> AssessResult:
     """Set the assessed facts of a case (None: unknown); audited, refused to others."""
     now = svc.clock.now()
-    actor = f"tg:{user_id}"
+    actor = actor_for(user_id)
     async with svc.db.transaction() as tx:
         case = await svc.cases.by_number(tx, number)
         office = svc.offices.get(case.office_id) if case is not None else None

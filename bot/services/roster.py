@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from bot.domain.identity import actor_for
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import JOINABLE_ROLES, Office, Role, joinable_role, roster_overlay
 from bot.services.context import Services
@@ -124,7 +125,7 @@ async def request_join(svc: Services, user_id: int, office_id: str, role: str) -
         await append_audit(
             conn,
             at=now,
-            actor=f"tg:{user_id}",
+            actor=actor_for(user_id),
             action="join_request",
             detail=_detail(change_id, office_id, user_id, wanted.value),
         )
@@ -153,7 +154,7 @@ async def request_removal(
             await append_audit(
                 conn,
                 at=now,
-                actor=f"tg:{head_id}",
+                actor=actor_for(head_id),
                 action="denied:roster_remove",
                 detail=_detail(None, office_id, user_id, role),
             )
@@ -170,7 +171,7 @@ async def request_removal(
         await append_audit(
             conn,
             at=now,
-            actor=f"tg:{head_id}",
+            actor=actor_for(head_id),
             action="roster_remove",
             detail=_detail(change_id, office_id, user_id, gone.value),
         )
@@ -189,7 +190,7 @@ async def _hand_back(
     released = await WorkflowStore(svc.cipher).release_steps(conn, office.id, user_id)
     cancelled = await svc.outbox.cancel_for_person(conn, Recipient.person(user_id).key(), office.id)
     await append_audit(
-        conn, at=now, actor=f"tg:{head_id}", action="steps_released",
+        conn, at=now, actor=actor_for(head_id), action="steps_released",
         detail=f"{office.id}:{user_id}: {released} steps, {cancelled} messages",
     )  # fmt: skip
     if released:
@@ -216,7 +217,7 @@ async def decide(svc: Services, change_id: int, head_user_id: int, approve: bool
             await append_audit(
                 conn,
                 at=now,
-                actor=f"tg:{head_user_id}",
+                actor=actor_for(head_user_id),
                 action="denied:join_decide",
                 detail=f"change:{change_id}",
             )
@@ -233,7 +234,7 @@ async def decide(svc: Services, change_id: int, head_user_id: int, approve: bool
         await append_audit(
             conn,
             at=now,
-            actor=f"tg:{head_user_id}",
+            actor=actor_for(head_user_id),
             action="join_approved" if approve else "join_rejected",
             detail=_detail(change_id, change.office_id, change.user_id, change.role.value),
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.identity import actor_for
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.domain.permissions import (
@@ -68,7 +69,7 @@ class StaffResult:
 async def take_case(svc: Services, case_id: int, user_id: int) -> StaffResult:
     """A complaint officer (or head, case manager) of the case's office takes it."""
     now = svc.clock.now()
-    actor = f"tg:{user_id}"
+    actor = actor_for(user_id)
     async with svc.db.transaction() as conn:
         case = await svc.cases.get(conn, case_id)
         if case is None:
@@ -113,7 +114,7 @@ async def _need_to_know(
     svc: Services, tx: Tx, case: CaseRow | None, user_id: int, denied: str
 ) -> tuple[Outcome, Office | None]:
     """Check need-to-know inside the caller's transaction; a refusal is audited as ``denied``."""
-    now, actor = svc.clock.now(), f"tg:{user_id}"
+    now, actor = svc.clock.now(), actor_for(user_id)
     if case is None:
         await append_audit(tx, at=now, actor=actor, action=denied, detail="no case")
         return Outcome.NOT_FOUND, None
@@ -152,7 +153,7 @@ async def may_see_identity(svc: Services, case_id: int, user_id: int) -> bool:
 async def case_details(svc: Services, case_id: int, user_id: int) -> StaffResult:
     """Decrypted details for those who need to know (see ``may_read_identity``); audited."""
     now = svc.clock.now()
-    actor = f"tg:{user_id}"
+    actor = actor_for(user_id)
     async with svc.db.transaction() as conn:
         case = await svc.cases.get(conn, case_id)
         outcome, _ = await _need_to_know(svc, conn, case, user_id, "denied:read")
@@ -172,7 +173,7 @@ async def grant_access(svc: Services, number: str, head_user_id: int, grantee: i
     (``grant_access``, with the grantee's id).
     """
     now = svc.clock.now()
-    actor = f"tg:{head_user_id}"
+    actor = actor_for(head_user_id)
     async with svc.db.transaction() as tx:
         case = await svc.cases.by_number(tx, number)
         office = svc.offices.get(case.office_id) if case is not None else None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import User
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.i18n import DEFAULT_LANGUAGE, I18n, Translator
@@ -51,6 +52,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], d
     def workflow(self) -> Workflow:
         """The SOP runtime."""
         return self.deps.workflow
+
+    async def person_id(self, user: User) -> int:
+        """The person inside the system acting as this Telegram user (the id services take)."""
+        return int(user.id)
 
     @property
     def language(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from bot.domain import permissions
 from bot.domain.case import Case, RunningStep
 from bot.domain.i18n_marker import N_
+from bot.domain.identity import actor_for
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office
 from bot.domain.permissions import NEEDS
@@ -306,7 +307,7 @@ class Engine:
     async def _begin(
         self, conn: Tx, step_id: int, user_id: int, action: str
     ) -> tuple[_Tx, StepRow, Step] | WorkflowResult:
-        now, actor = self.svc.clock.now(), f"tg:{user_id}"
+        now, actor = self.svc.clock.now(), actor_for(user_id)
         row = await self.store.get_step(conn, step_id)
         case = await self.svc.cases.get(conn, row.case_id) if row else None
         office = self.svc.offices.get(case.office_id) if case else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.i18n_marker import N_
+from bot.domain.identity import actor_for
 from bot.domain.permissions import (
     may_act_on_step,
     may_decide_as_head,
@@ -36,7 +37,7 @@ class MediationUseCases(Engine):
         guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
     ) -> WorkflowResult:  # fmt: skip
         """Staff of the case's office record (or, with party_id, correct) a mediation party."""
-        now, actor = self.svc.clock.now(), f"tg:{user_id}"
+        now, actor = self.svc.clock.now(), actor_for(user_id)
         async with self.svc.db.transaction() as conn:
             case = await self.svc.cases.get(conn, case_id)
             office = self.svc.offices.get(case.office_id) if case else None
