@@ -19,6 +19,7 @@ from bot.store.encrypted import (
     rewrite_column,
     set_case_indexes,
 )
+from bot.store.persons import PersonStore
 from bot.store.schema import column_names
 
 __all__ = ["RotationError", "RotationReport", "check_key", "rotate_key"]
@@ -69,6 +70,7 @@ async def _reindex(tx: Tx, cipher: Cipher) -> int:
             reporter_index = reporter_index_of(cipher, Handle.from_json(chat))
         tracking_index = cipher.blind_index("tracking", details["tracking_code"])
         await set_case_indexes(tx, case_id, tracking_index, reporter_index)
+    await PersonStore(cipher).reindex(tx)
     return len(rows)
 
 

@@ -9,23 +9,29 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.crypto import Cipher
 from bot.domain.calendar import OfficeCalendar
+from bot.domain.identity import Handle
 from bot.domain.office import Office, Role, roster_overlay
 from bot.store.cases import CaseStore
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
+from bot.store.persons import PersonStore
 from bot.store.roster import RosterStore
 
-__all__ = ["Services"]
+__all__ = ["STAFF_CHANNEL", "Services"]
+
+# the channel whose account ids the office file's roster lists
+STAFF_CHANNEL = "telegram"
 
 
 @dataclass
 class Services:
     """Database, clock, cipher, offices and repositories.
 
-    The offices' rosters live in the database (table ``roster``); ``offices`` holds them as
-    last read. ``load_roster`` seeds the table from the rosters given here (the office file)
-    with the approved changes on top; ``refresh_roster`` reads it again, so that what another
-    process decided is seen (called at the start of each update and of each sweep).
+    The offices' rosters live in the database (table ``roster``), keyed by person id;
+    ``offices`` holds them as last read. The office file lists Telegram user ids: seeding maps
+    each to its person. ``load_roster`` seeds the table from the rosters given here (the
+    office file) with the approved changes on top; ``refresh_roster`` reads it again, so that
+    what another process decided is seen (called at the start of each update and of each sweep).
     """
 
     db: Database
@@ -35,6 +41,11 @@ class Services:
     cases: CaseStore = field(init=False)
     outbox: OutboxStore = field(init=False)
     roster: RosterStore = field(init=False)
+    persons: PersonStore = field(init=False)
+    # handle key -> person id, for handles this process has seen
+    person_cache: dict[str, int] = field(init=False, default_factory=dict, repr=False)
+    # person id -> Telegram handle of everyone on a roster (read with the roster)
+    staff_handles: dict[int, Handle] = field(init=False, default_factory=dict, repr=False)
     calendars: dict[str, OfficeCalendar] = field(init=False)
     _file_rosters: dict[str, Mapping[int, frozenset[Role]]] = field(init=False, repr=False)
     _roster_seeded: bool = field(init=False, default=False, repr=False)
@@ -43,8 +54,31 @@ class Services:
         self.cases = CaseStore(self.cipher)
         self.outbox = OutboxStore(self.cipher)
         self.roster = RosterStore()
+        self.persons = PersonStore(self.cipher)
         self.calendars = {oid: OfficeCalendar(o) for oid, o in self.offices.items()}
         self._file_rosters = {oid: dict(o.roster) for oid, o in self.offices.items()}
+
+    def file_staff(self, office_id: str | None = None) -> list[int]:
+        """The Telegram user ids the office file lists (one office, or all), sorted."""
+        rosters = (
+            self._file_rosters.values() if office_id is None else [self._file_rosters[office_id]]
+        )
+        return sorted({uid for roster in rosters for uid in roster})
+
+    def staff_address(self, person_id: int) -> str:
+        """How staff know a colleague: their Telegram user id (as in the office file and
+        /whoami), or ``#<person id>`` for someone not on a roster."""
+        handle = self.staff_handles.get(person_id)
+        return handle.address if handle is not None else f"#{person_id}"
+
+    async def staff_address_of(self, person_id: int) -> str:
+        """``staff_address``, reading the handle from the database when not known yet."""
+        if person_id not in self.staff_handles:
+            async with self.db.reading() as conn:
+                handle = await self.persons.handle(conn, person_id, STAFF_CHANNEL)
+            if handle is not None:
+                self.staff_handles[person_id] = handle
+        return self.staff_address(person_id)
 
     def office(self, office_id: str) -> Office:
         """An office by id (KeyError if unknown)."""
@@ -59,8 +93,14 @@ class Services:
 
         Idempotent: the same file and decisions give the same rows. Then read it back.
         """
+        now = self.clock.now()
         async with self.db.transaction() as conn:
-            for oid, roster in self._file_rosters.items():
+            await self.persons.adopt_legacy_ids(conn, now)
+            for oid, file_roster in self._file_rosters.items():
+                roster = {
+                    await self.persons.ensure(conn, Handle(STAFF_CHANNEL, str(uid)), now): roles
+                    for uid, roles in file_roster.items()
+                }
                 changes = await self.roster.approved_changes(conn, oid)
                 await self.roster.replace(conn, oid, roster_overlay(roster, changes))
         self._roster_seeded = True
@@ -73,6 +113,12 @@ class Services:
             return
         async with self.db.reading() as conn:
             rosters = await self.roster.load(conn, self.offices)
+            for roster in rosters.values():
+                for pid in roster.keys() - self.staff_handles.keys():
+                    handle = await self.persons.handle(conn, pid, STAFF_CHANNEL)
+                    if handle is not None:
+                        self.staff_handles[pid] = handle
+                        self.person_cache[handle.key()] = pid
         for oid, roster in rosters.items():
             office = self.offices.get(oid)
             if office is not None and office.roster != roster:

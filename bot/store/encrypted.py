@@ -45,6 +45,9 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("letters", "content_enc"): (
         "SELECT id, content_enc, 'letter:' || case_id || ':' || number FROM letters"
     ),
+    ("person_handles", "address_enc"): (
+        "SELECT rowid, address_enc, 'person-handle:' || channel FROM person_handles"
+    ),
 }
 
 # the primary key column each table's first selected value refers to
@@ -58,10 +61,13 @@ _KEY_COLUMN = {
     "steps": "id",
     "mediations": "id",
     "letters": "id",
+    "person_handles": "rowid",
 }
 
-# blind-index columns ``set_case_indexes`` rewrites
-INDEX_COLUMNS = frozenset({("cases", "tracking_index"), ("cases", "reporter_index")})
+# blind-index columns rewritten after a rotation (``set_case_indexes``, PersonStore.reindex)
+INDEX_COLUMNS = frozenset(
+    {("cases", "tracking_index"), ("cases", "reporter_index"), ("person_handles", "address_index")}
+)
 
 
 async def encrypted_columns(tx: Tx) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:

@@ -77,7 +77,7 @@ class OutboxStore:
         self,
         conn: Tx,
         *,
-        chat_id: int,
+        recipient: Recipient,
         kind: str,
         payload: dict[str, Any],
         at: datetime,
@@ -86,10 +86,10 @@ class OutboxStore:
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
     ) -> None:
-        """Queue a message to a raw Telegram chat (the Telegram wing's deferred replies)."""
+        """Queue a channel-level message (the Telegram wing's deferred replies, deletions)."""
         notice = Notice(
             kind=kind,
-            recipient=Recipient.address(DEFAULT_CHANNEL, chat_id),
+            recipient=recipient,
             params=payload,
             dedupe_key=dedupe_key,
             language=language,

@@ -12,7 +12,9 @@ from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import Clock, FakeClock
 from bot.config import Settings
 from bot.crypto import generate_key
+from bot.domain.identity import Handle
 from bot.domain.office import Office
+from bot.services.persons import person_for
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 
@@ -96,6 +98,10 @@ class Harness:
         """The running runtime."""
         assert self.runtime is not None, "not started"
         return self.runtime
+
+    async def person(self, telegram_user_id: int) -> int:
+        """The person id the bot knows this Telegram user by (created on first use)."""
+        return await person_for(self.rt.services, Handle("telegram", str(telegram_user_id)))
 
     async def pump(self) -> None:
         """Fetch pending updates through the inbox, process them, drain the outbox."""

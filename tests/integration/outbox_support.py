@@ -19,6 +19,7 @@ from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
+from bot.domain.notice import Recipient
 from bot.i18n import I18n, Translator
 from bot.services.context import Services
 from bot.store.db import Database
@@ -46,7 +47,12 @@ class World:
         at = kw.pop("at", self.clock.now())
         async with self.svc.db.transaction() as conn:
             await self.svc.outbox.enqueue(
-                conn, chat_id=chat_id, kind=kind, payload=payload, at=at, **kw
+                conn,
+                recipient=Recipient.address("telegram", chat_id),
+                kind=kind,
+                payload=payload,
+                at=at,
+                **kw,
             )
 
     async def overdue(self, chat_id: int, n: int, **kw: Any) -> None:
@@ -55,7 +61,7 @@ class World:
             for i in range(1, n + 1):
                 await self.svc.outbox.enqueue(
                     conn,
-                    chat_id=chat_id,
+                    recipient=Recipient.address("telegram", chat_id),
                     kind="step_overdue",
                     at=now,
                     payload={"case_number": f"PPA-TNG-2026-{i:05d}", "step_title": "Asesmen"},

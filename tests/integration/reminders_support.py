@@ -25,6 +25,7 @@ from bot.services.workflow import Workflow, load_sops
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem
 from bot.store.workflow import StepRow
+from bot.testing.people import same_ids_for_staff
 
 ROOT = Path(__file__).resolve().parents[2]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -59,6 +60,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     offices = {o.id: o for o in load_offices(ROOT / "config" / "offices.example.toml")}
     clock = FakeClock(wib(2, 9).astimezone(UTC))  # Monday 2 March 2026, 09:00 WIB
     svc = Services(db, clock, Cipher(generate_key()), offices)
+    await same_ids_for_staff(svc)
     try:
         yield Env(svc, clock, Workflow(svc, load_sops(ROOT / "bot" / "sops")))
     finally:

@@ -93,7 +93,7 @@ async def run_burst(directory: Path, steps: int) -> Burst:
     svc = rt.services
     for office in svc.offices.values():  # the bot is in every staff group, as after setup
         fake.member_joins(staff_group_chat(office) or 0, fake.bot_id)
-        fake.started_users.update(office.roster)
+        fake.started_users.update(svc.file_staff(office.id))
     workflow = Workflow(svc, load_sops(SOPS_DIR))
     for i in range(1, steps + 1):
         res = await submit_complaint(

@@ -77,7 +77,9 @@ async def test_every_letter_has_number_roles_and_indonesian_date(h: Harness) -> 
     case_id, number = await _case(h)
     svc = h.rt.services
     for kind, params in EVERY_LETTER:
-        letter = await generate_letter(svc, case_id, kind, actor_user_id=TNG_ADMIN, params=params)
+        letter = await generate_letter(
+            svc, case_id, kind, actor_user_id=await h.person(TNG_ADMIN), params=params
+        )
         assert letter.content[:4] == b"PK\x03\x04", kind
         assert letter.filename.endswith(".docx") and "/" not in letter.filename
         text = _text(letter.content)
@@ -100,7 +102,9 @@ async def test_letter_variants_and_minutes(h: Harness) -> None:
     svc = h.rt.services
 
     async def text(kind: LetterKind, **params: object) -> str:
-        letter = await generate_letter(svc, case_id, kind, actor_user_id=TNG_ADMIN, params=params)
+        letter = await generate_letter(
+            svc, case_id, kind, actor_user_id=await h.person(TNG_ADMIN), params=params
+        )
         return _text(letter.content)
 
     assert "TIDAK DAPAT DITERIMA" in await text(LetterKind.PEMBERITAHUAN, variant="rejected")
@@ -144,7 +148,9 @@ async def test_numbers_increase_per_office_kind_and_year(h: Harness, clock: Fake
     svc = h.rt.services
 
     async def num(case_id: int, kind: LetterKind, user: int, **params: object) -> str:
-        letter = await generate_letter(svc, case_id, kind, actor_user_id=user, params=params)
+        letter = await generate_letter(
+            svc, case_id, kind, actor_user_id=await h.person(user), params=params
+        )
         return letter.number
 
     assert await num(tng_case, LetterKind.UNDANGAN, TNG_ADMIN) == "001/UND/PPA-TNG/III/2026"
@@ -174,12 +180,16 @@ async def test_stored_encrypted_audited_and_only_for_staff(h: Harness) -> None:
     case_id, _ = await _case(h)
     svc = h.rt.services
     letter = await generate_letter(
-        svc, case_id, LetterKind.TUGAS, actor_user_id=TNG_KETUA, params={}
+        svc, case_id, LetterKind.TUGAS, actor_user_id=await h.person(TNG_KETUA), params={}
     )
     row = await h.rt.db.fetchone("SELECT * FROM letters WHERE id = ?", (letter.id,))
     assert row is not None
     assert row["content_enc"] != letter.content and not row["content_enc"].startswith(b"PK")
-    assert row["created_by"] == TNG_KETUA and row["office_id"] == "TNG" and row["year"] == 2026
+    assert (
+        row["created_by"] == await h.person(TNG_KETUA)
+        and row["office_id"] == "TNG"
+        and row["year"] == 2026
+    )
     loaded = await load_letter(svc, letter.id)
     assert loaded.content == letter.content and loaded.number == letter.number
     audit = await h.rt.db.fetchall("SELECT * FROM audit_log WHERE action = 'letter_generated'")
@@ -187,9 +197,13 @@ async def test_stored_encrypted_audited_and_only_for_staff(h: Harness) -> None:
     assert letter.number in audit[0]["detail"] and "Melati" not in audit[0]["detail"]
     assert (await verify_chain(h.rt.db.conn))[1] is None
     with pytest.raises(PermissionError):
-        await generate_letter(svc, case_id, LetterKind.TUGAS, actor_user_id=STRANGER, params={})
+        await generate_letter(
+            svc, case_id, LetterKind.TUGAS, actor_user_id=await h.person(STRANGER), params={}
+        )
     with pytest.raises(PermissionError):  # staff of another office
-        await generate_letter(svc, case_id, LetterKind.TUGAS, actor_user_id=PKL_PETUGAS)
+        await generate_letter(
+            svc, case_id, LetterKind.TUGAS, actor_user_id=await h.person(PKL_PETUGAS)
+        )
     with pytest.raises(LookupError):
         await load_letter(svc, 424242)
     assert len(await list_letters(svc, case_id)) == 1
@@ -198,7 +212,11 @@ async def test_stored_encrypted_audited_and_only_for_staff(h: Harness) -> None:
 async def test_send_letter_sends_the_docx(h: Harness) -> None:
     case_id, _ = await _case(h)
     letter = await generate_letter(
-        h.rt.services, case_id, LetterKind.REKAM_KASUS, actor_user_id=TNG_ADMIN, params={}
+        h.rt.services,
+        case_id,
+        LetterKind.REKAM_KASUS,
+        actor_user_id=await h.person(TNG_ADMIN),
+        params={},
     )
     await h.send(TNG_ADMIN, "/start")  # the staff member has opened a chat with the bot
     await send_letter(h.rt.application.bot, TNG_ADMIN, await load_letter(h.rt.services, letter.id))

@@ -21,6 +21,7 @@ from bot.services.workflow import Outcome, Workflow, load_sops
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem
 from bot.store.workflow import StepEvent, StepRow
+from bot.testing.people import same_ids_for_staff
 from tests.integration.workflow_support import (
     MONDAY_9,
     PKL,
@@ -56,6 +57,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     offices["PSR"] = replace(offices["PSR"], roster=roster)
     clock = FakeClock(MONDAY_9.astimezone(UTC))
     svc = Services(db, clock, Cipher(generate_key()), offices)
+    await same_ids_for_staff(svc)
     try:
         yield Env(svc, clock, Workflow(svc, load_sops(ROOT / "bot" / "sops")))
     finally:

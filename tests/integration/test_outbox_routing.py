@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.services.intake import submit_complaint
 from bot.store.db import Database, migrations
 from bot.store.outbox import OutboxItem
+from bot.testing.people import person
 from tests.integration.outbox_support import GROUP, REPORTER, World, open_world, world
 
 __all__ = ["world"]  # the fixture, re-used
@@ -107,9 +108,10 @@ async def _reported_case(world: World) -> int:
 async def test_people_groups_and_reporters_are_resolved_when_sent(world: World) -> None:
     world.fake.started_users.add(TNG_HEAD)
     case_id = await _reported_case(world)
+    head = await person(world.svc, TNG_HEAD)
     await _add(
         world,
-        Notice("dead_letter", Recipient.person(TNG_HEAD), {"update_id": 7}, language="en"),
+        Notice("dead_letter", Recipient.person(head), {"update_id": 7}, language="en"),
         Notice(
             "reporter_taken",
             Recipient.reporter(case_id),
@@ -122,7 +124,7 @@ async def test_people_groups_and_reporters_are_resolved_when_sent(world: World) 
     rows = await world.rows()
     assert [(r["kind"], r["recipient"], r["channel"], r["status"]) for r in rows] == [
         ("staff_notice", "group:TNG", "telegram", "sent"),
-        ("dead_letter", f"person:{TNG_HEAD}", "telegram", "sent"),
+        ("dead_letter", f"person:{head}", "telegram", "sent"),
         ("reporter_taken", f"reporter:{case_id}", "telegram", "sent"),
     ]
     [notice] = world.fake.messages(GROUP)

@@ -24,6 +24,7 @@ from bot.store.audit import verify_chain
 from bot.store.db import Database
 from bot.store.encrypted import ENCRYPTED_COLUMNS, encrypted_columns
 from bot.testing.harness import EXAMPLE_OFFICES, Harness
+from bot.testing.people import same_ids_for_staff
 from tests.telegram.flows import full_report, press
 
 __all__: list[str] = []
@@ -232,6 +233,7 @@ async def _seed(db: Database, cipher: Cipher, clock: FakeClock) -> dict[str, Off
 
     offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
     svc = Services(db, clock, cipher, offices)
+    await same_ids_for_staff(svc)
     for i in range(3):
         await submit_complaint(
             svc,

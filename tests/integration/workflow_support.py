@@ -23,6 +23,7 @@ from bot.services.workflow import Outcome, Workflow, WorkflowResult, load_sops
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem
 from bot.store.workflow import StepRow
+from bot.testing.people import same_ids_for_staff
 
 ROOT = Path(__file__).resolve().parents[2]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -57,6 +58,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     offices["PSR"] = replace(offices["PSR"], roster=roster)
     clock = FakeClock(MONDAY_9.astimezone(UTC))
     svc = Services(db, clock, Cipher(generate_key()), offices)
+    await same_ids_for_staff(svc)
     try:
         yield Env(svc, clock, Workflow(svc, load_sops(ROOT / "bot" / "sops")))
     finally:

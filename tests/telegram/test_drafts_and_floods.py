@@ -286,7 +286,7 @@ async def test_one_join_request_at_a_time_and_a_cool_down_after_refusal(
     await press(h, JOINER, "gb:o:PKL")
     await press(h, JOINER, "gb:r:PKL:mediator")
     pending = "SELECT COUNT(*) FROM roster_changes WHERE user_id = ? AND status = 'pending'"
-    assert await _count(h, pending, JOINER) == 1
+    assert await _count(h, pending, await h.person(JOINER)) == 1
     assert len([m for m in h.fake.messages(TNG_HEAD) if "jn:1:n" in m.callback_data]) == 1
     # the head refuses: asking again at once is refused kindly
     for m in reversed(h.fake.messages(TNG_HEAD)):
@@ -299,9 +299,9 @@ async def test_one_join_request_at_a_time_and_a_cool_down_after_refusal(
     assert h.fake.callback_answers[-1].show_alert
     said = h.last_text(JOINER)
     assert "lagi" in said or "again" in said
-    assert await _count(h, pending, JOINER) == 0
+    assert await _count(h, pending, await h.person(JOINER)) == 0
     clock.advance(days=7, minutes=1)
     await h.send(JOINER, "/gabung")
     await press(h, JOINER, "gb:o:TNG")
     await press(h, JOINER, "gb:r:TNG:pendamping")
-    assert await _count(h, pending, JOINER) == 1
+    assert await _count(h, pending, await h.person(JOINER)) == 1

@@ -21,6 +21,7 @@ from bot.services.roster import (
 )
 from bot.store.db import Database
 from bot.testing.harness import EXAMPLE_OFFICES, Harness
+from bot.testing.people import person
 from tests.telegram.flows import press
 
 TNG_HEAD = 100000001
@@ -74,8 +75,8 @@ def _request_message(h: Harness, head: int, change_id: int = 1) -> int:
     raise LookupError("no join request message")
 
 
-def _roles(h: Harness, user: int, office_id: str = "TNG") -> frozenset[Role]:
-    return h.rt.services.offices[office_id].roles_of(user)
+async def _roles(h: Harness, user: int, office_id: str = "TNG") -> frozenset[Role]:
+    return h.rt.services.offices[office_id].roles_of(await h.person(user))
 
 
 async def test_approved_join_gives_the_role_and_survives_a_restart(jh: Harness) -> None:
@@ -83,7 +84,7 @@ async def test_approved_join_gives_the_role_and_survives_a_restart(jh: Harness) 
     await jh.send(JOINER, "/tugas")
     assert await _audit(jh, "denied:tasks") == 1
     await _ask(jh, JOINER, "TNG", "pendamping")
-    assert _roles(jh, JOINER) == frozenset()  # nothing yet: it waits for the head
+    assert await _roles(jh, JOINER) == frozenset()  # nothing yet: it waits for the head
     assert await _audit(jh, "join_request") == 1
     head_msg = jh.fake.last_message(TNG_HEAD)
     assert head_msg.callback_data == ["jn:1:y", "jn:1:n"]
@@ -91,7 +92,7 @@ async def test_approved_join_gives_the_role_and_survives_a_restart(jh: Harness) 
     assert not any("jn:" in d for m in jh.fake.messages(PKL_HEAD) for d in m.callback_data)
 
     await press(jh, TNG_HEAD, "jn:1:y")
-    assert _roles(jh, JOINER) == frozenset({Role.PENDAMPING})
+    assert await _roles(jh, JOINER) == frozenset({Role.PENDAMPING})
     assert await _audit(jh, "join_approved") == 1
     assert jh.fake.last_message(TNG_HEAD).message_id == head_msg.message_id
     assert jh.fake.last_message(TNG_HEAD).callback_data == []  # decided: buttons gone
@@ -101,7 +102,7 @@ async def test_approved_join_gives_the_role_and_survives_a_restart(jh: Harness) 
     assert await _audit(jh, "read_tasks") == 1
 
     await _restart(jh)
-    assert _roles(jh, JOINER) == frozenset({Role.PENDAMPING})
+    assert await _roles(jh, JOINER) == frozenset({Role.PENDAMPING})
     await jh.send(JOINER, "/tugas")
     assert await _audit(jh, "read_tasks") == 2
     assert await _audit(jh, "denied:tasks") == 1
@@ -122,17 +123,17 @@ async def test_rejected_join_changes_nothing(jh: Harness) -> None:
     await _ask(jh, JOINER, "TNG", "pendamping")
     msg = _request_message(jh, TNG_HEAD)
     await press(jh, TNG_HEAD, "jn:1:n")
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
     assert await _audit(jh, "join_rejected") == 1
     row = await jh.rt.db.fetchone("SELECT status, decided_by FROM roster_changes WHERE id = 1")
-    assert row is not None and (row[0], row[1]) == ("rejected", TNG_HEAD)
+    assert row is not None and (row[0], row[1]) == ("rejected", await jh.person(TNG_HEAD))
     assert "/tugas" not in jh.last_text(JOINER)
     assert jh.fake.messages(JOINER)[-1].callback_data == []
     await _restart(jh)
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
     # a late press on the decided request (a stale copy of the buttons) changes nothing
     await jh.click_data(TNG_HEAD, TNG_HEAD, msg, "jn:1:y")
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
     assert jh.fake.callback_answers[-1].show_alert
 
 
@@ -142,7 +143,7 @@ async def test_only_the_offices_head_decides(jh: Harness, presser: int) -> None:
     await _ask(jh, JOINER, "TNG", "pendamping")
     msg = _request_message(jh, TNG_HEAD)
     await jh.click_data(presser, TNG_HEAD, msg, "jn:1:y")
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
     assert jh.fake.callback_answers[-1].show_alert
     assert await _audit(jh, "denied:join_decide") == 1
     assert await _audit(jh, "join_approved") == 0
@@ -150,7 +151,7 @@ async def test_only_the_offices_head_decides(jh: Harness, presser: int) -> None:
     assert row is not None and row[0] == "pending"
     # the real head still can
     await jh.click_data(TNG_HEAD, TNG_HEAD, msg, "jn:1:y")
-    assert _roles(jh, JOINER) == frozenset({Role.PENDAMPING})
+    assert await _roles(jh, JOINER) == frozenset({Role.PENDAMPING})
 
 
 @pytest.mark.parametrize("data", ["jn:1:x", "jn:abc:y", "jn:99:y", "jn:1:y:extra"])
@@ -158,7 +159,7 @@ async def test_forged_decide_buttons_change_nothing(jh: Harness, data: str) -> N
     await jh.send(JOINER, "/start")
     await _ask(jh, JOINER, "TNG", "pendamping")
     await jh.click_data(TNG_HEAD, TNG_HEAD, _request_message(jh, TNG_HEAD), data)
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
     assert await _audit(jh, "denied:join_decide") == 1
 
 
@@ -187,7 +188,7 @@ async def test_head_and_admin_roles_are_not_offered_nor_accepted(jh: Harness) ->
         await jh.pump()
     row = await jh.rt.db.fetchone("SELECT COUNT(*) FROM roster_changes")
     assert row is not None and row[0] == 0
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
 
 
 async def test_gabung_in_a_group_does_nothing(jh: Harness) -> None:
@@ -201,12 +202,12 @@ async def test_removal_takes_the_role_away(jh: Harness) -> None:
     await jh.send(TNG_COMPANION, "/tugas")
     assert await _audit(jh, "read_tasks") == 1
     await jh.send(TNG_HEAD, f"/keluarkan {TNG_COMPANION} pendamping")
-    assert _roles(jh, TNG_COMPANION) == frozenset()
+    assert await _roles(jh, TNG_COMPANION) == frozenset()
     assert await _audit(jh, "roster_remove") == 1
     await jh.send(TNG_COMPANION, "/tugas")
     assert await _audit(jh, "denied:tasks") == 1
     await _restart(jh)  # the office file still lists them; the recorded removal wins
-    assert _roles(jh, TNG_COMPANION) == frozenset()
+    assert await _roles(jh, TNG_COMPANION) == frozenset()
 
 
 async def test_removal_after_an_approved_join(jh: Harness) -> None:
@@ -214,9 +215,9 @@ async def test_removal_after_an_approved_join(jh: Harness) -> None:
     await _ask(jh, JOINER, "TNG", "pendamping")
     await press(jh, TNG_HEAD, "jn:1:y")
     await jh.send(TNG_HEAD, f"/keluarkan {JOINER} pendamping")
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
     await _restart(jh)
-    assert _roles(jh, JOINER) == frozenset()
+    assert await _roles(jh, JOINER) == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -230,7 +231,7 @@ async def test_removal_after_an_approved_join(jh: Harness) -> None:
 async def test_removal_refused_for_others(jh: Harness, user: int, args: str) -> None:
     await jh.send(user, "/start")
     await jh.send(user, f"/keluarkan {args}")
-    assert _roles(jh, TNG_COMPANION) == frozenset({Role.PENDAMPING})
+    assert await _roles(jh, TNG_COMPANION) == frozenset({Role.PENDAMPING})
     assert await _audit(jh, "denied:roster_remove") == 1
     assert await _audit(jh, "roster_remove") == 0
 
@@ -260,17 +261,23 @@ async def test_no_display_name_is_stored(jh: Harness) -> None:
 # -- the roster lives in the database: every process sees every decision ---------------------
 
 
-async def _services(path: Path, clock: Clock, key: str | None = None) -> Services:
+KEY = generate_key()  # the processes of one deployment share its key
+
+
+async def _services(path: Path, clock: Clock, key: str = KEY) -> Services:
     """Another process on the same database file: its own connection, the office file's roster."""
     offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
-    svc = Services(await Database.open(path), clock, Cipher(key or generate_key()), offices)
+    svc = Services(await Database.open(path), clock, Cipher(key), offices)
     await svc.load_roster()
     return svc
 
 
 async def _roster_rows(svc: Services) -> list[tuple[str, int, str]]:
+    """The roster table, with each person named by their Telegram id again."""
     rows = await svc.db.fetchall("SELECT office_id, user_id, role FROM roster ORDER BY 1, 2, 3")
-    return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]
+    back = {await person(svc, uid): uid for uid in svc.file_staff()}
+    back.update({await person(svc, JOINER): JOINER})
+    return sorted((str(r[0]), back[int(r[1])], str(r[2])) for r in rows)
 
 
 async def test_a_second_services_sees_an_approval_made_by_the_first(
@@ -279,22 +286,23 @@ async def test_a_second_services_sees_an_approval_made_by_the_first(
     first = await _services(tmp_path / "ppa.sqlite3", clock)
     second = await _services(tmp_path / "ppa.sqlite3", clock)
     try:
-        asked = await request_join(first, JOINER, "TNG", "pendamping")
+        joiner, head = await person(first, JOINER), await person(first, TNG_HEAD)
+        asked = await request_join(first, joiner, "TNG", "pendamping")
         assert asked.outcome is RosterOutcome.OK and asked.change is not None
-        assert not second.office("TNG").has_role(JOINER, Role.PENDAMPING)
-        decided = await decide(first, asked.change.id, TNG_HEAD, approve=True)
+        assert not second.office("TNG").has_role(joiner, Role.PENDAMPING)
+        decided = await decide(first, asked.change.id, head, approve=True)
         assert decided.outcome is RosterOutcome.OK
-        assert first.office("TNG").has_role(JOINER, Role.PENDAMPING)
+        assert first.office("TNG").has_role(joiner, Role.PENDAMPING)
         await second.refresh_roster()
         tng = second.office("TNG")
-        assert tng.has_role(JOINER, Role.PENDAMPING) and tng.is_staff(JOINER)
-        assert JOINER in tng.people_with(Role.PENDAMPING)
-        assert second.staff_offices(JOINER) == [tng]
+        assert tng.has_role(joiner, Role.PENDAMPING) and tng.is_staff(joiner)
+        assert joiner in tng.people_with(Role.PENDAMPING)
+        assert second.staff_offices(joiner) == [tng]
         # and back: a removal by the head through the second is seen by the first
-        removed = await request_removal(second, TNG_HEAD, "TNG", JOINER, "pendamping")
+        removed = await request_removal(second, head, "TNG", joiner, "pendamping")
         assert removed.outcome is RosterOutcome.OK
         await first.refresh_roster()
-        assert not first.office("TNG").is_staff(JOINER)
+        assert not first.office("TNG").is_staff(joiner)
     finally:
         await first.db.close()
         await second.db.close()
@@ -315,10 +323,12 @@ async def test_seeding_the_roster_is_idempotent_and_keeps_decisions(
         )
         await svc.load_roster()
         assert await _roster_rows(svc) == seeded
-        asked = await request_join(svc, JOINER, "TNG", "mediator")
+        joiner, head = await person(svc, JOINER), await person(svc, TNG_HEAD)
+        companion = await person(svc, TNG_COMPANION)
+        asked = await request_join(svc, joiner, "TNG", "mediator")
         assert asked.change is not None
-        await decide(svc, asked.change.id, TNG_HEAD, approve=True)
-        await request_removal(svc, TNG_HEAD, "TNG", TNG_COMPANION, "pendamping")
+        await decide(svc, asked.change.id, head, approve=True)
+        await request_removal(svc, head, "TNG", companion, "pendamping")
         after = await _roster_rows(svc)
         assert ("TNG", JOINER, "mediator") in after
         assert ("TNG", TNG_COMPANION, "pendamping") not in after
@@ -337,11 +347,12 @@ async def test_the_running_bot_sees_an_approval_made_elsewhere(jh: Harness) -> N
     settings = jh.settings
     other = await _services(settings.ppa_database, jh.clock, settings.ppa_secret_key)
     try:
-        asked = await request_join(other, JOINER, "TNG", "pendamping")
+        joiner = await person(other, JOINER)
+        asked = await request_join(other, joiner, "TNG", "pendamping")
         assert asked.change is not None
-        await decide(other, asked.change.id, TNG_HEAD, approve=True)
+        await decide(other, asked.change.id, await person(other, TNG_HEAD), approve=True)
     finally:
         await other.db.close()
-    assert not jh.rt.services.office("TNG").has_role(JOINER, Role.PENDAMPING)
+    assert not jh.rt.services.office("TNG").has_role(joiner, Role.PENDAMPING)
     await jh.send(JOINER, "/start")  # any update: the roster is read before it is handled
-    assert jh.rt.services.office("TNG").has_role(JOINER, Role.PENDAMPING)
+    assert jh.rt.services.office("TNG").has_role(joiner, Role.PENDAMPING)

@@ -34,9 +34,8 @@ async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The harness with every example staff member and a stranger started."""
     h = await Harness.create(tmp_path, clock=clock)
     try:
-        for office in h.rt.services.offices.values():
-            for uid in sorted(office.roster):
-                await h.send(uid, "/start")
+        for uid in h.rt.services.file_staff():
+            await h.send(uid, "/start")
         await h.send(STRANGER, "/start")
         yield h
     finally:
@@ -99,7 +98,9 @@ async def test_letter_made_at_its_step_sent_by_dm_stored_and_sent_again(wh: Harn
     text = docx_text(content)
     assert NUMBER in text and "Ruang Mediasi UPTD PPA" in text
     letters = await list_letters(h.rt.services, case)
-    assert [(x.kind, x.created_by) for x in letters] == [("surat_undangan_mediasi", ADMIN)]
+    assert [(x.kind, x.created_by) for x in letters] == [
+        ("surat_undangan_mediasi", await h.person(ADMIN))
+    ]
     assert letters[0].number in (sent[-1].plain_text or sent[-1].text or "")
     assert await audits(h, "letter_generated") == 1
     assert not h.fake.callback_answers[-1].show_alert
@@ -188,9 +189,10 @@ async def test_notice_and_referral_offer_their_choices(wh: Harness) -> None:
         ("laporan", []),
     ):
         other = dataclasses.replace(view, step=dataclasses.replace(view.step, output_document=kind))
-        data = [b.callback_data for row in letter_buttons(t, deps.workflow, other, ADMIN)
+        admin = await h.person(ADMIN)
+        data = [b.callback_data for row in letter_buttons(t, deps.workflow, other, admin)
                 for b in row]  # fmt: skip
         expected = [f"wl:{sid}:{o}" if o else f"wl:{sid}" for o in options]
         assert data == expected, kind
         assert all(isinstance(d, str) and CALLBACK.match(d) for d in data)
-        assert letter_buttons(t, deps.workflow, other, STRANGER) == []
+        assert letter_buttons(t, deps.workflow, other, await h.person(STRANGER)) == []

@@ -52,10 +52,13 @@ WARNING = (
 
 async def _started(tmp_path: Path, clock: FakeClock) -> Harness:
     h = await Harness.create(tmp_path, clock=clock)
+    added = [
+        (await h.person(uid), role) for uid, role in ((SECOND_OFFICER, "petugas"), (CLERK, "admin"))
+    ]
     async with h.rt.db.transaction() as conn:
-        for uid, role in ((SECOND_OFFICER, "petugas"), (CLERK, "admin")):
+        for pid, role in added:
             await conn.execute(
-                "INSERT INTO roster (office_id, user_id, role) VALUES ('TNG', ?, ?)", (uid, role)
+                "INSERT INTO roster (office_id, user_id, role) VALUES ('TNG', ?, ?)", (pid, role)
             )
     for uid in (*ROSTERED, PKL_HEAD, STRANGER):
         await h.send(uid, "/start")
@@ -184,7 +187,8 @@ async def test_officers_only_while_the_first_response_then_those_who_took_or_did
 async def test_the_taker_keeps_access_after_the_first_response(wh: Harness) -> None:
     h = wh
     await press(h, SECOND_OFFICER, "take:1", chat=TNG_GROUP)
-    assert await scalar(h, "SELECT taken_by FROM cases WHERE id = 1") == SECOND_OFFICER
+    taker = await scalar(h, "SELECT taken_by FROM cases WHERE id = 1")
+    assert taker == await h.person(SECOND_OFFICER)
     await do_step(h, 1, "first_response", OFFICER, report="Pelapor sudah dihubungi.")
     await assert_reads(h, SECOND_OFFICER)
 
@@ -196,8 +200,9 @@ async def test_an_assignee_of_a_step_reads(wh: Harness) -> None:
     serve = await open_step(h, 1, "serve")
     await assert_refused(h, PSY)  # not yet assigned
     await press(h, HEAD, f"wc:{serve}", chat=TNG_GROUP)
-    await press(h, HEAD, f"wp:1:{serve}:{PSY}", chat=TNG_GROUP)
-    assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve) == PSY
+    await press(h, HEAD, f"wp:1:{serve}:{await h.person(PSY)}", chat=TNG_GROUP)
+    assignee = await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve)
+    assert assignee == await h.person(PSY)
     await assert_reads(h, PSY)
 
 
@@ -209,8 +214,10 @@ async def test_the_head_grants_access_with_akses_and_it_is_audited(wh: Harness) 
         h, "Staff {id} may now see the details and letters of case {number}.", id=PSY,
         number=NUMBER,
     )  # fmt: skip
-    assert await audits(h, "grant_access", f'{{"to": {PSY}}}') == 1
-    assert await scalar(h, "SELECT granted_by FROM access_grants WHERE user_id = ?", PSY) == HEAD
+    psy, head = await h.person(PSY), await h.person(HEAD)
+    assert await audits(h, "grant_access", f'{{"to": {psy}}}') == 1
+    sql = "SELECT granted_by FROM access_grants WHERE user_id = ?"
+    assert await scalar(h, sql, psy) == head
     await assert_reads(h, PSY)
     await h.send(HEAD, f"/akses {NUMBER} {PSY}")  # again: nothing new
     assert await audits(h, "grant_access") == 1
@@ -261,8 +268,9 @@ async def test_a_grant_ends_with_the_grantees_place_on_the_roster(wh: Harness) -
     h = wh
     await h.send(HEAD, f"/akses {NUMBER} {PSY}")
     await assert_reads(h, PSY)
+    psy = await h.person(PSY)
     async with h.rt.db.transaction() as conn:
-        await conn.execute("DELETE FROM roster WHERE user_id = ?", (PSY,))
+        await conn.execute("DELETE FROM roster WHERE user_id = ?", (psy,))
     denied = await audits(h, "denied:read")
     assert await details(h, PSY) == []
     assert await audits(h, "denied:read") == denied + 1
@@ -286,7 +294,7 @@ async def test_letters_only_for_those_who_need_to_know(bare: Harness) -> None:
     await h.click_data(CLERK, CLERK, h.fake.last_message_id(CLERK), f"wl:{sid}")
     assert len(docs(h, CLERK)) == 1
     letters = await list_letters(h.rt.services, case)
-    assert [x.created_by for x in letters] == [CLERK]
+    assert [x.created_by for x in letters] == [await h.person(CLERK)]
     resend = f"wr:{letters[0].id}"
     # the counsellor (no step in this case) sees the letter in /kasus but no button to get it
     out = await h.send(COUNSELLOR, f"/kasus {NUMBER}")

@@ -21,7 +21,7 @@ PSY = TNG["serve"]  # a psychologist in the example roster
 async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     h = await Harness.create(tmp_path, clock=clock)
     try:
-        for uid in sorted(h.rt.services.office("TNG").roster):
+        for uid in h.rt.services.file_staff("TNG"):
             await h.send(uid, "/start")
         yield h
     finally:
@@ -37,21 +37,22 @@ async def test_removal_unassigns_open_steps_and_stops_their_messages(
     await do_step(h, case, "dispose", TNG["ketua"], report="Disposisi ke psikolog.")
     serve = await open_step(h, case, "serve")
     await press(h, TNG["ketua"], f"wc:{serve}", chat=group)
-    await press(h, TNG["ketua"], f"wp:{case}:{serve}:{PSY}", chat=group)
-    assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve) == PSY
+    await press(h, TNG["ketua"], f"wp:{case}:{serve}:{await h.person(PSY)}", chat=group)
+    assignee = await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve)
+    assert assignee == await h.person(PSY)
     # something for the psychologist is still queued when the head removes them
     async with h.rt.db.transaction() as conn:
         await conn.execute(
             "UPDATE outbox SET status = 'pending', not_before = '9999-01-01'"
             " WHERE id = (SELECT MAX(id) FROM outbox WHERE recipient = ?)",
-            (f"person:{PSY}",),
+            (f"person:{await h.person(PSY)}",),
         )
     await h.send(TNG["ketua"], f"/keluarkan {PSY} psikolog")
     assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve) is None
     pending = "SELECT COUNT(*) FROM outbox WHERE recipient = ? AND status = 'pending'"
-    assert await scalar(h, pending, f"person:{PSY}") == 0
+    assert await scalar(h, pending, f"person:{await h.person(PSY)}") == 0
     returned = "SELECT COUNT(*) FROM outbox WHERE kind = 'steps_returned' AND recipient = ?"
-    assert await scalar(h, returned, f"person:{TNG['ketua']}") == 1
+    assert await scalar(h, returned, f"person:{await h.person(TNG['ketua'])}") == 1
     assert str(PSY) in h.last_text(TNG["ketua"])  # the head is told whose steps came back
     audit = "SELECT COUNT(*) FROM audit_log WHERE action = 'steps_released'"
     assert await scalar(h, audit) == 1

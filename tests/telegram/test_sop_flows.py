@@ -37,9 +37,8 @@ async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The harness with every example staff member started."""
     h = await Harness.create(tmp_path, clock=clock)
     try:
-        for office in h.rt.services.offices.values():
-            for uid in sorted(office.roster):
-                await h.send(uid, "/start")
+        for uid in h.rt.services.file_staff():
+            await h.send(uid, "/start")
         yield h
     finally:
         await h.stop()
@@ -125,8 +124,9 @@ async def to_service(
     await do_step(h, case, "dispose", ids["ketua"], report="Disposisi ke tenaga ahli.")
     serve = await open_step(h, case, "serve")
     await press(h, ids["ketua"], f"wc:{serve}", chat=group)  # the head assigns from the group
-    await press(h, ids["ketua"], f"wp:{case}:{serve}:{ids['serve']}", chat=group)
-    assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve) == ids["serve"]
+    await press(h, ids["ketua"], f"wp:{case}:{serve}:{await h.person(ids['serve'])}", chat=group)
+    assignee = await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve)
+    assert assignee == await h.person(ids["serve"])
     await do_step(h, case, "serve", ids["serve"], report="Konseling pertama selesai.")
     await do_step(h, case, "plan", ids["mk"], report="Rencana tindak lanjut.")
     await do_step(h, case, "record_in_system", ids["admin"], report=None)

@@ -35,7 +35,7 @@ async def test_officer_takes_case_and_reads_details_privately(harness: Harness) 
     await _case(harness)
     await harness.send(OFFICER, "/start")  # the officer has a private chat with the bot
     await press(harness, OFFICER, "take:1", chat=TNG_GROUP)
-    assert await _taken_by(harness) == OFFICER
+    assert await _taken_by(harness) == await harness.person(OFFICER)
     notice = harness.fake.last_message(TNG_GROUP)
     assert "take:1" not in notice.callback_data  # edited: no second taker
     await press(harness, OFFICER, "det:1", chat=TNG_GROUP)
@@ -74,7 +74,7 @@ async def test_second_taker_is_told_it_is_taken(harness: Harness) -> None:
     notice = harness.fake.last_message(TNG_GROUP)
     await harness.click_data(OFFICER, TNG_GROUP, notice.message_id, "take:1")
     await harness.click_data(100000001, TNG_GROUP, notice.message_id, "take:1")  # the head, late
-    assert await _taken_by(harness) == OFFICER
+    assert await _taken_by(harness) == await harness.person(OFFICER)
     assert harness.fake.callback_answers[-1].show_alert
 
 
@@ -112,7 +112,7 @@ async def test_catat_records_a_phone_complaint(harness: Harness) -> None:
     assert "PPA-TNG-2026-00001" in (out[-1].plain_text or "")
     row = await harness.rt.db.fetchone("SELECT channel, recorded_by, reporter_chat_enc FROM cases")
     assert row is not None
-    assert (row[0], row[1], row[2]) == ("phone", OFFICER, None)
+    assert (row[0], row[1], row[2]) == ("phone", await harness.person(OFFICER), None)
 
 
 async def test_office_question_lists_every_office_for_reporters(harness: Harness) -> None:

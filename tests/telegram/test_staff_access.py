@@ -159,5 +159,6 @@ async def test_head_only_buttons_refused_for_the_officer(wh: Harness) -> None:
     assert await snapshot(h) == before
     # the head may: the chooser lists the complaint officers, and disposing assigns the step
     await press(h, HEAD, "wc:1", chat=TNG_GROUP)
-    await press(h, HEAD, "wp:1:1:100000002", chat=TNG_GROUP)
-    assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = 1") == OFFICER
+    officer = await h.person(OFFICER)
+    await press(h, HEAD, f"wp:1:1:{officer}", chat=TNG_GROUP)
+    assert await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = 1") == officer

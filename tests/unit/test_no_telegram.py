@@ -25,6 +25,7 @@ _SCRIPT = textwrap.dedent(
     from bot.services.submit import submit_and_start
     from bot.services.workflow import Workflow, load_sops
     from bot.store.db import Database
+    from bot.services.persons import person_for
 
     ROOT, DB = Path(sys.argv[1]), Path(sys.argv[2])
     OFFICER = 100000002  # the complaint officer of TNG in the example roster
@@ -35,6 +36,8 @@ _SCRIPT = textwrap.dedent(
             offices = {o.id: o for o in load_offices(ROOT / "config" / "offices.example.toml")}
             clock = FakeClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
             svc = Services(db, clock, Cipher(generate_key()), offices)
+            await svc.load_roster()
+            officer = await person_for(svc, Handle("telegram", str(OFFICER)))
             wf = Workflow(svc, load_sops(ROOT / "bot" / "sops"))
             answers = {"danger": "no", "office": "TNG", "reporter": "victim", "victim_age": 30,
                        "victim_sex": "female", "disability": "no", "violence": ["physical"],
@@ -45,7 +48,7 @@ _SCRIPT = textwrap.dedent(
                 reporter=Handle("telegram", str(555)), recorded_by=None, language="id", actor="cli",
             )
             clock.advance(minutes=10)
-            done = await wf.complete_step(started.opened[0], OFFICER, "done", "called back")
+            done = await wf.complete_step(started.opened[0], officer, "done", "called back")
             return {"created": case.created, "started": started.ok, "completed": done.ok,
                     "opened": len(done.opened)}
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram.addresses import staff_group_chat, telegram_user
+from bot.channels.telegram.addresses import person_of, staff_group_chat
 from bot.config import load_offices
 from bot.domain.notice import Notice, Recipient, RecipientKind
 from bot.testing.harness import EXAMPLE_OFFICES
@@ -66,7 +66,6 @@ def test_the_staff_group_is_a_telegram_setting_of_the_office() -> None:
     assert tng.channel_address("telegram") == "-1001000000001"
     assert tng.channel_address("whatsapp") is None
     assert staff_group_chat(tng) == -1001000000001
-    assert telegram_user(Recipient.person(100000001)) == 100000001
-    assert telegram_user(Recipient.address("telegram", 555)) == 555
-    assert telegram_user(Recipient.address("telegram", -1001000000001)) is None
-    assert telegram_user(Recipient.staff_group("TNG")) is None
+    assert person_of(Recipient.person(17)) == 17
+    assert person_of(Recipient.address("telegram", 555)) is None
+    assert person_of(Recipient.staff_group("TNG")) is None

@@ -9,13 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from bot.domain.identity import Handle
 from bot.domain.notice import Recipient, RecipientKind
 from bot.domain.office import Office
 from bot.services.context import Services
+from bot.services.persons import person_for
 from bot.store import Tx
 from bot.store.group_addresses import GroupAddressStore
 
-__all__ = ["TELEGRAM", "TelegramAddresses", "staff_group_chat", "telegram_user"]
+__all__ = [
+    "TELEGRAM",
+    "TelegramAddresses",
+    "chat_recipient",
+    "person_of",
+    "staff_group_chat",
+    "telegram_person",
+]
 
 TELEGRAM = "telegram"
 
@@ -37,14 +46,22 @@ def staff_group_chat(office: Office, moved: Mapping[str, int] | None = None) -> 
     return _int(office.channel_address(TELEGRAM))
 
 
-def telegram_user(recipient: Recipient) -> int | None:
-    """The Telegram user a notice is for: a person, or a private chat given as an address."""
-    if recipient.kind is RecipientKind.PERSON:
-        return _int(recipient.ref)
-    if recipient.kind is RecipientKind.ADDRESS and recipient.channel == TELEGRAM:
-        chat = _int(recipient.channel_address)
-        return chat if chat is not None and chat > 0 else None
-    return None
+def person_of(recipient: Recipient) -> int | None:
+    """The person a notice is for (None: a group, a reporter or a raw address)."""
+    return _int(recipient.ref) if recipient.kind is RecipientKind.PERSON else None
+
+
+async def chat_recipient(svc: Services, chat_id: int) -> Recipient:
+    """Whom to queue a message to a chat for: a private chat's person (no Telegram id is
+    stored in the outbox), or a group's raw address."""
+    if chat_id > 0:  # a private chat's id is its user's id
+        return Recipient.person(await person_for(svc, Handle(TELEGRAM, str(chat_id))))
+    return Recipient.address(TELEGRAM, chat_id)
+
+
+async def telegram_person(svc: Services, user_id: int) -> int:
+    """The person of a Telegram user id (as staff type it: the office file's numbers)."""
+    return await person_for(svc, Handle(TELEGRAM, str(user_id)))
 
 
 class TelegramAddresses:
@@ -85,7 +102,11 @@ class TelegramAddresses:
     async def resolve(self, conn: Tx, recipient: Recipient) -> int | None:
         """The chat to send to (None: no Telegram address for this recipient)."""
         if recipient.kind is RecipientKind.PERSON:
-            return _int(recipient.ref)  # the roster's id for a person is their Telegram id
+            person = _int(recipient.ref)
+            handle = (
+                None if person is None else await self.svc.persons.handle(conn, person, TELEGRAM)
+            )
+            return _int(handle.address) if handle is not None else None
         if recipient.kind is RecipientKind.STAFF_GROUP:
             office = self.svc.offices.get(recipient.ref)
             return None if office is None else self.staff_chat(office)

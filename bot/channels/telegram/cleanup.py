@@ -12,6 +12,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot.channels.telegram.addresses import chat_recipient
 from bot.services.context import Services
 from bot.store.cleanup import DELETE_KIND, drop_done_deletion
 from bot.store.outbox import OutboxItem
@@ -28,10 +29,11 @@ async def schedule_deletion(
 ) -> None:
     """Delete the bot's message ``message_id`` in ``chat_id`` once ``after`` has passed."""
     now = svc.clock.now()
+    to = await chat_recipient(svc, chat_id)
     async with svc.db.transaction() as conn:
         await svc.outbox.enqueue(
             conn,
-            chat_id=chat_id,
+            recipient=to,
             kind=DELETE_KIND,
             payload={"message_id": message_id},
             at=now,

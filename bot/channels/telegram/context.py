@@ -15,8 +15,10 @@ from typing import Any
 from telegram import User
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.domain.identity import Handle
 from bot.i18n import DEFAULT_LANGUAGE, I18n, Translator
 from bot.services.context import Services
+from bot.services.persons import person_for
 from bot.services.workflow import Workflow
 
 __all__ = ["BotApp", "BotContext", "Deps", "context_types"]
@@ -55,7 +57,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], d
 
     async def person_id(self, user: User) -> int:
         """The person inside the system acting as this Telegram user (the id services take)."""
-        return int(user.id)
+        return await person_for(self.services, Handle("telegram", str(user.id)))
 
     @property
     def language(self) -> str:

@@ -35,9 +35,9 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _who(step: StepRow, t: Translator) -> str:
+def _who(step: StepRow, t: Translator, svc: Services) -> str:
     if step.assignee_user_id is not None:
-        return t.gettext("staff id {id}", id=step.assignee_user_id)
+        return t.gettext("staff id {id}", id=svc.staff_address(step.assignee_user_id))
     return _esc(", ".join(step.roles))
 
 
@@ -83,8 +83,9 @@ async def _step(svc: Services, item: OutboxItem, t: Translator) -> Rendered | No
     if step is None or case is None or step.due_at is None:
         return None
     office = svc.office(case.office_id)
+    who = _who(step, t, svc)
     params = {"number": _esc(case.number), "title": _esc(t.translate(step.title)),
-              "when": t.datetime(step.due_at, office.timezone), "who": _who(step, t)}  # fmt: skip
+              "when": t.datetime(step.due_at, office.timezone), "who": who}  # fmt: skip
     if item.kind == STEP_DUE_SOON:
         text = t.gettext("⏰ <b>Reminder</b>: case {number}, step “{title}” is due {when}.",
                          **params)  # fmt: skip

@@ -112,14 +112,14 @@ async def _delivery_failed(item: OutboxItem, t: Translator) -> Rendered | None:
     ), None
 
 
-async def _steps_returned(item: OutboxItem, t: Translator) -> Rendered | None:
+async def _steps_returned(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
     return t.ngettext(
         "⚠ Staff {id} was removed from the roster: {n} open step is unassigned now. Its "
         "reminders go to everyone with its role until you assign it again.",
         "⚠ Staff {id} was removed from the roster: {n} open steps are unassigned now. Their "
         "reminders go to everyone with their role until you assign them again.",
         int(item.payload["count"]),
-        id=int(item.payload["user_id"]),
+        id=svc.staff_address(int(item.payload["user_id"])),
     ), None
 
 
@@ -200,6 +200,9 @@ def core_renderers(svc: Services) -> RendererCatalog:
     async def join_decided(item: OutboxItem, t: Translator) -> Rendered | None:
         return await render_join_decided(svc, item, t)
 
+    async def steps_returned(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await _steps_returned(svc, item, t)
+
     return RendererCatalog(
         {
             "staff_notice": Renderer(staff_notice, _line_staff_notice),
@@ -210,7 +213,7 @@ def core_renderers(svc: Services) -> RendererCatalog:
             "reply": Renderer(_reply),
             "join_requested": Renderer(join_requested),
             "join_decided": Renderer(join_decided),
-            "steps_returned": Renderer(_steps_returned),
+            "steps_returned": Renderer(steps_returned),
             "group_migrated": Renderer(_group_migrated),
             "group_unreachable": Renderer(_group_unreachable),
         }

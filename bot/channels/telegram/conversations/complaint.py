@@ -88,7 +88,8 @@ async def start_record(update: Update, context: Ctx) -> str | int:
     svc = context.services
     if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return END
-    offices = sorted(o.id for o in svc.offices.values() if o.has_role(user.id, *RECORD_ROLES))
+    me = await context.person_id(user)
+    offices = sorted(o.id for o in svc.offices.values() if o.has_role(me, *RECORD_ROLES))
     if not offices:
         await reply(
             update, context, t.gettext("This command is only for the unit's complaint officers.")

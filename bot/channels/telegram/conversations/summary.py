@@ -24,7 +24,7 @@ from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.texts import office_contacts
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
-from bot.domain.identity import Handle
+from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import Kind, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
@@ -145,6 +145,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     dp = context.deps
     user = update.effective_user
     assert user is not None
+    me = await context.person_id(user)
     evidence, failed = await _download(context, d)
     await crash_point("in_handler")
     staff = d["mode"] == "staff"
@@ -154,12 +155,12 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         dp.workflow,
         answers=d["answers"],
         evidence=evidence,
-        idempotency_key=f"{d['mode']}:{user.id}:{d['id']}",
+        idempotency_key=f"{d['mode']}:{me}:{d['id']}",
         mode=d["mode"],
         reporter=None if staff else Handle(TELEGRAM, str(user.id)),
-        recorded_by=user.id if staff else None,
+        recorded_by=me if staff else None,
         language=t.language,
-        actor=f"tg:{user.id}",
+        actor=actor_for(me),
     )
     dp.kick()
     office = dp.services.office(result.office_id)

@@ -35,6 +35,7 @@ async def asesmen(update: Update, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
+    me = await context.person_id(user)
     t = context.t
     if chat.type != ChatType.PRIVATE:
         await reply(
@@ -54,7 +55,7 @@ async def asesmen(update: Update, context: Ctx) -> None:
     result = await record_assessment(
         context.services,
         number,
-        user.id,
+        me,
         perpetrator_child=facts.get("perpetrator_child"),
         kdrt_severe=facts.get("kdrt_severe"),
     )

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
+from bot.channels.telegram.addresses import chat_recipient
 from bot.channels.telegram.context import BotContext, Deps
 
 __all__ = [
@@ -65,10 +66,11 @@ async def reply(
         # later, so the handler finishes and the update is never replayed on top of itself
         log.warning("reply deferred to the outbox: %s", type(exc).__name__)
         svc = context.services
+        to = await chat_recipient(svc, chat.id)
         async with svc.db.transaction() as conn:
             await svc.outbox.enqueue(
                 conn,
-                chat_id=chat.id,
+                recipient=to,
                 kind="reply",
                 at=svc.clock.now(),
                 payload={"text": text, "markup": markup.to_dict() if markup else None},

@@ -12,6 +12,7 @@ from bot.channels.telegram.handlers.tasks import bad_button, check_step
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label, result_text
 from bot.domain.permissions import assignable_people
 from bot.i18n import Translator
+from bot.services.context import Services
 from bot.services.workflow import StepView
 
 __all__ = ["on_assign", "on_choose", "on_extension_decision", "people_buttons"]
@@ -22,12 +23,12 @@ _HAND_OVER = re.compile(r"^wg:(\d{1,12}):(\d{1,15})$")
 _EXTENSION = re.compile(r"^we:(\d{1,12}):([yn])$")
 
 
-def _person(t: Translator, view: StepView, uid: int) -> str:
+def _person(t: Translator, view: StepView, uid: int, svc: Services) -> str:
     roles = ", ".join(label(t, ROLE_LABELS, r.value) for r in sorted(view.office.roles_of(uid)))
-    return f"{roles} {uid}"
+    return f"{roles} {svc.staff_address(uid)}"
 
 
-def people_buttons(t: Translator, view: StepView) -> InlineKeyboardMarkup | None:
+def people_buttons(t: Translator, view: StepView, svc: Services) -> InlineKeyboardMarkup | None:
     """One button per rostered person holding the step's role (but its assignee)."""
     row = view.row
     people = assignable_people(view.office, view.step)
@@ -40,7 +41,7 @@ def people_buttons(t: Translator, view: StepView) -> InlineKeyboardMarkup | None
             if row.assignee_user_id is None
             else f"wg:{row.id}:{uid}"
         )
-        rows.append([InlineKeyboardButton(_person(t, view, uid), callback_data=data)])
+        rows.append([InlineKeyboardButton(_person(t, view, uid, svc), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -59,7 +60,7 @@ async def on_choose(update: Update, context: Ctx) -> None:
     if view.row.status not in ("open", "waiting"):
         await answer(update, t.gettext("This step is not open any more."), alert=True)
         return
-    markup = people_buttons(t, view)
+    markup = people_buttons(t, view, context.services)
     if markup is None:
         await answer(update, t.gettext("Nobody else on the roster holds this role."), alert=True)
         return
@@ -76,14 +77,15 @@ async def on_assign(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     user = update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     dp, t = context.deps, context.t
     data = cq.data or ""
     if (m := _DISPOSE.match(data)) is not None:
         step_id, assignee = int(m[2]), int(m[3])
-        result = await dp.workflow.dispose(int(m[1]), user.id, step_id, assignee)
+        result = await dp.workflow.dispose(int(m[1]), me, step_id, assignee)
     elif (m := _HAND_OVER.match(data)) is not None:
         step_id, assignee = int(m[1]), int(m[2])
-        result = await dp.workflow.hand_over(step_id, user.id, assignee)
+        result = await dp.workflow.hand_over(step_id, me, assignee)
     else:
         await bad_button(update, context, "dispose")
         return
@@ -97,7 +99,7 @@ async def on_assign(update: Update, context: Ctx) -> None:
         text = t.gettext(
             "👤 <b>{title}</b> (case {number}) is now with {person}.",
             title=esc(t.translate(view.row.title)), number=esc(view.case.number),
-            person=_person(t, view, assignee),
+            person=_person(t, view, assignee, context.services),
         )  # fmt: skip
         await reply(update, context, text)
 
@@ -107,13 +109,14 @@ async def on_extension_decision(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     user = update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     m = _EXTENSION.match(cq.data or "")
     if m is None:
         await bad_button(update, context, "approve_extension")
         return
     dp, t = context.deps, context.t
     approved = m[2] == "y"
-    result = await dp.workflow.approve_extension(int(m[1]), user.id, approved)
+    result = await dp.workflow.approve_extension(int(m[1]), me, approved)
     if not result.ok:
         await answer(update, result_text(t, result)[:200], alert=True)
         return

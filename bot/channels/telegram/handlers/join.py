@@ -9,10 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 
+from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.context import BotApp
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
 from bot.channels.telegram.rendering import Rendered
+from bot.domain.identity import actor_for
 from bot.domain.office import Role
 from bot.i18n import Translator
 from bot.services.context import Services
@@ -138,6 +140,7 @@ async def on_join_button(update: Update, context: Ctx) -> None:
     """gb:o:<office> shows the roles; gb:r:<office>:<role> files the request."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     t = context.t
     svc = context.services
     data = cq.data or ""
@@ -147,7 +150,7 @@ async def on_join_button(update: Update, context: Ctx) -> None:
         rows = [
             [InlineKeyboardButton(_role_label(t, r.value), callback_data=f"gb:r:{office.id}:{r}")]
             for r in JOINABLE_ROLES
-            if not office.has_role(user.id, r)
+            if not office.has_role(me, r)
         ]
         if not rows:
             await answer(update, t.gettext("You already hold every role you can ask for here."))
@@ -164,7 +167,7 @@ async def on_join_button(update: Update, context: Ctx) -> None:
         await answer(update, t.gettext("That button is not valid any more."), alert=True)
         return
     office = svc.offices[chosen[1]]
-    result = await request_join(svc, user.id, office.id, chosen[2])
+    result = await request_join(svc, me, office.id, chosen[2])
     if result.outcome is not RosterOutcome.OK:
         text = _result_text(t, result, svc)
         await answer(update, text[:200], alert=True)
@@ -188,17 +191,18 @@ async def on_decide_button(update: Update, context: Ctx) -> None:
     """jn:<id>:y|n on the head's message: only a head of that office decides."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     t = context.t
     svc = context.services
     m = _DECIDE.match(cq.data or "")
     if m is None:
         async with svc.db.transaction() as conn:
-            await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+            await append_audit(conn, at=svc.clock.now(), actor=actor_for(me),
                                action="denied:join_decide", detail="bad button")  # fmt: skip
         await answer(update, t.gettext("That button is not valid any more."), alert=True)
         return
     approve = m[2] == "y"
-    result = await decide(svc, int(m[1]), user.id, approve)
+    result = await decide(svc, int(m[1]), me, approve)
     if result.outcome in (RosterOutcome.NOT_ALLOWED, RosterOutcome.NOT_FOUND):
         await answer(
             update,
@@ -210,14 +214,14 @@ async def on_decide_button(update: Update, context: Ctx) -> None:
     assert change is not None
     if result.outcome is RosterOutcome.ALREADY_DECIDED:
         await answer(update, t.gettext("This request has already been decided."), alert=True)
-        await _edit(update, _decided_line(t, svc, change))
+        await _edit(update, await _decided_line(t, svc, change))
         return
     context.deps.kick()
     await answer(update, t.gettext("Done."))
-    await _edit(update, _decided_line(t, svc, change))
+    await _edit(update, await _decided_line(t, svc, change))
 
 
-def _decided_line(t: Translator, svc: Services, change: RosterChange) -> str:
+async def _decided_line(t: Translator, svc: Services, change: RosterChange) -> str:
     """The head's message once the request is decided (no buttons)."""
     office = svc.offices.get(change.office_id)
     name = esc(office.name if office else change.office_id)
@@ -225,13 +229,13 @@ def _decided_line(t: Translator, svc: Services, change: RosterChange) -> str:
     if change.status == "approved":
         return t.gettext(
             "✅ Approved: user id <code>{user}</code> is now on the roster of {office} as {role}.",
-            user=change.user_id,
+            user=await svc.staff_address_of(change.user_id),
             office=name,
             role=role,
         )
     return t.gettext(
         "✖ Not approved: user id <code>{user}</code> asked to join {office} as {role}.",
-        user=change.user_id,
+        user=await svc.staff_address_of(change.user_id),
         office=name,
         role=role,
     )
@@ -243,6 +247,7 @@ async def keluarkan(update: Update, context: Ctx) -> None:
     t = context.t
     if user is None:
         return
+    me = await context.person_id(user)
     if not _private(update):
         await reply(update, context, t.gettext("Please do this in your private chat with the bot."))
         return
@@ -260,14 +265,14 @@ async def keluarkan(update: Update, context: Ctx) -> None:
     ):
         await reply(update, context, usage)
         return
-    target, role = int(args[0]), args[1].lower()
+    target, role = await telegram_person(svc, int(args[0])), args[1].lower()
     if role not in {r.value for r in Role}:
         await reply(update, context, usage)
         return
     if len(args) == 3:
         office_id = args[2].upper()
     else:
-        headed = [o for o in svc.offices.values() if o.has_role(user.id, Role.KETUA)]
+        headed = [o for o in svc.offices.values() if o.has_role(me, Role.KETUA)]
         if len(headed) > 1:
             headed = [o for o in headed if o.has_role(target, Role(role))] or headed
         if len(headed) > 1:
@@ -277,14 +282,14 @@ async def keluarkan(update: Update, context: Ctx) -> None:
                 t.gettext(
                     "You are the head of several units; add the unit, for example "
                     "/keluarkan {user} {role} {office}.",
-                    user=target,
+                    user=int(args[0]),
                     role=esc(role),
                     office=esc(headed[0].id),
                 ),
             )
             return
         office_id = headed[0].id if headed else ""
-    result = await request_removal(svc, user.id, office_id, target, role)
+    result = await request_removal(svc, me, office_id, target, role)
     if result.outcome is RosterOutcome.NOT_ALLOWED:
         text = t.gettext("This command is only for the head of the unit.")
     elif result.outcome is RosterOutcome.BAD_ROLE:
@@ -292,14 +297,14 @@ async def keluarkan(update: Update, context: Ctx) -> None:
     elif result.outcome is RosterOutcome.NOT_FOUND:
         text = t.gettext(
             "User id <code>{user}</code> does not hold the role {role} in this unit.",
-            user=target,
+            user=int(args[0]),
             role=_role_label(t, role),
         )
     else:
         office = svc.offices[office_id]
         text = t.gettext(
             "Done: user id <code>{user}</code> no longer holds the role {role} in {office}.",
-            user=target,
+            user=int(args[0]),
             role=_role_label(t, role),
             office=esc(office.name),
         )
@@ -337,7 +342,7 @@ async def render_join_requested(svc: Services, item: OutboxItem, t: Translator) 
         "🙋 <b>Join request</b> for {office}: user id <code>{user}</code> asks to work here "
         "as {role}. Approve only if you know this person (they can show their id with /whoami).",
         office=esc(office.name),
-        user=change.user_id,
+        user=await svc.staff_address_of(change.user_id),
         role=_role_label(t, change.role.value),
     )
     markup = InlineKeyboardMarkup(

@@ -11,6 +11,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
+from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letters_section
 from bot.channels.telegram.handlers.workflow_render import (
@@ -19,8 +20,10 @@ from bot.channels.telegram.handlers.workflow_render import (
     due_line,
     label,
 )
+from bot.domain.identity import actor_for
 from bot.domain.permissions import may_decide_as_head, may_read_case
 from bot.i18n import Translator
+from bot.services.context import Services
 from bot.services.staff import Outcome, grant_access, may_see_identity
 from bot.services.workflow import StepView, Workflow
 from bot.store.audit import append_audit
@@ -32,12 +35,12 @@ _NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 _ICONS = {"open": "⏳", "waiting": "⏸", "done": "✅", "cancelled": "✖"}
 
 
-def _step_text(t: Translator, view: StepView, due: str) -> str:
+def _step_text(t: Translator, view: StepView, due: str, svc: Services) -> str:
     row = view.row
     head = f"{_ICONS.get(row.status, '•')} {esc(t.translate(row.title))}"
     if row.status == "open":
         who = (
-            t.gettext("staff {id}", id=row.assignee_user_id)
+            t.gettext("staff {id}", id=svc.staff_address(row.assignee_user_id))
             if row.assignee_user_id is not None
             else t.gettext("not assigned yet")
         )
@@ -47,7 +50,7 @@ def _step_text(t: Translator, view: StepView, due: str) -> str:
             "{outcome} · {when} · staff {id}",
             outcome=label(t, OUTCOME_LABELS, row.outcome or "done"),
             when=t.datetime(row.completed_at, view.office.timezone),
-            id=row.completed_by or "–",
+            id=svc.staff_address(row.completed_by) if row.completed_by else "–",
         )
         return f"{head}\n    {detail}"
     return f"{head}\n    {label(t, STATUS_LABELS, row.status)}"
@@ -56,7 +59,7 @@ def _step_text(t: Translator, view: StepView, due: str) -> str:
 async def _deny(context: Ctx, user_id: int, case_id: int | None) -> None:
     svc = context.services
     async with svc.db.transaction() as conn:
-        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user_id}",
+        await append_audit(conn, at=svc.clock.now(), actor=actor_for(user_id),
                            action="denied:read_progress", case_id=case_id)  # fmt: skip
 
 
@@ -65,14 +68,15 @@ async def kasus(update: Update, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
+    me = await context.person_id(user)
     dp, t = context.deps, context.t
     svc, wf = dp.services, dp.workflow
     if chat.type != ChatType.PRIVATE:
-        await _deny(context, user.id, None)
+        await _deny(context, me, None)
         await reply(update, context, t.gettext("Please use /kasus in a private chat with the bot."))
         return
-    if not svc.staff_offices(user.id):
-        await _deny(context, user.id, None)
+    if not svc.staff_offices(me):
+        await _deny(context, me, None)
         await reply(update, context, t.gettext("This command is only for the unit's staff."))
         return
     number = " ".join(context.args or []).strip().upper()[:40]
@@ -82,15 +86,15 @@ async def kasus(update: Update, context: Ctx) -> None:
     async with svc.db.reading() as conn:
         case = await svc.cases.by_number(conn, number)
     office = svc.offices.get(case.office_id) if case else None
-    if case is None or office is None or not may_read_case(office, user.id):
-        await _deny(context, user.id, case.id if case else None)
+    if case is None or office is None or not may_read_case(office, me):
+        await _deny(context, me, case.id if case else None)
         await reply(update, context, t.gettext("There is no case with that number in your unit."))
         return
     async with svc.db.transaction() as conn:
-        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+        await append_audit(conn, at=svc.clock.now(), actor=actor_for(me),
                            action="read_progress", case_id=case.id)  # fmt: skip
-    head = may_decide_as_head(office, user.id)
-    resend = await may_see_identity(svc, case.id, user.id)
+    head = may_decide_as_head(office, me)
+    resend = await may_see_identity(svc, case.id, me)
     text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend)
     await reply(update, context, text, markup)
 
@@ -114,7 +118,7 @@ async def _progress(
             view = await wf.describe(row.id)
             if view is None:
                 continue
-            lines.append(_step_text(t, view, due_line(t, svc, view, now)))
+            lines.append(_step_text(t, view, due_line(t, svc, view, now), svc))
             if head and row.status in ("open", "waiting") and row.assignee_user_id is None:
                 text = t.gettext("👤 Assign: {title}", title=t.translate(row.title)[:40])
                 buttons.append([InlineKeyboardButton(text, callback_data=f"wc:{row.id}")])
@@ -137,10 +141,11 @@ async def akses(update: Update, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
+    me = await context.person_id(user)
     svc, t = context.services, context.t
     if chat.type != ChatType.PRIVATE:
         async with svc.db.transaction() as conn:
-            await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+            await append_audit(conn, at=svc.clock.now(), actor=actor_for(me),
                                action="denied:grant_access", detail="not private")  # fmt: skip
         await reply(update, context, t.gettext("Please use /akses in a private chat with the bot."))
         return
@@ -154,7 +159,7 @@ async def akses(update: Update, context: Ctx) -> None:
         )
         await reply(update, context, text)
         return
-    result = await grant_access(svc, number, user.id, int(grantee))
+    result = await grant_access(svc, number, me, await telegram_person(svc, int(grantee)))
     if result.outcome is Outcome.NOT_FOUND or result.case is None:
         await reply(update, context, t.gettext("There is no case with that number in your unit."))
         return

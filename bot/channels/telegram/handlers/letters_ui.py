@@ -18,6 +18,7 @@ from bot.channels.telegram.handlers.common import Ctx, answer, esc
 from bot.channels.telegram.handlers.reports import send_letter
 from bot.channels.telegram.handlers.workflow_render import label, result_text
 from bot.domain.i18n_marker import N_
+from bot.domain.identity import actor_for
 from bot.i18n import Translator
 from bot.reports.letters import (
     DESTINATIONS,
@@ -119,7 +120,7 @@ async def _audit(
     svc: Services, user_id: int, action: str, case_id: int | None, detail: dict[str, Any]
 ) -> None:
     async with svc.db.transaction() as conn:
-        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user_id}", action=action,
+        await append_audit(conn, at=svc.clock.now(), actor=actor_for(user_id), action=action,
                            case_id=case_id, detail=json.dumps(detail))  # fmt: skip
 
 
@@ -128,7 +129,9 @@ async def _refuse(
 ) -> None:
     """Audit a refusal and tell the presser with an alert (nothing else is sent)."""
     user = update.effective_user
-    await _audit(context.services, user.id if user else 0, action, case_id, detail)
+    await _audit(
+        context.services, (await context.person_id(user) if user else 0), action, case_id, detail
+    )
     text = context.t.gettext("You are not allowed to do this for this case.")
     await answer(update, text, alert=True)
 
@@ -137,7 +140,8 @@ async def _need_to_know(update: Update, context: Ctx, case_id: int, denied: str)
     """Whether the presser needs to know the case's identity; if not, a kind alert (audited)."""
     user = update.effective_user
     assert user is not None
-    result = await check_identity_access(context.services, case_id, user.id, denied=denied)
+    me = await context.person_id(user)
+    result = await check_identity_access(context.services, case_id, me, denied=denied)
     if result.outcome is Outcome.OK:
         return True
     text = context.t.gettext(
@@ -166,12 +170,13 @@ async def on_make(update: Update, context: Ctx) -> None:
     """wl:<step>[:<variant|destination>]: make the step's letter and send it by DM."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     dp, t = context.deps, context.t
     m = _MAKE.match(cq.data or "")
     if m is None:
         await _refuse(update, context, "denied:make_letter", None, {"why": "bad button"})
         return
-    got = await dp.workflow.step_view(int(m[1]), user.id, "act", "make_letter")
+    got = await dp.workflow.step_view(int(m[1]), me, "act", "make_letter")
     if isinstance(got, WorkflowResult):  # the refusal is audited by the workflow
         await answer(update, result_text(t, got)[:200], alert=True)
         return
@@ -195,7 +200,11 @@ async def on_make(update: Update, context: Ctx) -> None:
         return
     try:
         letter = await generate_letter(
-            dp.services, view.case.id, kind, actor_user_id=user.id, params=params
+            dp.services,
+            view.case.id,
+            kind,
+            actor_user_id=me,
+            params=params,
         )
     except (LookupError, PermissionError, ValueError) as exc:
         log.warning("letter not made: %s", type(exc).__name__)
@@ -217,6 +226,7 @@ async def on_resend(update: Update, context: Ctx) -> None:
     """wr:<letter>: send a stored letter again by DM, only to those who need to know."""
     cq, user = update.callback_query, update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     svc, t = context.services, context.t
     m = _RESEND.match(cq.data or "")
     if m is None:
@@ -226,7 +236,7 @@ async def on_resend(update: Update, context: Ctx) -> None:
     async with svc.db.reading() as conn:
         owner = await LetterStore(svc.cipher).owner(conn, letter_id)
     office = svc.offices.get(owner[1]) if owner is not None else None
-    if owner is None or office is None or not office.is_staff(user.id):
+    if owner is None or office is None or not office.is_staff(me):
         case_id = owner[0] if owner is not None else None
         await _refuse(update, context, "denied:letter", case_id, {"letter": letter_id})
         return

@@ -160,6 +160,7 @@ async def on_party(update: Update, context: Ctx) -> None:
     view, m = got
     t, user = context.t, update.effective_user
     assert user is not None
+    me = await context.person_id(user)
     sid, pid, role, a = view.row.id, int(m[2]), m[3], m[4]
     prefix = f"mq:{sid}:{pid}:{role}{a}"
     need = 2 + (a[:1] == "y") + (a[1:2] == "y")
@@ -183,7 +184,14 @@ async def on_party(update: Update, context: Ctx) -> None:
         guardian = child and a[2] == "y"
         companion = special and a[-1] == "y"
         result = await context.workflow.add_party(
-            sid, user.id, _ROLES[role], child, special, guardian, companion, pid or None
+            sid,
+            me,
+            _ROLES[role],
+            child,
+            special,
+            guardian,
+            companion,
+            pid or None,
         )
         if not result.ok:
             await answer(update, result_text(t, result)[:200], alert=True)
@@ -275,6 +283,7 @@ async def on_location(update: Update, context: Ctx, pending: dict[str, Any]) -> 
     """The typed place: the mediation is scheduled (the step's rules are checked again)."""
     msg, user = update.effective_message, update.effective_user
     assert msg is not None and user is not None
+    me = await context.person_id(user)
     t, dp = context.t, context.deps
     place = (msg.text or "").strip()
     if not place:
@@ -284,7 +293,7 @@ async def on_location(update: Update, context: Ctx, pending: dict[str, Any]) -> 
         await reply(update, context, t.gettext("Please write the place more briefly."))
         return AWAIT
     when = datetime.fromisoformat(str(pending["when"]))
-    result = await dp.workflow.schedule_mediation(int(pending["step"]), user.id, when, place)
+    result = await dp.workflow.schedule_mediation(int(pending["step"]), me, when, place)
     clear_pending(context)
     if result.outcome is Outcome.RULE_FAILED:
         text = t.gettext(

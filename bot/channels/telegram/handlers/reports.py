@@ -26,7 +26,7 @@ async def rekap(update: Update, context: Ctx) -> None:
         return
     svc = context.services
     office = next((o for o in svc.offices.values() if staff_group_chat(o) == chat.id), None)
-    if office is None or not office.is_staff(user.id):
+    if office is None or not office.is_staff(await context.person_id(user)):
         # strangers in the group get nothing, not even a refusal
         return
     today = svc.clock.now().astimezone(office.tz).date()

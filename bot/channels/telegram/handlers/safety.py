@@ -14,6 +14,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, filters
 
+from bot.channels.telegram.addresses import TELEGRAM
 from bot.channels.telegram.cleanup import schedule_deletion
 from bot.channels.telegram.context import BotApp, Deps
 from bot.channels.telegram.conversations.complaint import forget_draft
@@ -22,6 +23,7 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.preview import for_reporter
+from bot.domain.identity import Handle
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [
@@ -58,7 +60,7 @@ class SafetyState:
     limiter: RateLimiter | None = None
     # update id -> the limiter's verdict, from check_update to the callback
     verdicts: dict[int, Decision] = field(default_factory=dict)
-    # update id -> (user id, draft id) of a "Send report" press, to find the case afterwards
+    # update id -> (person id, draft id) of a "Send report" press, to find the case afterwards
     pending_submit: dict[int, tuple[int, str]] = field(default_factory=dict)
     # private chat id -> first message id, for chats with nothing stored (see _keep_first_id)
     first_ids: dict[int, int] = field(default_factory=dict)
@@ -83,7 +85,10 @@ def state_of(bot_data: dict[str, Any]) -> SafetyState:
 def _is_staff(app: BotApp, user_id: int) -> bool:
     """On the roster of any office (staff work in bursts and are known accounts)."""
     found = app.bot_data.get("deps")
-    return isinstance(found, Deps) and bool(found.services.staff_offices(user_id))
+    if not isinstance(found, Deps):
+        return False
+    person = found.services.person_cache.get(Handle(TELEGRAM, str(user_id)).key())
+    return person is not None and bool(found.services.staff_offices(person))
 
 
 def app_of(context: Ctx) -> BotApp:
@@ -190,7 +195,7 @@ async def remember(update: Update, context: Ctx) -> None:
             pending = _state(context).pending_submit
             if len(pending) > 1000:
                 pending.clear()
-            pending[update.update_id] = (user.id, d["id"])
+            pending[update.update_id] = (await context.person_id(user), d["id"])
 
 
 # --------------------------------------------------------------- rate limit (group -10)

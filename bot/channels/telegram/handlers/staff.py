@@ -113,6 +113,7 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     user = update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     t = context.t
     m = _DATA.match(cq.data or "")
     if m is None:
@@ -121,7 +122,7 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
     action, case_id = m[1], int(m[2])
     svc = context.services
     if action == "take":
-        result = await take_case(svc, case_id, user.id)
+        result = await take_case(svc, case_id, me)
         if result.outcome is Outcome.NOT_ALLOWED or result.outcome is Outcome.NOT_FOUND:
             await answer(
                 update,
@@ -144,7 +145,7 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
             except TelegramError:
                 pass
         return
-    result = await case_details(svc, case_id, user.id)
+    result = await case_details(svc, case_id, me)
     if result.outcome is Outcome.NEED_TO_KNOW:
         text = t.gettext(
             "Sorry, a case's details are only for the staff handling it. If you need them, "

@@ -20,6 +20,7 @@ from bot.channels.telegram.handlers.workflow_render import (
     result_text,
     task_card,
 )
+from bot.domain.identity import actor_for
 from bot.domain.permissions import may_complete_step
 from bot.services.workflow import REASON_REQUIRED, StepView, WorkflowResult
 from bot.store.audit import append_audit
@@ -87,8 +88,9 @@ async def bad_button(update: Update, context: Ctx, action: str = "button") -> No
     """A malformed or unknown workflow button: audited, and the presser is told."""
     user = update.effective_user
     svc = context.services
+    actor = actor_for(await context.person_id(user)) if user else "unknown"
     async with svc.db.transaction() as conn:
-        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id if user else 0}",
+        await append_audit(conn, at=svc.clock.now(), actor=actor,
                            action=f"denied:{action}", detail="bad button")  # fmt: skip
     await answer(update, context.t.gettext("That button is not valid any more."), alert=True)
 
@@ -99,8 +101,9 @@ async def check_step(
     """The step if the presser may do `need` on it; otherwise an alert (the denial is audited)."""
     user = update.effective_user
     assert user is not None
+    me = await context.person_id(user)
     t = context.t
-    got = await context.workflow.step_view(step_id, user.id, need, action)
+    got = await context.workflow.step_view(step_id, me, need, action)
     if isinstance(got, WorkflowResult):
         await answer(update, result_text(t, got)[:200], alert=True)
         return None
@@ -125,17 +128,23 @@ async def tugas(update: Update, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return
+    me = await context.person_id(user)
     dp, t = context.deps, context.t
     svc = dp.services
-    if not svc.staff_offices(user.id):
+    if not svc.staff_offices(me):
         async with svc.db.transaction() as conn:
-            await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}",
+            await append_audit(conn, at=svc.clock.now(), actor=actor_for(me),
                                action="denied:tasks")  # fmt: skip
         await reply(update, context, t.gettext("This command is only for the unit's staff."))
         return
     async with svc.db.transaction() as conn:
-        await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}", action="read_tasks")
-    rows = await dp.workflow.tasks_for(user.id)
+        await append_audit(
+            conn,
+            at=svc.clock.now(),
+            actor=actor_for(me),
+            action="read_tasks",
+        )
+    rows = await dp.workflow.tasks_for(me)
     if not rows:
         await reply(update, context, t.gettext("You have no open tasks."))
         return
@@ -150,8 +159,8 @@ async def tugas(update: Update, context: Ctx) -> None:
     for row in rows[:MAX_TASKS_SHOWN]:
         view = await dp.workflow.describe(row.id)
         if view is not None:
-            text, markup = task_card(t, svc, dp.workflow, view, user.id, now)
-            extra = letter_buttons(t, dp.workflow, view, user.id)
+            text, markup = task_card(t, svc, dp.workflow, view, me, now)
+            extra = letter_buttons(t, dp.workflow, view, me)
             if extra:
                 keyboard = [*(markup.inline_keyboard if markup else ()), *extra]
                 markup = InlineKeyboardMarkup(keyboard)
@@ -204,9 +213,10 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
         return await _ask_report(update, context, view, "done")
     user = update.effective_user
     assert user is not None
+    me = await context.person_id(user)
     t = context.t
     assignee = view.row.assignee_user_id
-    mine = [o for o in outcomes if may_complete_step(view.office, view.step, assignee, user.id, o)]
+    mine = [o for o in outcomes if may_complete_step(view.office, view.step, assignee, me, o)]
     if not mine:
         await answer(update, t.gettext("You are not allowed to do this for this case."), alert=True)
         return None
@@ -246,14 +256,15 @@ async def _finish(
 ) -> int:  # fmt: skip
     user = update.effective_user
     assert user is not None
+    me = await context.person_id(user)
     dp, t = context.deps, context.t
     made = pop_step_letter(context, step_id)
     if outcome == "done" and not text and file is None and made is not None:
         text = made  # the number of the letter made at this step is the report
     if outcome == "done":
-        result = await dp.workflow.complete_step(step_id, user.id, "done", text, file)
+        result = await dp.workflow.complete_step(step_id, me, "done", text, file)
     else:
-        result = await dp.workflow.decide(step_id, user.id, outcome, text)
+        result = await dp.workflow.decide(step_id, me, outcome, text)
     clear_pending(context)
     if not result.ok:
         await reply(update, context, "⚠ " + result_text(t, result))
@@ -328,12 +339,13 @@ async def on_extension(update: Update, context: Ctx) -> None:
     cq = update.callback_query
     user = update.effective_user
     assert cq is not None and user is not None
+    me = await context.person_id(user)
     m = _EXTEND.match(cq.data or "")
     if m is None:
         await bad_button(update, context, "request_extension")
         return
     dp, t = context.deps, context.t
-    result = await dp.workflow.request_extension(int(m[1]), user.id)
+    result = await dp.workflow.request_extension(int(m[1]), me)
     if not result.ok:
         await answer(update, result_text(t, result)[:200], alert=True)
         return

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram.addresses import telegram_user
+from bot.channels.telegram.addresses import person_of
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.calendar import OfficeCalendar
@@ -171,11 +171,12 @@ def result_text(t: Translator, result: WorkflowResult) -> str:
     return esc(t.translate(result.message, **params))
 
 
-def _who(t: Translator, view: StepView) -> str:
+def _who(t: Translator, view: StepView, svc: Services) -> str:
     if view.row.assignee_user_id is not None:
         held = view.office.roles_of(view.row.assignee_user_id)
         names = ", ".join(label(t, ROLE_LABELS, r.value) for r in sorted(held))
-        return t.gettext("Assigned to: {role} {id}", role=names, id=view.row.assignee_user_id)
+        who = svc.staff_address(view.row.assignee_user_id)
+        return t.gettext("Assigned to: {role} {id}", role=names, id=who)
     roles = ", ".join(label(t, ROLE_LABELS, r) for r in view.row.roles)
     return t.gettext("For: {roles} (not assigned yet)", roles=roles)
 
@@ -197,7 +198,7 @@ def task_card(
     lines = ["📋 " + _step_lines(t, workflow, view)[0], *_step_lines(t, workflow, view)[1:]]
     if view.row.urgent:
         lines.append(t.gettext("🚨 Urgent case"))
-    lines += [due_line(t, svc, view, now), _who(t, view)]
+    lines += [due_line(t, svc, view, now), _who(t, view, svc)]
     lines.append(t.gettext("Result: {output}", output=esc(view.step.output)))
     if view.step.extendable:
         lines.append(t.gettext("More time may be requested for this step."))
@@ -286,11 +287,11 @@ async def render_workflow_item(
     if item.kind == "task_assigned":
         if view.row.status != "open":
             return None
-        viewer = telegram_user(item.recipient) or 0
+        viewer = person_of(item.recipient) or 0
         text, markup = task_card(t, svc, workflow, view, viewer, now)
         return t.gettext("🔔 A task for you") + "\n" + text, markup
     if item.kind == "step_opened":
-        lines = [t.gettext("🔔 Step open"), *head, due_line(t, svc, view, now), _who(t, view)]
+        lines = [t.gettext("🔔 Step open"), *head, due_line(t, svc, view, now), _who(t, view, svc)]
         markup = None
         if view.row.status == "open" and view.row.assignee_user_id is None:
             button = InlineKeyboardButton(
@@ -299,11 +300,11 @@ async def render_workflow_item(
             markup = InlineKeyboardMarkup([[button]])
         return "\n".join(lines), markup
     if item.kind == "disposition":
-        return "\n".join([t.gettext("👤 Assigned"), *head, _who(t, view)]), None
+        return "\n".join([t.gettext("👤 Assigned"), *head, _who(t, view, svc)]), None
     if item.kind == "task_handed_over":
         text = t.gettext(
             "🔁 This task was handed over to staff {id}; you need not do it any more.",
-            id=int(p["to_user_id"]),
+            id=svc.staff_address(int(p["to_user_id"])),
         )
         return "\n".join([text, *head]), None
     if item.kind == "step_decided":

@@ -1,0 +1,153 @@
+"""Persons inside the system and their handle on each channel (encrypted, blind-indexed).
+
+A person id is what services, the roster, steps and the audit log hold; which Telegram account
+(or WhatsApp number) a person is, is kept only here: the address encrypted, looked up by a
+keyed HMAC. Without the key the database does not link a person to an account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.crypto import Cipher
+from bot.domain.identity import Handle
+from bot.store.db import Tx
+
+__all__ = ["LEGACY_ID_COLUMNS", "PersonStore"]
+
+# every column that held a Telegram user id before persons existed (table, column)
+LEGACY_ID_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("steps", "assignee_user_id"),
+    ("steps", "completed_by"),
+    ("roster", "user_id"),
+    ("roster_changes", "user_id"),
+    ("roster_changes", "requested_by"),
+    ("roster_changes", "decided_by"),
+    ("access_grants", "user_id"),
+    ("access_grants", "granted_by"),
+    ("letters", "created_by"),
+    ("mediations", "created_by"),
+    ("cases", "taken_by"),
+    ("cases", "recorded_by"),
+)
+# free-text actor columns that may be rewritten (the audit log is append-only: it keeps its rows)
+_ACTOR_COLUMNS: tuple[tuple[str, str], ...] = (("step_events", "actor"), ("case_events", "actor"))
+
+
+def _context(channel: str) -> bytes:
+    return f"person-handle:{channel}".encode()
+
+
+class PersonStore:
+    """``persons`` and ``person_handles`` rows."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.cipher = cipher
+
+    def index(self, handle: Handle) -> str:
+        """The blind index of a handle (the same for the same handle under one key)."""
+        return self.cipher.blind_index("person-handle", handle.key())
+
+    async def find(self, tx: Tx, handle: Handle) -> int | None:
+        """The person with this handle, or None."""
+        async with tx.execute(
+            "SELECT person_id FROM person_handles WHERE channel = ? AND address_index = ?",
+            (handle.channel, self.index(handle)),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else int(row[0])
+
+    async def create(self, tx: Tx, at: datetime) -> int:
+        """A new person with no handle yet."""
+        cur = await tx.execute("INSERT INTO persons (created_at) VALUES (?)", (at.isoformat(),))
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    async def attach(self, tx: Tx, person_id: int, handle: Handle) -> None:
+        """Give a person a handle on a channel (replacing any they had there)."""
+        await tx.execute(
+            "DELETE FROM person_handles WHERE person_id = ? AND channel = ?",
+            (person_id, handle.channel),
+        )
+        blob = self.cipher.encrypt(handle.address.encode(), context=_context(handle.channel))
+        await tx.execute(
+            "INSERT INTO person_handles (person_id, channel, address_index, address_enc)"
+            " VALUES (?, ?, ?, ?)",
+            (person_id, handle.channel, self.index(handle), blob),
+        )
+
+    async def ensure(self, tx: Tx, handle: Handle, at: datetime) -> int:
+        """The person with this handle, created (with the handle) on first sight."""
+        found = await self.find(tx, handle)
+        if found is not None:
+            return found
+        person_id = await self.create(tx, at)
+        await self.attach(tx, person_id, handle)
+        return person_id
+
+    async def handle(self, tx: Tx, person_id: int, channel: str) -> Handle | None:
+        """The person's handle on a channel (decrypted), or None."""
+        async with tx.execute(
+            "SELECT address_enc FROM person_handles WHERE person_id = ? AND channel = ?",
+            (person_id, channel),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        address = self.cipher.decrypt(bytes(row[0]), context=_context(channel)).decode()
+        return Handle(channel, address)
+
+    async def forget(self, tx: Tx, person_id: int) -> int:
+        """Crypto-shred: drop every handle of the person (ids in other rows stay, unlinked)."""
+        cur = await tx.execute("DELETE FROM person_handles WHERE person_id = ?", (person_id,))
+        return int(cur.rowcount or 0)
+
+    async def reindex(self, tx: Tx) -> int:
+        """Recompute every blind index and re-encrypt every address (after a key rotation)."""
+        async with tx.execute("SELECT person_id, channel, address_enc FROM person_handles") as cur:
+            rows = [(int(r[0]), str(r[1]), bytes(r[2])) for r in await cur.fetchall()]
+        await tx.execute("DELETE FROM person_handles")
+        for person_id, channel, blob in rows:
+            address = self.cipher.decrypt(blob, context=_context(channel)).decode()
+            await self.attach(tx, person_id, Handle(channel, address))
+        return len(rows)
+
+    # -- converting a database written before persons existed -------------------------------
+
+    async def legacy_pending(self, tx: Tx) -> bool:
+        """Whether ids written before persons existed still wait to be converted."""
+        async with tx.execute("SELECT COUNT(*) FROM person_migration") as cur:
+            row = await cur.fetchone()
+        return bool(row and int(row[0]))
+
+    async def adopt_legacy_ids(self, tx: Tx, at: datetime, channel: str = "telegram") -> int:
+        """Turn every stored Telegram user id into a person id (in the caller's transaction)."""
+        if not await self.legacy_pending(tx):
+            return 0
+        ids: set[int] = set()
+        for table, column in LEGACY_ID_COLUMNS:
+            async with tx.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"
+            ) as cur:
+                ids.update(int(r[0]) for r in await cur.fetchall())
+        mapping = {old: await self.ensure(tx, Handle(channel, str(old)), at) for old in sorted(ids)}
+        # two passes through a disjoint range, so that a new id equal to an old one is not hit
+        offset = (max([*mapping, *mapping.values()], default=0) + 1) * 2
+        for table, column in LEGACY_ID_COLUMNS:
+            for old, new in mapping.items():
+                await tx.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                    (-(new + offset), old),
+                )
+            await tx.execute(
+                f"UPDATE {table} SET {column} = -{column} - ? WHERE {column} < 0",
+                (offset,),
+            )
+        for table, column in _ACTOR_COLUMNS:
+            for old, new in mapping.items():
+                await tx.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                    (f"person:{new}", f"tg:{old}"),
+                )
+        await tx.execute("DELETE FROM person_migration")
+        return len(mapping)
