@@ -26,6 +26,7 @@ from bot.channels.telegram.handlers import (
     kasus,
     letters_ui,
     mediation,
+    plan,
     reports,
     retention,
     safety,
@@ -181,6 +182,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CommandHandler("asesmen", assessment.asesmen),
             "staff record assessed facts the eligibility rules read",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(plan.on_plan_button, pattern=plan.PATTERN),
+            "the case plan: add or end a service, review, close, reopen",
         ),
         Entry(
             GROUP_MAIN,
