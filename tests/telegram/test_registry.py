@@ -48,6 +48,7 @@ EXPECTED: dict[int, list[str]] = {
         "cmd:kasus",
         "cmd:akses",
         "cmd:asesmen",
+        "cb:^p[akevco]:",
         "cb:^wx:",
         "cb:^wl:",
         "cb:^wr:",
