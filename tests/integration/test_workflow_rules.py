@@ -19,7 +19,6 @@ from tests.integration.workflow_support import (
     WIB,
     Env,
     case_management,
-    case_status,
     close,
     do,
     env,
