@@ -13,7 +13,6 @@ from typing import Any
 
 from bot.domain import permissions
 from bot.domain.case import Case, RunningStep
-from bot.domain.case_plan import case_managers, service_outcome
 from bot.domain.i18n_marker import N_
 from bot.domain.identity import actor_for
 from bot.domain.notice import Notice, Recipient
@@ -21,6 +20,7 @@ from bot.domain.office import Office
 from bot.domain.permissions import NEEDS
 from bot.domain.sop import END, Sop, Step, handover_target, load_all
 from bot.services.context import Services
+from bot.services.workflow import returns
 from bot.store import Tx
 from bot.store.audit import append_audit
 from bot.store.case_plan import CasePlanStore
@@ -299,9 +299,7 @@ class Engine:
                                            {"instance_id": inst.id, "handover": name})  # fmt: skip
             iid = await self._start(t, name, inst.parent_instance_id, inst.parent_step_id)
             if inst.parent_step_id is None:  # a service chosen for the case: on its plan
-                await self.plan.add_service(t.conn, case_id=t.case.id, kind=name,
-                                            instance_id=iid, assignee_user_id=None,
-                                            added_by=t.actor, at=t.now)  # fmt: skip
+                await self._plan_service(t, name, iid, None)
         else:
             await self._open(t, inst.id, self.sops[inst.sop_key], target)
 
@@ -319,31 +317,13 @@ class Engine:
         else:  # never closes the case: the outcome goes back to the case manager
             await self._returned(t, inst)
 
-    async def _returned(self, t: _Tx, inst: InstanceRow) -> None:
-        """A top-level SOP instance ended: its service ends, the case manager is told."""
-        row = await self.plan.service_for_instance(t.conn, inst.id)
-        steps = [s for s in await self.store.steps_of_case(t.conn, t.case.id)
-                 if s.instance_id == inst.id]  # fmt: skip
-        outcome = service_outcome(s.outcome for s in steps)
-        kind = row.kind if row is not None else (inst.service or inst.sop_key)
-        if row is not None:
-            await self.plan.end_service(t.conn, row.id, t.now, outcome)
-        await self._service_ended(t, kind, outcome, row.id if row else None, f"i{inst.id}")
+    async def _plan_service(self, t: _Tx, kind: str, iid: int, assignee: int | None) -> int:
+        """Put a started service on the case's plan (bot/services/workflow/returns.py)."""
+        return await returns.plan_service(self, t, kind, iid, assignee)
 
-    async def _service_ended(
-        self, t: _Tx, kind: str, outcome: str, service_id: int | None, key: str
-    ) -> None:
-        """Record a service's end and send its outcome to the case managers; keep reviewing."""
-        data = {"kind": kind, "outcome": outcome, "service_id": service_id}
-        await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "service_ended", data)
-        await append_audit(t.conn, at=t.now, actor=t.actor, action="service_ended",
-                           case_id=t.case.id, detail=f"{kind}:{outcome}")  # fmt: skip
-        for uid in case_managers(t.office):
-            await self._send(t, uid, "plan_service_ended", key, case_id=t.case.id,
-                             service=kind, outcome=outcome, service_id=service_id)  # fmt: skip
-        if await self.plan.review(t.conn, t.case.id) is None:
-            due = t.now + timedelta(days=t.office.review_days)
-            await self.plan.set_review(t.conn, t.case.id, due)
+    async def _returned(self, t: _Tx, inst: InstanceRow) -> None:
+        """A top-level instance ended: back to the case manager (returns.py), never closing."""
+        await returns.returned(self, t, inst)
 
     async def _begin(
         self, conn: Tx, step_id: int, user_id: int, action: str

@@ -19,6 +19,7 @@ from bot.domain.i18n_marker import N_
 from bot.domain.identity import actor_for
 from bot.domain.notice import Recipient
 from bot.domain.permissions import may_manage_plan, may_reopen_case
+from bot.services.workflow import returns
 from bot.services.workflow.eligibility import NOT_ELIGIBLE_MESSAGE, default_rules, refusal
 from bot.services.workflow.engine import Engine, Outcome, WorkflowResult, _r, _Tx
 from bot.store import Tx
@@ -107,16 +108,7 @@ class PlanUseCases(Engine):
             ids = []
             for key, name, assignee in plan:
                 iid = await self._start(t, name, None, None, assignee)
-                sid = await self.plan.add_service(conn, case_id=case_id, kind=key,
-                                                  instance_id=iid, assignee_user_id=assignee,
-                                                  added_by=t.actor, at=t.now)  # fmt: skip
-                ids.append(sid)
-                await self.svc.cases.add_event(conn, case_id, t.now, t.actor, "service_added",
-                                               {"service_id": sid, "kind": key})  # fmt: skip
-                await append_audit(conn, at=t.now, actor=t.actor, action="service_added",
-                                   case_id=case_id, detail=key)  # fmt: skip
-            if await self.plan.review(conn, case_id) is None:
-                await self.plan.set_review(conn, case_id, self._review_due(t))
+                ids.append(await self._plan_service(t, key, iid, assignee))
         return WorkflowResult(Outcome.OK, params={"services": ids}, opened=tuple(t.opened))
 
     async def end_service(self, service_id: int, user_id: int, outcome: str) -> WorkflowResult:
@@ -135,7 +127,7 @@ class PlanUseCases(Engine):
             if row.instance_id is not None:
                 await self.plan.cancel_instance(conn, row.instance_id, t.now)
             await self.plan.end_service(conn, row.id, t.now, outcome)
-            await self._service_ended(t, row.kind, outcome, row.id, f"s{row.id}")
+            await returns.service_ended(self, t, row.kind, outcome, row.id, f"s{row.id}")
         return _r(Outcome.OK)
 
     async def record_review(self, case_id: int, user_id: int) -> WorkflowResult:
