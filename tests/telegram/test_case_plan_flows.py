@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.clock import FakeClock
 from bot.scheduler.sweep import sweep
 from bot.testing.harness import Harness
@@ -137,3 +138,31 @@ async def test_the_review_reminds_the_case_manager(wh: Harness, clock: FakeClock
     assert tx(h, "🔁 Review recorded.") in h.last_text(ids["mk"])
     sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'case_reviewed' AND case_id = ?"
     assert await scalar(h, sql, case) == 1
+
+
+async def reporter_sees(h: Harness, case: int) -> str:
+    deps = h.rt.application.bot_data["deps"]
+    async with h.rt.db.reading() as conn:
+        row = await h.rt.services.cases.get(conn, case)
+    assert row is not None
+    return await reporter_progress(h.rt.services, deps.workflow, row, h.rt.i18n.get("en"))
+
+
+async def test_the_reporter_sees_the_team_at_work_on_the_plan(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    mk = ids["mk"]
+    case = await to_service(h, "TNG", "accompaniment")
+    await kasus(h, mk, case)
+    await press(h, mk, f"pa:{case}")
+    await press(h, mk, f"pk:{case}:shelter")
+    await press(h, mk, f"pk:{case}:shelter:{ids['pendamping']}")
+    sid = int(await scalar(h, "SELECT id FROM case_services WHERE case_id = ? AND kind = ?",
+                           case, "accompaniment"))  # fmt: skip
+    await kasus(h, mk, case)
+    await press(h, mk, f"pe:{sid}")
+    await press(h, mk, f"pe:{sid}:completed")
+    during = await reporter_sees(h, case)  # a service without an SOP: never named to her
+    assert "planning the help" in during and "safe house" not in during.lower()
+    await do_step(h, case, "serve", ids["pendamping"], report="Rumah aman disediakan.")
+    assert await running(h, case) == []
+    assert "planning the help" in await reporter_sees(h, case)  # between services, still open
