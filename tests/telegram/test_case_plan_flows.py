@@ -166,3 +166,34 @@ async def test_the_reporter_sees_the_team_at_work_on_the_plan(wh: Harness) -> No
     await do_step(h, case, "serve", ids["pendamping"], report="Rumah aman disediakan.")
     assert await running(h, case) == []
     assert "planning the help" in await reporter_sees(h, case)  # between services, still open
+
+
+async def test_the_typed_commands_add_several_services_close_and_reopen(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    mk, head = ids["mk"], ids["ketua"]
+    case = await to_service(h, "TNG", "mediation", choose=False)  # no service yet
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    await h.send(mk, f"/layanan {number} terbang")
+    assert "/layanan" in h.last_text(mk) and await running(h, case) == []
+    await h.send(ids["petugas"], f"/layanan {number} pendampingan")
+    assert await running(h, case) == []  # a complaint officer does not plan services
+    await h.send(mk, f"/layanan {number} pendampingan bantuan_hukum={KONSELOR} visum="
+                     f"{ids['pendamping']}")  # fmt: skip
+    assert await running(h, case) == ["accompaniment", "legal_aid", "health"]
+    await h.send(mk, f"/tutup {number} selesai")
+    assert tx(h, "End every running service before closing the case.") in h.last_text(mk)
+    for kind in ("accompaniment", "legal_aid", "health"):
+        sid = int(await scalar(h, "SELECT id FROM case_services WHERE case_id = ? AND kind = ?",
+                               case, kind))  # fmt: skip
+        await kasus(h, mk, case)
+        await press(h, mk, f"pe:{sid}")
+        await press(h, mk, f"pe:{sid}:completed")
+    assert await running(h, case) == []
+    # the intake's own choice is still open: closing cancels it, nothing else closes
+    await h.send(mk, f"/tutup {number} selesai")
+    assert await case_closed(h, case)
+    await h.send(mk, f"/bukakembali {number} info_baru")
+    assert await case_closed(h, case)  # only the head reopens
+    await h.send(head, f"/bukakembali {number} info_baru")
+    assert not await case_closed(h, case)
+    assert tx(h, "↩ The case is open again.") in h.last_text(head)

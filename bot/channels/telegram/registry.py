@@ -27,6 +27,7 @@ from bot.channels.telegram.handlers import (
     letters_ui,
     mediation,
     plan,
+    plan_commands,
     reports,
     retention,
     safety,
@@ -182,6 +183,17 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CommandHandler("asesmen", assessment.asesmen),
             "staff record assessed facts the eligibility rules read",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler("layanan", plan_commands.layanan),
+            "the case manager adds services to a case's plan",
+        ),
+        Entry(GROUP_MAIN, CommandHandler("tutup", plan_commands.tutup), "close a case"),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler("bukakembali", plan_commands.bukakembali),
+            "the head reopens a case",
         ),
         Entry(
             GROUP_MAIN,
