@@ -197,3 +197,25 @@ async def test_the_typed_commands_add_several_services_close_and_reopen(wh: Harn
     await h.send(head, f"/bukakembali {number} info_baru")
     assert not await case_closed(h, case)
     assert tx(h, "↩ The case is open again.") in h.last_text(head)
+
+
+async def test_pasuruan_not_mediable_returns_to_the_case_manager(wh: Harness) -> None:
+    h, ids = wh, IDS["PSR"]
+    case = await to_service(h, "PSR", "mediation")
+    await do_step(h, case, "assess", ids["pendamping"], outcome="not_mediable",
+                  report="Relasi kuasa terlalu timpang.")  # fmt: skip
+    await returned(h, case, "PSR", "Mediation", "Cannot be mediated")
+    assert await running(h, case) == []
+
+
+async def test_a_failed_mediation_is_ended_by_the_case_manager_and_returns(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await to_service(h, "TNG", "mediation")
+    await do_step(h, case, "order", ids["ketua"], report="Mediator diperintahkan.")
+    sid = int(await scalar(h, "SELECT id FROM case_services WHERE case_id = ?", case))
+    await kasus(h, ids["mk"], case)
+    await press(h, ids["mk"], f"pe:{sid}")
+    await press(h, ids["mk"], f"pe:{sid}:failed")
+    await returned(h, case, "TNG", "Mediation", "Did not succeed")
+    sql = "SELECT COUNT(*) FROM steps WHERE case_id = ? AND status IN ('open', 'waiting')"
+    assert await scalar(h, sql, case) == 0  # its open steps were cancelled
