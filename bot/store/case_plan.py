@@ -79,6 +79,12 @@ class CasePlanStore:
         rows = await _all(conn, sql, (instance_id,))
         return _service(rows[0]) if rows else None
 
+    async def move_service(self, conn: Tx, service_id: int, instance_id: int) -> None:
+        """A service carries on in another SOP instance (its SOP handed over)."""
+        await conn.execute(
+            "UPDATE case_services SET instance_id = ? WHERE id = ?", (instance_id, service_id)
+        )
+
     async def end_service(self, conn: Tx, service_id: int, at: datetime, outcome: str) -> bool:
         """A running service ends with an outcome; False if it had ended already."""
         cur = await conn.execute(

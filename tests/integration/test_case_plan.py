@@ -4,10 +4,12 @@ manager, the periodic review, and the one decision that closes a case (and the h
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from bot.domain.notice import Recipient
+from bot.domain.sop import load_sop
 from bot.scheduler.sweep import CASE_REVIEW_DUE, sweep
-from bot.services.workflow import Outcome
+from bot.services.workflow import Outcome, Workflow
 from tests.integration.workflow_support import (
     TNG,
     TNG_GROUP,
@@ -186,3 +188,40 @@ async def test_a_closed_case_is_not_reviewed(env: Env) -> None:
     await sweep(env.svc, env.clock.now())
     assert await reviews(env) == []
     assert await scalar(env, "SELECT COUNT(*) FROM case_reviews WHERE case_id = ?", cid) == 0
+
+
+_HANDING_OVER = """
+key = "x_referral"
+title = "A referral that hands over to the accompaniment"
+
+[[steps]]
+key = "refer"
+title = "Refer"
+actors = ["pendamping"]
+duration = { value = 1, unit = "working_days" }
+output = "Surat rujukan"
+transitions = { done = "sop:tng_pendampingan_korban" }
+"""
+
+
+async def test_a_service_whose_sop_hands_over_carries_on_and_returns_once(
+    env: Env, tmp_path: Path
+) -> None:
+    path = tmp_path / "x_referral.toml"
+    path.write_text(_HANDING_OVER, encoding="utf-8")
+    office = env.svc.offices["TNG"]
+    env.svc.offices["TNG"] = replace(office, sops={**office.sops, "accompaniment": "x_referral"})
+    wf = Workflow(env.svc, {**env.wf.sops, "x_referral": load_sop(path)})
+    cid = await new_case(env, "TNG")
+    assert (await wf.add_services(cid, TNG["mk"], [("accompaniment", None)])).ok
+    refer = await open_step(env, cid, "refer")
+    assert (await wf.complete_step(refer.id, TNG["pendamping"])).ok
+    assert await services(env, cid) == [("accompaniment", "running", None)]
+    assert [i for i in await outbox(env) if i.kind == "plan_service_ended"] == []
+    for key, who in [("recommend", "ketua"), ("inform_client", "pendamping"),
+                     ("letters", "petugas"), ("accompany", "pendamping"),
+                     ("case_record", "petugas")]:  # fmt: skip
+        step = await open_step(env, cid, key)
+        assert (await wf.complete_step(step.id, TNG[who])).ok, key
+    await returned(env, cid, "accompaniment", "completed")
+    assert await services(env, cid) == [("accompaniment", "ended", "completed")]

@@ -298,8 +298,8 @@ class Engine:
             await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "sop_ended",
                                            {"instance_id": inst.id, "handover": name})  # fmt: skip
             iid = await self._start(t, name, inst.parent_instance_id, inst.parent_step_id)
-            if inst.parent_step_id is None:  # a service chosen for the case: on its plan
-                await self._plan_service(t, name, iid, None)
+            if inst.parent_step_id is None:  # a service chosen (or carried on): on the plan
+                await returns.handed_over(self, t, inst, name, iid)
         else:
             await self._open(t, inst.id, self.sops[inst.sop_key], target)
 

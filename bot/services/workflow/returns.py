@@ -14,7 +14,7 @@ from bot.store.workflow import InstanceRow
 if TYPE_CHECKING:
     from bot.services.workflow.engine import Engine, _Tx
 
-__all__ = ["keep_reviewing", "plan_service", "returned", "service_ended"]
+__all__ = ["handed_over", "keep_reviewing", "plan_service", "returned", "service_ended"]
 
 
 async def plan_service(e: Engine, t: _Tx, kind: str, iid: int, assignee: int | None) -> int:
@@ -28,6 +28,21 @@ async def plan_service(e: Engine, t: _Tx, kind: str, iid: int, assignee: int | N
                        case_id=t.case.id, detail=kind)  # fmt: skip
     await keep_reviewing(e, t)
     return sid
+
+
+async def handed_over(e: Engine, t: _Tx, inst: InstanceRow, name: str, iid: int) -> None:
+    """A top-level instance handed over to ``name`` (instance ``iid``).
+
+    From the intake (no service yet) the chosen service goes on the plan; from a service's
+    SOP the same service carries on in the next SOP (still running, nothing returned yet).
+    """
+    row = await e.plan.service_for_instance(t.conn, inst.id)
+    if row is None:
+        await plan_service(e, t, name, iid, None)
+        return
+    await e.plan.move_service(t.conn, row.id, iid)
+    await e.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "service_carried_on",
+                                {"service_id": row.id, "instance_id": iid})  # fmt: skip
 
 
 async def keep_reviewing(e: Engine, t: _Tx) -> None:
