@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.domain.notice import Recipient
 from bot.domain.sop import load_sop
+from bot.reports.letter_context import LetterKind, letter_context
 from bot.scheduler.sweep import CASE_REVIEW_DUE, sweep
 from bot.services.workflow import Outcome, Workflow
 from tests.integration.workflow_support import (
@@ -225,3 +226,18 @@ async def test_a_service_whose_sop_hands_over_carries_on_and_returns_once(
         assert (await wf.complete_step(step.id, TNG[who])).ok, key
     await returned(env, cid, "accompaniment", "completed")
     assert await services(env, cid) == [("accompaniment", "ended", "completed")]
+
+
+async def test_the_rekam_kasus_lists_the_plan_in_indonesian(env: Env) -> None:
+    cid = await new_case(env, "TNG")
+    assert (await env.wf.add_services(cid, TNG["mk"], [("legal_aid", KONSELOR)])).ok
+    serve = await open_step(env, cid, "serve")
+    assert (await env.wf.complete_step(serve.id, KONSELOR)).ok
+    async with env.svc.db.reading() as conn:
+        case = await env.svc.cases.get(conn, cid)
+        assert case is not None
+        ctx = await letter_context(conn, env.svc, case, LetterKind.REKAM_KASUS, "1/2026",
+                                   env.clock.now().date(), {})  # fmt: skip
+    rows = {(r["what"], r["result"]) for r in ctx["chronology"]}
+    assert ("Layanan ditambahkan ke rencana penanganan", "Bantuan hukum") in rows
+    assert ("Layanan berakhir", "Bantuan hukum / Selesai") in rows
