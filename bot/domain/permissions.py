@@ -26,10 +26,12 @@ __all__ = [
     "may_decide_as_head",
     "may_decide_step",
     "may_grant_access",
+    "may_manage_plan",
     "may_read_case",
     "may_read_identity",
     "may_receive_access",
     "may_record_party",
+    "may_reopen_case",
     "may_request_extension",
     "may_schedule_mediation",
     "may_take_case",
@@ -174,3 +176,13 @@ def may_grant_access(office: Office, user_id: int) -> bool:
 def may_receive_access(office: Office, user_id: int) -> bool:
     """Access to a case's identity is granted only to someone on the office's roster."""
     return office.is_staff(user_id)
+
+
+def may_manage_plan(office: Office, user_id: int) -> bool:
+    """A case manager or the head adds and ends services, reviews and closes a case."""
+    return office.has_role(user_id, Role.MANAJER_KASUS, Role.KETUA)
+
+
+def may_reopen_case(office: Office, user_id: int) -> bool:
+    """Only the head (ketua) opens a closed case again."""
+    return office.has_role(user_id, Role.KETUA)

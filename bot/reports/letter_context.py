@@ -9,6 +9,7 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 
+from bot.domain.case_plan import END_OUTCOMES, service_kind
 from bot.domain.intake import question
 from bot.domain.office import Office
 from bot.i18n import I18n, Translator
@@ -60,6 +61,11 @@ _EVENTS = {
     "sop_ended": "SOP selesai",
     "party_recorded": "Data pihak mediasi dicatat",
     "letter": "Surat dibuat",
+    "service_added": "Layanan ditambahkan ke rencana penanganan",
+    "service_ended": "Layanan berakhir",
+    "service_carried_on": "Layanan dilanjutkan dengan SOP berikutnya",
+    "reviewed": "Rencana penanganan ditinjau",
+    "reopened": "Kasus dibuka kembali",
 }
 
 
@@ -120,6 +126,16 @@ def _incident_when(value: Any) -> str:
         return text
 
 
+def _service_result(kind: str, outcome: object) -> str:
+    """'Bantuan hukum / Selesai' for the Rekam Kasus (codes the plan does not name stay)."""
+    found = service_kind(kind)
+    parts = [_indonesian().translate(found.label) if found else kind]
+    if outcome:
+        label = END_OUTCOMES.get(str(outcome))
+        parts.append(_indonesian().translate(label) if label else str(outcome))
+    return " / ".join(parts)
+
+
 async def _chronology(
     tx: Tx, svc: Services, case_id: int, office: Office
 ) -> tuple[list[dict[str, str]], list[str]]:
@@ -127,6 +143,8 @@ async def _chronology(
     items: list[tuple[datetime, str, str]] = []
     for at, kind, data in await svc.cases.events(tx, case_id):
         result = str(data.get("number", "")) if kind == "letter" else ""
+        if kind in ("service_added", "service_ended"):  # which service, how it ended
+            result = _service_result(str(data.get("kind", "")), data.get("outcome"))
         items.append((at, _EVENTS.get(kind, kind), result))
     services: list[str] = []
     for title_id, at, outcome, service in await ReportStore().done_steps(tx, case_id):

@@ -10,16 +10,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.calendar import OfficeCalendar
+from bot.domain.case_plan import case_managers, next_review
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.services.context import Services
 from bot.store import Tx
+from bot.store.case_plan import CasePlanStore
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
 from bot.store.workflow import StepRow, WorkflowStore, iso
 
 __all__ = [
+    "CASE_REVIEW_DUE",
     "DAILY_DIGEST",
     "DUE_SOON_FRACTION",
     "MEDIATION_REMINDER",
@@ -46,8 +49,9 @@ STEP_ESCALATED = "step_escalated"
 STEP_ESCALATED_AGAIN = "step_escalated_again"
 MEDIATION_REMINDER = "mediation_reminder"
 DAILY_DIGEST = "daily_digest"
+CASE_REVIEW_DUE = "case_review_due"
 STEP_KINDS = (STEP_DUE_SOON, STEP_OVERDUE, STEP_ESCALATED, STEP_ESCALATED_AGAIN)
-REMINDER_KINDS = frozenset({*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST})
+REMINDER_KINDS = frozenset({*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST, CASE_REVIEW_DUE})
 DUE_SOON_FRACTION = 0.75
 DAY_BEFORE, TWO_HOURS = "day_before", "two_hours"
 _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
@@ -169,6 +173,7 @@ class _Sweep:
         self.svc, self.now = svc, now
         self.log = ReminderStore()
         self.steps = WorkflowStore(svc.cipher)
+        self.plan = CasePlanStore()
         self.report = SweepReport()
 
     async def guard(self, label: str, work: Awaitable[None]) -> None:
@@ -272,6 +277,29 @@ class _Sweep:
                                     {**base, "audience": "reporter", "mode": case.notify_mode},
                                     language=case.language, case_id=case.id)  # fmt: skip
 
+    async def review(self, case_id: int) -> None:
+        """The case plan's periodic review is due: remind the case managers, plan the next."""
+        async with self.svc.db.transaction() as conn:
+            row = await self.plan.review(conn, case_id)
+            case = await self.svc.cases.get(conn, case_id)
+            office = self.svc.offices.get(case.office_id) if case else None
+            if row is None or case is None or office is None or case.status == "closed":
+                return
+            if row.due_at > self.now:
+                return
+            if await self.log.claim(conn, subject=f"review:{case_id}", kind=CASE_REVIEW_DUE,
+                                    round_=row.round, due_at=row.due_at, at=self.now,
+                                    office_id=office.id):  # fmt: skip
+                self.report.reminders[CASE_REVIEW_DUE] += 1
+                payload = {"case_id": case_id, "case_number": case.number,
+                           "due_at": iso(row.due_at), "round": row.round}  # fmt: skip
+                for uid in case_managers(office):
+                    await self.send(conn, Recipient.person(uid), CASE_REVIEW_DUE,
+                                    f"{case_id}.{row.round}", payload,
+                                    language=office.language, case_id=case_id)  # fmt: skip
+            nxt = next_review(row.due_at, self.now, office.review_days)
+            await self.plan.set_review(conn, case_id, nxt)
+
     async def digest(self, office: Office) -> None:
         calendar = self.svc.calendars[office.id]
         day = calendar.local(self.now).date()
@@ -323,10 +351,13 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
+        reviews = await s.plan.due_reviews(conn, now)
     for step_id in step_ids:
         await s.guard(f"step {step_id}", s.step(step_id))
     for m in mediations:
         await s.guard(f"mediation {m.id}", s.mediation(m))
+    for case_id in reviews:
+        await s.guard(f"review {case_id}", s.review(case_id))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))
     return s.report

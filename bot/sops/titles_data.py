@@ -8,6 +8,8 @@ TITLES = (
     N_('First response to a complaint, case management and choice of service'),
     N_('Respond to the new complaint, record it and inform the reporter'),
     N_('Case management (SOP Pengelolaan Kasus), then choose the follow-up service'),
+    N_('Service on the case plan'),
+    N_('Give the service and report its outcome to the case manager'),
     N_('Mediasi Kasus Kekerasan (Kota Pekalongan)'),
     N_("The applicant's request for mediation to the Head of the Dinas is recorded"),
     N_('Ketua LP-PAR decides, or consults the technical team (psychology, law, medicine, social work), whether to accept'),

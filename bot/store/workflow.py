@@ -297,13 +297,6 @@ class WorkflowStore(MediationStore):
         )
         return cur.rowcount
 
-    async def close_case(self, conn: aiosqlite.Connection, case_id: int, at: datetime) -> None:
-        """The case whose last SOP instance ended is closed."""
-        await conn.execute(
-            "UPDATE cases SET status = 'closed', stage = 'closed', closed_at = ? WHERE id = ?",
-            (iso(at), case_id),
-        )
-
     # -- events ---------------------------------------------------------------
 
     async def add_event(

@@ -137,6 +137,7 @@ async def test_nothing_is_sent_about_a_closed_case(env: Env) -> None:
 
     result = await env.wf.complete_step(step.id, PETUGAS, "not_a_case", report="Salah sambung")
     assert result.ok
+    assert (await env.wf.close_case(cid, MK, "not_a_case")).ok  # the decision closes
     assert await env.svc.db.fetchone("SELECT 1 FROM cases WHERE id = ? AND status = 'closed'",
                                      (cid,)) is not None  # fmt: skip
     assert not await relevant(env, queued)

@@ -17,12 +17,14 @@ from tests.integration.workflow_support import (
     Env,
     case_management,
     case_status,
+    close,
     do,
     env,
     milestones,
     new_case,
     open_step,
     outbox,
+    returned,
     scalar,
 )
 
@@ -44,7 +46,8 @@ async def test_tng_mediasi_end_to_end(env: Env) -> None:
         await do(env, cid, key, TNG[who])
         assert await case_status(env, cid) != "closed"
     await do(env, cid, "record_in_system", TNG["admin"])
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "mediation", "completed")
+    await close(env, cid)
     progress = await env.wf.case_progress(cid)
     assert [(p.instance.sop_key, p.instance.status) for p in progress] == [
         ("glue_first_response", "done"), ("tng_pengelolaan_kasus", "done"), ("tng_mediasi", "done")
@@ -73,7 +76,7 @@ async def test_tng_pendampingan_records_encrypted_output(env: Env) -> None:
     )
     await do(env, cid, "accompany", TNG["pendamping"], report="Visum di RSUD Siti Rahma")
     await do(env, cid, "case_record", TNG["petugas"])
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "accompaniment", "completed")
     steps = {s.step_key: s for p in await env.wf.case_progress(cid) for s in p.steps}
     async with env.svc.db.reading() as conn:
         out = await env.wf.store.step_output(conn, steps["accompany"].id)
@@ -116,7 +119,7 @@ async def test_tng_pengelolaan_kasus_disposition_and_repeat(env: Env) -> None:
     await do(env, cid, "plan", TNG["mk"])
     await do(env, cid, "record_in_system", TNG["admin"])
     await do(env, cid, "case_management", TNG["mk"], "done")
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "intake", "completed")
     assert await scalar(env, "SELECT COUNT(*) FROM audit_log WHERE action = 'denied:dispose'") == 1
 
 
@@ -142,7 +145,7 @@ async def test_pkl_accepted(env: Env) -> None:
     for key, who in [("invite", "admin"), ("coordinate", "ketua"), ("prepare", "admin"),
                      ("mediate", "mediator")]:  # fmt: skip
         await do(env, cid, key, PKL[who])
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "mediation", "completed")
     keys = [s.step_key for p in await env.wf.case_progress(cid) for s in p.steps]
     assert "notify" not in keys and keys[-1] == "mediate"
 
@@ -156,7 +159,7 @@ async def test_pkl_rejected_sends_notification_letter(env: Env) -> None:
     notify = await open_step(env, cid, "notify")
     assert notify.roles == ("admin", "ketua")
     await do(env, cid, "notify", PKL["admin"], file=("pemberitahuan.pdf", "application/pdf", b"x"))
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "mediation", "rejected")
     async with env.svc.db.reading() as conn:
         out = await env.wf.store.step_output(conn, decide.id)
     assert out.report == "Bukan ranah mediasi"
@@ -169,7 +172,7 @@ async def test_pkl_not_cooperative(env: Env) -> None:
     coordinate = await open_step(env, cid, "coordinate")
     assert (await env.wf.decide(coordinate.id, PKL["ketua"], "not_cooperative", "RT menolak")).ok
     await do(env, cid, "notify", PKL["ketua"])
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "mediation", "not_cooperative")
     keys = [s.step_key for p in await env.wf.case_progress(cid) for s in p.steps]
     assert keys[-3:] == ["invite", "coordinate", "notify"]
 
@@ -221,7 +224,7 @@ async def test_psr_guardian_rule_then_termination_by_case_manager(env: Env) -> N
     report = await open_step(env, cid, "report_monitoring")
     assert (await env.wf.decide(report.id, PSR["mk"], "terminate", "Kesepakatan dijalankan")).ok
     await do(env, cid, "document", PSR["pendamping"])
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "mediation", "completed")
     assert "mediation_scheduled" in await milestones(env, cid)
     denials = "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'denied:%' AND case_id = ?"
     assert await scalar(env, denials, cid) == 2
@@ -239,9 +242,9 @@ async def test_psr_special_needs_rule(env: Env) -> None:
     assert res.params["rules"] == ["special_needs_party_needs_companion"]
 
 
-async def test_psr_not_mediable_ends_case(env: Env) -> None:
+async def test_psr_not_mediable_returns_to_the_case_manager(env: Env) -> None:
     cid = await new_case(env, "PSR")
     await case_management(env, cid, "PSR", "mediation")
     assess = await open_step(env, cid, "assess")
     assert (await env.wf.decide(assess.id, PSR["pendamping"], "not_mediable", "KDRT berat")).ok
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "mediation", "not_mediable")

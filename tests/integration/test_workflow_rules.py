@@ -19,13 +19,14 @@ from tests.integration.workflow_support import (
     WIB,
     Env,
     case_management,
-    case_status,
+    close,
     do,
     env,
     milestones,
     new_case,
     open_step,
     outbox,
+    returned,
     scalar,
 )
 
@@ -150,7 +151,8 @@ async def test_start_intake_once_and_reporter_silence(env: Env) -> None:
     assert again.ok and again.opened == ()
     assert await scalar(env, "SELECT COUNT(*) FROM sop_instances WHERE case_id = ?", cid) == 1
     await case_management(env, cid, "PKL", "done")
-    assert await case_status(env, cid) == "closed"
+    await returned(env, cid, "intake", "completed")
+    await close(env, cid, "referred")
     assert await milestones(env, cid) == []
     async with env.svc.db.reading() as conn:
         assert await env.wf.store.cancel_open_steps(conn, cid, env.clock.now()) == 0

@@ -128,3 +128,21 @@ async def case_status(e: Env, case_id: int) -> str:
 async def milestones(e: Env, case_id: int) -> list[str]:
     return [i.payload["milestone"] for i in await outbox(e)
             if i.kind == "reporter_milestone" and i.case_id == case_id]  # fmt: skip
+
+
+async def returned(e: Env, case_id: int, kind: str, outcome: str) -> None:
+    """The service ended with that outcome, went back to the case manager; the case is open."""
+    assert await case_status(e, case_id) != "closed"
+    office = str(await scalar(e, "SELECT office_id FROM cases WHERE id = ?", case_id))
+    told = [i for i in await outbox(e) if i.kind == "plan_service_ended" and i.case_id == case_id]
+    assert told, "the case manager was not told"
+    assert (told[-1].payload["service"], told[-1].payload["outcome"]) == (kind, outcome)
+    assert told[-1].recipient == Recipient.person(IDS[office]["mk"])
+
+
+async def close(e: Env, case_id: int, reason: str = "completed") -> None:
+    """The case manager's decision closes the case."""
+    office = str(await scalar(e, "SELECT office_id FROM cases WHERE id = ?", case_id))
+    res = await e.wf.close_case(case_id, IDS[office]["mk"], reason)
+    assert res.ok, res
+    assert await case_status(e, case_id) == "closed"

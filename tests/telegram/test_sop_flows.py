@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,29 @@ async def case_closed(h: Harness, case: int) -> bool:
     return bool(await scalar(h, "SELECT status FROM cases WHERE id = ?", case) == "closed")
 
 
+SERVICE_ENDED = (
+    "📋 Case <b>{number}</b>: {service} has ended ({outcome}). The case stays open: add the "
+    "next service or close the case with a reason (/kasus {number})."
+)
+
+
+async def returned(h: Harness, case: int, office: str, service: str, outcome: str) -> None:
+    """The service ended with that outcome and went back to the case manager; still open."""
+    assert not await case_closed(h, case)
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    said = tx(h, SERVICE_ENDED, number=number, service=tx(h, service), outcome=tx(h, outcome))
+    assert re.sub(r"<[^>]+>", "", said) in h.texts(IDS[office]["mk"]), said
+
+
+async def close_by_button(h: Harness, case: int, user: int, reason: str = "completed") -> None:
+    """The case manager closes the case from /kasus with a reason."""
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    await h.send(user, f"/kasus {number}")
+    await press(h, user, f"pc:{case}")
+    await press(h, user, f"pc:{case}:{reason}")
+    assert await case_closed(h, case)
+
+
 # -- Tangerang --------------------------------------------------------------------------------
 
 
@@ -200,7 +224,8 @@ async def test_tng_case_management_then_mediation(wh: Harness, clock: FakeClock)
     await do_step(h, case, "mediate", ids["mediator"], report="Mediasi selesai, sepakat damai.")
     await do_step(h, case, "case_record", ids["petugas"], report="Rekam kasus dibuat.")
     await do_step(h, case, "record_in_system", ids["admin"], report=None)
-    assert await case_closed(h, case)
+    await returned(h, case, "TNG", "Mediation", "Completed")
+    await close_by_button(h, case, ids["mk"])
     number = "PPA-TNG-2026-00001"
     reporter = "\n".join(h.texts(REPORTER))
     assert tx(h, "Your report {number}: the unit is preparing a mediation.", number=number) in (
@@ -236,7 +261,7 @@ async def test_tng_accompaniment_with_overdue_task_and_refused_extension(
     h.fake.user_sends_photo(ids["pendamping"], b"\xff\xd8laporan", caption="Laporan pendampingan")
     await h.pump()
     await do_step(h, case, "case_record", ids["petugas"], report="Rekam kasus.")
-    assert await case_closed(h, case)
+    await returned(h, case, "TNG", "Accompaniment", "Completed")
     out = await h.send(ids["ketua"], "/kasus PPA-TNG-2026-00001")
     text = out[-1].plain_text or ""
     assert "SOP Pendampingan Korban" in text and "Mendampingi korban" in text
@@ -264,7 +289,7 @@ async def test_pkl_accepted(wh: Harness) -> None:
     await do_step(h, case, "coordinate", ids["ketua"], report="Kelurahan dan RT setuju.")
     await do_step(h, case, "prepare", ids["admin"], report="Dokumen siap.")
     await do_step(h, case, "mediate", ids["mediator"], report="Berita acara ditandatangani.")
-    assert await case_closed(h, case)
+    await returned(h, case, "PKL", "Mediation", "Completed")
 
 
 async def test_pkl_rejected_needs_a_reason(wh: Harness) -> None:
@@ -279,7 +304,7 @@ async def test_pkl_rejected_needs_a_reason(wh: Harness) -> None:
     decision = tx(h, "⚖ Decision: {outcome}", outcome=tx(h, "Rejected"))
     assert decision in "\n".join(h.texts(GROUPS["PKL"]))
     await do_step(h, case, "notify", ids["admin"], report="Surat pemberitahuan dikirim.")
-    assert await case_closed(h, case)
+    await returned(h, case, "PKL", "Mediation", "Rejected")
 
 
 async def test_pkl_not_cooperative(wh: Harness) -> None:
@@ -290,7 +315,7 @@ async def test_pkl_not_cooperative(wh: Harness) -> None:
     await do_step(h, case, "coordinate", ids["ketua"], outcome="not_cooperative",
                   report="Pihak terlapor menolak hadir.")  # fmt: skip
     await do_step(h, case, "notify", ids["admin"], report=None)
-    assert await case_closed(h, case)
+    await returned(h, case, "PKL", "Mediation", "The parties do not cooperate")
     sql = "SELECT step_key, outcome FROM steps WHERE case_id = ?"
     outcomes = await h.rt.db.fetchall(sql, (case,))
     assert ("coordinate", "not_cooperative") in [(r[0], r[1]) for r in outcomes]
@@ -339,7 +364,7 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     await do_step(h, case, "report_monitoring", ids["mk"], outcome="terminate",
                   report="Kesepakatan sudah dilaksanakan.")  # fmt: skip
     await do_step(h, case, "document", p, report=None)
-    assert await case_closed(h, case)
+    await returned(h, case, "PSR", "Mediation", "Completed")
 
 
 async def test_reporter_progress_and_neutral_milestones(wh: Harness) -> None:

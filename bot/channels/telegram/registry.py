@@ -26,6 +26,8 @@ from bot.channels.telegram.handlers import (
     kasus,
     letters_ui,
     mediation,
+    plan,
+    plan_commands,
     reports,
     retention,
     safety,
@@ -181,6 +183,22 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CommandHandler("asesmen", assessment.asesmen),
             "staff record assessed facts the eligibility rules read",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler("layanan", plan_commands.layanan),
+            "the case manager adds services to a case's plan",
+        ),
+        Entry(GROUP_MAIN, CommandHandler("tutup", plan_commands.tutup), "close a case"),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler("bukakembali", plan_commands.bukakembali),
+            "the head reopens a case",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(plan.on_plan_button, pattern=plan.PATTERN),
+            "the case plan: add or end a service, review, close, reopen",
         ),
         Entry(
             GROUP_MAIN,

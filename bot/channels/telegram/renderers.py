@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.join import render_join_decided, render_join_requested
+from bot.channels.telegram.handlers.plan_render import PLAN_KINDS, render_plan_item
 from bot.channels.telegram.handlers.workflow_render import WORKFLOW_KINDS, render_workflow_item
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
@@ -229,10 +230,15 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
     async def reminder(item: OutboxItem, t: Translator) -> Rendered | None:
         return await render_reminder(svc, item, t)
 
+    async def plan_item(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await render_plan_item(svc, item, t)
+
     catalog = core_renderers(svc)
     for kind in sorted(WORKFLOW_KINDS):
         catalog.register(kind, workflow_item)
-    for kind in sorted(REMINDER_KINDS):
+    for kind in sorted(REMINDER_KINDS - PLAN_KINDS):
         catalog.register(kind, reminder, reminder_line if kind in GROUP_LINE_KINDS else None)
+    for kind in sorted(PLAN_KINDS):
+        catalog.register(kind, plan_item)
     catalog.add_check(still_relevant)
     return catalog

@@ -1,7 +1,7 @@
 """SOP runtime: run SOP instances for a case; open, assign, extend and complete their steps.
 
 `Workflow` is the facade the channels and tests call; the use cases live in one module per
-group (steps, disposition, extensions, mediation, queries) on the shared `engine`.
+group (steps, disposition, extensions, mediation, queries, plan) on the shared `engine`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ from bot.services.workflow.engine import (
 )
 from bot.services.workflow.extensions import ExtensionUseCases
 from bot.services.workflow.mediation import MediationUseCases
+from bot.services.workflow.plan import BLOCKER_MESSAGES, CasePlan, PlanUseCases
 from bot.services.workflow.queries import QueryUseCases
 from bot.services.workflow.steps import StepUseCases
 
 __all__ = [
+    "BLOCKER_MESSAGES",
     "PARTY_ROLES",
     "REASON_REQUIRED",
     "RULE_MESSAGES",
+    "CasePlan",
     "InstanceProgress",
     "Outcome",
     "StepView",
@@ -38,6 +41,11 @@ __all__ = [
 
 
 class Workflow(
-    StepUseCases, DispositionUseCases, ExtensionUseCases, MediationUseCases, QueryUseCases
+    StepUseCases,
+    DispositionUseCases,
+    ExtensionUseCases,
+    MediationUseCases,
+    QueryUseCases,
+    PlanUseCases,
 ):
     """Use cases of the SOP runtime; each one runs in one transaction."""

@@ -20,8 +20,10 @@ from bot.domain.office import Office
 from bot.domain.permissions import NEEDS
 from bot.domain.sop import END, Sop, Step, handover_target, load_all
 from bot.services.context import Services
+from bot.services.workflow import returns
 from bot.store import Tx
 from bot.store.audit import append_audit
+from bot.store.case_plan import CasePlanStore
 from bot.store.cases import CaseRow
 from bot.store.workflow import (
     InstanceRow,
@@ -49,7 +51,9 @@ __all__ = [
 ]
 
 DONE = "done"
-REASON_REQUIRED = frozenset({"rejected", "not_cooperative", "not_mediable", "not_a_case"})
+REASON_REQUIRED = frozenset(
+    {"rejected", "not_cooperative", "not_mediable", "not_a_case", "not_achieved"}
+)
 PARTY_ROLES = frozenset({"pelapor", "pemohon", "korban", "terlapor"})
 MAX_REPORT_CHARS = 4000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -159,6 +163,7 @@ class Engine:
         self.svc = svc
         self.sops = dict(sops)
         self.store = WorkflowStore(svc.cipher)
+        self.plan = CasePlanStore()
 
     # -- engine ---------------------------------------------------------------
 
@@ -229,7 +234,10 @@ class Engine:
                                        {"step_id": step_id, **data})  # fmt: skip
         return await self.store.add_event(t.conn, step_id, t.now, t.actor, kind, data)
 
-    async def _start(self, t: _Tx, name: str, parent: int | None, parent_step: int | None) -> None:
+    async def _start(
+        self, t: _Tx, name: str, parent: int | None, parent_step: int | None,
+        assignee: int | None = None,
+    ) -> int:  # fmt: skip
         key, service = self._resolve(t.office, name)
         iid = await self.store.insert_instance(
             t.conn, case_id=t.case.id, sop_key=key, service=service, at=t.now,
@@ -239,9 +247,12 @@ class Engine:
         await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "sop_started", data)
         if service is not None and service != "intake":
             await self._milestone(t, f"{service}_started")
-        await self._open(t, iid, self.sops[key], self.sops[key].first_step)
+        await self._open(t, iid, self.sops[key], self.sops[key].first_step, assignee)
+        return iid
 
-    async def _open(self, t: _Tx, instance_id: int, sop: Sop, key: str) -> None:
+    async def _open(
+        self, t: _Tx, instance_id: int, sop: Sop, key: str, assignee: int | None = None
+    ) -> None:
         step = sop.step(key)
         due, session_at = None, None
         if not step.runs:
@@ -251,6 +262,8 @@ class Engine:
             roles=tuple(r.value for r in step.actors), opened_at=t.now, due_at=due,
             urgent=t.case.urgent, status="waiting" if step.runs else "open",
         )  # fmt: skip
+        if assignee is not None:
+            await self.store.reassign(t.conn, sid, assignee)
         if step.runs:
             await self._event(t, sid, "waiting", runs=step.runs)
             target = handover_target(step.runs)
@@ -258,15 +271,17 @@ class Engine:
             await self._start(t, target, instance_id, sid)
         else:
             assert due is not None
-            await self._announce(t, sid, step, due, "opened", session_at)
+            await self._announce(t, sid, step, due, "opened", session_at, assignee)
 
     async def _announce(
         self, t: _Tx, sid: int, step: Step, due: datetime, kind: str,
-        session_at: datetime | None = None,
+        session_at: datetime | None = None, assignee: int | None = None,
     ) -> None:  # fmt: skip
         extra = {"session_at": iso(session_at)} if session_at is not None else {}
         eid = await self._event(t, sid, kind, step=step.key, due_at=iso(due), **extra)
-        people = sorted({u for r in step.actors for u in t.office.people_with(r)})
+        people = [assignee] if assignee is not None else sorted(
+            {u for r in step.actors for u in t.office.people_with(r)}
+        )  # fmt: skip
         for uid in people:
             await self._send(t, uid, "task_assigned", str(eid), step_id=sid)
         await self._send(t, _group(t), "step_opened", str(eid),
@@ -282,7 +297,9 @@ class Engine:
             await self.store.end_instance(t.conn, inst.id, t.now)
             await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "sop_ended",
                                            {"instance_id": inst.id, "handover": name})  # fmt: skip
-            await self._start(t, name, inst.parent_instance_id, inst.parent_step_id)
+            iid = await self._start(t, name, inst.parent_instance_id, inst.parent_step_id)
+            if inst.parent_step_id is None:  # a service chosen (or carried on): on the plan
+                await returns.handed_over(self, t, inst, name, iid)
         else:
             await self._open(t, inst.id, self.sops[inst.sop_key], target)
 
@@ -297,12 +314,16 @@ class Engine:
             due = self._due(t, pstep, t.now)
             await self.store.resume_step(t.conn, parent.id, t.now, due)
             await self._announce(t, parent.id, pstep, due, "resumed")
-        elif all(i.status != "open" for i in await self.store.instances(t.conn, t.case.id)):
-            await self.store.close_case(t.conn, t.case.id, t.now)
-            await self.svc.cases.add_event(t.conn, t.case.id, t.now, t.actor, "closed")
-            await append_audit(t.conn, at=t.now, actor=t.actor, action="case_closed",
-                               case_id=t.case.id)  # fmt: skip
-            await self._milestone(t, "case_closed")
+        else:  # never closes the case: the outcome goes back to the case manager
+            await self._returned(t, inst)
+
+    async def _plan_service(self, t: _Tx, kind: str, iid: int, assignee: int | None) -> int:
+        """Put a started service on the case's plan (bot/services/workflow/returns.py)."""
+        return await returns.plan_service(self, t, kind, iid, assignee)
+
+    async def _returned(self, t: _Tx, inst: InstanceRow) -> None:
+        """A top-level instance ended: back to the case manager (returns.py), never closing."""
+        await returns.returned(self, t, inst)
 
     async def _begin(
         self, conn: Tx, step_id: int, user_id: int, action: str

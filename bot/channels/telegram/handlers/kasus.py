@@ -1,4 +1,4 @@
-"""/kasus NOMOR: a case's SOP progress and letters, for the staff of its office (audited).
+"""/kasus NOMOR: a case's SOP progress, plan and letters, for the staff of its office (audited).
 
 /akses NOMOR USER_ID: the head of the case's office grants a staff member access to the case's
 identity (details, letters) beyond need-to-know (audited).
@@ -14,6 +14,7 @@ from telegram.constants import ChatType
 from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letters_section
+from bot.channels.telegram.handlers.plan_render import plan_section
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
     STATUS_LABELS,
@@ -21,7 +22,12 @@ from bot.channels.telegram.handlers.workflow_render import (
     label,
 )
 from bot.domain.identity import actor_for
-from bot.domain.permissions import may_decide_as_head, may_read_case
+from bot.domain.permissions import (
+    may_decide_as_head,
+    may_manage_plan,
+    may_read_case,
+    may_reopen_case,
+)
 from bot.i18n import Translator
 from bot.services.context import Services
 from bot.services.staff import Outcome, grant_access, may_see_identity
@@ -95,16 +101,23 @@ async def kasus(update: Update, context: Ctx) -> None:
                            action="read_progress", case_id=case.id)  # fmt: skip
     head = may_decide_as_head(office, me)
     resend = await may_see_identity(svc, case.id, me)
-    text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend)
+    plan = await wf.case_plan(case.id)
+    plan_lines, plan_buttons = plan_section(
+        t, plan, case.id, office.timezone, closed=case.status == "closed",
+        manage=may_manage_plan(office, me), head=may_reopen_case(office, me),
+    )  # fmt: skip
+    text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend,
+                                   (plan_lines, plan_buttons))  # fmt: skip
     await reply(update, context, text, markup)
 
 
 async def _progress(
-    t: Translator, wf: Workflow, case_id: int, number: str, head: bool, tz: str, resend: bool
-) -> tuple[str, InlineKeyboardMarkup | None]:
+    t: Translator, wf: Workflow, case_id: int, number: str, head: bool, tz: str, resend: bool,
+    plan: tuple[list[str], list[list[InlineKeyboardButton]]],
+) -> tuple[str, InlineKeyboardMarkup | None]:  # fmt: skip
     svc = wf.svc
     now = svc.clock.now()
-    lines = [t.gettext("📁 <b>Case {number}</b>: SOP progress", number=esc(number))]
+    lines = [t.gettext("📁 <b>Case {number}</b>: SOP progress", number=esc(number)), *plan[0]]
     buttons: list[list[InlineKeyboardButton]] = []
     progress = await wf.case_progress(case_id)
     if not progress:
@@ -126,7 +139,7 @@ async def _progress(
         lines.append(t.gettext("📅 Mediation: {when}", when=t.datetime(m.scheduled_at, tz)))
     letter_lines, letter_buttons = await letters_section(t, svc, case_id, tz, resend=resend)
     lines += letter_lines
-    buttons = buttons[:20] + letter_buttons
+    buttons = plan[1] + buttons[:20] + letter_buttons
     text = "\n".join(lines)
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS].rsplit("\n", 1)[0] + "\n…"

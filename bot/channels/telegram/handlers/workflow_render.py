@@ -368,10 +368,12 @@ async def reporter_progress(svc: Services, workflow: Workflow, case: CaseRow, t:
         )
     progress = await workflow.case_progress(case.id)
     current = [p for p in progress if p.instance.status == "open"]
-    if not current:
+    if not progress:
         return ""
-    inst = current[-1]
-    service = inst.instance.service or "intake"
+    inst = (current or progress)[-1]  # none open: between services, the team plans the next
+    mine = inst.instance.service if current else None  # no SOP of its own: the team's work
+    intake = bool(current) and inst.instance.sop_key == office.sops.get("intake")
+    service = mine or ("intake" if intake else "case_management")
     sop = workflow.sops.get(inst.instance.sop_key)
     first = sop.first_step if sop else None
     if service == "intake" and not any(
