@@ -13,6 +13,7 @@ from bot.domain.calendar import OfficeCalendar
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
+from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
@@ -329,7 +330,15 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
         await s.guard(f"mediation {m.id}", s.mediation(m))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))
+    await s.guard("rights requests", _count(s.report, sweep_rights(svc, now)))
+    await s.guard("breaches", _count(s.report, sweep_breaches(svc, now)))
     return s.report
+
+
+async def _count(report: SweepReport, work: Awaitable[Counter[str]]) -> None:
+    done = await work
+    report.reminders.update(done)
+    report.messages += sum(done.values())
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

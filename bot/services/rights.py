@@ -32,6 +32,7 @@ __all__ = [
     "RequestResult",
     "RightsOutcome",
     "answer_request",
+    "find_request",
     "make_request",
     "request_detail",
     "see_own_data",
@@ -150,6 +151,12 @@ async def make_request(
         )
         request = await store.get(conn, rid)
     return RequestResult(RightsOutcome.OK, request, created=True)
+
+
+async def find_request(svc: Services, request_id: int) -> RightsRequest | None:
+    """A request by id (no personal data)."""
+    async with svc.db.reading() as conn:
+        return await _store(svc).get(conn, request_id)
 
 
 async def request_detail(
