@@ -10,10 +10,16 @@ from bot.channels.telegram.preview import for_reporter
 from bot.channels.telegram.rendering import Rendered, RendererCatalog
 from bot.domain.rights import RequestKind
 from bot.i18n import Translator
-from bot.scheduler.rights_sweep import RIGHTS_ESCALATED, RIGHTS_OVERDUE
+from bot.scheduler.rights_sweep import (
+    BREACH_DUE_SOON,
+    BREACH_KINDS,
+    RIGHTS_ESCALATED,
+    RIGHTS_OVERDUE,
+)
 from bot.services.context import Services
 from bot.services.rights import find_request
 from bot.store import Tx
+from bot.store.breach import BreachStore
 from bot.store.outbox import OutboxItem
 from bot.store.rights import RightsRequest, RightsStore
 
@@ -59,6 +65,26 @@ async def _staff(svc: Services, item: OutboxItem, t: Translator) -> Rendered | N
     return "\n".join(lines), _markup(t, r)
 
 
+async def _breach(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    async with svc.db.reading() as conn:
+        b = await BreachStore().get(conn, int(item.payload["breach_id"]))
+    if b is None or b.status != "open":
+        return None
+    office = svc.offices.get(str(item.payload.get("office_id")))
+    zone = office.timezone if office is not None else "UTC"
+    head = (
+        t.gettext("⏰ <b>Data breach {id}</b>: the notices are due in less than 24 hours.", id=b.id)
+        if item.kind == BREACH_DUE_SOON
+        else t.gettext("🚨 <b>Data breach {id}</b>: the notices are overdue.", id=b.id)
+    )
+    return "\n".join([
+        head,
+        t.gettext("Due: {due} (3 x 24 hours, UU 27/2022 Pasal 46).", due=t.datetime(b.due_at, zone)),
+        t.gettext("Send the notices to the people affected and to the authority, then ask the "
+                  "administrator to run: ppa-bot breach --notified {id}", id=b.id),
+    ]), None  # fmt: skip
+
+
 async def _answered(item: OutboxItem, t: Translator) -> Rendered | None:
     return for_reporter(t, t.gettext(
         "There is an answer to your request. Send /status with your code and press "
@@ -78,7 +104,19 @@ def register_rights(catalog: RendererCatalog, svc: Services) -> None:
         r = await RightsStore(svc.cipher).get(conn, int(item.payload["request_id"]))
         return r is not None and r.status == "open"
 
+    async def breach(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await _breach(svc, item, t)
+
+    async def breach_open(conn: Tx, item: OutboxItem) -> bool:
+        if item.kind not in BREACH_KINDS:
+            return True
+        b = await BreachStore().get(conn, int(item.payload["breach_id"]))
+        return b is not None and b.status == "open"
+
     for kind in sorted(RIGHTS_STAFF_KINDS):
         catalog.register(kind, staff)
+    for kind in sorted(BREACH_KINDS):
+        catalog.register(kind, breach)
     catalog.register("rights_answered", _answered)
     catalog.add_check(still_open)
+    catalog.add_check(breach_open)
