@@ -98,6 +98,6 @@ async def sweep_breaches(svc: Services, now: datetime) -> Counter[str]:
                 for office in svc.offices.values():
                     heads = sorted(office.people_with(Role.KETUA))
                     for to in [Recipient.staff_group(office.id), *map(Recipient.person, heads)]:
-                        await _add(svc, conn, to, kind, str(b.id), {"breach_id": b.id, "office_id": office.id},
-                                   office.language, now)  # fmt: skip
+                        params: dict[str, object] = {"breach_id": b.id, "office_id": office.id}
+                        await _add(svc, conn, to, kind, str(b.id), params, office.language, now)
     return done

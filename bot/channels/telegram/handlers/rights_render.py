@@ -79,7 +79,8 @@ async def _breach(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
     )
     return "\n".join([
         head,
-        t.gettext("Due: {due} (3 x 24 hours, UU 27/2022 Pasal 46).", due=t.datetime(b.due_at, zone)),
+        t.gettext("Due: {due} (3 x 24 hours, UU 27/2022 Pasal 46).",
+                  due=t.datetime(b.due_at, zone)),
         t.gettext("Send the notices to the people affected and to the authority, then ask the "
                   "administrator to run: ppa-bot breach --notified {id}", id=b.id),
     ]), None  # fmt: skip
