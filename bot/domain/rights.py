@@ -46,15 +46,15 @@ class Answer(StrEnum):
 # Why a case's data must be kept now (Pasal 15(1): law enforcement, the court process): the
 # codes staff may flag with /tahan, and their words.
 HOLD_REASONS: Mapping[str, str] = {
-    "court": N_("a court case"),
-    "police": N_("a police investigation"),
-    "referral": N_("a referral to another agency"),
-    "accompaniment": N_("accompaniment to the police or the court"),
+    "pengadilan": N_("a court case"),
+    "polisi": N_("a police investigation"),
+    "rujukan": N_("a referral to another agency"),
+    "pendampingan": N_("accompaniment to the police or the court"),
 }
 
 # Open SOP steps during which a legal process runs with the case's data: accompanying the
 # victim to the police, the prosecutor or the court, and the letters of a referral.
-HOLD_STEPS: Mapping[str, str] = {"accompany": "accompaniment", "letters": "referral"}
+HOLD_STEPS: Mapping[str, str] = {"accompany": "pendampingan", "letters": "rujukan"}
 
 
 def legal_hold(flag: str | None, open_steps: Iterable[str]) -> str | None:

@@ -32,6 +32,7 @@ __all__ = [
     "RequestResult",
     "RightsOutcome",
     "answer_request",
+    "check_answerer",
     "find_request",
     "make_request",
     "request_detail",
@@ -178,6 +179,21 @@ async def request_detail(
                            action="read_rights_request", case_id=request.case_id,
                            detail=f"request {request_id}")  # fmt: skip
     return RightsOutcome.OK, request, text
+
+
+async def check_answerer(svc: Services, request_id: int, user_id: int) -> RightsOutcome:
+    """Whether the user may answer the request (before a confirmation); refusals audited."""
+    async with svc.db.transaction() as conn:
+        request = await _store(svc).get(conn, request_id)
+        office = svc.offices.get(request.office_id) if request is not None else None
+        if request is None or office is None:
+            return RightsOutcome.NOT_FOUND
+        if not office.has_role(user_id, *ANSWER_ROLES):
+            await append_audit(conn, at=svc.clock.now(), actor=actor_for(user_id),
+                               action="denied:rights_answer", case_id=request.case_id,
+                               detail=f"request {request_id}")  # fmt: skip
+            return RightsOutcome.NOT_ALLOWED
+        return RightsOutcome.OK if request.status == "open" else RightsOutcome.ALREADY_ANSWERED
 
 
 async def answer_request(

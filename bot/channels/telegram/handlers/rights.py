@@ -21,6 +21,7 @@ from bot.services.rights import (
     MAX_CORRECTION,
     RightsOutcome,
     answer_request,
+    check_answerer,
     find_request,
     make_request,
     request_detail,
@@ -287,6 +288,10 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
         return
     current = await find_request(svc, rid)
     if action == "d" and current is not None and current.kind == RequestKind.ERASE:
+        allowed = await check_answerer(svc, rid, person)
+        if allowed is not RightsOutcome.OK:
+            await _refused(update, context, allowed)
+            return
         await answer(update)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(
             t.gettext("🗑 Erase case {number} for good", number=current.case_number),
@@ -298,9 +303,8 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
         return
     outcome, request = await answer_request(svc, rid, person, _ANSWERS[action])
     context.deps.kick()
-    if outcome is RightsOutcome.NOT_ALLOWED:
-        await answer(update, t.gettext("Only the head or a case manager answers these requests."),
-                     alert=True)  # fmt: skip
+    if outcome is not RightsOutcome.OK and outcome is not RightsOutcome.HOLD:
+        await _refused(update, context, outcome)
         return
     await answer(update)
     if request is None:
@@ -311,8 +315,6 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
             "'Refuse: legal hold'; the reporter may ask again when it ends.",
             number=esc(request.case_number), why=hold_text(t, request.hold or ""),
         ))  # fmt: skip
-    elif outcome is RightsOutcome.ALREADY_ANSWERED:
-        await reply(update, context, t.gettext("This request was answered already."))
     else:
         await reply(update, context, t.gettext(
             "Request {id} about case {number} answered: {answer}.",
@@ -320,8 +322,19 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
         ))  # fmt: skip
 
 
+async def _refused(update: Update, context: Ctx, outcome: RightsOutcome) -> None:
+    t = context.t
+    if outcome is RightsOutcome.NOT_ALLOWED:
+        text = t.gettext("Only the head or a case manager answers these requests.")
+    elif outcome is RightsOutcome.ALREADY_ANSWERED:
+        text = t.gettext("This request was answered already.")
+    else:
+        text = t.gettext("This request is not found.")
+    await answer(update, text, alert=True)
+
+
 async def tahan(update: Update, context: Ctx) -> None:
-    """/tahan NOMOR court|police|referral|lepas: flag or lift a legal hold (private chat)."""
+    """/tahan NOMOR pengadilan|polisi|rujukan|pendampingan|lepas: flag or lift a legal hold."""
     t = context.t
     user = update.effective_user
     args = context.args or []
