@@ -10,7 +10,7 @@ from bot.crypto import Cipher
 from bot.store.db import Row, Tx
 from bot.store.rows import iso
 
-__all__ = ["RightsRequest", "RightsStore"]
+__all__ = ["RightsRequest", "RightsStore", "forget_case"]
 
 
 @dataclass(frozen=True)
@@ -138,3 +138,16 @@ class RightsStore:
         sql = "SELECT step_key FROM steps WHERE case_id = ? AND status = 'open' ORDER BY id"
         async with conn.execute(sql, (case_id,)) as cur:
             return [str(r[0]) for r in await cur.fetchall()]
+
+
+async def forget_case(conn: Tx, case_id: int, *, by: str, at: datetime) -> int:
+    """A case is gone (purged): close its open requests and drop every request's text."""
+    cur = await conn.execute(
+        "UPDATE rights_requests SET status = 'done', answer = 'purged', answered_by = ?,"
+        " answered_at = ? WHERE subject_case = ? AND status = 'open'",
+        (by, iso(at), case_id),
+    )
+    await conn.execute(
+        "UPDATE rights_requests SET detail_enc = NULL WHERE subject_case = ?", (case_id,)
+    )
+    return cur.rowcount

@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.domain.consent import CONSENT_VERSION
 from bot.domain.duration import Duration, Unit
 from bot.scheduler.sweep import sweep
+from bot.security.retention import purge
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, full_report, press
 
@@ -207,3 +208,20 @@ async def test_the_buttons_expire_and_koreksi_needs_a_code_first(
     clock.advance(minutes=31)
     await press(h, REPORTER, "ds:del")
     assert await scalar(h, "SELECT COUNT(*) FROM rights_requests") == 0
+
+
+async def test_the_retention_purge_closes_requests_and_drops_their_text(
+    h: Harness, clock: FakeClock
+) -> None:
+    await report_and_status(h)
+    await h.send(REPORTER, "/koreksi Umur korban 14 tahun, bukan 15.")
+    async with h.rt.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE cases SET status = 'closed', closed_at = ?", (clock.now().isoformat(),)
+        )
+    later = clock.now() + timedelta(days=731)
+    report = await purge(h.rt.db, h.rt.services.offices, now=later)
+    assert [c.number for c in report.cases] == [NUMBER]
+    row = await h.rt.db.fetchone("SELECT status, answer, detail_enc FROM rights_requests")
+    assert row is not None and tuple(row) == ("done", "purged", None)
+    assert (await sweep(h.rt.services, later)).reminders["rights_overdue"] == 0
