@@ -113,6 +113,7 @@ class _OfficeModel(BaseModel):
     escalation_grace_hours: int = Field(default=4, ge=0, le=72)
     retention_days: int = Field(default=365, ge=30, le=3650)
     draft_retention_days: int = Field(default=DEFAULT_DRAFT_RETENTION_DAYS, ge=1, le=90)
+    rights_response_days: int = Field(default=3, ge=1, le=30)
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
 
@@ -177,6 +178,7 @@ class _OfficeModel(BaseModel):
             escalation_grace_hours=self.escalation_grace_hours,
             retention_days=self.retention_days,
             draft_retention_days=self.draft_retention_days,
+            rights_response_days=self.rights_response_days,
         )
 
 

@@ -115,6 +115,8 @@ class Office:
     retention_days: int = 365
     # days an unfinished report is kept after the reporter's last message, then deleted
     draft_retention_days: int = DEFAULT_DRAFT_RETENTION_DAYS
+    # working days staff have to answer a data subject's request (see, correct, delete)
+    rights_response_days: int = 3
     # channel name -> where that channel reaches the office's staff group (e.g. "telegram" ->
     # the group's id); only the channel reads its own entry
     channels: Mapping[str, str] = field(default_factory=dict)

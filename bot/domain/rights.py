@@ -21,10 +21,19 @@ __all__ = [
     "RequestKind",
     "legal_hold",
     "own_answers",
+    "response_time",
 ]
 
-# the default time staff have to answer a request, on the office calendar
+# the default time staff have to answer a request, on the office calendar (an office sets
+# its own with ``rights_response_days``)
 RESPONSE_TIME = Duration(3, Unit.WORKING_DAYS)
+
+
+def response_time(working_days: int | None) -> Duration:
+    """The office's time to answer a request (the default when unset or not positive)."""
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
+        return RESPONSE_TIME
+    return Duration(working_days, Unit.WORKING_DAYS)
 
 
 class RequestKind(StrEnum):

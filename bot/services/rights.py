@@ -14,11 +14,11 @@ from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Role
 from bot.domain.rights import (
     HOLD_REASONS,
-    RESPONSE_TIME,
     Answer,
     RequestKind,
     legal_hold,
     own_answers,
+    response_time,
 )
 from bot.services.context import Services
 from bot.store.audit import append_audit
@@ -110,7 +110,8 @@ async def see_own_data(svc: Services, case_id: int) -> OwnView | None:
 async def make_request(
     svc: Services, case_id: int, kind: RequestKind, *, requester: Handle | None, text: str = ""
 ) -> RequestResult:
-    """Record a request as a staff task due in 3 working days, tell the office's staff.
+    """Record a request as a staff task due in the office's working days (default 3), tell
+    the office's staff.
 
     The same kind asked again while one is open gives the open one. An erasure asked while a
     legal hold runs is still recorded, with the hold, so that staff answer it.
@@ -125,7 +126,7 @@ async def make_request(
         if open_ids:
             return RequestResult(RightsOutcome.OK, await store.get(conn, open_ids[0]))
         office = svc.office(case.office_id)
-        due = svc.calendars[office.id].add(now, RESPONSE_TIME)
+        due = svc.calendars[office.id].add(now, response_time(office.rights_response_days))
         hold = None
         if kind is RequestKind.ERASE:
             hold = legal_hold(case.legal_hold, await store.open_step_keys(conn, case_id))

@@ -3,6 +3,7 @@ requests by tracking code (see, correct, delete) as staff tasks with deadlines."
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -225,3 +226,13 @@ async def test_the_retention_purge_closes_requests_and_drops_their_text(
     row = await h.rt.db.fetchone("SELECT status, answer, detail_enc FROM rights_requests")
     assert row is not None and tuple(row) == ("done", "purged", None)
     assert (await sweep(h.rt.services, later)).reminders["rights_overdue"] == 0
+
+
+async def test_an_office_sets_its_own_response_time(h: Harness, clock: FakeClock) -> None:
+    svc = h.rt.services
+    svc.offices["TNG"] = dataclasses.replace(svc.offices["TNG"], rights_response_days=5)
+    await report_and_status(h)
+    await h.send(REPORTER, "/koreksi Umur korban 14 tahun, bukan 15.")
+    stored = await scalar(h, "SELECT due_at FROM rights_requests")
+    # Monday 10:00 + 5 working days: the next Monday 10:00
+    assert datetime.fromisoformat(stored) == clock.now() + timedelta(days=7)

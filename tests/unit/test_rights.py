@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from bot.domain.breach import contact_route, notice_due
 from bot.domain.consent import CONSENT_TEXTS, CONSENT_VERSION
+from bot.domain.duration import Duration, Unit
 from bot.domain.intake import question
-from bot.domain.rights import HOLD_REASONS, HOLD_STEPS, legal_hold, own_answers
+from bot.domain.rights import HOLD_REASONS, HOLD_STEPS, legal_hold, own_answers, response_time
 
 DETAILS = {
     "victim_name": "Siti",
@@ -68,3 +69,9 @@ def test_breach_deadline_and_routes() -> None:
     assert contact_route(True, "neutral", False) == "bot_neutral"
     assert contact_route(True, "none", True) == "phone"  # she asked for no messages
     assert contact_route(False, "normal", False) == "in_person"
+
+
+def test_the_response_time_is_the_office_setting_or_three_working_days() -> None:
+    assert response_time(None) == Duration(3, Unit.WORKING_DAYS)
+    assert response_time(0) == Duration(3, Unit.WORKING_DAYS)
+    assert response_time(5) == Duration(5, Unit.WORKING_DAYS)
