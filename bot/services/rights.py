@@ -205,7 +205,8 @@ async def answer_request(
     ``DONE`` on a correction adds the reporter's text to the case's notes; on an erasure it
     deletes the case and every row that belongs to it (as the retention purge does), unless
     a legal hold runs (then ``HOLD`` and nothing changes). The requester is told, in neutral
-    words, to look with /status (never while she asked for no messages).
+    words, to look with /status (never while she asked for no messages; not after an
+    erasure, which leaves nothing tying her chat to the case).
     """
     now, actor = svc.clock.now(), actor_for(user_id)
     store = _store(svc)
@@ -246,21 +247,22 @@ async def answer_request(
                            case_id=request.case_id,
                            detail=f"request {request_id}: {answer.value}")  # fmt: skip
         requester = detail.get("requester")
-        quiet = case is not None and case.notify_mode == "none"
-        if isinstance(requester, dict) and not quiet:
-            handle = Handle.from_json(requester)
-            language = case.language if case is not None else office.language
-            await svc.outbox.add(
-                conn,
-                Notice(
+        erased = request.kind == RequestKind.ERASE and answer is Answer.DONE
+        # an erased case leaves no row tying a chat to it: she was told at her request that
+        # /status will not find the code once it is deleted. Other answers go with the case
+        # (``case_id``: purged with it).
+        if isinstance(requester, dict) and case is not None and not erased:
+            if case.notify_mode != "none":
+                handle = Handle.from_json(requester)
+                notice = Notice(
                     kind="rights_answered",
                     recipient=Recipient.address(handle.channel, handle.address),
                     params={"request_id": request_id},
-                    language=language,
+                    language=case.language,
                     dedupe_key=f"rights_answered:{request_id}",
-                ),
-                at=now,
-            )
+                    case_id=case.id,
+                )
+                await svc.outbox.add(conn, notice, at=now)
         answered = await store.get(conn, request_id)
     return RightsOutcome.OK, answered
 

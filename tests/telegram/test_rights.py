@@ -140,9 +140,11 @@ async def test_an_erasure_request_is_a_staff_task_with_its_deadline_then_erased(
     assert await scalar(h, "SELECT detail FROM audit_log WHERE action = 'erase'") == (
         f"{NUMBER} request {rid}"
     )
+    # nothing left ties her chat to the erased case: no answer is queued (she was told so)
+    assert "/status" in (out[-1].plain_text or "")
     await h.rt.sender.flush()
-    told = [m.plain_text or "" for m in h.fake.messages(REPORTER) if m.message_id > before]
-    assert any("/status" in t for t in told) and not any(NUMBER in t for t in told)
+    assert h.fake.last_message_id(REPORTER) == before
+    assert await scalar(h, "SELECT COUNT(*) FROM outbox WHERE kind = 'rights_answered'") == 0
 
 
 async def test_an_erasure_waits_for_a_legal_hold_and_says_so(h: Harness) -> None:
@@ -160,9 +162,14 @@ async def test_an_erasure_waits_for_a_legal_hold_and_says_so(h: Harness) -> None
     await press(h, KETUA, f"rq:{rid}:D", chat=TNG_GROUP)
     assert await scalar(h, "SELECT COUNT(*) FROM cases") == 1  # kept: the hold
     assert await scalar(h, "SELECT status FROM rights_requests") == "open"
+    before = h.fake.last_message_id(REPORTER)
     await press(h, KETUA, f"rq:{rid}:h", chat=TNG_GROUP)
     assert await scalar(h, "SELECT answer FROM rights_requests") == "refused_hold"
     assert await scalar(h, "SELECT COUNT(*) FROM cases") == 1
+    await h.rt.sender.flush()  # she is told, in neutral words, to look with /status
+    told = [m.plain_text or "" for m in h.fake.messages(REPORTER) if m.message_id > before]
+    assert len(told) == 1 and "/status" in told[0] and NUMBER not in told[0]
+    assert told[0].startswith(tx(h, "A message from the service"))
 
 
 async def test_see_what_we_hold_shows_own_data_never_the_reported_party(h: Harness) -> None:

@@ -191,6 +191,11 @@ async def _request(
         else t.gettext("Your request for {kind} was already recorded.", kind=kind_text(t, r.kind))
     )
     lines = [head, t.gettext("The unit's staff will answer by {due}.", due=_due(t, context, r))]
+    if r.kind == RequestKind.ERASE:
+        lines.append(t.gettext(
+            "Once the report is deleted, /status will no longer find your code; no message "
+            "will be sent about it."
+        ))  # fmt: skip
     if r.hold:
         lines.append(t.gettext(
             "Please note: the data of this report is needed now for {why}. The law lets the "
@@ -278,13 +283,14 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
             await answer(update, t.gettext("Only staff handling this case can read it."),
                          alert=True)  # fmt: skip
             return
-        await answer(update)
         body = t.gettext("Correction asked for case <b>{number}</b>:",
                          number=esc(request.case_number))  # fmt: skip
         try:
             await _send_private(context, user.id, f"{body}\n{esc(text) or '–'}")
         except TelegramError:
             await answer(update, t.gettext("Start a private chat with the bot first."), alert=True)
+            return
+        await answer(update)
         return
     current = await find_request(svc, rid)
     if action == "d" and current is not None and current.kind == RequestKind.ERASE:
