@@ -53,9 +53,11 @@ async def _add(svc: Services, conn: Tx, to: Recipient, kind: str, key: str,
     await svc.outbox.add(conn, notice, at=now)
 
 
-async def sweep_rights(svc: Services, now: datetime) -> Counter[str]:
-    """Queue each overdue alert and escalation of an open request once (reminder log)."""
+async def sweep_rights(svc: Services, now: datetime) -> tuple[Counter[str], int]:
+    """Queue each overdue alert and escalation of an open request once (reminder log);
+    returns the reminders recorded per kind and the messages queued."""
     done: Counter[str] = Counter()
+    messages = 0
     log, store = ReminderStore(), RightsStore(svc.cipher)
     async with svc.db.transaction() as conn:
         for r in await store.open_due(conn, now):
@@ -80,12 +82,14 @@ async def sweep_rights(svc: Services, now: datetime) -> Counter[str]:
                 for to in [Recipient.staff_group(office.id), *map(Recipient.person, people)]:
                     await _add(svc, conn, to, kind, str(r.id), {"request_id": r.id},
                                office.language, now)  # fmt: skip
-    return done
+                    messages += 1
+    return done, messages
 
 
-async def sweep_breaches(svc: Services, now: datetime) -> Counter[str]:
+async def sweep_breaches(svc: Services, now: datetime) -> tuple[Counter[str], int]:
     """Remind every office's head (and staff group) of an open breach's 3x24 h deadline."""
     done: Counter[str] = Counter()
+    messages = 0
     log, store = ReminderStore(), BreachStore()
     async with svc.db.transaction() as conn:
         for b in await store.open(conn):
@@ -100,4 +104,5 @@ async def sweep_breaches(svc: Services, now: datetime) -> Counter[str]:
                     for to in [Recipient.staff_group(office.id), *map(Recipient.person, heads)]:
                         params: dict[str, object] = {"breach_id": b.id, "office_id": office.id}
                         await _add(svc, conn, to, kind, str(b.id), params, office.language, now)
-    return done
+                        messages += 1
+    return done, messages

@@ -335,10 +335,10 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     return s.report
 
 
-async def _count(report: SweepReport, work: Awaitable[Counter[str]]) -> None:
-    done = await work
+async def _count(report: SweepReport, work: Awaitable[tuple[Counter[str], int]]) -> None:
+    done, messages = await work
     report.reminders.update(done)
-    report.messages += sum(done.values())
+    report.messages += messages
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:
