@@ -18,6 +18,7 @@ from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.domain.identity import Handle
 from bot.scheduler.sweep import sweep
+from bot.services.breach import record_breach
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
 from bot.store.audit import append_audit
@@ -145,3 +146,40 @@ def test_breach_lists_affected_cases_drafts_notices_and_tracks_72_hours(
     assert asyncio.run(_incident(db_path))[2] == "notified"
     soon, late, _ = asyncio.run(_sweep(db_path, key, due + timedelta(days=2)))
     assert (soon, late) == (0, 0)
+
+    # a backup is audited: its date tells a later breach what a leaked copy holds
+    assert main(["backup", str(tmp_path / "copy.sqlite3")]) == 0
+    assert asyncio.run(_count(db_path, "SELECT COUNT(*) FROM audit_log WHERE action='backup'")) == 1
+
+
+async def _count(path: Path, sql: str) -> int:
+    db = await Database.open(path)
+    try:
+        row = await db.fetchone(sql)
+        assert row is not None
+        return int(row[0])
+    finally:
+        await db.close()
+
+
+async def test_a_backup_from_before_the_breach_counts_cases_removed_since_it(
+    tmp_path: Path,
+) -> None:
+    key = generate_key()
+    path = tmp_path / "ppa.sqlite3"
+    await _fill(path, key)  # three cases; one purged on 10 January (audit)
+    db = await Database.open(path)
+    clock = FakeClock(START + timedelta(days=30))
+    svc = Services(db, clock, Cipher(key), {o.id: o for o in load_offices(OFFICES)})
+    try:
+        since = START + timedelta(days=10)  # after the purge
+        assert (await record_breach(svc, since, actor="test")).removed == []
+        async with db.transaction() as conn:  # a backup made before the purge may be the leak
+            await append_audit(conn, at=START + timedelta(days=2), actor="admin:cli",
+                               action="backup")  # fmt: skip
+        report = await record_breach(svc, since, actor="test")
+        assert [r.number for r in report.removed] == ["PPA-PSR-2025-00007"]
+        assert report.backups == [START + timedelta(days=2)]
+        assert report.due_at == clock.now() + timedelta(hours=72)
+    finally:
+        await db.close()

@@ -185,6 +185,10 @@ async def test_see_what_we_hold_shows_own_data_never_the_reported_party(h: Harne
     for secret in ("Budi Santoso", "Melati", "Kenanga", "memukul"):
         assert secret not in shown, secret
     assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'subject_access'") == 1
+    # a full copy is a request for staff, answered in person
+    await press(h, REPORTER, "ds:copy")
+    rid = int(await scalar(h, "SELECT id FROM rights_requests WHERE kind = 'access'"))
+    assert tx(h, "a full copy of the data") in group_text(h, f"rq:{rid}:d")
 
 
 async def test_a_correction_is_read_privately_by_staff_and_added_to_the_notes(
