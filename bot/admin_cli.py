@@ -8,6 +8,7 @@ import getpass
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, load_offices, load_settings
 from bot.crypto import Cipher, KeyError_
@@ -91,6 +92,16 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _audit_backup(db: Any) -> None:
+    """A backup holds every case stored now: its date matters to a breach (ppa-bot breach)."""
+    from bot.store.audit import append_audit
+    from bot.store.schema import table_names
+
+    async with db.transaction() as conn:
+        if "audit_log" in await table_names(conn):
+            await append_audit(conn, at=datetime.now(UTC), actor="admin:cli", action="backup")
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """Consistent copy of the live database (fields stay encrypted)."""
     from bot.security.backup import BackupError, backup_database
@@ -102,6 +113,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         db = await Database.open(settings.ppa_database, migrate=False)
         try:
             result = await backup_database(db, args.path)
+            await _audit_backup(db)
         finally:
             await db.close()
         return (

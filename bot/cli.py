@@ -301,10 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain")
     audit.set_defaults(func=cmd_audit)
-    from bot import admin_cli, reports_cli
+    from bot import admin_cli, breach_cli, reports_cli
 
     admin_cli.register(sub)
     reports_cli.register(sub)
+    breach_cli.register(sub)
     return p
 
 

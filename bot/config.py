@@ -114,6 +114,7 @@ class _OfficeModel(BaseModel):
     retention_days: int = Field(default=365, ge=30, le=3650)
     draft_retention_days: int = Field(default=DEFAULT_DRAFT_RETENTION_DAYS, ge=1, le=90)
     review_days: int = Field(default=30, ge=1, le=365)
+    rights_response_days: int = Field(default=3, ge=1, le=30)
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
 
@@ -179,6 +180,7 @@ class _OfficeModel(BaseModel):
             retention_days=self.retention_days,
             draft_retention_days=self.draft_retention_days,
             review_days=self.review_days,
+            rights_response_days=self.rights_response_days,
         )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.consent import CONSENT_TEXTS, CONSENT_VERSION
 from bot.domain.i18n_marker import N_
 
 __all__ = [
@@ -272,12 +273,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "consent",
-        N_(
-            "Consent. The unit will keep what you told us safely and use it only to help "
-            "the victim. Only staff of the unit who handle the case can read it. It is not "
-            "shared with anyone else without your agreement, except where the law requires "
-            "it to protect a child. Do you agree?"
-        ),
+        CONSENT_TEXTS[CONSENT_VERSION],
         Kind.CHOICE,
         N_("Consent"),
         _opts(("yes", N_("I agree")), ("no", N_("I do not agree"))),

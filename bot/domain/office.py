@@ -117,6 +117,8 @@ class Office:
     draft_retention_days: int = DEFAULT_DRAFT_RETENTION_DAYS
     # days between two reviews of a case's plan by its case manager
     review_days: int = 30
+    # working days staff have to answer a data subject's request (see, correct, delete)
+    rights_response_days: int = 3
     # channel name -> where that channel reaches the office's staff group (e.g. "telegram" ->
     # the group's id); only the channel reads its own entry
     channels: Mapping[str, str] = field(default_factory=dict)

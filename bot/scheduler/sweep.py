@@ -14,6 +14,7 @@ from bot.domain.case_plan import case_managers, next_review
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
+from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.case_plan import CasePlanStore
@@ -360,7 +361,15 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
         await s.guard(f"review {case_id}", s.review(case_id))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))
+    await s.guard("rights requests", _count(s.report, sweep_rights(svc, now)))
+    await s.guard("breaches", _count(s.report, sweep_breaches(svc, now)))
     return s.report
+
+
+async def _count(report: SweepReport, work: Awaitable[tuple[Counter[str], int]]) -> None:
+    done, messages = await work
+    report.reminders.update(done)
+    report.messages += messages
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

@@ -11,6 +11,7 @@ from bot.domain.office import Office
 from bot.store import Database, Tx
 from bot.store.audit import append_audit
 from bot.store.purge import case_tables, closed_cases, count_case_rows, delete_case
+from bot.store.rights import forget_case
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "PurgeCandidate", "PurgeReport", "purge", "retention_days"]
 
@@ -82,6 +83,7 @@ async def purge(
         for c in report.cases:
             # children first: deepest tables (steps' events) go with their steps by cascade
             await delete_case(conn, c.case_id, children)
+            await forget_case(conn, c.case_id, by=ACTOR, at=now)
             await append_audit(
                 conn,
                 at=now,

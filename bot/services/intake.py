@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.codes import case_number, new_tracking_code
+from bot.domain.consent import CONSENT_TEXTS, CONSENT_VERSION
 from bot.domain.identity import Handle
 from bot.domain.intake import PARENT_RELATIONS
 from bot.domain.notice import Notice, Recipient
@@ -48,6 +49,14 @@ def _when(value: Any, today: date) -> str:
     if value == "yesterday":
         return (today - timedelta(days=1)).isoformat()
     return str(value or "")
+
+
+def _consent_version(answers: dict[str, Any]) -> str | None:
+    """The version of the consent text agreed to (the current one if the draft did not say)."""
+    if answers.get("consent") != "yes":
+        return None
+    version = answers.get("consent_version")
+    return version if isinstance(version, str) and version in CONSENT_TEXTS else CONSENT_VERSION
 
 
 async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) -> None:
@@ -149,6 +158,7 @@ async def submit_complaint(
                 reporter=reporter,
                 recorded_by=recorded_by,
                 details=details,
+                consent_version=_consent_version(answers),
             ),
         )
         for item in evidence:

@@ -38,6 +38,7 @@ class NewCase:
     reporter: Handle | None  # where the reporter wrote from (None: recorded by staff)
     recorded_by: int | None
     details: dict[str, Any]
+    consent_version: str | None = None  # the consent text agreed to (bot/domain/consent.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class CaseRow:
     # assessed by staff (None: not assessed yet); read by the eligibility rules
     perpetrator_child: bool | None = None
     kdrt_severe: bool | None = None
+    consent_version: str | None = None
+    legal_hold: str | None = None  # why the data must be kept (a court case, a referral)
 
     @classmethod
     def from_row(cls, r: Row) -> CaseRow:
@@ -96,6 +99,8 @@ class CaseRow:
             taken_at=datetime.fromisoformat(r["taken_at"]) if r["taken_at"] else None,
             perpetrator_child=_tristate(r["perpetrator_child"]),
             kdrt_severe=_tristate(r["kdrt_severe"]),
+            consent_version=r["consent_version"],
+            legal_hold=r["legal_hold"],
         )
 
 
@@ -107,7 +112,7 @@ _COLUMNS = (
     "id, number, office_id, channel, urgent, child_victim, victim_sex, victim_age_group, "
     "disability, categories, relation, help_wanted, reporter_type, notify_mode, language, "
     "status, stage, received_at, first_response_due, taken_by, taken_at, "
-    "perpetrator_child, kdrt_severe"
+    "perpetrator_child, kdrt_severe, consent_version, legal_hold"
 )
 
 
@@ -154,8 +159,8 @@ class CaseStore:
             "INSERT INTO cases (number, office_id, idempotency_key, tracking_index, reporter_index,"
             " channel, urgent, child_victim, victim_sex, victim_age_group, disability, categories,"
             " relation, help_wanted, reporter_type, notify_mode, language, received_at,"
-            " first_response_due, recorded_by, reporter_chat_enc, details_enc)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " first_response_due, recorded_by, reporter_chat_enc, details_enc, consent_version)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 number,
                 case.office_id,
@@ -186,6 +191,7 @@ class CaseStore:
                     {**case.details, "tracking_code": case.tracking_code},
                     context=self._ctx(number),
                 ),
+                case.consent_version,
             ),
         )
         assert cur.lastrowid is not None
@@ -265,6 +271,18 @@ class CaseStore:
         assert isinstance(value, dict)
         return value
 
+    async def replace_details(self, conn: Tx, case_id: int, details: dict[str, Any]) -> None:
+        """Store corrected personal details (the tracking code must stay in them)."""
+        row = await self.get(conn, case_id)
+        if row is None:
+            raise LookupError(case_id)
+        if "tracking_code" not in details:
+            raise ValueError("the details must keep the tracking code")
+        await conn.execute(
+            "UPDATE cases SET details_enc = ? WHERE id = ?",
+            (self.cipher.encrypt_json(details, context=self._ctx(row.number)), case_id),
+        )
+
     async def reporter(self, conn: Tx, case_id: int) -> Handle | None:
         """Where the reporter wrote from (None for cases recorded by staff)."""
         async with conn.execute(
@@ -286,6 +304,10 @@ class CaseStore:
             "UPDATE cases SET perpetrator_child = ?, kdrt_severe = ? WHERE id = ?",
             (perpetrator_child, kdrt_severe, case_id),
         )
+
+    async def set_legal_hold(self, conn: Tx, case_id: int, reason: str | None) -> None:
+        """Flag (or with None, lift) a legal hold: the data must be kept (no personal data)."""
+        await conn.execute("UPDATE cases SET legal_hold = ? WHERE id = ?", (reason, case_id))
 
     async def evidence_count(self, conn: Tx, case_id: int) -> int:
         """How many evidence files a case has."""

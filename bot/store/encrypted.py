@@ -42,6 +42,10 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("mediations", "location_enc"): (
         "SELECT id, location_enc, 'step:' || step_id || ':location' FROM mediations"
     ),
+    ("rights_requests", "detail_enc"): (
+        "SELECT id, detail_enc, 'rights:' || case_number FROM rights_requests"
+        " WHERE detail_enc IS NOT NULL"
+    ),
     ("letters", "content_enc"): (
         "SELECT id, content_enc, 'letter:' || case_id || ':' || number FROM letters"
     ),
@@ -62,6 +66,7 @@ _KEY_COLUMN = {
     "mediations": "id",
     "letters": "id",
     "person_handles": "rowid",
+    "rights_requests": "id",
 }
 
 # blind-index columns rewritten after a rotation (``set_case_indexes``, PersonStore.reindex)

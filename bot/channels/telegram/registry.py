@@ -30,6 +30,7 @@ from bot.channels.telegram.handlers import (
     plan_commands,
     reports,
     retention,
+    rights,
     safety,
     staff,
     start,
@@ -133,6 +134,22 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             CommandHandler("status", status.status),
             "/status KODE; the form lets it pass (GLOBAL_COMMANDS)",
         ),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler("koreksi", rights.koreksi),
+            "/koreksi TEXT after /status KODE; the form lets it pass (GLOBAL_COMMANDS)",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(rights.on_reporter_button, pattern=r"^ds:(see|copy|fix|del!?)$"),
+            "the rights buttons under /status KODE (see, copy, correct, delete)",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(rights.on_staff_button, pattern=r"^rq:\d+:[rdDnh]$"),
+            "staff answer a data subject's request",
+        ),
+        Entry(GROUP_MAIN, CommandHandler("tahan", rights.tahan), "a legal hold on a case"),
         Entry(
             GROUP_MAIN,
             CommandHandler("start", start.start),

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.join import render_join_decided, render_join_requested
 from bot.channels.telegram.handlers.plan_render import PLAN_KINDS, render_plan_item
+from bot.channels.telegram.handlers.rights_render import register_rights
 from bot.channels.telegram.handlers.workflow_render import WORKFLOW_KINDS, render_workflow_item
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
@@ -241,4 +242,5 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
     for kind in sorted(PLAN_KINDS):
         catalog.register(kind, plan_item)
     catalog.add_check(still_relevant)
+    register_rights(catalog, svc)
     return catalog

@@ -30,6 +30,7 @@ from bot.channels.telegram.conversations.draft import (
 from bot.channels.telegram.conversations.summary import show_summary
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
 from bot.channels.telegram.handlers.texts import emergency_text
+from bot.domain.consent import CONSENT_VERSION
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import Kind, next_question, question, questions_for
 from bot.domain.validation import Invalid, parse_text
@@ -204,6 +205,8 @@ async def _record(
     t = context.t
     svc = context.services
     d["answers"][key] = value
+    if key == "consent" and value == "yes":
+        d["answers"]["consent_version"] = CONSENT_VERSION  # the text she agreed to
     if key == "danger" and value == "yes":
         await reply(update, context, emergency_text(t))
     if key == "consent" and value == "no":

@@ -16,9 +16,12 @@ from telegram.ext import (
 from bot.channels.telegram.conversations import questions_ui as ui
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.persistence import SEEN_KEY
+from bot.domain.consent import RETENTION_NOTE
 from bot.domain.intake import first_question, question
 from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, Role
 from bot.domain.validation import Invalid
+from bot.i18n import Translator
+from bot.security.retention import retention_days
 
 __all__ = [
     "ASK",
@@ -45,6 +48,7 @@ __all__ = [
     "now_of",
     "offer_resume",
     "paused",
+    "retention_note",
     "skips_office",
     "today_of",
     "user_data_of",
@@ -67,7 +71,7 @@ URGENT_ALERT_EVERY = timedelta(hours=12)
 URGENT_KEY = "urgent_alert_at"
 EXPIRED_KEY = "draft_expired_at"
 # commands answered the same way inside and outside a report (handled globally)
-GLOBAL_COMMANDS = filters.Regex(r"^/(bahasa|status|bantuan|help|hapus|whoami)(@\w+)?\b")
+GLOBAL_COMMANDS = filters.Regex(r"^/(bahasa|status|koreksi|bantuan|help|hapus|whoami)(@\w+)?\b")
 
 
 def user_data_of(context: Ctx) -> dict[str, Any]:
@@ -145,8 +149,20 @@ async def ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     t = context.t
     d["updated"] = now_of(context).isoformat()
     markup = ui.keyboard(q, d, t, context.services.offices, first=not d["history"])
-    await reply(update, context, ui.prompt(q, d, t), markup)
+    text = ui.prompt(q, d, t)
+    if q.key == "consent":
+        text += "\n" + retention_note(context.services.offices, d, t)
+    await reply(update, context, text, markup)
     return ASK
+
+
+def retention_note(offices: dict[str, Office], d: dict[str, Any], t: Translator) -> str:
+    """How long this report is kept: the chosen office's retention settings, in the consent."""
+    office_id = d["answers"].get("office") or (d.get("office_choices") or [None])[0]
+    office = offices.get(office_id) if isinstance(office_id, str) else None
+    days = retention_days(office)
+    draft_days = draft_retention(d, offices).days
+    return t.translate(RETENTION_NOTE, days=days, draft_days=draft_days)
 
 
 def _resume_markup(context: Ctx) -> InlineKeyboardMarkup:

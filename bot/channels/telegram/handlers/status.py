@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.channels.telegram.handlers.rights import remember_case, rights_markup
 from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.i18n_marker import N_
@@ -123,13 +124,15 @@ async def status(update: Update, context: Ctx) -> None:
         )
         return
     office = svc.office(case.office_id)
+    remember_case(context, case.id, svc.clock.now())
+    markup = rights_markup(t)
     lines = [
         t.gettext("Report <b>{number}</b>", number=esc(case.number)),
         t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
     ]
     progress = await reporter_progress(svc, context.workflow, case, t)
     if progress:
-        await reply(update, context, for_reporter(t, "\n".join([*lines, progress])))
+        await reply(update, context, for_reporter(t, "\n".join([*lines, progress])), markup)
         return
     stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
     lines += [
@@ -139,4 +142,4 @@ async def status(update: Update, context: Ctx) -> None:
             next=t.translate(following, due=t.datetime(case.first_response_due, office.timezone)),
         ),
     ]
-    await reply(update, context, for_reporter(t, "\n".join(lines)))
+    await reply(update, context, for_reporter(t, "\n".join(lines)), markup)
