@@ -13,6 +13,7 @@ from bot.domain.office import Office, Role, roster_overlay
 from bot.store.cases import CaseStore
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
+from bot.store.records import RecordStore
 from bot.store.roster import RosterStore
 
 __all__ = ["Services"]
@@ -34,6 +35,7 @@ class Services:
     offices: dict[str, Office]
     cases: CaseStore = field(init=False)
     outbox: OutboxStore = field(init=False)
+    records: RecordStore = field(init=False)
     roster: RosterStore = field(init=False)
     calendars: dict[str, OfficeCalendar] = field(init=False)
     _file_rosters: dict[str, Mapping[int, frozenset[Role]]] = field(init=False, repr=False)
@@ -42,6 +44,7 @@ class Services:
     def __post_init__(self) -> None:
         self.cases = CaseStore(self.cipher)
         self.outbox = OutboxStore(self.cipher)
+        self.records = RecordStore()
         self.roster = RosterStore()
         self.calendars = {oid: OfficeCalendar(o) for oid, o in self.offices.items()}
         self._file_rosters = {oid: dict(o.roster) for oid, o in self.offices.items()}

@@ -38,6 +38,9 @@ class NewCase:
     reporter: Handle | None  # where the reporter wrote from (None: recorded by staff)
     recorded_by: int | None
     details: dict[str, Any]
+    place: str = "unknown"
+    reporter_child: bool = False
+    consent_route: str = "reporter"  # or "guardian", "child_protection"
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,9 @@ class CaseStore:
             "INSERT INTO cases (number, office_id, idempotency_key, tracking_index, reporter_index,"
             " channel, urgent, child_victim, victim_sex, victim_age_group, disability, categories,"
             " relation, help_wanted, reporter_type, notify_mode, language, received_at,"
-            " first_response_due, recorded_by, reporter_chat_enc, details_enc)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " first_response_due, recorded_by, reporter_chat_enc, details_enc, place,"
+            " reporter_child, consent_route)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 number,
                 case.office_id,
@@ -186,6 +190,9 @@ class CaseStore:
                     {**case.details, "tracking_code": case.tracking_code},
                     context=self._ctx(number),
                 ),
+                case.place,
+                int(case.reporter_child),
+                case.consent_route,
             ),
         )
         assert cur.lastrowid is not None
