@@ -52,6 +52,7 @@ async def test_restart_in_the_middle_resumes(harness: Harness) -> None:
     await choose(harness, REPORTER, "danger", "no")
     await office(harness, REPORTER, "PKL")
     await choose(harness, REPORTER, "reporter", "victim")
+    await press(harness, REPORTER, "a|reporter_age|s")
     await harness.restart()
     out = await harness.send(REPORTER, "Mawar")  # answers victim_name after the restart
     assert out, "the bot went silent after a restart"

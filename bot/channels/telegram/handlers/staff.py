@@ -210,6 +210,12 @@ def details_messages(t: Translator, svc: Services, result: StaffResult) -> list[
                 age=esc(t.gettext("{age} years", age=d["reporter_age"])),
             )
         )
+    head.append(
+        t.gettext(
+            "📋 SIMFONI-PPA record: see what is missing and complete it with /asesmen {number}",
+            number=number,
+        )
+    )
     body = [
         *head,
         "",
