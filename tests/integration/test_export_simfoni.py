@@ -112,7 +112,9 @@ async def test_bad_numbers_and_other_units_change_nothing(env: Env) -> None:
     assert (await complete_record(env.svc, number, TNG_ADMIN, skip)).outcome is (
         RecordOutcome.BAD_NUMBER
     )
-    other = await complete_record(env.svc, number, PKL_PETUGAS, parse_record_words(["tempat=sekolah"]))
+    other = await complete_record(
+        env.svc, number, PKL_PETUGAS, parse_record_words(["tempat=sekolah"])
+    )
     assert other.outcome is RecordOutcome.NOT_FOUND
     shown = await show_record(env.svc, number, TNG_KETUA)
     assert shown.record is not None and len(shown.record.victims) == 1
