@@ -128,3 +128,10 @@ async def test_personal_data_never_in_database_file(harness: Harness, tmp_path) 
     conn = sqlite3.connect(tmp_path / "ppa.sqlite3")
     assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 1
     conn.close()
+
+
+async def test_summary_shows_the_incident_date_in_the_readers_language(harness: Harness) -> None:
+    out = await full_report(harness, submit=False)
+    text = out[-1].plain_text or ""
+    assert "1 Februari 2026" in text and "2026-02-01" not in text
+    assert "Rumah tangga" in text  # the place, in SIMFONI's word
