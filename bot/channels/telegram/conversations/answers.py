@@ -206,7 +206,11 @@ async def _record(
     d["answers"][key] = value
     if key == "danger" and value == "yes":
         await reply(update, context, emergency_text(t))
-    if key in ("reporter_age", "victim_age") and child_reporter(d["answers"]):
+    if (
+        d["mode"] == "reporter"
+        and key in ("reporter_age", "victim_age")
+        and child_reporter(d["answers"])
+    ):
         if not d.get("child_welcomed"):  # once per report: SAPA 129 up front
             d["child_welcomed"] = True
             await reply(update, context, child_welcome_text(t))

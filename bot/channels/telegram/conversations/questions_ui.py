@@ -53,6 +53,11 @@ ALLOWED_DOCUMENT_TYPES = frozenset(
 )
 
 
+def _wording(draft: dict[str, Any]) -> dict[str, Any]:
+    """The answers that choose the wording: the reporter's own (staff get the usual words)."""
+    return draft["answers"] if draft["mode"] == "reporter" else {}
+
+
 def _btn(text: str, key: str, action: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=f"a|{key}|{action}")
 
@@ -67,7 +72,7 @@ def keyboard(
         for i, oid in enumerate(draft["office_choices"]):
             rows.append([_btn(offices[oid].city, q.key, f"o{i}")])
     elif q.kind is Kind.MULTI:
-        answers = draft["answers"]
+        answers = _wording(draft)
         buttons = [
             _btn(
                 ("✅ " if opt.value in chosen else "") + t.translate(label_for(opt, answers)),
@@ -80,7 +85,7 @@ def keyboard(
         rows.append([_btn(t.gettext("Done ✔"), q.key, "d")])
     elif q.options:
         buttons = [
-            _btn(t.translate(label_for(o, draft["answers"])), q.key, f"o{i}")
+            _btn(t.translate(label_for(o, _wording(draft))), q.key, f"o{i}")
             for i, o in enumerate(q.options)
         ]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -97,7 +102,7 @@ def prompt(q: Question, draft: dict[str, Any], t: Translator) -> str:
     """The question text with its position in the form."""
     keys = [x.key for x in questions_for(draft["mode"])]
     pos = t.gettext("Question {n} of about {total}", n=keys.index(q.key) + 1, total=len(keys))
-    text = f"<i>{pos}</i>\n\n{t.translate(prompt_for(q, draft['answers']))}"
+    text = f"<i>{pos}</i>\n\n{t.translate(prompt_for(q, _wording(draft)))}"
     if q.kind is Kind.EVIDENCE and draft["evidence"]:
         text += "\n\n" + t.gettext("Received so far: {n} file(s).", n=len(draft["evidence"]))
     if q.kind in (Kind.TEXT, Kind.AGE, Kind.DATE, Kind.PHONE) and q.max_len >= 1000:
@@ -226,7 +231,7 @@ def summary(draft: dict[str, Any], t: Translator, offices: dict[str, Office]) ->
     """All answers for a last look before sending."""
     lines = [t.gettext("<b>Please check your report before sending:</b>"), ""]
     for q in questions_for(draft["mode"]):
-        if q.key not in draft["answers"] and q.kind is not Kind.EVIDENCE:
+        if (q.key not in draft["answers"] and q.kind is not Kind.EVIDENCE) or q.key == "child_ok":
             continue
         if q.kind is Kind.EVIDENCE:
             value = t.gettext("{n} file(s)", n=len(draft["evidence"]))

@@ -96,7 +96,7 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
             for q in questions_for(d["mode"])
             if q.key in d["answers"]
             and not (q.kind is Kind.OFFICE and skips_office(d))
-            and q.key not in ("consent", "danger")
+            and q.key not in ("consent", "danger", "child_ok")
         ]
         rows.append([InlineKeyboardButton(t.gettext("⬅ Back"), callback_data="e|")])
         await reply(
