@@ -102,7 +102,7 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Victim's name"),
         skip=Option("", N_("Anonymous")),
         max_len=100,
-        child_prompt=N_("What is the name of the child who was hurt? A nickname is fine."),
+        child_prompt=N_("What is the name of the person who was hurt? A nickname is fine."),
         self_prompt=N_("What is your name? Initials are fine, or press Anonymous."),
         child_self_prompt=N_("What is your name? Your nickname is fine. Or press Anonymous."),
     ),
@@ -117,7 +117,7 @@ QUESTIONS: tuple[Question, ...] = (
         skip=Option("", N_("I don't know")),
         # the reporter who is the victim already said her age
         asked_if=lambda a: not (reporter_is_victim(a) and isinstance(a.get("reporter_age"), int)),
-        child_prompt=N_("How old is the child who was hurt? For example 12."),
+        child_prompt=N_("How old is the person who was hurt? For example 12."),
         self_prompt=N_("How old are you? Write your age (for example 30)."),
     ),
     Question(
@@ -128,7 +128,7 @@ QUESTIONS: tuple[Question, ...] = (
         _opts(("female", N_("Female")), ("male", N_("Male")), ("unknown", N_("Rather not say"))),
         self_prompt=N_("You are:"),
         child_self_prompt=N_("You are a:"),
-        child_prompt=N_("The child who was hurt is a:"),
+        child_prompt=N_("The person who was hurt is a:"),
     ),
     Question(
         "disability",
@@ -139,7 +139,7 @@ QUESTIONS: tuple[Question, ...] = (
         self_prompt=N_("Do you have a disability or special needs?"),
         child_self_prompt=N_("Do you need special help, for example to see, hear, walk or learn?"),
         child_prompt=N_(
-            "Does the child need special help, for example to see, hear, walk or learn?"
+            "Does that person need special help, for example to see, hear, walk or learn?"
         ),
     ),
     Question(
@@ -197,7 +197,7 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         self_prompt=N_("Who did it? Choose their relation to you."),
         child_self_prompt=N_("Who hurt you?"),
-        child_prompt=N_("Who hurt the child?"),
+        child_prompt=N_("Who hurt them?"),
     ),
     Question(
         "perpetrator_sex",

@@ -101,3 +101,17 @@ async def test_an_adult_reporter_keeps_the_usual_form(harness: Harness) -> None:
     out = await h.send(REPORTER, "34")
     assert "129" not in _texts(out[:-1])  # no child welcome
     assert "Siapa nama korban" in (out[-1].plain_text or "")
+
+
+async def test_a_child_reporting_about_someone_else_is_spoken_to_simply(harness: Harness) -> None:
+    h = harness
+    await h.send(REPORTER, "/lapor")
+    await choose(h, REPORTER, "danger", "no")
+    await office(h, REPORTER, "TNG")
+    await choose(h, REPORTER, "reporter", "other")
+    out = await h.send(REPORTER, "12")
+    assert "129" in _texts(out[:-1])
+    assert "orang yang disakiti" in (out[-1].plain_text or "")  # not "the victim", not "you"
+    await press(h, REPORTER, "a|victim_name|s")
+    out = await h.send(REPORTER, "40")  # her mother: an adult victim
+    assert "Orang yang disakiti adalah" in (out[-1].plain_text or "")
