@@ -115,3 +115,16 @@ async def test_a_child_reporting_about_someone_else_is_spoken_to_simply(harness:
     await press(h, REPORTER, "a|victim_name|s")
     out = await h.send(REPORTER, "40")  # her mother: an adult victim
     assert "Orang yang disakiti adalah" in (out[-1].plain_text or "")
+
+
+async def test_staff_recording_a_childs_call_keep_the_usual_words(harness: Harness) -> None:
+    h = harness
+    await h.send(OFFICER, "/catat")
+    await choose(h, OFFICER, "danger", "no")
+    await press(h, OFFICER, "a|channel|o0")  # phone
+    await choose(h, OFFICER, "reporter", "victim")
+    out = await h.send(OFFICER, "Mawar")  # no age question of her own in staff mode
+    assert "a|victim_age|s" in out[-1].callback_data
+    out = await h.send(OFFICER, "13")
+    assert "129" not in _texts(out[:-1])
+    assert "Jenis kelamin korban" in (out[-1].plain_text or "")  # not "Kamu adalah"
