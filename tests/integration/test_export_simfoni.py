@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.domain.record_entry import parse_record_words
 from bot.reports.export import COLUMNS, IDENTITY_COLUMNS, export_cases
 from bot.services.record import RecordOutcome, complete_record, show_record
-from tests.integration.test_export import OPERATOR, TNG_ADMIN, TNG_KETUA, Env, _submit, _xlsx
+from tests.integration.test_export import (
+    OFFICES,
+    OPERATOR,
+    TNG_ADMIN,
+    TNG_KETUA,
+    Env,
+    _cli,
+    _submit,
+    _xlsx,
+)
 from tests.integration.test_export import env as env  # the fixture
 
 __all__: list[str] = []
@@ -119,3 +131,22 @@ async def test_bad_numbers_and_other_units_change_nothing(env: Env) -> None:
     shown = await show_record(env.svc, number, TNG_KETUA)
     assert shown.record is not None and len(shown.record.victims) == 1
     assert shown.record.place == "unknown"
+
+
+async def test_the_command_writes_two_rows_for_two_victims(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _two_victims(env)
+    await env.svc.db.close()  # the command opens the database itself
+    env.closed = True
+    monkeypatch.setenv("PPA_DATABASE", str(env.path))
+    monkeypatch.setenv("PPA_OFFICES", str(OFFICES))
+    monkeypatch.setenv("PPA_SECRET_KEY", env.key)
+    out = tmp_path / "simfoni.xlsx"
+    argv = ["export", "--office", "TNG", "--from", "2026-01-01", "--to", "2026-01-31",
+            "--format", "xlsx", "--out", str(out)]  # fmt: skip
+    assert await asyncio.to_thread(_cli, argv) == 0
+    rows = _xlsx(out)
+    assert list(rows[0]) == FIXTURE["columns"] and len(rows) == 3
+    assert [r[1] for r in rows[1:]] == [1, 2]  # Korban Ke
+    _check_values(list(rows[0]), rows[1:])
