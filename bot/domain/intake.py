@@ -235,7 +235,7 @@ QUESTIONS: tuple[Question, ...] = (
         "place",
         N_("What kind of place did it happen in?"),
         Kind.CHOICE,
-        N_("Place"),
+        N_("Kind of place"),
         tuple(Option(t.code, t.label) for t in PLACES if t.code != UNKNOWN),
         skip=Option(UNKNOWN, N_("I don't know")),
         child_prompt=N_("Where did it happen?"),

@@ -72,8 +72,9 @@ async def test_a_13_year_old_reporting_about_herself_gets_the_child_path(harness
         assert "Anda" not in prompt, prompt
     summary = await choose(h, REPORTER, "child_ok", "yes")
     assert "1 Februari 2026" in _texts(summary)  # the date as she reads it
+    assert "Periksa lagi laporanmu" in _texts(summary)
     out = await press(h, REPORTER, "s|send")
-    assert "PPA-TNG-2026-00001" in _texts(out)
+    assert "PPA-TNG-2026-00001" in _texts(out) and "Laporanmu sudah kami terima" in _texts(out)
 
     row = await h.rt.db.fetchone(
         "SELECT child_victim, reporter_child, consent_route, place FROM cases"

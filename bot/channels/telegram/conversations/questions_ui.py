@@ -14,6 +14,7 @@ from bot.domain.intake import (
     MAX_EVIDENCE,
     Kind,
     Question,
+    child_reporter,
     label_for,
     prompt_for,
     question,
@@ -229,7 +230,10 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
 
 def summary(draft: dict[str, Any], t: Translator, offices: dict[str, Office]) -> str:
     """All answers for a last look before sending."""
-    lines = [t.gettext("<b>Please check your report before sending:</b>"), ""]
+    if child_reporter(_wording(draft)):
+        lines = [t.gettext("<b>Check your report before you send it:</b>"), ""]
+    else:
+        lines = [t.gettext("<b>Please check your report before sending:</b>"), ""]
     for q in questions_for(draft["mode"]):
         if (q.key not in draft["answers"] and q.kind is not Kind.EVIDENCE) or q.key == "child_ok":
             continue

@@ -25,7 +25,7 @@ from bot.channels.telegram.handlers.texts import office_contacts
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
 from bot.domain.identity import Handle
-from bot.domain.intake import Kind, questions_for
+from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
 from bot.services.intake import Evidence
@@ -164,9 +164,11 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     dp.kick()
     office = dp.services.office(result.office_id)
     lines = [
-        t.gettext("<b>Your report has been received.</b> Thank you for your courage.")
-        if not staff
-        else t.gettext("<b>The complaint has been recorded.</b>"),
+        t.gettext("<b>The complaint has been recorded.</b>")
+        if staff
+        else t.gettext("<b>We have your report.</b> You were brave. We will help you.")
+        if child_reporter(d["answers"])
+        else t.gettext("<b>Your report has been received.</b> Thank you for your courage."),
         "",
         t.gettext("Case number: <b>{number}</b>", number=esc(result.number)),
         t.gettext("Tracking code: <code>{code}</code>", code=esc(result.tracking_code)),
