@@ -56,3 +56,15 @@ async def test_others_cannot_complete_it(harness: Harness) -> None:
     out = await h.send(PENDAMPING, f"/asesmen {NUMBER} tempat=sekolah")
     row = await h.rt.db.fetchone("SELECT place FROM cases")
     assert row is not None and row[0] == "sekolah"
+
+
+async def test_a_case_with_many_victims_is_shown_in_several_messages(harness: Harness) -> None:
+    h = harness
+    await full_report(h)
+    words = " ".join(f"korban{n}.jk=p korban{n}.usia=10" for n in range(2, 60))
+    await h.send(OFFICER, f"/asesmen {NUMBER} {words}")
+    out = await h.send(OFFICER, f"/asesmen {NUMBER}")
+    assert len(out) >= 2 and all(len(m.text or "") <= 4096 for m in out)
+    assert "Korban 59:" in "\n".join(m.plain_text or "" for m in out)
+    row = await h.rt.db.fetchone("SELECT COUNT(*) FROM case_victims")
+    assert row is not None and row[0] == 59

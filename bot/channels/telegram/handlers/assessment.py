@@ -15,6 +15,7 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.record_ui import record_text
+from bot.channels.telegram.handlers.staff import MAX_MESSAGE, split_html
 from bot.domain.record_entry import RecordEntryError, parse_record_words
 from bot.services.assessment import AssessOutcome, record_assessment
 from bot.services.record import RecordOutcome, RecordResult, complete_record, show_record
@@ -121,4 +122,5 @@ async def _reply_record(update: Update, context: Ctx, result: RecordResult) -> N
         )
         await reply(update, context, text)
     elif result.record is not None and result.number is not None:
-        await reply(update, context, record_text(t, result.number, result.record))
+        for part in split_html(record_text(t, result.number, result.record), MAX_MESSAGE - 16):
+            await reply(update, context, part)  # a case with many victims: several messages
