@@ -197,6 +197,9 @@ async def submit_complaint(
                 ),
             ),
         )
+        others = answers.get("other_victims")
+        for _ in range(others if isinstance(others, int) else 0):  # the staff complete them
+            await svc.records.add_victim(conn, case_id)
         await svc.records.add_party(
             conn,
             case_id,

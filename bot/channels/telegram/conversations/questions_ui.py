@@ -250,4 +250,8 @@ def summary(draft: dict[str, Any], t: Translator, offices: dict[str, Office]) ->
         else:
             shown = answer_label(q.key, value, t, offices)
         lines.append(f"<b>{esc(t.translate(q.summary_label))}</b>: {shown}")
+    others = draft["answers"].get("other_victims")
+    if isinstance(others, int) and others > 0:
+        label = t.gettext("Others hurt too")
+        lines.append(f"<b>{esc(label)}</b>: {others}")
     return "\n".join(lines)

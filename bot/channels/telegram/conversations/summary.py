@@ -32,7 +32,10 @@ from bot.services.intake import Evidence
 from bot.services.submit import submit_and_start
 from bot.services.workflow.eligibility import default_rules
 
-__all__ = ["cancel", "mediation_note", "on_edit", "on_summary", "show_summary"]
+__all__ = ["MAX_VICTIMS", "cancel", "mediation_note", "on_edit", "on_summary", "show_summary"]
+
+# how many other victims a reporter can add from the summary (staff add more with /asesmen)
+MAX_VICTIMS = 20
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,11 @@ async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
             [
                 InlineKeyboardButton(t.gettext("✏ Change an answer"), callback_data="s|edit"),
                 InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data="s|cancel"),
+            ],
+            [
+                InlineKeyboardButton(
+                    t.gettext("➕ Someone else was hurt too"), callback_data="s|more"
+                )
             ],
         ]
     )
@@ -90,6 +98,10 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
         return END
     if cq.data == "s|cancel":
         return await cancel(update, context)
+    if cq.data == "s|more":  # another victim: counted now, the staff ask about them later
+        answers = d["answers"]
+        answers["other_victims"] = min(int(answers.get("other_victims") or 0) + 1, MAX_VICTIMS)
+        return await show_summary(update, context, d)
     if cq.data == "s|edit":
         rows = [
             [InlineKeyboardButton(t.translate(q.summary_label), callback_data=f"e|{q.key}")]
