@@ -22,7 +22,7 @@ from bot.clock import FakeClock
 from bot.crypto import Cipher, generate_key
 from bot.store.db import Database
 from bot.testing.harness import Harness
-from tests.telegram.flows import choose, full_report, office
+from tests.telegram.flows import choose, full_report, office, press
 
 __all__ = ["main"]
 
@@ -123,6 +123,7 @@ async def child(directory: Path, key: str) -> dict[str, float | str]:
             await choose(h, user, "danger", "no")
             await office(h, user, "TNG")
             await choose(h, user, "reporter", "family")
+            await press(h, user, "a|reporter_age|s")
             t = time.perf_counter()
             await h.send(user, "Melati")  # the victim's name: one step of the form
             step_ms.append((time.perf_counter() - t) * 1000)

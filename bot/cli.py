@@ -11,7 +11,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bot.config import ConfigError, Settings, env_file_warning, load_offices, load_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    check_not_example,
+    env_file_warning,
+    load_offices,
+    load_settings,
+)
 from bot.crypto import Cipher, KeyError_, UnknownKeyError, generate_key
 
 __all__ = ["main"]
@@ -61,6 +68,7 @@ def _settings() -> Settings:
     except KeyError_ as exc:
         raise ConfigError(str(exc)) from None
     load_offices(settings.ppa_offices)
+    check_not_example(settings.ppa_offices, allow=settings.ppa_allow_example)
     return settings
 
 

@@ -104,6 +104,7 @@ async def run_demo(*, verbose: bool = True) -> int:
             await press("a|danger|o1", "Tidak / No")
             await press(f"a|office|o{offices.index('TNG')}", "Kota Tangerang")
             await press("a|reporter|o1", "Keluarga korban")
+            await press("a|reporter_age|s", "Tidak ingin menyebutkan")
             await say("M.")
             await say("250")  # a mistake: the bot explains and asks again
             await say("13")
@@ -113,8 +114,10 @@ async def run_demo(*, verbose: bool = True) -> int:
             await press("a|violence|o1", "Psikis")
             await press("a|violence|d", "Selesai")
             await press("a|relation|o1", "Ayah/ibu tiri")
+            await press("a|perpetrator_sex|o0", "Laki-laki")
             await press("a|perpetrator|s", "Lewati")
             await say("01-02-2026")
+            await press("a|place|o0", "Rumah tangga")
             await press("a|where|s", "Lewati")
             await say("Anak sering dipukul dan dibentak oleh ayah tirinya di rumah.")
             print("\n👤 reporter sends a photo as evidence")

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -61,6 +61,17 @@ class Translator:
         pattern = _PATTERNS.get(self.language, _PATTERNS["en"])[0]
         text = format_datetime(local, pattern, locale=self.language)
         return f"{text} {ZONE_ABBREVIATIONS.get(timezone, timezone)}"
+
+    def day(self, when: dt.date) -> str:
+        """'1 Februari 2026': a calendar day in the reader's language."""
+        return str(format_date(when, "d MMMM y", locale=self.language))
+
+    def day_of(self, iso: str) -> str:
+        """A stored ISO day ('2026-02-01') as the reader reads it; other text as it is."""
+        try:
+            return self.day(dt.date.fromisoformat(iso))
+        except ValueError:
+            return iso
 
     def date(self, when: dt.datetime, timezone: str) -> str:
         """'Senin, 2 Maret 2026' in the office's time zone."""

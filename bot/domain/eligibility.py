@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from bot.domain.intake import victim_age_of
+
 __all__ = [
     "RULES_FILE",
     "CaseFacts",
@@ -123,12 +125,12 @@ class Rules:
 
 def facts_from_answers(answers: Mapping[str, Any]) -> CaseFacts:
     """What a complaint form's answers tell the rules (the same reading as the intake)."""
-    age = answers.get("victim_age")
+    age = victim_age_of(answers)
     violence = answers.get("violence") or []
     relation = answers.get("relation")
     return CaseFacts(
         violence=frozenset(str(v) for v in violence),
-        child_victim=isinstance(age, int) and age < 18,
+        child_victim=age is not None and age < 18,
         relation=str(relation) if relation else None,
     )
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.consent import CONSENT_TEXTS, CONSENT_VERSION
+from bot.domain.form import (
+    Kind,
+    Option,
+    Question,
+    child_reporter,
+    label_for,
+    prompt_for,
+    reporter_is_victim,
+    victim_age_of,
+)
+from bot.domain.form import kid_opts as _kid_opts
+from bot.domain.form import opts as _opts
 from bot.domain.i18n_marker import N_
+from bot.domain.simfoni import PLACES, UNKNOWN
 
 __all__ = [
     "EVIDENCE_KINDS",
@@ -18,55 +29,19 @@ __all__ = [
     "Kind",
     "Option",
     "Question",
+    "child_reporter",
     "first_question",
+    "label_for",
     "next_question",
+    "prompt_for",
     "question",
     "questions_for",
+    "reporter_is_victim",
+    "victim_age_of",
 ]
 
 MAX_EVIDENCE = 10
 EVIDENCE_KINDS = ("photo", "document", "voice", "audio", "video")
-
-
-class Kind(StrEnum):
-    """How a question is answered."""
-
-    CHOICE = "choice"  # one button
-    MULTI = "multi"  # several buttons, then "done"
-    TEXT = "text"
-    AGE = "age"
-    DATE = "date"
-    PHONE = "phone"
-    EVIDENCE = "evidence"  # files, then "done"
-    OFFICE = "office"  # one button per office profile
-
-
-@dataclass(frozen=True)
-class Option:
-    """A button: stored value and its label (a message id)."""
-
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question of the complaint form."""
-
-    key: str
-    prompt: str
-    kind: Kind
-    summary_label: str
-    options: tuple[Option, ...] = ()
-    skip: Option | None = None  # a button that answers without typing
-    max_len: int = 300
-    min_len: int = 1
-    modes: frozenset[str] = frozenset({"reporter", "staff"})
-    asked_if: Callable[[Mapping[str, Any]], bool] | None = None
-
-
-def _opts(*pairs: tuple[str, str]) -> tuple[Option, ...]:
-    return tuple(Option(v, label) for v, label in pairs)
 
 
 # Relations in which the reported party is the victim's parent or guardian: consent for a
@@ -111,12 +86,26 @@ QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     Question(
+        "reporter_age",
+        N_(
+            "How old are you? Write your age (for example 15). This helps us talk with you "
+            "in the right way. You can skip it."
+        ),
+        Kind.AGE,
+        N_("Your age"),
+        skip=Option("", N_("I'd rather not say")),
+        modes=frozenset({"reporter"}),
+    ),
+    Question(
         "victim_name",
         N_("What is the victim's name? Initials are fine, or press Anonymous."),
         Kind.TEXT,
         N_("Victim's name"),
         skip=Option("", N_("Anonymous")),
         max_len=100,
+        child_prompt=N_("What is the name of the person who was hurt? A nickname is fine."),
+        self_prompt=N_("What is your name? Initials are fine, or press Anonymous."),
+        child_self_prompt=N_("What is your name? Your nickname is fine. Or press Anonymous."),
     ),
     Question(
         "victim_age",
@@ -127,6 +116,10 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.AGE,
         N_("Victim's age"),
         skip=Option("", N_("I don't know")),
+        # the reporter who is the victim already said her age
+        asked_if=lambda a: not (reporter_is_victim(a) and isinstance(a.get("reporter_age"), int)),
+        child_prompt=N_("How old is the person who was hurt? For example 12."),
+        self_prompt=N_("How old are you? Write your age (for example 30)."),
     ),
     Question(
         "victim_sex",
@@ -134,6 +127,9 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.CHOICE,
         N_("Sex"),
         _opts(("female", N_("Female")), ("male", N_("Male")), ("unknown", N_("Rather not say"))),
+        self_prompt=N_("You are:"),
+        child_self_prompt=N_("You are a:"),
+        child_prompt=N_("The person who was hurt is a:"),
     ),
     Question(
         "disability",
@@ -141,22 +137,43 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.CHOICE,
         N_("Disability / special needs"),
         _opts(("no", N_("No")), ("yes", N_("Yes")), ("unknown", N_("I don't know"))),
+        self_prompt=N_("Do you have a disability or special needs?"),
+        child_self_prompt=N_("Do you need special help, for example to see, hear, walk or learn?"),
+        child_prompt=N_(
+            "Does that person need special help, for example to see, hear, walk or learn?"
+        ),
     ),
     Question(
         "violence",
         N_("What kind of violence happened? Choose all that apply, then press Done."),
         Kind.MULTI,
         N_("Type of violence"),
-        _opts(
-            ("physical", N_("Physical")),
-            ("psychological", N_("Psychological")),
-            ("sexual", N_("Sexual")),
-            ("neglect", N_("Neglect")),
-            ("exploitation", N_("Exploitation")),
-            ("trafficking", N_("Trafficking")),
-            ("domestic", N_("Domestic violence")),
-            ("other", N_("Other")),
+        _kid_opts(
+            ("physical", N_("Physical"), N_("Hitting, kicking, pinching (physical)")),
+            (
+                "psychological",
+                N_("Psychological"),
+                N_("Yelling, threats, insults (psychological)"),
+            ),
+            (
+                "sexual",
+                N_("Sexual"),
+                N_("Touching private parts, forced sex (sexual)"),
+            ),
+            ("neglect", N_("Neglect"), N_("Not fed or not cared for (neglect)")),
+            (
+                "exploitation",
+                N_("Exploitation"),
+                N_("Made to work or beg for someone (exploitation)"),
+            ),
+            (
+                "trafficking",
+                N_("Trafficking"),
+                N_("Taken away and sold or made to work far away (trafficking)"),
+            ),
+            ("other", N_("Other"), N_("Something else")),
         ),
+        child_prompt=N_("What happened? Choose everything that fits, then press Done."),
     ),
     Question(
         "relation",
@@ -171,12 +188,26 @@ QUESTIONS: tuple[Question, ...] = (
             ("partner", N_("Boyfriend / girlfriend / ex")),
             ("relative", N_("Other family member")),
             ("neighbour", N_("Neighbour")),
-            ("teacher", N_("Teacher / caregiver")),
-            ("employer", N_("Employer / co-worker")),
+            ("teacher", N_("Teacher")),
+            ("caregiver", N_("Caregiver")),
+            ("employer", N_("Employer")),
+            ("coworker", N_("Co-worker")),
             ("stranger", N_("Stranger")),
             ("other", N_("Someone else")),
             ("unknown", N_("I don't know")),
         ),
+        self_prompt=N_("Who did it? Choose their relation to you."),
+        child_self_prompt=N_("Who hurt you?"),
+        child_prompt=N_("Who hurt them?"),
+    ),
+    Question(
+        "perpetrator_sex",
+        N_("The person who did it is:"),
+        Kind.CHOICE,
+        N_("Sex of the reported party"),
+        _opts(("male", N_("A man or boy")), ("female", N_("A woman or girl"))),
+        skip=Option("unknown", N_("I don't know")),
+        child_self_prompt=N_("The person who hurt you is:"),
     ),
     Question(
         "perpetrator",
@@ -185,6 +216,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Reported party"),
         skip=Option("", N_("Skip")),
         max_len=200,
+        child_self_prompt=N_(
+            "The name of the person who hurt you, or what they look like. You can skip."
+        ),
     ),
     Question(
         "when",
@@ -199,12 +233,24 @@ QUESTIONS: tuple[Question, ...] = (
         skip=Option("", N_("I don't remember")),
     ),
     Question(
+        "place",
+        N_("What kind of place did it happen in?"),
+        Kind.CHOICE,
+        N_("Kind of place"),
+        tuple(Option(t.code, t.label) for t in PLACES if t.code != UNKNOWN),
+        skip=Option(UNKNOWN, N_("I don't know")),
+        child_prompt=N_("Where did it happen?"),
+    ),
+    Question(
         "where",
         N_("Where did it happen? (for example: at home, school, the village or street name)"),
         Kind.TEXT,
         N_("Where"),
         skip=Option("", N_("Skip")),
         max_len=300,
+        child_prompt=N_(
+            "Where exactly? For example the name of the village or street. You can skip."
+        ),
     ),
     Question(
         "story",
@@ -213,6 +259,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("What happened"),
         max_len=3500,
         min_len=10,
+        child_prompt=N_(
+            "Tell us what happened, in your own words. Take your time. It is not your fault."
+        ),
     ),
     Question(
         "evidence",
@@ -222,6 +271,7 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         Kind.EVIDENCE,
         N_("Evidence"),
+        child_prompt=N_("Do you have photos or voice notes? Send them now. If not, press Done."),
     ),
     Question(
         "phone",
@@ -229,6 +279,7 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.PHONE,
         N_("Contact phone"),
         skip=Option("", N_("I'd rather not give one")),
+        child_prompt=N_("A phone number where we can call you (for example 0812-3456-7890)."),
     ),
     Question(
         "call_time",
@@ -242,22 +293,28 @@ QUESTIONS: tuple[Question, ...] = (
             ("chat_only", N_("No calls, chat only")),
         ),
         asked_if=lambda a: bool(a.get("phone")),
+        child_prompt=N_("Is it safe for us to call you? When?"),
     ),
     Question(
         "help",
         N_("What help is wanted? Choose all that apply, then press Done."),
         Kind.MULTI,
         N_("Help wanted"),
-        _opts(
-            ("counselling", N_("Counselling")),
-            ("legal", N_("Legal help")),
-            ("psychological", N_("Psychological help")),
-            ("medical", N_("Medical help")),
-            ("mediation", N_("Mediation")),
-            ("accompaniment", N_("Accompaniment (police, hospital, court)")),
-            ("shelter", N_("Safe house / shelter")),
-            ("unsure", N_("Not sure yet")),
+        _kid_opts(
+            ("counselling", N_("Counselling"), N_("Someone to talk to (counselling)")),
+            ("legal", N_("Legal help"), N_("Help with the police and the court (legal help)")),
+            ("psychological", N_("Psychological help"), N_("Help to feel better (psychologist)")),
+            ("medical", N_("Medical help"), N_("A doctor or nurse (medical help)")),
+            ("mediation", N_("Mediation"), N_("Talking it over with a go-between (mediation)")),
+            (
+                "accompaniment",
+                N_("Accompaniment (police, hospital, court)"),
+                N_("Someone to go with me (police, hospital, court)"),
+            ),
+            ("shelter", N_("Safe house / shelter"), N_("A safe place to stay (shelter)")),
+            ("unsure", N_("Not sure yet"), N_("I don't know yet")),
         ),
+        child_prompt=N_("What help do you want? Choose all that fit, then press Done."),
     ),
     Question(
         "notify",
@@ -270,6 +327,21 @@ QUESTIONS: tuple[Question, ...] = (
             ("none", N_("Do not message me; I will check with /status")),
         ),
         modes=frozenset({"reporter"}),
+        child_prompt=N_("Someone else may see this phone. How should we send you messages later?"),
+    ),
+    Question(
+        "child_ok",
+        N_(
+            "You were brave to tell us. We always take your report and act on it. "
+            "Only the unit's staff will read it. To help you, they will ask a parent or "
+            "guardian who did not hurt you for permission, or the child protection service "
+            "if that is safer. You can call SAPA 129 at any time. Press OK to check your report."
+        ),
+        Kind.CHOICE,
+        N_("Report of a child"),
+        _opts(("yes", N_("OK"))),
+        modes=frozenset({"reporter"}),
+        asked_if=child_reporter,
     ),
     Question(
         "consent",
@@ -277,6 +349,8 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.CHOICE,
         N_("Consent"),
         _opts(("yes", N_("I agree")), ("no", N_("I do not agree"))),
+        # a child's report is always taken: she gets child_ok, her guardian consents later
+        asked_if=lambda a: not (child_reporter(a) and a.get("child_ok")),
     ),
 )
 

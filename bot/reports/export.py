@@ -1,4 +1,4 @@
-"""One row per case for the national recording (SIMFONI-PPA), as CSV or XLSX, audited."""
+"""One row per victim for the national recording (SIMFONI-PPA), as CSV or XLSX, audited."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.domain.office import Office, Role
+from bot.reports.simfoni_rows import simfoni_case, simfoni_victim
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.audit import append_audit
+from bot.store.records import VictimRow
 from bot.store.reports import ReportStore
 from bot.store.schema import has_table
 
@@ -42,33 +44,39 @@ __all__ = [
 
 FORMATS = ("csv", "xlsx")
 
-# what the national recording needs; no name, phone, address or free text
+# SIMFONI-PPA's columns, one row per victim; no name, phone, address or free text
+# (tests/fixtures/simfoni_columns.txt is the list these are checked against)
 COLUMNS = (
-    "case_number",
-    "received_date",
-    "closed_date",
-    "channel",
-    "urgent",
-    "victim_age_group",
-    "victim_sex",
-    "child_victim",
-    "disability",
-    "violence_types",
-    "relation",
-    "help_wanted",
-    "services",
-    "status",
-    "stage",
-    "sop_outcome",
+    "No. Registrasi",
+    "Korban Ke",
+    "Tanggal Pengaduan",
+    "Tanggal Kejadian",
+    "Tanggal Selesai",
+    "Sumber Pengaduan",
+    "Kabupaten/Kota",
+    "Kecamatan/Desa",
+    "Tempat Kejadian",
+    "Jenis Kelamin Korban",
+    "Kelompok Umur Korban",
+    "Pendidikan Korban",
+    "Status Perkawinan Korban",
+    "Pekerjaan Korban",
+    "Disabilitas Korban",
+    "Bentuk Kekerasan",
+    "Hubungan Pelaku dengan Korban",
+    "Jenis Kelamin Pelaku",
+    "Kelompok Umur Pelaku",
+    "Layanan yang Diterima",
+    "Status Kasus",
 )
 # personal data, only with --with-identity by an admin of the office
 IDENTITY_COLUMNS = (
-    "victim_name",
-    "victim_age",
-    "perpetrator",
-    "place",
-    "phone",
-    "story",
+    "Nama Korban",
+    "Umur Korban",
+    "Nama Pelaku",
+    "Alamat Kejadian",
+    "Telepon Pelapor",
+    "Kronologi",
 )
 
 
@@ -131,15 +139,6 @@ def _local_bounds(office: Office, start: date, end: date) -> tuple[datetime, dat
     return lo, hi
 
 
-async def _workflow_facts(tx: Tx, case_id: int) -> tuple[list[str], str]:
-    """(services started for the case, the last completed step as 'step=outcome')."""
-    store = ReportStore()
-    services = await store.services(tx, case_id)
-    last = await store.last_outcome(tx, case_id)
-    outcome = f"{last[0]}={last[1] or 'done'}" if last else ""
-    return services, outcome
-
-
 def _local_date(text: str | None, office: Office) -> str:
     if not text:
         return ""
@@ -155,50 +154,47 @@ async def export_rows(
     *,
     with_identity: bool,
 ) -> list[dict[str, Any]]:
-    """The rows (oldest first) of an office's cases received between two local dates."""
+    """One row per victim (oldest case first) of the cases received between two local dates."""
     office = svc.office(office_id)
     lo, hi = _local_bounds(office, start, end)
     workflow = await has_table(conn, "steps") and await has_table(conn, "sop_instances")
-    cases = await ReportStore().export_cases(conn, office_id)
+    store = ReportStore()
     rows: list[dict[str, Any]] = []
-    for c in cases:
+    for c in await store.export_cases(conn, office_id):
         received = datetime.fromisoformat(c["received_at"])
         if not lo <= received < hi:
             continue
-        services, outcome = await _workflow_facts(conn, c["id"]) if workflow else ([], "")
-        row: dict[str, Any] = {
-            "case_number": c["number"],
-            "received_date": _local_date(c["received_at"], office),
-            "closed_date": _local_date(c["closed_at"], office),
-            "channel": c["channel"],
-            "urgent": "yes" if c["urgent"] else "no",
-            "victim_age_group": c["victim_age_group"],
-            "victim_sex": c["victim_sex"],
-            "child_victim": "yes" if c["child_victim"] else "no",
-            "disability": "yes" if c["disability"] else "no",
-            "violence_types": ";".join(json.loads(c["categories"])),
-            "relation": c["relation"],
-            "help_wanted": ";".join(json.loads(c["help_wanted"])),
-            "services": ";".join(services),
-            "status": c["status"],
-            "stage": c["stage"],
-            "sop_outcome": outcome,
-        }
-        if with_identity:
-            d = await svc.cases.details(conn, c["id"])
-            age = d.get("victim_age")
-            row.update(
-                {
-                    "victim_name": str(d.get("victim_name") or ""),
-                    "victim_age": age if isinstance(age, int) else "",
-                    "perpetrator": str(d.get("perpetrator") or ""),
-                    "place": str(d.get("where") or ""),
-                    "phone": str(d.get("phone") or ""),
-                    "story": str(d.get("story") or ""),
-                }
-            )
-        rows.append(row)
+        started = await store.services(conn, c["id"]) if workflow else []
+        record = await svc.records.record(conn, c["id"])
+        d = await svc.cases.details(conn, c["id"])
+        case_row = simfoni_case(
+            c,
+            record,
+            started,
+            incident=str(d.get("when") or ""),
+            received=_local_date(c["received_at"], office),
+            closed=_local_date(c["closed_at"], office),
+            city=office.city,
+        )
+        for victim in record.victims or (VictimRow(1),):
+            row = {**case_row, **simfoni_victim(victim, record.parties)}
+            if with_identity:
+                row.update(_identity(d, first=victim.ord == 1))
+            rows.append(row)
     return rows
+
+
+def _identity(d: dict[str, Any], *, first: bool) -> dict[str, Any]:
+    """The identity columns (the details hold the first victim's name and age only)."""
+    age = d.get("victim_age")
+    return {
+        "Nama Korban": str(d.get("victim_name") or "") if first else "",
+        "Umur Korban": age if first and isinstance(age, int) else "",
+        "Nama Pelaku": str(d.get("perpetrator") or ""),
+        "Alamat Kejadian": str(d.get("where") or ""),
+        "Telepon Pelapor": str(d.get("phone") or ""),
+        "Kronologi": str(d.get("story") or ""),
+    }
 
 
 # a spreadsheet reads a formula from a cell starting with one of these (full-width forms too)

@@ -72,10 +72,13 @@ class RekapData:
     steps_quarter: dict[Period, tuple[int, int]] = field(default_factory=dict)
     cases_month: Counter[Period] = field(default_factory=Counter)
     cases_quarter: Counter[Period] = field(default_factory=Counter)
+    victims_month: Counter[Period] = field(default_factory=Counter)
+    victims_quarter: Counter[Period] = field(default_factory=Counter)
     has_steps: bool = False
 
 
 DIMENSIONS = ("violence", "age", "sex", "channel")
+CHILD_GROUPS = frozenset({"0-5", "6-12", "13-17"})
 
 
 async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData:
@@ -98,7 +101,8 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
         data.has_steps = await has_table(conn, "steps")
         if data.has_steps:
             steps = await store.rekap_steps(conn, office_id)
-    for c in cases:
+    seen: set[int] = set()
+    for c in cases:  # one row per victim: every count but the cases' is per victim
         received = datetime.fromisoformat(c["received_at"])
         if received < since:
             continue
@@ -107,10 +111,10 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
             continue
         month: Period = (local.year, local.month)
         quarter = _quarter(local.year, local.month)
-        if c["child_victim"]:
+        if c["victim_age_group"] in CHILD_GROUPS:
             age = "child"
         elif c["victim_age_group"] == "unknown":
-            age = "unknown"
+            age = "child" if c["child_victim"] and c["case_id"] not in seen else "unknown"
         else:
             age = "adult"
         values = {
@@ -124,8 +128,12 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
                 data.by_month[dim][month].update(vals)
             if quarter in data.by_quarter[dim]:
                 data.by_quarter[dim][quarter].update(vals)
-        data.cases_month[month] += 1
-        data.cases_quarter[quarter] += 1
+        data.victims_month[month] += 1
+        data.victims_quarter[quarter] += 1
+        if c["case_id"] not in seen:  # the case once, however many victims it has
+            seen.add(c["case_id"])
+            data.cases_month[month] += 1
+            data.cases_quarter[quarter] += 1
     for done, due in steps:
         on_time = int(done <= due)
         local = done.astimezone(office.tz)
@@ -193,7 +201,7 @@ def _stacked(
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.set_title(title, fontsize=11)
     ax.set_xticks(xs, labels, fontsize=8, rotation=45 if len(periods) > 6 else 0)
-    ax.set_ylabel(t.gettext("Cases"), fontsize=9)
+    ax.set_ylabel(t.gettext("Victims"), fontsize=9)
     ax.set_ylim(0, max([*bottom, 1]) * 1.25)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if values:
@@ -286,16 +294,17 @@ def draw_rekap(data: RekapData, office_name: str, t: Translator) -> bytes:
 
 
 def summary_line(data: RekapData, office_name: str, t: Translator) -> str:
-    """One line: this quarter's cases, child victims, this month, steps on time."""
+    """One line: this quarter's cases and victims (children), this month, steps on time."""
     quarter = data.quarters[-1]
     month = data.months[-1]
     children = data.by_quarter["age"][quarter]["child"]
     ok, total = data.steps_quarter.get(quarter, (0, 0))
     text = t.gettext(
-        "{office}: {cases} cases in {quarter} ({children} with a child victim), "
-        "{month_cases} in {month}.",
+        "{office}: {cases} cases with {victims} victims in {quarter} ({children} of them "
+        "children), {month_cases} cases in {month}.",
         office=office_name,
         cases=data.cases_quarter[quarter],
+        victims=data.victims_quarter[quarter],
         quarter=_quarter_label(quarter, t),
         children=children,
         month_cases=data.cases_month[month],

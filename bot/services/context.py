@@ -15,6 +15,7 @@ from bot.store.cases import CaseStore
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
 from bot.store.persons import PersonStore
+from bot.store.records import RecordStore
 from bot.store.roster import RosterStore
 
 __all__ = ["STAFF_CHANNEL", "Services"]
@@ -40,6 +41,7 @@ class Services:
     offices: dict[str, Office]
     cases: CaseStore = field(init=False)
     outbox: OutboxStore = field(init=False)
+    records: RecordStore = field(init=False)
     roster: RosterStore = field(init=False)
     persons: PersonStore = field(init=False)
     # handle key -> person id, for handles this process has seen
@@ -53,6 +55,7 @@ class Services:
     def __post_init__(self) -> None:
         self.cases = CaseStore(self.cipher)
         self.outbox = OutboxStore(self.cipher)
+        self.records = RecordStore()
         self.roster = RosterStore()
         self.persons = PersonStore(self.cipher)
         self.calendars = {oid: OfficeCalendar(o) for oid, o in self.offices.items()}

@@ -9,14 +9,23 @@ from typing import Any
 from bot.domain.codes import case_number, new_tracking_code
 from bot.domain.consent import CONSENT_TEXTS, CONSENT_VERSION
 from bot.domain.identity import Handle
-from bot.domain.intake import PARENT_RELATIONS
+from bot.domain.intake import PARENT_RELATIONS, child_reporter, victim_age_of
 from bot.domain.notice import Notice, Recipient
+from bot.domain.simfoni import UNKNOWN
 from bot.domain.validation import age_group
 from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.cases import NewCase
+from bot.store.records import PartyRow, VictimRow
 
-__all__ = ["Evidence", "SubmitResult", "raise_urgent_alert", "submit_complaint"]
+__all__ = [
+    "Evidence",
+    "SubmitResult",
+    "consent_route",
+    "place_and_violence",
+    "raise_urgent_alert",
+    "submit_complaint",
+]
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,27 @@ def _consent_version(answers: dict[str, Any]) -> str | None:
     return version if isinstance(version, str) and version in CONSENT_TEXTS else CONSENT_VERSION
 
 
+def place_and_violence(answers: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """SIMFONI's place and types of violence (a draft from before: "domestic" is a place)."""
+    violence = tuple(str(v) for v in answers.get("violence") or ())
+    place = str(answers.get("place") or UNKNOWN)
+    if "domestic" in violence:
+        violence = tuple(v for v in violence if v != "domestic")
+        place = "rumah_tangga" if place == UNKNOWN else place
+    return place, violence
+
+
+def consent_route(child_victim: bool, relation: str) -> str:
+    """Whose consent the staff seek: the reporter's, a guardian's, or the child-protection route.
+
+    For a child, a parent or guardian consents (UU 27/2022 Pasal 25), never the reported
+    parent or guardian: then the other parent, another guardian or the state's route.
+    """
+    if not child_victim:
+        return "reporter"
+    return "child_protection" if relation in PARENT_RELATIONS else "guardian"
+
+
 async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) -> None:
     """Alert the staff group at once that someone reports immediate danger (any hour)."""
     office = svc.office(office_id)
@@ -91,8 +121,8 @@ async def submit_complaint(
     now = svc.clock.now()
     local_now = now.astimezone(office.tz)
     urgent = answers.get("danger") == "yes"
-    age = answers.get("victim_age")
-    age_int = int(age) if isinstance(age, int) else None
+    age_int = victim_age_of(answers)
+    reporter_age = answers.get("reporter_age")
     if urgent:
         due = now + timedelta(minutes=office.urgent_response_minutes)
     else:
@@ -119,6 +149,8 @@ async def submit_complaint(
         code = new_tracking_code()
         relation = str(answers.get("relation") or "unknown")
         child = age_int is not None and age_int < 18
+        place, violence = place_and_violence(answers)
+        route = consent_route(child, relation)
         details = {
             "victim_name": answers.get("victim_name") or "",
             "victim_age": age_int,
@@ -129,10 +161,9 @@ async def submit_complaint(
             "notes": answers.get("notes") or [],
             "phone": answers.get("phone") or "",
             "call_time": answers.get("call_time") or "",
+            "reporter_age": reporter_age if isinstance(reporter_age, int) else None,
             # a child harmed by a parent/guardian: consent must not go through that parent
-            "consent_path": "child_protection"
-            if child and relation in PARENT_RELATIONS
-            else "reporter",
+            "consent_path": route,
         }
         case_id = await svc.cases.insert(
             conn,
@@ -147,7 +178,7 @@ async def submit_complaint(
                 victim_sex=str(answers.get("victim_sex") or "unknown"),
                 victim_age_group=age_group(age_int),
                 disability=answers.get("disability") == "yes",
-                categories=tuple(answers.get("violence") or ()),
+                categories=violence,
                 relation=relation,
                 help_wanted=tuple(answers.get("help") or ()),
                 reporter_type=str(answers.get("reporter") or "other"),
@@ -159,7 +190,30 @@ async def submit_complaint(
                 recorded_by=recorded_by,
                 details=details,
                 consent_version=_consent_version(answers),
+                place=place,
+                reporter_child=child_reporter(answers),
+                consent_route=route,
             ),
+        )
+        await svc.records.add_victim(
+            conn,
+            case_id,
+            VictimRow(
+                1,
+                sex=str(answers.get("victim_sex") or UNKNOWN),
+                age_group=age_group(age_int),
+                disability={"yes": "ya", "no": "tidak"}.get(
+                    str(answers.get("disability")), UNKNOWN
+                ),
+            ),
+        )
+        others = answers.get("other_victims")
+        for _ in range(others if isinstance(others, int) else 0):  # the staff complete them
+            await svc.records.add_victim(conn, case_id)
+        await svc.records.add_party(
+            conn,
+            case_id,
+            PartyRow(1, relation=relation, sex=str(answers.get("perpetrator_sex") or UNKNOWN)),
         )
         for item in evidence:
             await svc.cases.add_evidence(

@@ -39,6 +39,9 @@ class NewCase:
     recorded_by: int | None
     details: dict[str, Any]
     consent_version: str | None = None  # the consent text agreed to (bot/domain/consent.py)
+    place: str = "unknown"
+    reporter_child: bool = False
+    consent_route: str = "reporter"  # or "guardian", "child_protection"
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,9 @@ class CaseStore:
             "INSERT INTO cases (number, office_id, idempotency_key, tracking_index, reporter_index,"
             " channel, urgent, child_victim, victim_sex, victim_age_group, disability, categories,"
             " relation, help_wanted, reporter_type, notify_mode, language, received_at,"
-            " first_response_due, recorded_by, reporter_chat_enc, details_enc, consent_version)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " first_response_due, recorded_by, reporter_chat_enc, details_enc, consent_version,"
+            " place, reporter_child, consent_route)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 number,
                 case.office_id,
@@ -192,6 +196,9 @@ class CaseStore:
                     context=self._ctx(number),
                 ),
                 case.consent_version,
+                case.place,
+                int(case.reporter_child),
+                case.consent_route,
             ),
         )
         assert cur.lastrowid is not None

@@ -61,10 +61,13 @@ class ReportStore:
         return (row["step_key"], row["outcome"]) if row else None
 
     async def rekap_cases(self, tx: Tx, office_id: str) -> list[Row]:
-        """An office's cases, the fields /rekap counts."""
+        """One row per victim of an office's cases, with the fields /rekap counts."""
         async with tx.execute(
-            "SELECT received_at, categories, child_victim, victim_age_group, victim_sex, channel"
-            " FROM cases WHERE office_id = ?",
+            "SELECT c.id AS case_id, c.received_at, c.categories, c.child_victim, c.channel,"
+            " COALESCE(v.age_group, c.victim_age_group) AS victim_age_group,"
+            " COALESCE(v.sex, c.victim_sex) AS victim_sex"
+            " FROM cases c LEFT JOIN case_victims v ON v.case_id = c.id"
+            " WHERE c.office_id = ? ORDER BY c.id, v.ord",
             (office_id,),
         ) as cur:
             return list(await cur.fetchall())

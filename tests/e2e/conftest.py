@@ -59,6 +59,7 @@ class BotProcess:
             TELEGRAM_FILE_BASE_URL=f"{base_url}/file/bot",
             PPA_DATABASE=str(self.db_path),
             PPA_OFFICES=str(OFFICES),
+            PPA_ALLOW_EXAMPLE="1",  # the example roster, in a test
             PPA_SECRET_KEY=generate_key(),
             PPA_TIME_SCALE="1",
             PPA_LOG_LEVEL="INFO",

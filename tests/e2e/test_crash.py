@@ -51,8 +51,9 @@ ROUND_TIMEOUT = 180.0
 CASE_NUMBER = re.compile(r"PPA-(?:PKL|PSR|TNG)-\d{4}-\d{5}")
 STORY = "Ayah tiri memukul dan membentak anak hampir setiap malam."
 FORM = (
-    "danger office reporter victim_name victim_age victim_sex disability violence relation "
-    "perpetrator when where story evidence phone call_time help notify consent"
+    "danger office reporter reporter_age victim_name victim_age victim_sex disability violence "
+    "relation perpetrator_sex perpetrator when place where story evidence phone call_time help "
+    "notify consent"
 ).split()
 
 Predicate = Callable[[SentMessage], bool]
@@ -99,7 +100,8 @@ def steps(office: str) -> list[Step]:
         ("type", "/lapor", asks("danger")),
         ("press", opt("danger", "no"), asks("office")),
         ("press", opt("office", office), asks("reporter")),
-        ("press", opt("reporter", "family"), asks("victim_name")),
+        ("press", opt("reporter", "family"), asks("reporter_age")),
+        ("press", "a|reporter_age|s", asks("victim_name")),
         ("type", "Melati", asks("victim_age")),
         ("type", "15", asks("victim_sex")),
         ("press", opt("victim_sex", "female"), asks("disability")),
@@ -107,9 +109,11 @@ def steps(office: str) -> list[Step]:
         ("press", opt("violence", "physical"), None),
         ("press", opt("violence", "psychological"), None),
         ("press", "a|violence|d", asks("relation")),
-        ("press", opt("relation", "step_parent"), asks("perpetrator")),
+        ("press", opt("relation", "step_parent"), asks("perpetrator_sex")),
+        ("press", opt("perpetrator_sex", "male"), asks("perpetrator")),
         ("type", "Budi Santoso", asks("when")),
-        ("type", "01-02-2026", asks("where")),
+        ("type", "01-02-2026", asks("place")),
+        ("press", opt("place", "rumah_tangga"), asks("where")),
         ("type", "Jl. Kenanga No. 7, Cibodas", asks("story")),
         ("type", STORY, asks("evidence")),
         ("press", "a|evidence|d", asks("phone")),

@@ -66,7 +66,8 @@ Step = tuple[str, str, Predicate | None]
 STEPS: list[Step] = [
     ("press", opt("danger", "no"), asks("office")),
     ("press", opt("office", "TNG"), asks("reporter")),
-    ("press", opt("reporter", "family"), asks("victim_name")),
+    ("press", opt("reporter", "family"), asks("reporter_age")),
+    ("press", "a|reporter_age|s", asks("victim_name")),
     ("type", "Melati", asks("victim_age")),
     ("type", "15", asks("victim_sex")),
     ("press", opt("victim_sex", "female"), asks("disability")),
@@ -74,9 +75,11 @@ STEPS: list[Step] = [
     ("press", opt("violence", "physical"), None),
     ("press", opt("violence", "psychological"), None),
     ("press", "a|violence|d", asks("relation")),
-    ("press", opt("relation", "step_parent"), asks("perpetrator")),
+    ("press", opt("relation", "step_parent"), asks("perpetrator_sex")),
+    ("press", opt("perpetrator_sex", "male"), asks("perpetrator")),
     ("type", "Budi Santoso", asks("when")),
-    ("type", "01-02-2026", asks("where")),
+    ("type", "01-02-2026", asks("place")),
+    ("press", opt("place", "rumah_tangga"), asks("where")),
     ("type", "Jl. Kenanga No. 7, Cibodas", asks("story")),
     ("type", STORY, asks("evidence")),
     ("press", "a|evidence|d", asks("phone")),
@@ -217,7 +220,7 @@ async def test_restart_in_the_middle_continues_the_report(
     await bot.start()
     reporter = Reporter(fake)
     await reporter.type("/lapor", asks("danger"))
-    await reporter.answer(STEPS[:3])  # danger, office, reporter: now the victim's name
+    await reporter.answer(STEPS[:4])  # danger, office, reporter, own age: the victim's name
 
     assert await bot.stop() == 0
     before = fake.last_message_id(REPORTER)
@@ -227,7 +230,7 @@ async def test_restart_in_the_middle_continues_the_report(
     after = [m for m in fake.messages(REPORTER) if m.message_id > before]
     assert not any(asks("danger")(m) for m in after), reporter.transcript()
 
-    await reporter.answer(STEPS[4:])
+    await reporter.answer(STEPS[5:])
     done = await reporter.press("s|send", receipt)
     tracking_code(done)
     await fake.wait_for_message(TNG_GROUP, is_notice, timeout=TIMEOUT)

@@ -32,3 +32,10 @@ def test_demo_exits_promptly_when_its_reader_goes_away() -> None:
     proc.stderr.close()
     assert code == 1, err
     assert "Traceback" not in err, err
+
+
+async def test_the_demo_walks_the_whole_form() -> None:
+    """The demo answers every question of the form: a new question must be answered there too."""
+    from bot.demo import run_demo
+
+    assert await run_demo(verbose=False) == 0

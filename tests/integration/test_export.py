@@ -102,14 +102,17 @@ async def test_xlsx_has_the_recording_columns_and_no_identity(env: Env, tmp_path
     rows = _xlsx(out)
     assert tuple(rows[0]) == COLUMNS and res.rows == 2 == len(rows) - 1
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["case_number"] == "PPA-TNG-2026-00001"
-    assert first["received_date"] == "2026-01-05" and first["closed_date"] in (None, "")
-    assert first["victim_age_group"] == "13-17" and first["victim_sex"] == "female"
-    assert first["child_victim"] == "yes" and first["disability"] == "yes"
-    assert first["violence_types"] == "sexual;psychological" and first["relation"] == "teacher"
-    assert first["help_wanted"] == "legal;counselling" and first["status"] == "new"
+    assert first["No. Registrasi"] == "PPA-TNG-2026-00001"
+    assert first["Tanggal Pengaduan"] == "2026-01-05" and first["Tanggal Selesai"] in (None, "")
+    assert first["Kelompok Umur Korban"] == "13-17 tahun"
+    assert first["Jenis Kelamin Korban"] == "Perempuan"
+    assert first["Disabilitas Korban"] == "Ya (jenis belum dicatat)"
+    assert first["Bentuk Kekerasan"] == "Seksual; Psikis"
+    assert first["Hubungan Pelaku dengan Korban"] == "Guru"
+    assert first["Tanggal Kejadian"] == "2026-01-05" and first["Status Kasus"] == "Baru"
     second = dict(zip(rows[0], rows[2], strict=True))
-    assert second["victim_age_group"] == "25-44" and second["received_date"] == "2026-02-05"
+    assert second["Kelompok Umur Korban"] == "25-44 tahun"
+    assert second["Tanggal Pengaduan"] == "2026-02-05"
     cells = " ".join(str(c) for row in rows for c in row if c is not None)
     for secret in (*SECRETS, "Pak X"):
         assert secret not in cells
@@ -127,9 +130,9 @@ async def test_identity_only_for_an_admin_of_the_office(env: Env, tmp_path: Path
     rows = _xlsx(out)
     assert tuple(rows[0]) == COLUMNS + IDENTITY_COLUMNS
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["victim_name"] == SECRETS[0] and first["phone"] == SECRETS[1]
-    assert first["story"] == SECRETS[2] and first["place"] == SECRETS[3]
-    assert first["victim_age"] == 16 and first["perpetrator"] == "Pak X"
+    assert first["Nama Korban"] == SECRETS[0] and first["Telepon Pelapor"] == SECRETS[1]
+    assert first["Kronologi"] == SECRETS[2] and first["Alamat Kejadian"] == SECRETS[3]
+    assert first["Umur Korban"] == 16 and first["Nama Pelaku"] == "Pak X"
     for who in (TNG_KETUA, PKL_ADMIN, None):  # not admin; admin elsewhere; nobody named
         with pytest.raises(ExportRefused):
             await export_cases(

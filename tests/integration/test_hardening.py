@@ -49,6 +49,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str) -> None:
     monkeypatch.setenv("PPA_DATABASE", str(tmp_path / "data" / "ppa.sqlite3"))
     monkeypatch.setenv("PPA_SECRET_KEY", key)
     monkeypatch.setenv("PPA_OFFICES", str(EXAMPLE_OFFICES))
+    monkeypatch.setenv("PPA_ALLOW_EXAMPLE", "1")  # the example roster, in a test
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")  # never the internet
     monkeypatch.setenv("TELEGRAM_FILE_BASE_URL", "http://127.0.0.1:9/file/bot")
 

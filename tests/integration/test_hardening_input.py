@@ -124,11 +124,12 @@ async def test_webhook_still_takes_the_largest_storable_update_id(
 # ------------------------------------------------------------------ #10 CSV formulas
 
 ATTACKS = {
-    "victim_name": "Budi;=cmd|' /C calc'!A0",
-    "perpetrator": '\ufeff=HYPERLINK("http://x","klik")',
-    "place": "Jl. Melati,+1+1",
-    "phone": "\u200b@SUM(1+1)",
-    "story": "ok\t-2+3 and\r\n=1+1 then ; \u00a0=2",
+    "Nama Korban": "Budi;=cmd|' /C calc'!A0",
+    "Nama Pelaku": '\ufeff=HYPERLINK("http://x","klik")',
+    "Alamat Kejadian": "Jl. Melati,+1+1",
+    "Telepon Pelapor": "\u200b@SUM(1+1)",
+    "Kronologi": "ok\t-2+3 and\r\n=1+1 then ; \u00a0=2",
+    "Kecamatan/Desa": "=1+1",  # typed by staff in /asesmen wilayah=
 }
 _FORMULA = tuple("=+-@\uff1d\uff0b\uff0d\uff20")
 
@@ -144,7 +145,7 @@ def _starts_a_formula(cell: str) -> bool:
 
 
 def test_csv_defuses_formulas_after_any_separator_or_invisible_character() -> None:
-    row = {"case_number": "PPA-TNG-2026-00001", **ATTACKS}
+    row = {"No. Registrasi": "PPA-TNG-2026-00001", **ATTACKS}
     data = render_export([row], COLUMNS + IDENTITY_COLUMNS, "csv").decode("utf-8")
     assert data.startswith("\ufeff")  # the file's BOM for Excel stays
     body = data[1:]
@@ -152,13 +153,15 @@ def test_csv_defuses_formulas_after_any_separator_or_invisible_character() -> No
     assert dangerous == []
     # and the values are still all there for a reader
     (parsed,) = list(csv.DictReader(io.StringIO(body)))
-    assert parsed["victim_name"] == "Budi;'=cmd|' /C calc'!A0"
-    assert parsed["perpetrator"].startswith("'=HYPERLINK")
-    assert "\ufeff" not in parsed["perpetrator"] and "\u200b" not in parsed["phone"]
+    assert set(ATTACKS) <= set(COLUMNS + IDENTITY_COLUMNS)  # every attack lands in a column
+    assert parsed["Nama Korban"] == "Budi;'=cmd|' /C calc'!A0"
+    assert parsed["Nama Pelaku"].startswith("'=HYPERLINK")
+    assert "\ufeff" not in parsed["Nama Pelaku"] and "\u200b" not in parsed["Telepon Pelapor"]
+    assert parsed["Kecamatan/Desa"] == "'=1+1"
 
 
 def test_xlsx_has_no_formula_cells() -> None:
-    row = {"case_number": "PPA-TNG-2026-00001", **ATTACKS}
+    row = {"No. Registrasi": "PPA-TNG-2026-00001", **ATTACKS}
     wb = load_workbook(io.BytesIO(render_export([row], COLUMNS + IDENTITY_COLUMNS, "xlsx")))
     for cells in wb.active.iter_rows(min_row=2):
         for cell in cells:

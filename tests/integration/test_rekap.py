@@ -15,6 +15,7 @@ from bot.domain.identity import Handle
 from bot.reports.rekap import collect_rekap, render_rekap
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
+from bot.store.records import VictimRow
 from bot.testing.harness import Harness
 
 __all__: list[str] = []
@@ -104,16 +105,30 @@ async def test_counts_per_month_and_quarter(h: Harness, clock: FakeClock) -> Non
     assert data.steps_quarter[(2026, 1)] == (2, 3)
 
 
+async def test_counts_are_per_victim(h: Harness, clock: FakeClock) -> None:
+    svc = h.rt.services
+    clock.set(datetime(2026, 2, 9, 3, 0, tzinfo=UTC))
+    case_id = await _submit(svc, "two", victim_age=30)
+    async with svc.db.transaction() as tx:  # a second victim, a boy of 7
+        await svc.records.add_victim(tx, case_id, VictimRow(2, sex="male", age_group="6-12"))
+    data = await collect_rekap(svc, "TNG", date(2026, 3, 2))
+    assert data.cases_month[(2026, 2)] == 1 and data.victims_month[(2026, 2)] == 2
+    assert data.by_month["age"][(2026, 2)] == {"adult": 1, "child": 1}
+    assert data.by_month["sex"][(2026, 2)] == {"female": 1, "male": 1}
+    _, summary = await render_rekap(svc, "TNG", date(2026, 3, 2))
+    assert "1 cases with 2 victims in Q1 2026 (1 of them children)" in summary
+
+
 async def test_chart_png_and_summary(h: Harness, clock: FakeClock) -> None:
     svc = await _history(h, clock)
     png, summary = await render_rekap(svc, "TNG", date(2026, 3, 2))
     width, height = _png_size(png)
     assert width >= 600 and height >= 400
     assert "\n" not in summary
-    assert "4 cases in Q1 2026" in summary and "1 with a child victim" in summary
+    assert "4 cases with 4 victims in Q1 2026 (1 of them children)" in summary
     assert "67% (2 of 3)" in summary
     empty_png, empty = await render_rekap(svc, "PSR", date(2026, 3, 2))
-    assert _png_size(empty_png)[0] >= 600 and "0 cases" in empty
+    assert _png_size(empty_png)[0] >= 600 and "0 cases with 0 victims" in empty
 
 
 async def test_rekap_command_staff_only(h: Harness, clock: FakeClock) -> None:

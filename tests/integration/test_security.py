@@ -138,6 +138,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str) -> None:
     monkeypatch.setenv("PPA_DATABASE", str(tmp_path / "ppa.sqlite3"))
     monkeypatch.setenv("PPA_SECRET_KEY", key)
     monkeypatch.setenv("PPA_OFFICES", str(EXAMPLE_OFFICES))
+    monkeypatch.setenv("PPA_ALLOW_EXAMPLE", "1")  # the example roster, in a test
 
 
 def _admin(argv: list[str]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.intake import question
+from bot.domain.intake import prompt_for, question
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, choose, office, press
 
@@ -15,6 +15,7 @@ async def _to_question(h: Harness, key: str) -> None:
         ("danger", lambda: choose(h, REPORTER, "danger", "no")),
         ("office", lambda: office(h, REPORTER, "TNG")),
         ("reporter", lambda: choose(h, REPORTER, "reporter", "victim")),
+        ("reporter_age", lambda: press(h, REPORTER, "a|reporter_age|s")),
         ("victim_name", lambda: h.send(REPORTER, "Ani")),
         ("victim_age", lambda: h.send(REPORTER, "30")),
         ("victim_sex", lambda: choose(h, REPORTER, "victim_sex", "female")),
@@ -22,8 +23,10 @@ async def _to_question(h: Harness, key: str) -> None:
         ("violence", lambda: choose(h, REPORTER, "violence", "sexual")),
         ("violence_done", lambda: choose(h, REPORTER, "violence", "done")),
         ("relation", lambda: choose(h, REPORTER, "relation", "partner")),
+        ("perpetrator_sex", lambda: choose(h, REPORTER, "perpetrator_sex", "male")),
         ("perpetrator", lambda: h.send(REPORTER, "mantan pacar")),
         ("when", lambda: h.send(REPORTER, "10-10-2025")),
+        ("place", lambda: choose(h, REPORTER, "place", "lainnya")),
         ("where", lambda: h.send(REPORTER, "kos")),
         ("story", lambda: h.send(REPORTER, "Saya diancam dan dipaksa oleh mantan pacar.")),
         ("evidence", lambda: choose(h, REPORTER, "evidence", "done")),
@@ -65,7 +68,8 @@ async def test_bad_text_is_explained_and_asked_again(
     assert len(out) == 2, "expected an explanation and then the same question again"
     explanation = out[0].plain_text or ""
     assert explanation.startswith("⚠") and reason in explanation
-    prompt = harness.rt.i18n.get("en").gettext(question(key).prompt)
+    # the reporter said she is the victim: the questions are in the first person
+    prompt = harness.rt.i18n.get("en").gettext(prompt_for(question(key), {"reporter": "victim"}))
     assert prompt in (out[1].plain_text or "")
     row = await harness.rt.db.fetchone("SELECT COUNT(*) FROM cases")
     assert row is not None and row[0] == 0
@@ -95,7 +99,7 @@ async def test_typed_text_on_a_button_question_is_matched_or_explained(harness: 
     assert (out[0].plain_text or "").startswith("⚠")
     assert any(d.startswith("a|reporter|") for d in out[-1].callback_data)
     out = await harness.send(REPORTER, "1")  # the first option, typed
-    assert any(d.startswith("a|victim_name|") for d in out[-1].callback_data)
+    assert any(d.startswith("a|reporter_age|") for d in out[-1].callback_data)
 
 
 async def test_stale_button_from_an_earlier_question_changes_nothing(harness: Harness) -> None:

@@ -52,6 +52,7 @@ async def test_restart_in_the_middle_resumes(harness: Harness) -> None:
     await choose(harness, REPORTER, "danger", "no")
     await office(harness, REPORTER, "PKL")
     await choose(harness, REPORTER, "reporter", "victim")
+    await press(harness, REPORTER, "a|reporter_age|s")
     await harness.restart()
     out = await harness.send(REPORTER, "Mawar")  # answers victim_name after the restart
     assert out, "the bot went silent after a restart"
@@ -127,3 +128,21 @@ async def test_personal_data_never_in_database_file(harness: Harness, tmp_path) 
     conn = sqlite3.connect(tmp_path / "ppa.sqlite3")
     assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 1
     conn.close()
+
+
+async def test_summary_shows_the_incident_date_in_the_readers_language(harness: Harness) -> None:
+    out = await full_report(harness, submit=False)
+    text = out[-1].plain_text or ""
+    assert "1 Februari 2026" in text and "2026-02-01" not in text
+    assert "Rumah tangga" in text  # the place, in SIMFONI's word
+
+
+async def test_the_reporter_can_add_other_victims_from_the_summary(harness: Harness) -> None:
+    await full_report(harness, submit=False)
+    await press(harness, REPORTER, "s|more")
+    out = await press(harness, REPORTER, "s|more")
+    assert "Korban lain</b>: 2" in (out[-1].text or "") and "s|send" in out[-1].callback_data
+    out = await press(harness, REPORTER, "s|send")
+    assert "PPA-TNG-2026-00001" in (out[-1].plain_text or "")
+    rows = await harness.rt.db.fetchall("SELECT ord, sex FROM case_victims ORDER BY ord")
+    assert [tuple(r) for r in rows] == [(1, "female"), (2, "unknown"), (3, "unknown")]

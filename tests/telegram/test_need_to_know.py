@@ -97,6 +97,7 @@ async def report(
     await choose(h, user, "danger", "no")
     await office(h, user, "TNG")
     await choose(h, user, "reporter", "family")
+    await press(h, user, "a|reporter_age|s")
     await h.send(user, "Melati")
     await h.send(user, "15")
     await choose(h, user, "victim_sex", "female")
@@ -104,8 +105,10 @@ async def report(
     await choose(h, user, "violence", "physical")
     await choose(h, user, "violence", "done")
     await choose(h, user, "relation", "step_parent")
+    await choose(h, user, "perpetrator_sex", "male")
     await h.send(user, "Budi Santoso")
     await h.send(user, "01-02-2026")
+    await choose(h, user, "place", "rumah_tangga")
     await h.send(user, "Jl. Kenanga No. 7, Cibodas")
     await h.send(user, story)
     for note in notes:

@@ -73,6 +73,7 @@ async def report(
     await choose(h, user, "danger", "no")
     await office(h, user, "TNG")
     await choose(h, user, "reporter", "family")
+    await press(h, user, "a|reporter_age|s")
     await h.send(user, name)
     await h.send(user, "15")
     await choose(h, user, "victim_sex", "female")
@@ -80,8 +81,10 @@ async def report(
     await choose(h, user, "violence", "physical")
     await choose(h, user, "violence", "done")
     await choose(h, user, "relation", "step_parent")
+    await choose(h, user, "perpetrator_sex", "male")
     await h.send(user, perpetrator)
     await h.send(user, "01-02-2026")
+    await choose(h, user, "place", "rumah_tangga")
     await h.send(user, where)
     await h.send(user, story)
     if photo is not None:

@@ -99,8 +99,10 @@ async def test_catat_records_a_phone_complaint(harness: Harness) -> None:
     await choose(harness, u, "violence", "neglect")
     await choose(harness, u, "violence", "done")
     await choose(harness, u, "relation", "unknown")
+    await press(harness, u, "a|perpetrator_sex|s")
     await press(harness, u, "a|perpetrator|s")
     await press(harness, u, "a|when|o2")  # it keeps happening
+    await press(harness, u, "a|place|s")
     await press(harness, u, "a|where|s")
     await harness.send(u, "Tetangga melaporkan anak sering ditinggal sendiri tanpa makan.")
     await choose(harness, u, "evidence", "done")

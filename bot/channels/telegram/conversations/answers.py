@@ -29,10 +29,10 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.conversations.summary import show_summary
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
-from bot.channels.telegram.handlers.texts import emergency_text
+from bot.channels.telegram.handlers.texts import child_welcome_text, emergency_text
 from bot.domain.consent import CONSENT_VERSION
 from bot.domain.i18n_marker import N_
-from bot.domain.intake import Kind, next_question, question, questions_for
+from bot.domain.intake import Kind, child_reporter, next_question, question, questions_for
 from bot.domain.validation import Invalid, parse_text
 from bot.services.intake import raise_urgent_alert
 
@@ -209,6 +209,14 @@ async def _record(
         d["answers"]["consent_version"] = CONSENT_VERSION  # the text she agreed to
     if key == "danger" and value == "yes":
         await reply(update, context, emergency_text(t))
+    if (
+        d["mode"] == "reporter"
+        and key in ("reporter_age", "victim_age")
+        and child_reporter(d["answers"])
+    ):
+        if not d.get("child_welcomed"):  # once per report: SAPA 129 up front
+            d["child_welcomed"] = True
+            await reply(update, context, child_welcome_text(t))
     if key == "consent" and value == "no":
         user_data_of(context).pop("draft", None)
         await reply(

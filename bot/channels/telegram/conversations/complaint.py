@@ -198,7 +198,9 @@ def build_complaint_handler() -> ComplaintConversation:
             states={
                 ASK: [CallbackQueryHandler(on_button, pattern=r"^a\|"), typed],
                 RESUME: [CallbackQueryHandler(on_resume, pattern=r"^r\|(go|new)$")],
-                SUMMARY: [CallbackQueryHandler(on_summary, pattern=r"^s\|(send|edit|cancel)$")],
+                SUMMARY: [
+                    CallbackQueryHandler(on_summary, pattern=r"^s\|(send|edit|cancel|more)$")
+                ],
                 EDIT: [CallbackQueryHandler(on_edit, pattern=r"^e\|")],
             },
             fallbacks=[

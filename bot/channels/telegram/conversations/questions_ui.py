@@ -9,7 +9,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.channels.telegram.handlers.common import esc
 from bot.domain.i18n_marker import N_
-from bot.domain.intake import EVIDENCE_KINDS, MAX_EVIDENCE, Kind, Question, question, questions_for
+from bot.domain.intake import (
+    EVIDENCE_KINDS,
+    MAX_EVIDENCE,
+    Kind,
+    Question,
+    child_reporter,
+    label_for,
+    prompt_for,
+    question,
+    questions_for,
+)
 from bot.domain.office import Office
 from bot.domain.validation import Invalid, parse_age, parse_date, parse_phone, parse_text
 from bot.i18n import Translator
@@ -44,6 +54,11 @@ ALLOWED_DOCUMENT_TYPES = frozenset(
 )
 
 
+def _wording(draft: dict[str, Any]) -> dict[str, Any]:
+    """The answers that choose the wording: the reporter's own (staff get the usual words)."""
+    return draft["answers"] if draft["mode"] == "reporter" else {}
+
+
 def _btn(text: str, key: str, action: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=f"a|{key}|{action}")
 
@@ -58,14 +73,22 @@ def keyboard(
         for i, oid in enumerate(draft["office_choices"]):
             rows.append([_btn(offices[oid].city, q.key, f"o{i}")])
     elif q.kind is Kind.MULTI:
+        answers = _wording(draft)
         buttons = [
-            _btn(("✅ " if opt.value in chosen else "") + t.translate(opt.label), q.key, f"o{i}")
+            _btn(
+                ("✅ " if opt.value in chosen else "") + t.translate(label_for(opt, answers)),
+                q.key,
+                f"o{i}",
+            )
             for i, opt in enumerate(q.options)
         ]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         rows.append([_btn(t.gettext("Done ✔"), q.key, "d")])
     elif q.options:
-        buttons = [_btn(t.translate(o.label), q.key, f"o{i}") for i, o in enumerate(q.options)]
+        buttons = [
+            _btn(t.translate(label_for(o, _wording(draft))), q.key, f"o{i}")
+            for i, o in enumerate(q.options)
+        ]
         rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if q.kind is Kind.EVIDENCE:
         rows.append([_btn(t.gettext("Done ✔"), q.key, "d")])
@@ -80,7 +103,7 @@ def prompt(q: Question, draft: dict[str, Any], t: Translator) -> str:
     """The question text with its position in the form."""
     keys = [x.key for x in questions_for(draft["mode"])]
     pos = t.gettext("Question {n} of about {total}", n=keys.index(q.key) + 1, total=len(keys))
-    text = f"<i>{pos}</i>\n\n{t.translate(q.prompt)}"
+    text = f"<i>{pos}</i>\n\n{t.translate(prompt_for(q, _wording(draft)))}"
     if q.kind is Kind.EVIDENCE and draft["evidence"]:
         text += "\n\n" + t.gettext("Received so far: {n} file(s).", n=len(draft["evidence"]))
     if q.kind in (Kind.TEXT, Kind.AGE, Kind.DATE, Kind.PHONE) and q.max_len >= 1000:
@@ -113,7 +136,10 @@ def parse_typed(
                 return oid
     elif q.kind is Kind.CHOICE:
         for i, opt in enumerate(q.options):
-            if typed in {str(i + 1), opt.value, t.translate(opt.label).casefold()}:
+            labels = {t.translate(opt.label).casefold()}
+            if opt.child_label:
+                labels.add(t.translate(opt.child_label).casefold())
+            if typed in {str(i + 1), opt.value} | labels:
                 return opt.value
     return Invalid(N_("Please choose one of the buttons below."))
 
@@ -183,6 +209,8 @@ def too_many_files(draft: dict[str, Any]) -> bool:
 def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]) -> str:
     """An answer as shown back to the user (escaped)."""
     q = question(key)
+    if q.skip is not None and value == q.skip.value and value:
+        return esc(t.translate(q.skip.label))
     if value in (None, "", []):
         if q.skip is not None and q.skip.label != "Skip":
             return esc(t.translate(q.skip.label))
@@ -195,14 +223,19 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
         return esc(", ".join(labels.get(str(v), str(v)) for v in value))
     if q.kind is Kind.AGE:
         return esc(t.gettext("{age} years", age=value))
+    if q.kind is Kind.DATE and isinstance(value, str) and value not in labels:
+        return esc(t.day_of(value))
     return esc(labels.get(value, value))
 
 
 def summary(draft: dict[str, Any], t: Translator, offices: dict[str, Office]) -> str:
     """All answers for a last look before sending."""
-    lines = [t.gettext("<b>Please check your report before sending:</b>"), ""]
+    if child_reporter(_wording(draft)):
+        lines = [t.gettext("<b>Check your report before you send it:</b>"), ""]
+    else:
+        lines = [t.gettext("<b>Please check your report before sending:</b>"), ""]
     for q in questions_for(draft["mode"]):
-        if q.key not in draft["answers"] and q.kind is not Kind.EVIDENCE:
+        if (q.key not in draft["answers"] and q.kind is not Kind.EVIDENCE) or q.key == "child_ok":
             continue
         if q.kind is Kind.EVIDENCE:
             value = t.gettext("{n} file(s)", n=len(draft["evidence"]))
@@ -217,4 +250,8 @@ def summary(draft: dict[str, Any], t: Translator, offices: dict[str, Office]) ->
         else:
             shown = answer_label(q.key, value, t, offices)
         lines.append(f"<b>{esc(t.translate(q.summary_label))}</b>: {shown}")
+    others = draft["answers"].get("other_victims")
+    if isinstance(others, int) and others > 0:
+        label = t.gettext("Others hurt too")
+        lines.append(f"<b>{esc(label)}</b>: {others}")
     return "\n".join(lines)

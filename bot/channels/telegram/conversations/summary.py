@@ -25,14 +25,17 @@ from bot.channels.telegram.handlers.texts import office_contacts
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
 from bot.domain.identity import Handle, actor_for
-from bot.domain.intake import Kind, questions_for
+from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
 from bot.services.intake import Evidence
 from bot.services.submit import submit_and_start
 from bot.services.workflow.eligibility import default_rules
 
-__all__ = ["cancel", "mediation_note", "on_edit", "on_summary", "show_summary"]
+__all__ = ["MAX_VICTIMS", "cancel", "mediation_note", "on_edit", "on_summary", "show_summary"]
+
+# how many other victims a reporter can add from the summary (staff add more with /asesmen)
+MAX_VICTIMS = 20
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,11 @@ async def show_summary(update: Update, context: Ctx, d: dict[str, Any]) -> str:
             [
                 InlineKeyboardButton(t.gettext("✏ Change an answer"), callback_data="s|edit"),
                 InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data="s|cancel"),
+            ],
+            [
+                InlineKeyboardButton(
+                    t.gettext("➕ Someone else was hurt too"), callback_data="s|more"
+                )
             ],
         ]
     )
@@ -90,13 +98,17 @@ async def on_summary(update: Update, context: Ctx) -> str | int:
         return END
     if cq.data == "s|cancel":
         return await cancel(update, context)
+    if cq.data == "s|more":  # another victim: counted now, the staff ask about them later
+        answers = d["answers"]
+        answers["other_victims"] = min(int(answers.get("other_victims") or 0) + 1, MAX_VICTIMS)
+        return await show_summary(update, context, d)
     if cq.data == "s|edit":
         rows = [
             [InlineKeyboardButton(t.translate(q.summary_label), callback_data=f"e|{q.key}")]
             for q in questions_for(d["mode"])
             if q.key in d["answers"]
             and not (q.kind is Kind.OFFICE and skips_office(d))
-            and q.key not in ("consent", "danger")
+            and q.key not in ("consent", "danger", "child_ok")
         ]
         rows.append([InlineKeyboardButton(t.gettext("⬅ Back"), callback_data="e|")])
         await reply(
@@ -165,9 +177,11 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     dp.kick()
     office = dp.services.office(result.office_id)
     lines = [
-        t.gettext("<b>Your report has been received.</b> Thank you for your courage.")
-        if not staff
-        else t.gettext("<b>The complaint has been recorded.</b>"),
+        t.gettext("<b>The complaint has been recorded.</b>")
+        if staff
+        else t.gettext("<b>We have your report.</b> You were brave. We will help you.")
+        if child_reporter(d["answers"])
+        else t.gettext("<b>Your report has been received.</b> Thank you for your courage."),
         "",
         t.gettext("Case number: <b>{number}</b>", number=esc(result.number)),
         t.gettext("Tracking code: <code>{code}</code>", code=esc(result.tracking_code)),

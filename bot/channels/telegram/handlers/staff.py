@@ -190,6 +190,33 @@ def details_messages(t: Translator, svc: Services, result: StaffResult) -> list[
                 "do not seek consent through that parent."
             )
         )
+        head.append(
+            t.gettext(
+                "Consent to seek: the other parent or another guardian who did not harm the "
+                "child, or the child-protection route."
+            )
+        )
+    elif d.get("consent_path") == "guardian":
+        head.append(
+            t.gettext(
+                "Child victim. Consent to seek: a parent or guardian who did not harm the child "
+                "(UU 27/2022 Pasal 25)."
+            )
+        )
+    if isinstance(d.get("reporter_age"), int) and d["reporter_age"] < 18:
+        head.append(
+            t.gettext(
+                "The reporter is a child ({age}). The report is taken and acted on; speak "
+                "simply and kindly.",
+                age=esc(t.gettext("{age} years", age=d["reporter_age"])),
+            )
+        )
+    head.append(
+        t.gettext(
+            "📋 SIMFONI-PPA record: see what is missing and complete it with /asesmen {number}",
+            number=number,
+        )
+    )
     body = [
         *head,
         "",
@@ -220,7 +247,7 @@ def _fields(
         ),
         t.gettext(
             "When: {when}; where: {where}",
-            when=esc(d.get("when") or "–"),
+            when=answer_label("when", d.get("when") or "", t, svc.offices),
             where=esc(d.get("where") or "–"),
         ),
         t.gettext(

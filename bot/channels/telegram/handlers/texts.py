@@ -6,7 +6,7 @@ from bot.channels.telegram.handlers.common import esc
 from bot.domain.office import Office
 from bot.i18n import Translator
 
-__all__ = ["emergency_text", "office_contacts", "welcome_text"]
+__all__ = ["child_welcome_text", "emergency_text", "office_contacts", "welcome_text"]
 
 
 def emergency_text(t: Translator) -> str:
@@ -17,6 +17,16 @@ def emergency_text(t: Translator) -> str:
         "• Police: <b>110</b>\n"
         "• SAPA 129 (Ministry for Women and Child Protection): call <b>129</b> "
         "or WhatsApp <b>08111-129-129</b>"
+    )
+
+
+def child_welcome_text(t: Translator) -> str:
+    """For a child reporter, before anything else: she did right, and SAPA 129."""
+    return t.gettext(
+        "Thank you for telling us. You did the right thing. What happened is not your fault.\n\n"
+        "If you are in danger or scared now, call <b>129</b> (SAPA, free) or WhatsApp "
+        "<b>08111-129-129</b>. In an emergency call <b>112</b>.\n\n"
+        "We will ask a few short questions. You can skip any you don't want to answer."
     )
 
 
