@@ -11,6 +11,7 @@ from bot.domain.identity import Handle
 from bot.store import Database, Tx
 from bot.store.audit import append_audit
 from bot.store.cases import reporter_index as reporter_index_of
+from bot.store.conversations import StateStore
 from bot.store.encrypted import (
     ENCRYPTED_COLUMNS,
     INDEX_COLUMNS,
@@ -71,6 +72,7 @@ async def _reindex(tx: Tx, cipher: Cipher) -> int:
         tracking_index = cipher.blind_index("tracking", details["tracking_code"])
         await set_case_indexes(tx, case_id, tracking_index, reporter_index)
     await PersonStore(cipher).reindex(tx)
+    await StateStore(cipher).reindex(tx)
     return len(rows)
 
 

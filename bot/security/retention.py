@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot.domain.office import Office
 from bot.store import Database, Tx
 from bot.store.audit import append_audit
+from bot.store.persons import case_reporter, forget_former_reporters
 from bot.store.purge import case_tables, closed_cases, count_case_rows, delete_case
 from bot.store.rights import forget_case
 
@@ -80,7 +81,10 @@ async def purge(
         if dry_run:
             return report
         children = await case_tables(conn)
+        reporters: set[int] = set()
         for c in report.cases:
+            if (reporter := await case_reporter(conn, c.case_id)) is not None:
+                reporters.add(reporter)
             # children first: deepest tables (steps' events) go with their steps by cascade
             await delete_case(conn, c.case_id, children)
             await forget_case(conn, c.case_id, by=ACTOR, at=now)
@@ -92,10 +96,14 @@ async def purge(
                 case_id=c.case_id,
                 detail=f"{c.number} retention {retention_days(offices.get(c.office_id))}d",
             )
+        # reporters with nothing left here: their handle goes (crypto-shredding the link from
+        # the audit log's person ids to an account)
+        shredded = await forget_former_reporters(conn, reporters)
         if report.cases:
             await append_audit(
-                conn, at=now, actor=ACTOR, action="purge_run", detail=f"{len(report.cases)} cases"
-            )
+                conn, at=now, actor=ACTOR, action="purge_run",
+                detail=f"{len(report.cases)} cases, {shredded} handles forgotten",
+            )  # fmt: skip
     if report.cases:
         await db.checkpoint()
     log.info("retention purge: %d case(s)%s", len(report.cases), " (dry run)" if dry_run else "")

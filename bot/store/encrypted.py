@@ -49,6 +49,11 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("letters", "content_enc"): (
         "SELECT id, content_enc, 'letter:' || case_id || ':' || number FROM letters"
     ),
+    ("state_data", "key_enc"): "SELECT rowid, key_enc, 'state-key:' || kind FROM state_data",
+    ("state_data", "data_enc"): "SELECT rowid, data_enc, kind FROM state_data",
+    ("state_conversations", "key_enc"): (
+        "SELECT rowid, key_enc, 'state-key:' || name FROM state_conversations"
+    ),
     ("person_handles", "address_enc"): (
         "SELECT rowid, address_enc, 'person-handle:' || channel FROM person_handles"
     ),
@@ -66,12 +71,20 @@ _KEY_COLUMN = {
     "mediations": "id",
     "letters": "id",
     "person_handles": "rowid",
+    "state_data": "rowid",
+    "state_conversations": "rowid",
     "rights_requests": "id",
 }
 
 # blind-index columns rewritten after a rotation (``set_case_indexes``, PersonStore.reindex)
 INDEX_COLUMNS = frozenset(
-    {("cases", "tracking_index"), ("cases", "reporter_index"), ("person_handles", "address_index")}
+    {
+        ("cases", "tracking_index"),
+        ("cases", "reporter_index"),
+        ("person_handles", "address_index"),
+        ("state_data", "key_index"),
+        ("state_conversations", "key_index"),
+    }
 )
 
 

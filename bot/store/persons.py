@@ -13,7 +13,7 @@ from bot.crypto import Cipher
 from bot.domain.identity import Handle
 from bot.store.db import Tx
 
-__all__ = ["LEGACY_ID_COLUMNS", "PersonStore"]
+__all__ = ["LEGACY_ID_COLUMNS", "PersonStore", "case_reporter", "forget_former_reporters"]
 
 # every column that held a Telegram user id before persons existed (table, column)
 LEGACY_ID_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -151,3 +151,31 @@ class PersonStore:
                 )
         await tx.execute("DELETE FROM person_migration")
         return len(mapping)
+
+
+async def case_reporter(tx: Tx, case_id: int) -> int | None:
+    """The person who filed a case themselves (from its idempotency key ``reporter:<id>:…``)."""
+    async with tx.execute("SELECT idempotency_key FROM cases WHERE id = ?", (case_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    mode, _, rest = str(row[0]).partition(":")
+    ident = rest.partition(":")[0]
+    return int(ident) if mode == "reporter" and ident.isdigit() else None
+
+
+async def forget_former_reporters(tx: Tx, person_ids: set[int]) -> int:
+    """Crypto-shred reporters with no case left and no place on a roster (after a purge): their
+    handles go, so the ids left in the audit log no longer lead to an account."""
+    forgotten = 0
+    for pid in sorted(person_ids):
+        async with tx.execute(
+            "SELECT (SELECT COUNT(*) FROM cases WHERE idempotency_key LIKE ?)"
+            " + (SELECT COUNT(*) FROM roster WHERE user_id = ?)",
+            (f"reporter:{pid}:%", pid),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is not None and int(row[0]) == 0:
+            cur2 = await tx.execute("DELETE FROM person_handles WHERE person_id = ?", (pid,))
+            forgotten += int(cur2.rowcount or 0)
+    return forgotten

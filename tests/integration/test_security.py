@@ -91,9 +91,12 @@ async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
     finally:
         await db.close()
     values = _all_values(tmp_path / "ppa.sqlite3")
-    assert {"cases.details_enc", "user_data.data_enc", "outbox.payload_enc"} <= {
-        v[0] for v in values
-    }
+    assert {
+        "cases.details_enc",
+        "state_data.data_enc",
+        "state_data.key_enc",
+        "outbox.payload_enc",
+    } <= {v[0] for v in values}
     only_new, only_old, both = Cipher(new), Cipher(old), Cipher(new, old_keys=(old,))
     for _, blob, ctx in values:
         assert only_new.key_id_of(blob) == only_new.key_id

@@ -57,7 +57,7 @@ async def test_restart_in_the_middle_resumes(harness: Harness) -> None:
     out = await harness.send(REPORTER, "Mawar")  # answers victim_name after the restart
     assert out, "the bot went silent after a restart"
     assert "a|victim_age|s" in out[-1].callback_data
-    ud = await harness.rt.db.fetchone("SELECT COUNT(*) FROM user_data")
+    ud = await harness.rt.db.fetchone("SELECT COUNT(*) FROM state_data WHERE kind = 'user_data'")
     assert ud is not None and ud[0] == 1
 
 
@@ -94,7 +94,7 @@ async def test_consent_refused_keeps_nothing(harness: Harness) -> None:
     await press(harness, REPORTER, "s|cancel")
     row = await harness.rt.db.fetchone("SELECT COUNT(*) FROM cases")
     assert row is not None and row[0] == 0
-    ud = await harness.rt.db.fetchone("SELECT data_enc FROM user_data")
+    ud = await harness.rt.db.fetchone("SELECT data_enc FROM state_data WHERE kind = 'user_data'")
     assert ud is None  # nothing else was kept, so no row at all
 
 
@@ -106,7 +106,7 @@ async def test_no_consent_discards_draft(harness: Harness) -> None:
     await harness.send(REPORTER, "/lapor")
     await choose(harness, REPORTER, "danger", "no")
     await office(harness, REPORTER, "TNG")
-    ud = await harness.rt.db.fetchone("SELECT data_enc FROM user_data")
+    ud = await harness.rt.db.fetchone("SELECT data_enc FROM state_data WHERE kind = 'user_data'")
     assert ud is not None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import FakeClock
+from bot.store.conversations import StateStore
 from bot.testing.harness import EXAMPLE_OFFICES, Harness
 from tests.telegram.flows import choose, office, press
 
@@ -59,8 +60,32 @@ async def _draft_to_summary(h: Harness, user: int) -> None:
 
 
 async def _user_rows(h: Harness, user: int) -> list[dict[str, Any]]:
-    rows = await h.rt.db.fetchall("SELECT data_enc FROM user_data WHERE user_id = ?", (user,))
+    index = StateStore(h.rt.services.cipher).data_index("user_data", user)
+    sql = "SELECT data_enc FROM state_data WHERE kind = 'user_data' AND key_index = ?"
+    rows = await h.rt.db.fetchall(sql, (index,))
     return [h.rt.services.cipher.decrypt_json(r[0], context=b"user_data") for r in rows]
+
+
+async def _data_rows(h: Harness, kind: str, ident: int | None = None) -> int:
+    """Stored user or chat data rows (of one id, or all)."""
+    if ident is None:
+        sql, params = "SELECT COUNT(*) FROM state_data WHERE kind = ?", (kind,)
+    else:
+        index = StateStore(h.rt.services.cipher).data_index(kind, ident)  # type: ignore[arg-type]
+        sql = "SELECT COUNT(*) FROM state_data WHERE kind = ? AND key_index = ?"
+        params = (kind, index)
+    return await _count(h, sql, *params)
+
+
+async def _conversations_of(h: Harness, user: int) -> int:
+    """Stored conversation states whose (chat, user) key names this user."""
+    store = StateStore(h.rt.services.cipher)
+    names = await h.rt.db.fetchall("SELECT DISTINCT name FROM state_conversations")
+    found = 0
+    async with h.rt.db.reading() as tx:
+        for (name,) in names:
+            found += sum(str(user) in key for key, _ in await store.conversations(tx, name))
+    return found
 
 
 async def _count(h: Harness, sql: str, *params: Any) -> int:
@@ -87,9 +112,7 @@ async def test_hapus_deletes_the_unfinished_report(harness: Harness) -> None:
     said = "\n".join(m.plain_text or m.text or "" for m in out)
     assert "belum selesai" in said or "not finished" in said  # the reply says so
     assert not any("draft" in d for d in await _user_rows(h, VICTIM))  # persisted store
-    assert (
-        await _count(h, "SELECT COUNT(*) FROM conversations WHERE key LIKE ?", f"%{VICTIM}%") == 0
-    )
+    assert await _conversations_of(h, VICTIM) == 0
     # whoever holds the phone next: /lapor starts a new form, nothing of hers comes back
     mark = h.fake.last_message_id(VICTIM)
     await h.send(VICTIM, "/lapor")
@@ -120,9 +143,7 @@ async def test_draft_expires_after_seven_days_and_she_starts_fresh(
     rows = await _user_rows(h, VICTIM)
     assert not any("draft" in d for d in rows)  # removed from the persisted store
     assert NAME not in repr(rows) and STORY not in repr(rows)
-    assert (
-        await _count(h, "SELECT COUNT(*) FROM conversations WHERE key LIKE ?", f"%{VICTIM}%") == 0
-    )
+    assert await _conversations_of(h, VICTIM) == 0
     mark = h.fake.last_message_id(VICTIM)
     out = await h.send(VICTIM, "/lapor")
     said = "\n".join(m.plain_text or m.text or "" for m in out)
@@ -165,21 +186,21 @@ async def test_a_start_only_visitor_leaves_no_row(harness: Harness, clock: FakeC
     await press(h, VISITOR, "menu:help")
     await h.send(VISITOR, "halo")
     await h.send(VISITOR, "/start", chat_id=TNG_GROUP)
-    assert await _count(h, "SELECT COUNT(*) FROM user_data WHERE user_id = ?", VISITOR) == 0
-    assert await _count(h, "SELECT COUNT(*) FROM chat_data") == 0
+    assert await _data_rows(h, "user_data", VISITOR) == 0
+    assert await _data_rows(h, "chat_data") == 0
     # /hapus still finds where her chat began (kept in memory only)
     await h.send(VISITOR, "/hapus")
     assert any(chat == VISITOR for chat, _ in h.fake.deleted_user_messages)
     assert len(h.fake.messages(VISITOR)) == 1
-    assert await _count(h, "SELECT COUNT(*) FROM chat_data") == 0
+    assert await _data_rows(h, "chat_data") == 0
     # data she chose to keep expires by the draft rule (default 7 days)
     await h.send(VISITOR, "/bahasa")
     await press(h, VISITOR, "lang:en")
-    assert await _count(h, "SELECT COUNT(*) FROM user_data WHERE user_id = ?", VISITOR) == 1
+    assert await _data_rows(h, "user_data", VISITOR) == 1
     clock.advance(days=7, hours=1)
     await h.send(TNG_HEAD, "/start")
-    assert await _count(h, "SELECT COUNT(*) FROM user_data WHERE user_id = ?", VISITOR) == 0
-    assert await _count(h, "SELECT COUNT(*) FROM chat_data WHERE chat_id = ?", VISITOR) == 0
+    assert await _data_rows(h, "user_data", VISITOR) == 0
+    assert await _data_rows(h, "chat_data", VISITOR) == 0
 
 
 # ------------------------------------------------------------------ 3. floods

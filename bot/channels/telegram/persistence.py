@@ -38,7 +38,8 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         )
         self.db = db
         self.cipher = cipher
-        self.store = StateStore()
+        self.store = StateStore(cipher)
+        self._adopted = False
         # while held, writes are collected and committed by the inbox runner together with
         # "this update is done", so a crash can never replay an update on top of its own state
         self._held: list[StateWrite] | None = None
@@ -59,7 +60,16 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         async with self.db.transaction() as tx:
             await self.store.apply(tx, [write])
 
+    async def _adopt(self) -> None:
+        """Once: move rows stored under clear ids (before migration 0014) to the new tables."""
+        if self._adopted:
+            return
+        async with self.db.transaction() as tx:
+            await self.store.adopt_legacy(tx)
+        self._adopted = True
+
     async def _data(self, table: DataTable) -> dict[int, UD]:
+        await self._adopt()
         async with self.db.reading() as tx:
             rows = await self.store.data(tx, table)
         return {
@@ -85,6 +95,7 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     async def get_conversations(self, name: str) -> ConversationDict:
         """States of one conversation handler."""
         out: dict[ConversationKey, object] = {}
+        await self._adopt()
         async with self.db.reading() as tx:
             rows = await self.store.conversations(tx, name)
         for key, state in rows:

@@ -69,7 +69,7 @@ class InboxRunner:
         self._stop = asyncio.Event()
         self._transient_tries = 0
         self.inbox = InboxStore()
-        self.states = StateStore()
+        self.states = StateStore(runtime.services.cipher)
 
     @property
     def _cipher(self) -> Any:
