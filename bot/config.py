@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.duration import Duration
-from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, OpenPeriod, Role
+from bot.domain.office import (
+    DEFAULT_DRAFT_RETENTION_DAYS,
+    Office,
+    OnCall,
+    OnCallShift,
+    OpenPeriod,
+    Role,
+)
 
 __all__ = [
     "ENV_FILE",
@@ -91,6 +98,40 @@ class _Hours(BaseModel):
     breaks: list[tuple[time, time]] = []
 
 
+class _ShiftModel(BaseModel):
+    days: list[str] = Field(min_length=1)
+    start: time
+    end: time  # at or before start: the shift ends the next day
+    people: list[str] = Field(min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, v: list[str]) -> list[str]:
+        for day in v:
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+        return v
+
+
+class _OnCallModel(BaseModel):
+    ack_minutes: int = Field(default=10, ge=1, le=240)
+    shift: list[_ShiftModel] = []
+
+    def to_domain(self) -> OnCall:
+        return OnCall(
+            shifts=tuple(
+                OnCallShift(
+                    days=frozenset(WEEKDAYS.index(d) for d in s.days),
+                    start=s.start,
+                    end=s.end,
+                    people=tuple(int(p) for p in s.people),
+                )
+                for s in self.shift
+            ),
+            ack_minutes=self.ack_minutes,
+        )
+
+
 class _DurationModel(BaseModel):
     value: int
     unit: str
@@ -115,6 +156,7 @@ class _OfficeModel(BaseModel):
     draft_retention_days: int = Field(default=DEFAULT_DRAFT_RETENTION_DAYS, ge=1, le=90)
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
+    on_call: _OnCallModel = _OnCallModel()
 
     @field_validator("timezone")
     @classmethod
@@ -148,6 +190,14 @@ class _OfficeModel(BaseModel):
                 raise ValueError(f"roster key {uid!r} must be a Telegram user id (digits)")
         return v
 
+    @model_validator(mode="after")
+    def _on_call_rostered(self) -> _OfficeModel:
+        for shift in self.on_call.shift:
+            for person in shift.people:
+                if person not in self.roster:
+                    raise ValueError(f"on_call: {person} is not on the office's roster")
+        return self
+
     def to_domain(self) -> Office:
         hours: dict[int, tuple[OpenPeriod, ...]] = {}
         for day, h in self.hours.items():
@@ -177,6 +227,7 @@ class _OfficeModel(BaseModel):
             escalation_grace_hours=self.escalation_grace_hours,
             retention_days=self.retention_days,
             draft_retention_days=self.draft_retention_days,
+            on_call=self.on_call.to_domain(),
         )
 
 

@@ -14,6 +14,7 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.services.context import Services
+from bot.services.outreach import escalate_due
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
@@ -320,6 +321,8 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
     s = _Sweep(svc, now)
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
+    # urgent pages not acknowledged: the next person on call, then the head (wall clock)
+    await s.guard("outreach", _escalations(s, now))
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
@@ -330,6 +333,10 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))
     return s.report
+
+
+async def _escalations(s: _Sweep, now: datetime) -> None:
+    s.report.reminders["outreach_escalated"] += await escalate_due(s.svc, now)
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

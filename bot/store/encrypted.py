@@ -45,6 +45,13 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("letters", "content_enc"): (
         "SELECT id, content_enc, 'letter:' || case_id || ':' || number FROM letters"
     ),
+    ("outreach", "details_enc"): (
+        "SELECT id, details_enc, 'outreach:' || id FROM outreach WHERE details_enc IS NOT NULL"
+    ),
+    ("referrals", "facts_enc"): "SELECT id, facts_enc, 'referral:' || id FROM referrals",
+    ("referral_dates", "place_enc"): (
+        "SELECT id, place_enc, 'referral_date:' || id FROM referral_dates"
+    ),
 }
 
 # the primary key column each table's first selected value refers to
@@ -58,6 +65,9 @@ _KEY_COLUMN = {
     "steps": "id",
     "mediations": "id",
     "letters": "id",
+    "outreach": "id",
+    "referrals": "id",
+    "referral_dates": "id",
 }
 
 # blind-index columns ``set_case_indexes`` rewrites

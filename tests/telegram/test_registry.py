@@ -43,6 +43,8 @@ EXPECTED: dict[int, list[str]] = {
         "cb:^menu:status$",
         "cb:^menu:help$",
         "cb:^(take|det):",
+        "cb:^oa:",
+        "cb:^ov:",
         "conv:task",
         "cmd:tugas",
         "cmd:kasus",

@@ -26,6 +26,7 @@ from bot.channels.telegram.handlers import (
     kasus,
     letters_ui,
     mediation,
+    outreach,
     reports,
     retention,
     safety,
@@ -163,6 +164,16 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CallbackQueryHandler(staff.on_staff_button, pattern=r"^(take|det):"),
             "take / details on the staff group's case notice",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(outreach.on_ack, pattern=r"^oa:"),
+            "'I am on it' on an urgent page (private) or an unanswered alert (group)",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(outreach.on_visit, pattern=r"^ov:"),
+            "the outreach visit's outcome",
         ),
         Entry(
             GROUP_MAIN,

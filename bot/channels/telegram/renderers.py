@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.join import render_join_decided, render_join_requested
 from bot.channels.telegram.handlers.workflow_render import WORKFLOW_KINDS, render_workflow_item
+from bot.channels.telegram.outreach_render import outreach_renderers
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
 from bot.domain.intake import question
@@ -66,11 +67,14 @@ async def render_staff_notice(svc: Services, case_id: int, t: Translator) -> Ren
 
 async def _urgent_alert(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
     office = svc.office(str(item.payload["office_id"]))
-    return t.gettext(
+    text = t.gettext(
         "🚨 <b>URGENT</b>: someone is reporting immediate danger now to {office}. "
         "The report is being completed in the bot; the case notice follows.",
         office=esc(office.name),
-    ), None
+    )
+    if item.payload.get("paged"):
+        text += "\n" + t.gettext("The staff on call have been paged privately.")
+    return text, None
 
 
 async def _reporter_taken(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
@@ -232,4 +236,5 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
     for kind in sorted(REMINDER_KINDS):
         catalog.register(kind, reminder, reminder_line if kind in GROUP_LINE_KINDS else None)
     catalog.add_check(still_relevant)
+    outreach_renderers(svc, catalog)
     return catalog

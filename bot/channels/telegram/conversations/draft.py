@@ -14,9 +14,10 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.conversations import urgent
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.persistence import SEEN_KEY
-from bot.domain.intake import first_question, question
+from bot.domain.intake import Kind, first_question, question
 from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, Role
 from bot.domain.validation import Invalid
 
@@ -146,6 +147,8 @@ async def ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     d["updated"] = now_of(context).isoformat()
     markup = ui.keyboard(q, d, t, context.services.offices, first=not d["history"])
     await reply(update, context, ui.prompt(q, d, t), markup)
+    if q.kind is Kind.LOCATION:
+        await urgent.offer_location(update, context)
     return ASK
 
 

@@ -97,7 +97,7 @@ def parse_typed(
     draft: dict[str, Any],
 ) -> Any:
     """Turn a typed answer into a value, or an Invalid with the reason."""
-    if q.kind is Kind.TEXT:
+    if q.kind in (Kind.TEXT, Kind.LOCATION):
         return parse_text(text, max_len=q.max_len, min_len=q.min_len)
     if q.kind is Kind.AGE:
         return parse_age(text, today=today)
@@ -195,6 +195,8 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
         return esc(", ".join(labels.get(str(v), str(v)) for v in value))
     if q.kind is Kind.AGE:
         return esc(t.gettext("{age} years", age=value))
+    if isinstance(value, dict):  # a shared location
+        return esc(t.gettext("📍 location shared"))
     return esc(labels.get(value, value))
 
 
