@@ -13,6 +13,7 @@ from bot.domain.calendar import OfficeCalendar
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
+from bot.scheduler import referrals as referral_sweep  # module: it reuses this one's schedule
 from bot.services.context import Services
 from bot.services.outreach import escalate_due
 from bot.store import Tx
@@ -323,6 +324,7 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
     # urgent pages not acknowledged: the next person on call, then the head (wall clock)
     await s.guard("outreach", _escalations(s, now))
+    s.report.reminders.update(await referral_sweep.sweep_referrals(svc, now))
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)

@@ -47,6 +47,7 @@ EXPECTED: dict[int, list[str]] = {
         "cb:^ov:",
         "conv:task",
         "cmd:tugas",
+        "cmd:fakta,jadwal,perlindungan,pindah,rujuk,rujukan",
         "cmd:kasus",
         "cmd:akses",
         "cmd:asesmen",

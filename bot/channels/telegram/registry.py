@@ -27,6 +27,7 @@ from bot.channels.telegram.handlers import (
     letters_ui,
     mediation,
     outreach,
+    referrals,
     reports,
     retention,
     safety,
@@ -182,6 +183,14 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             "other workflow buttons and the private catch-all, which would take the answer",
         ),
         Entry(GROUP_MAIN, CommandHandler("tugas", tasks.tugas), "a staff member's open steps"),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler(
+                ["rujuk", "rujukan", "fakta", "jadwal", "pindah", "perlindungan"],
+                referrals.dispatch,
+            ),
+            "referrals: refer, list, facts, hearings and their moves, PKDRT protection",
+        ),
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(
             GROUP_MAIN,

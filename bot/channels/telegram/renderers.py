@@ -12,6 +12,7 @@ from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.join import render_join_decided, render_join_requested
 from bot.channels.telegram.handlers.workflow_render import WORKFLOW_KINDS, render_workflow_item
 from bot.channels.telegram.outreach_render import outreach_renderers
+from bot.channels.telegram.referral_render import referral_renderers
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
 from bot.domain.intake import question
@@ -237,4 +238,5 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
         catalog.register(kind, reminder, reminder_line if kind in GROUP_LINE_KINDS else None)
     catalog.add_check(still_relevant)
     outreach_renderers(svc, catalog)
+    referral_renderers(svc, catalog)
     return catalog

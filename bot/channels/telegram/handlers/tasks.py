@@ -13,6 +13,7 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
+from bot.channels.telegram.handlers.referrals import referral_agenda
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
     ROLE_LABELS,
@@ -135,6 +136,7 @@ async def tugas(update: Update, context: Ctx) -> None:
         return
     async with svc.db.transaction() as conn:
         await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}", action="read_tasks")
+    await referral_agenda(update, context)  # the hearings and dates the presser accompanies
     rows = await dp.workflow.tasks_for(user.id)
     if not rows:
         await reply(update, context, t.gettext("You have no open tasks."))
