@@ -324,7 +324,7 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
     # urgent pages not acknowledged: the next person on call, then the head (wall clock)
     await s.guard("outreach", _escalations(s, now))
-    s.report.reminders.update(await referral_sweep.sweep_referrals(svc, now))
+    s.report.reminders.update(+await referral_sweep.sweep_referrals(svc, now))
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
@@ -338,7 +338,9 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
 
 
 async def _escalations(s: _Sweep, now: datetime) -> None:
-    s.report.reminders["outreach_escalated"] += await escalate_due(s.svc, now)
+    moved = await escalate_due(s.svc, now)
+    if moved:
+        s.report.reminders["outreach_escalated"] += moved
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:
