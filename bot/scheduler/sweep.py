@@ -15,7 +15,7 @@ from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.scheduler import referrals as referral_sweep  # module: it reuses this one's schedule
 from bot.services.context import Services
-from bot.services.outreach import escalate_due
+from bot.services.outreach import escalate_due, forget_abandoned
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
@@ -341,6 +341,7 @@ async def _escalations(s: _Sweep, now: datetime) -> None:
     moved = await escalate_due(s.svc, now)
     if moved:
         s.report.reminders["outreach_escalated"] += moved
+    await forget_abandoned(s.svc, now)  # details of urgent reports never finished
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

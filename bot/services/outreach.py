@@ -10,7 +10,7 @@ pages the next person, then the head (``escalate_due``, called by the sweep).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.i18n_marker import N_
@@ -32,6 +32,7 @@ __all__ = [
     "acknowledge",
     "add_detail",
     "escalate_due",
+    "forget_abandoned",
     "link_case",
     "open_outreach",
     "record_visit",
@@ -246,3 +247,15 @@ async def view(svc: Services, outreach_id: int, person_id: int | None) -> Outrea
         if office is None or (person_id is not None and not may_read_case(office, person_id)):
             return None
         return OutreachView(row, office, await store.details(conn, outreach_id))
+
+
+async def forget_abandoned(svc: Services, now: datetime) -> int:
+    """Where she was and how to reach her, of urgent reports never finished, are deleted after
+    the office's draft retention (as the unfinished report itself); the visit record stays."""
+    store = OutreachStore(svc.cipher)
+    forgotten = 0
+    async with svc.db.transaction() as conn:
+        for office in svc.offices.values():
+            before = now - timedelta(days=office.draft_retention_days)
+            forgotten += await store.forget_details(conn, office.id, before)
+    return forgotten

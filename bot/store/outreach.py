@@ -164,3 +164,12 @@ class OutreachStore:
         """The outreaches of a case."""
         sql = f"SELECT {_COLUMNS} FROM outreach WHERE case_id = ? ORDER BY id"
         return [_row(r) for r in await fetch_all(conn, sql, (case_id,))]
+
+    async def forget_details(self, conn: Tx, office_id: str, opened_before: datetime) -> int:
+        """Drop the details of an office's outreaches that never became a case; how many."""
+        cur = await conn.execute(
+            "UPDATE outreach SET details_enc = NULL WHERE office_id = ? AND case_id IS NULL"
+            " AND details_enc IS NOT NULL AND julianday(opened_at) < julianday(?)",
+            (office_id, iso(opened_before)),
+        )
+        return int(cur.rowcount)

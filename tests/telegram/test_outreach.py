@@ -200,3 +200,19 @@ async def test_not_urgent_asks_no_urgent_questions(harness: Harness) -> None:
     assert "PPA-TNG-2026-00001" in (out[-1].plain_text or "")
     row = await harness.rt.db.fetchone("SELECT COUNT(*) FROM outreach")
     assert row is not None and row[0] == 0
+
+
+async def test_details_of_an_abandoned_urgent_report_are_deleted_after_retention(
+    night: tuple[Harness, FakeClock],
+) -> None:
+    h, clock = night
+    await _urgent_start(h)
+    await h.send(REPORTER, "Jl. Lupa 1")
+    await press(h, FIRST, "oa:1")
+    await press(h, FIRST, "ov:1:not_found")
+    await _sweep(h, clock, days=6)
+    row = await h.rt.db.fetchone("SELECT details_enc IS NOT NULL FROM outreach")
+    assert row is not None and row[0] == 1  # kept within the draft retention (7 days)
+    await _sweep(h, clock, days=2)
+    row = await h.rt.db.fetchone("SELECT details_enc IS NULL, outcome FROM outreach")
+    assert row is not None and row[0] == 1 and row[1] == "not_found"  # the visit stays
