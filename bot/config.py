@@ -20,6 +20,7 @@ from bot.domain.office import (
     OnCallShift,
     OpenPeriod,
     Role,
+    ShelterPolicy,
 )
 
 __all__ = [
@@ -132,6 +133,17 @@ class _OnCallModel(BaseModel):
         )
 
 
+class _ShelterModel(BaseModel):
+    capacity: int = Field(default=0, ge=0, le=500)
+    max_stay_days: int = Field(default=14, ge=1, le=365)
+    remind_days_before: int = Field(default=2, ge=0, le=30)
+    partners: list[str] = []
+
+    def to_domain(self) -> ShelterPolicy:
+        return ShelterPolicy(self.capacity, self.max_stay_days, self.remind_days_before,
+                             tuple(self.partners))  # fmt: skip
+
+
 class _DurationModel(BaseModel):
     value: int
     unit: str
@@ -157,6 +169,7 @@ class _OfficeModel(BaseModel):
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
     on_call: _OnCallModel = _OnCallModel()
+    shelter: _ShelterModel = _ShelterModel()
 
     @field_validator("timezone")
     @classmethod
@@ -228,6 +241,7 @@ class _OfficeModel(BaseModel):
             retention_days=self.retention_days,
             draft_retention_days=self.draft_retention_days,
             on_call=self.on_call.to_domain(),
+            shelter=self.shelter.to_domain(),
         )
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "OnCallShift",
     "OpenPeriod",
     "Role",
+    "ShelterPolicy",
     "ack_deadline",
     "escalation_chain",
     "joinable_role",
@@ -123,6 +124,16 @@ class OnCall:
     ack_minutes: int = 10
 
 
+@dataclass(frozen=True, slots=True)
+class ShelterPolicy:
+    """The office's temporary shelter (rumah aman): places, the longest stay, its partners."""
+
+    capacity: int = 0  # 0: the office has no shelter of its own
+    max_stay_days: int = 14
+    remind_days_before: int = 2  # the head is reminded this long before a stay ends
+    partners: tuple[str, ...] = ()  # partner shelters a full shelter refers to, in order
+
+
 @dataclass(frozen=True)
 class Office:
     """A unit (UPTD PPA / P2TP2A / LP-PAR) and how it works."""
@@ -156,6 +167,7 @@ class Office:
     channels: Mapping[str, str] = field(default_factory=dict)
     # who is paged for an urgent report, by day and hour (see on_call_at)
     on_call: OnCall = field(default_factory=OnCall)
+    shelter: ShelterPolicy = field(default_factory=ShelterPolicy)
 
     @property
     def tz(self) -> ZoneInfo:

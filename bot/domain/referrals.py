@@ -25,6 +25,7 @@ REFERRAL_KINDS: dict[str, str] = {
     "legal_aid": N_("Legal aid organisation"),
     "social_service": N_("Social service"),
     "uptd_ppa": N_("Another UPTD PPA"),
+    "partner_shelter": N_("Partner shelter"),
 }
 
 # facts that come back from the institution -> label

@@ -16,6 +16,7 @@ from bot.domain.office import Office, Role
 from bot.scheduler import referrals as referral_sweep  # module: it reuses this one's schedule
 from bot.services.context import Services
 from bot.services.outreach import escalate_due, forget_abandoned
+from bot.services.shelter import remind_ending
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
@@ -342,6 +343,9 @@ async def _escalations(s: _Sweep, now: datetime) -> None:
     if moved:
         s.report.reminders["outreach_escalated"] += moved
     await forget_abandoned(s.svc, now)  # details of urgent reports never finished
+    ending = await remind_ending(s.svc, now)  # shelter stays about to end (privately)
+    if ending:
+        s.report.reminders["shelter_stay_ending"] += ending
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

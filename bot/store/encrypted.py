@@ -49,6 +49,9 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
         "SELECT id, details_enc, 'outreach:' || id FROM outreach WHERE details_enc IS NOT NULL"
     ),
     ("referrals", "facts_enc"): "SELECT id, facts_enc, 'referral:' || id FROM referrals",
+    ("shelter_stays", "plan_enc"): (
+        "SELECT id, plan_enc, 'shelter:' || id FROM shelter_stays WHERE plan_enc IS NOT NULL"
+    ),
     ("referral_dates", "place_enc"): (
         "SELECT id, place_enc, 'referral_date:' || id FROM referral_dates"
     ),
@@ -68,6 +71,7 @@ _KEY_COLUMN = {
     "outreach": "id",
     "referrals": "id",
     "referral_dates": "id",
+    "shelter_stays": "id",
 }
 
 # blind-index columns ``set_case_indexes`` rewrites

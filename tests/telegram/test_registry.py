@@ -48,6 +48,7 @@ EXPECTED: dict[int, list[str]] = {
         "conv:task",
         "cmd:tugas",
         "cmd:fakta,jadwal,perlindungan,pindah,rujuk,rujukan",
+        "cmd:keluar,rumahaman",
         "cmd:kasus",
         "cmd:akses",
         "cmd:asesmen",

@@ -31,6 +31,7 @@ from bot.channels.telegram.handlers import (
     reports,
     retention,
     safety,
+    shelter,
     staff,
     start,
     status,
@@ -190,6 +191,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
                 referrals.dispatch,
             ),
             "referrals: refer, list, facts, hearings and their moves, PKDRT protection",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler(["rumahaman", "keluar"], shelter.dispatch),
+            "shelter: the head admits (within capacity), a stay is ended",
         ),
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(

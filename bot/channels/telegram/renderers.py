@@ -15,6 +15,7 @@ from bot.channels.telegram.outreach_render import outreach_renderers
 from bot.channels.telegram.referral_render import referral_renderers
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
+from bot.channels.telegram.shelter_render import shelter_renderers
 from bot.domain.intake import question
 from bot.i18n import Translator
 from bot.scheduler.sweep import REMINDER_KINDS, still_relevant
@@ -239,4 +240,5 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
     catalog.add_check(still_relevant)
     outreach_renderers(svc, catalog)
     referral_renderers(svc, catalog)
+    shelter_renderers(svc, catalog)
     return catalog

@@ -49,3 +49,17 @@ CREATE TABLE IF NOT EXISTS referral_dates (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS referral_dates_due ON referral_dates (status, scheduled_at);
+
+-- temporary shelter (rumah aman): who stays is never shown in the staff group
+CREATE TABLE IF NOT EXISTS shelter_stays (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    office_id TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'in',       -- in | discharged
+    admitted_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,                   -- the maximum stay (wall clock)
+    decided_by INTEGER NOT NULL,
+    discharged_at TEXT,
+    plan_enc BLOB                            -- safety plan and discharge plan (encrypted)
+);
+CREATE INDEX IF NOT EXISTS shelter_stays_office ON shelter_stays (office_id, status);
