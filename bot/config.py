@@ -170,6 +170,7 @@ class _OfficeModel(BaseModel):
     roster: dict[str, list[Role]] = {}
     on_call: _OnCallModel = _OnCallModel()
     shelter: _ShelterModel = _ShelterModel()
+    referral_follow_up_days: int = Field(default=14, ge=1, le=180)
 
     @field_validator("timezone")
     @classmethod
@@ -242,6 +243,7 @@ class _OfficeModel(BaseModel):
             draft_retention_days=self.draft_retention_days,
             on_call=self.on_call.to_domain(),
             shelter=self.shelter.to_domain(),
+            referral_follow_up_days=self.referral_follow_up_days,
         )
 
 

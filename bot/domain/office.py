@@ -168,6 +168,8 @@ class Office:
     # who is paged for an urgent report, by day and hour (see on_call_at)
     on_call: OnCall = field(default_factory=OnCall)
     shelter: ShelterPolicy = field(default_factory=ShelterPolicy)
+    # days a referral may go without news before the case manager is reminded to follow up
+    referral_follow_up_days: int = 14
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.notice import Notice, Recipient
@@ -25,6 +25,7 @@ from bot.store.rows import iso
 
 __all__ = [
     "PROTECTION_OVERDUE",
+    "REFERRAL_NO_NEWS",
     "REFERRAL_REMINDER",
     "REFERRAL_SWEEP_KINDS",
     "referral_still_relevant",
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 
 REFERRAL_REMINDER = "referral_reminder"
 PROTECTION_OVERDUE = "protection_overdue"
-REFERRAL_SWEEP_KINDS = frozenset({REFERRAL_REMINDER, PROTECTION_OVERDUE})
+REFERRAL_NO_NEWS = "referral_no_news"
+REFERRAL_SWEEP_KINDS = frozenset({REFERRAL_REMINDER, PROTECTION_OVERDUE, REFERRAL_NO_NEWS})
 
 
 def _companions(office: Office, companion: int | None) -> list[Recipient]:
@@ -102,6 +104,32 @@ async def _protection(svc: Services, row: ReferralRow, now: datetime) -> int:
     return 1
 
 
+async def _no_news(svc: Services, store: ReferralStore, office: Office, now: datetime) -> int:
+    """Referrals with no news for the office's follow-up days: the case managers follow up."""
+    reminders = ReminderStore()
+    sent = 0
+    since = now - timedelta(days=office.referral_follow_up_days)
+    async with svc.db.transaction() as conn:
+        for row in await store.without_news(conn, office.id, since):
+            updated = await store.updated_at(conn, row.id)
+            case = await svc.cases.get(conn, row.case_id)
+            if updated is None or case is None:
+                continue
+            subject = f"referral_news:{row.id}@{iso(updated)}"
+            due = updated + timedelta(days=office.referral_follow_up_days)
+            if not await reminders.claim(conn, subject=subject, kind=REFERRAL_NO_NEWS,
+                                         due_at=due, at=now, office_id=office.id):  # fmt: skip
+                continue
+            sent += 1
+            payload = {"referral_id": row.id, "case_id": case.id, "case_number": case.number,
+                       "since": iso(updated)}  # fmt: skip
+            managers = [Recipient.person(u) for u in office.people_with(Role.MANAJER_KASUS)]
+            for to in dict.fromkeys([*managers, *_companions(office, row.companion_id)]):
+                await _send(svc, conn, to, REFERRAL_NO_NEWS, f"{row.id}.{iso(updated)}",
+                            payload, office, case.id, now)  # fmt: skip
+    return sent
+
+
 async def sweep_referrals(svc: Services, now: datetime) -> Counter[str]:
     """Queue the referral reminders and protection alerts due at ``now`` (each once)."""
     store = ReferralStore(svc.cipher)
@@ -119,6 +147,11 @@ async def sweep_referrals(svc: Services, now: datetime) -> Counter[str]:
             counts[PROTECTION_OVERDUE] += await _protection(svc, row, now)
         except Exception:
             log.exception("protection sweep failed for referral %s", row.id)
+    for office in svc.offices.values():
+        try:
+            counts[REFERRAL_NO_NEWS] += await _no_news(svc, store, office, now)
+        except Exception:
+            log.exception("referral follow-up sweep failed for office %s", office.id)
     return counts
 
 
@@ -136,5 +169,8 @@ async def referral_still_relevant(conn: Tx, item: OutboxItem, store: ReferralSto
             and d.status == "scheduled"
             and d.scheduled_at == datetime.fromisoformat(str(p["scheduled_at"]))
         )
+    if item.kind == REFERRAL_NO_NEWS:
+        updated = await store.updated_at(conn, int(p["referral_id"]))
+        return updated is not None and updated == datetime.fromisoformat(str(p["since"]))
     row = await store.get(conn, int(p["referral_id"]))
     return row is not None and row.protection_requested_at is None

@@ -145,6 +145,7 @@ async def record_fact(
         facts = await store.facts(conn, row.id)
         facts[key] = text
         await store.save_facts(conn, row.id, facts)
+        await store.touch(conn, row.id, now)
         await append_audit(conn, at=now, actor=actor_for(person_id), action="referral_fact",
                            case_id=row.case_id, detail=f"referral {row.id}: {key}")  # fmt: skip
     return ReferralResult(True, referral_id=row.id)
@@ -173,6 +174,7 @@ async def record_police_report(
         facts = await store.facts(conn, row.id)
         facts["report_number"] = number
         await store.save_facts(conn, row.id, facts)
+        await store.touch(conn, row.id, now)
         due = protection_due(at) if is_kdrt(case.categories, case.relation) else None
         await store.set_reported(conn, row.id, at, due)
         await append_audit(conn, at=now, actor=actor_for(person_id), action="police_report",
@@ -238,6 +240,7 @@ async def schedule_date(
             return found
         row, case, office = found
         did = await store.add_date(conn, row.id, kind, when, clean_text(place), now)
+        await store.touch(conn, row.id, now)
         await append_audit(conn, at=now, actor=actor_for(person_id), action="referral_date",
                            case_id=case.id, detail=f"referral {row.id}: {kind} {did}")  # fmt: skip
         if row.companion_id is not None and row.companion_id != person_id:
@@ -265,6 +268,7 @@ async def move_date(
         row, case, office = found
         if not await store.move_date(conn, d.id, when, clean_text(place) if place else None):
             return _no(N_("This date can no longer be moved."))
+        await store.touch(conn, row.id, now)
         moved = f"date {d.id}: {iso(d.scheduled_at)} -> {iso(when)}"
         await append_audit(conn, at=now, actor=actor_for(person_id), action="referral_moved",
                            case_id=case.id, detail=moved)  # fmt: skip

@@ -94,8 +94,8 @@ class ReferralStore:
         rid = await insert_returning_id(
             conn,
             "INSERT INTO referrals (case_id, kind, companion_id, created_by, created_at,"
-            " facts_enc) VALUES (?,?,?,?,?,?)",
-            (case_id, kind, companion_id, created_by, iso(at), b""),
+            " updated_at, facts_enc) VALUES (?,?,?,?,?,?,?)",
+            (case_id, kind, companion_id, created_by, iso(at), iso(at), b""),
         )
         await self.save_facts(conn, rid, facts)
         return rid
@@ -124,6 +124,29 @@ class ReferralStore:
         """Replace a referral's facts (encrypted)."""
         blob = self.cipher.encrypt_json(facts, context=_facts_context(referral_id))
         await conn.execute("UPDATE referrals SET facts_enc = ? WHERE id = ?", (blob, referral_id))
+
+    async def touch(self, conn: Tx, referral_id: int, at: datetime) -> None:
+        """News came back on a referral (a fact or a date): its follow-up clock starts again."""
+        await conn.execute(
+            "UPDATE referrals SET updated_at = ? WHERE id = ?", (iso(at), referral_id)
+        )
+
+    async def without_news(self, conn: Tx, office_id: str, since: datetime) -> list[ReferralRow]:
+        """An office's open referrals with no news since ``since`` (cases not closed)."""
+        sql = (
+            f"SELECT {', '.join('r.' + c.strip() for c in _REF.split(','))} FROM referrals r"
+            " JOIN cases c ON c.id = r.case_id WHERE c.office_id = ? AND r.status = 'open'"
+            " AND c.status != 'closed' AND julianday(r.updated_at) <= julianday(?)"
+            " ORDER BY r.updated_at, r.id"
+        )
+        return [_referral(r) for r in await fetch_all(conn, sql, (office_id, iso(since)))]
+
+    async def updated_at(self, conn: Tx, referral_id: int) -> datetime | None:
+        """When the last news came back on a referral."""
+        rows = await fetch_all(
+            conn, "SELECT updated_at FROM referrals WHERE id = ?", (referral_id,)
+        )
+        return datetime.fromisoformat(rows[0]["updated_at"]) if rows else None
 
     async def set_reported(
         self, conn: Tx, referral_id: int, reported_at: datetime, protection_due: datetime | None

@@ -174,3 +174,33 @@ def test_kdrt_is_domestic_or_within_the_household() -> None:
     assert is_kdrt(("physical",), "spouse")
     assert is_kdrt(("domestic",), "stranger")
     assert not is_kdrt(("physical",), "neighbour")
+
+
+CASE_MANAGER = 100000003
+
+
+def _news(h: Harness, chat: int, before: int) -> str:
+    texts = (m.plain_text or "" for m in h.fake.messages(chat) if m.message_id > before)
+    return "\n".join(t for t in texts if t.startswith("🔎"))
+
+
+async def test_a_referral_without_news_reminds_the_case_manager(
+    env: tuple[Harness, FakeClock],
+) -> None:
+    h, clock = env
+    out = await h.send(COMPANION, f"/rujuk {NUMBER} psychologist Biro Psikologi Harapan")
+    assert "⚠" not in (out[-1].plain_text or "")
+    start = clock.now()
+    mark = h.fake.last_message_id(CASE_MANAGER)
+    await _at(h, clock, start.replace(day=start.day + 13))
+    assert _news(h, CASE_MANAGER, mark) == ""
+    await _at(h, clock, start.replace(day=start.day + 14))  # TNG: 14 days without news
+    assert "Biro Psikologi Harapan" in _news(h, CASE_MANAGER, mark)
+    mark = h.fake.last_message_id(CASE_MANAGER)
+    await _at(h, clock, start.replace(day=start.day + 15))
+    assert _news(h, CASE_MANAGER, mark) == ""  # once for the same silence
+    await h.send(COMPANION, "/fakta 1 note Jadwal asesmen psikologis menunggu konfirmasi")
+    await _at(h, clock, start.replace(day=start.day + 28))
+    assert _news(h, CASE_MANAGER, mark) == ""  # the news started the clock again
+    await _at(h, clock, start.replace(day=start.day + 29))
+    assert "Biro Psikologi Harapan" in _news(h, CASE_MANAGER, mark)

@@ -10,6 +10,7 @@ from bot.domain.referrals import DATE_KINDS, REFERRAL_KINDS
 from bot.i18n import Translator
 from bot.scheduler.referrals import (
     PROTECTION_OVERDUE,
+    REFERRAL_NO_NEWS,
     REFERRAL_REMINDER,
     referral_still_relevant,
 )
@@ -22,7 +23,7 @@ from bot.store.referrals import ReferralStore
 __all__ = ["REFERRAL_KINDS_RENDERED", "referral_renderers"]
 
 REFERRAL_KINDS_RENDERED = frozenset(
-    {REFERRAL_REMINDER, PROTECTION_OVERDUE, "protection_due", "referral_date_set"}
+    {REFERRAL_REMINDER, PROTECTION_OVERDUE, REFERRAL_NO_NEWS, "protection_due", "referral_date_set"}
 )
 
 
@@ -102,6 +103,27 @@ async def _protection(svc: Services, item: OutboxItem, t: Translator) -> Rendere
     return text, None
 
 
+async def _no_news(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    store = ReferralStore(svc.cipher)
+    async with svc.db.reading() as conn:
+        row = await store.get(conn, int(p["referral_id"]))
+        case = await svc.cases.get(conn, int(p["case_id"]))
+        facts = await store.facts(conn, int(p["referral_id"]))
+    if row is None or case is None:
+        return None
+    office = svc.office(case.office_id)
+    return t.gettext(
+        "🔎 Referral {id} of case <b>{number}</b> ({kind}: {institution}) has had no news since "
+        "{since}. Please follow up with the institution and record what comes back with "
+        "/fakta {id}.",
+        id=row.id, number=esc(case.number),
+        kind=esc(t.translate(REFERRAL_KINDS.get(row.kind, row.kind))),
+        institution=esc(str(facts.get("institution", ""))),
+        since=t.datetime(datetime.fromisoformat(str(p["since"])), office.timezone),
+    ), None  # fmt: skip
+
+
 def referral_renderers(svc: Services, catalog: RendererCatalog) -> None:
     """Register the referral kinds and the check that drops moved or met reminders."""
 
@@ -114,7 +136,11 @@ def referral_renderers(svc: Services, catalog: RendererCatalog) -> None:
     async def protection(item: OutboxItem, t: Translator) -> Rendered | None:
         return await _protection(svc, item, t)
 
+    async def no_news(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await _no_news(svc, item, t)
+
     catalog.register(REFERRAL_REMINDER, reminder)
+    catalog.register(REFERRAL_NO_NEWS, no_news)
     catalog.register("referral_date_set", date_set)
     catalog.register(PROTECTION_OVERDUE, protection)
     catalog.register("protection_due", protection)

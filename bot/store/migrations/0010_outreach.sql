@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS referrals (
     status TEXT NOT NULL DEFAULT 'open',
     created_by INTEGER NOT NULL,
     created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,                -- the last news (a fact or a date recorded)
     facts_enc BLOB NOT NULL,                 -- institution, report number, BAP, visum, verdict
     reported_at TEXT,                        -- report made to the police (PKDRT Pasal 16)
     protection_due TEXT,                     -- 1x24 hours after it, wall clock
