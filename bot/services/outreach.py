@@ -34,6 +34,7 @@ __all__ = [
     "escalate_due",
     "forget_abandoned",
     "link_case",
+    "on_for",
     "open_outreach",
     "record_visit",
     "view",
@@ -259,3 +260,15 @@ async def forget_abandoned(svc: Services, now: datetime) -> int:
             before = now - timedelta(days=office.draft_retention_days)
             forgotten += await store.forget_details(conn, office.id, before)
     return forgotten
+
+
+async def on_for(svc: Services, person_id: int) -> list[OutreachView]:
+    """The urgent reports a person took and has not yet recorded a visit for (with details)."""
+    store = OutreachStore(svc.cipher)
+    out: list[OutreachView] = []
+    async with svc.db.reading() as conn:
+        for row in await store.acknowledged_by(conn, person_id):
+            office = svc.offices.get(row.office_id)
+            if office is not None and may_read_case(office, person_id):
+                out.append(OutreachView(row, office, await store.details(conn, row.id)))
+    return out

@@ -160,6 +160,14 @@ class OutreachStore:
         )
         return [int(r["id"]) for r in await fetch_all(conn, sql, (iso(now),))]
 
+    async def acknowledged_by(self, conn: Tx, person: int) -> list[OutreachRow]:
+        """Outreaches a person took and whose visit is not recorded yet."""
+        sql = (
+            f"SELECT {_COLUMNS} FROM outreach WHERE status = 'acknowledged' AND acked_by = ?"
+            " ORDER BY id"
+        )
+        return [_row(r) for r in await fetch_all(conn, sql, (person,))]
+
     async def of_case(self, conn: Tx, case_id: int) -> list[OutreachRow]:
         """The outreaches of a case."""
         sql = f"SELECT {_COLUMNS} FROM outreach WHERE case_id = ? ORDER BY id"

@@ -216,3 +216,35 @@ async def test_details_of_an_abandoned_urgent_report_are_deleted_after_retention
     await _sweep(h, clock, days=2)
     row = await h.rt.db.fetchone("SELECT details_enc IS NULL, outcome FROM outreach")
     assert row is not None and row[0] == 1 and row[1] == "not_found"  # the visit stays
+
+
+async def test_an_officer_recording_a_phone_call_pages_the_rota_too(
+    night: tuple[Harness, FakeClock],
+) -> None:
+    h, _ = night
+    officer = 100000002  # petugas of TNG only: the office is known from the start
+    mark = h.fake.last_message_id(FIRST)
+    await h.send(officer, "/catat")
+    await choose(h, officer, "danger", "yes")
+    await choose(h, officer, "channel", "phone")
+    await h.send(officer, "Pos ronda RT 03, Kel. Sukasari")
+    await h.send(officer, "Lewat penelepon, nomor 0857-0000-1111")
+    paged = _since(h, FIRST, mark)
+    assert "Pos ronda RT 03" in paged and "0857-0000-1111" in paged
+    out = await choose(h, officer, "reporter", "other")
+    assert out  # the form goes on
+
+
+async def test_tugas_shows_the_urgent_report_until_the_visit_is_recorded(
+    night: tuple[Harness, FakeClock],
+) -> None:
+    h, _ = night
+    await _urgent_start(h)
+    await h.send(REPORTER, "Jl. Anggrek 12")
+    await press(h, FIRST, "oa:1")
+    out = await h.send(FIRST, "/tugas")
+    assert any("Jl. Anggrek 12" in (m.plain_text or "") for m in out)
+    assert any("ov:1:safe" in m.callback_data for m in out)
+    await press(h, FIRST, "ov:1:safe")
+    out = await h.send(FIRST, "/tugas")
+    assert not any("Anggrek" in (m.plain_text or "") for m in out)

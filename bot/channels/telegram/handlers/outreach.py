@@ -14,7 +14,7 @@ from bot.channels.telegram.outreach_render import details_lines, visit_buttons
 from bot.domain.outreach import VISIT_OUTCOMES
 from bot.services import outreach
 
-__all__ = ["on_ack", "on_visit"]
+__all__ = ["on_ack", "on_visit", "outreach_agenda"]
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +78,20 @@ async def on_visit(update: Update, context: Ctx) -> None:
     context.deps.kick()
     await answer(update, t.gettext("The visit is recorded: {outcome}.",
                                    outcome=t.translate(VISIT_OUTCOMES[m[2]])))  # fmt: skip
+
+
+async def outreach_agenda(update: Update, context: Ctx) -> None:
+    """In /tugas: the urgent reports the presser is on, each with the visit's outcome buttons."""
+    user = update.effective_user
+    if user is None:
+        return
+    t = context.t
+    for v in await outreach.on_for(context.services, await context.person_id(user)):
+        lines = [
+            t.gettext("🚨 <b>You are on the urgent report.</b>"),
+            t.gettext("Opened: {when}", when=t.datetime(v.row.opened_at, v.office.timezone)),
+            *details_lines(v, t),
+            "",
+            t.gettext("After the visit, record how it ended:"),
+        ]
+        await _private(update, context, "\n".join(lines), visit_buttons(v.row.id, t))

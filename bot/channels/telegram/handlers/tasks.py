@@ -13,6 +13,7 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
+from bot.channels.telegram.handlers.outreach import outreach_agenda
 from bot.channels.telegram.handlers.referrals import referral_agenda
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
@@ -136,6 +137,7 @@ async def tugas(update: Update, context: Ctx) -> None:
         return
     async with svc.db.transaction() as conn:
         await append_audit(conn, at=svc.clock.now(), actor=f"tg:{user.id}", action="read_tasks")
+    await outreach_agenda(update, context)  # urgent reports the presser is on, visit not recorded
     await referral_agenda(update, context)  # the hearings and dates the presser accompanies
     rows = await dp.workflow.tasks_for(user.id)
     if not rows:
