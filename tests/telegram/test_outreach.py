@@ -248,3 +248,18 @@ async def test_tugas_shows_the_urgent_report_until_the_visit_is_recorded(
     await press(h, FIRST, "ov:1:safe")
     out = await h.send(FIRST, "/tugas")
     assert not any("Anggrek" in (m.plain_text or "") for m in out)
+
+
+async def test_details_given_after_nobody_answered_still_reach_those_paged(
+    night: tuple[Harness, FakeClock],
+) -> None:
+    h, clock = night
+    marks = await _urgent_start(h)
+    await h.send(REPORTER, "Blok F")
+    for _ in range(3):
+        await _sweep(h, clock, minutes=10, seconds=30)
+    row = await h.rt.db.fetchone("SELECT status FROM outreach")
+    assert row is not None and row[0] == "unanswered"
+    await h.send(REPORTER, "Nomor adiknya 0812-9999-0000")
+    assert "0812-9999-0000" in _since(h, HEAD, marks[HEAD])
+    assert "0812-9999-0000" not in _since(h, GROUP, marks[GROUP])

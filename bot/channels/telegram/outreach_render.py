@@ -96,7 +96,7 @@ async def _page(svc: Services, item: OutboxItem, t: Translator) -> Rendered | No
 
 async def _details(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
     v = await view(svc, int(item.payload["outreach_id"]), None)
-    if v is None or v.row.status in ("visited", "unanswered"):
+    if v is None or v.row.status == "visited":
         return None
     lines = [t.gettext("📍 <b>Urgent report: more from the reporter</b>"), *details_lines(v, t)]
     markup = _ack_button(v.row.id, t) if v.row.acked_by is None else visit_buttons(v.row.id, t)
@@ -165,6 +165,6 @@ def outreach_renderers(svc: Services, catalog: RendererCatalog) -> None:
             return False
         if item.kind == "outreach_page":
             return row.status == "paging"
-        return row.status in ("paging", "acknowledged")
+        return row.status in ("paging", "acknowledged", "unanswered")
 
     catalog.add_check(still_paging)
