@@ -36,6 +36,7 @@ FACT_KEYS: dict[str, str] = {
     "visum_received": N_("Visum received"),
     "case_file_number": N_("Case file number"),
     "verdict": N_("Verdict"),
+    "protection_order": N_("Court protection order (PKDRT Pasal 28-29)"),
     "note": N_("Note"),
 }
 
@@ -44,6 +45,7 @@ DATE_KINDS: dict[str, str] = {
     "hearing": N_("Hearing"),
     "bap": N_("BAP examination"),
     "visum": N_("Visum examination"),
+    "travel": N_("Travel home (return and reintegration)"),
     "other": N_("Appointment"),
 }
 

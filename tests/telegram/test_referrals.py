@@ -204,3 +204,15 @@ async def test_a_referral_without_news_reminds_the_case_manager(
     assert _news(h, CASE_MANAGER, mark) == ""  # the news started the clock again
     await _at(h, clock, start.replace(day=start.day + 29))
     assert "Biro Psikologi Harapan" in _news(h, CASE_MANAGER, mark)
+
+
+async def test_return_home_travel_date_is_reminded(env: tuple[Harness, FakeClock]) -> None:
+    h, clock = env
+    await h.send(COMPANION, f"/rujuk {NUMBER} uptd_ppa UPTD PPA Provinsi NTB")
+    out = await h.send(COMPANION, "/jadwal 1 travel 10-03-2026 07:00 Bandara Soekarno-Hatta T2")
+    assert "⚠" not in (out[-1].plain_text or "")
+    row = await h.rt.db.fetchone("SELECT kind FROM referral_dates")
+    assert row is not None and row[0] == "travel"
+    mark = h.fake.last_message_id(COMPANION)
+    await _at(h, clock, wib(3, 9, 8, 0))  # Monday 9 March: the working day before
+    assert "Bandara Soekarno-Hatta T2" in _since(h, COMPANION, mark)

@@ -4,7 +4,8 @@
                                     legal_aid, social_service, uptd_ppa)
 /rujukan NOMOR                      a case's referrals, their facts and dates
 /fakta ID KUNCI NILAI               a fact that came back (report_number starts the PKDRT clock)
-/jadwal ID DD-MM-YYYY HH:MM TEMPAT  a hearing (reminded the previous working day and 2 h before)
+/jadwal ID [JENIS] DD-MM-YYYY HH:MM TEMPAT  a hearing (or bap, visum, travel, other), reminded
+                                    the previous working day and 2 h before
 /pindah TANGGAL_ID DD-MM-YYYY HH:MM [TEMPAT]   move it (the reminders follow)
 /perlindungan ID                    temporary protection was asked of the police
 """
@@ -160,15 +161,21 @@ async def jadwal(update: Update, context: Ctx) -> None:
     if person is None:
         return
     t, a = context.t, _args(context)
+    kind = "hearing"
+    if len(a) > 1 and a[1] in DATE_KINDS:  # /jadwal ID travel DD-MM-YYYY HH:MM TEMPAT
+        kind, a = a[1], [a[0], *a[2:]]
     if len(a) < 4 or not a[0].isdigit():
-        await reply(update, context, _usage(t, "/jadwal ID DD-MM-YYYY HH:MM TEMPAT"))
+        kinds = "|".join(DATE_KINDS)
+        await reply(update, context, _usage(t, f"/jadwal ID [{kinds}] DD-MM-YYYY HH:MM TEMPAT"))
         return
     when = await _when(update, context, a[1:], person)
     if when is None:
         return
-    result = await uc.schedule_date(context.services, int(a[0]), person, when, " ".join(a[3:]))
+    result = await uc.schedule_date(
+        context.services, int(a[0]), person, when, " ".join(a[3:]), kind=kind
+    )
     await _done(update, context, result,
-                t.gettext("Hearing {id} set; you are reminded the working day before and two "
+                t.gettext("Date {id} set; you are reminded the working day before and two "
                           "hours before.", id=result.date_id))  # fmt: skip
 
 
