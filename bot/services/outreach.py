@@ -36,6 +36,7 @@ __all__ = [
     "link_case",
     "on_for",
     "open_outreach",
+    "page_undeliverable",
     "record_visit",
     "view",
 ]
@@ -65,8 +66,8 @@ async def _notify(
     svc: Services, conn: Tx, office: Office, to: Recipient, kind: str, key: str,
     now: datetime, **params: Any,
 ) -> None:  # fmt: skip
-    notice = Notice(kind=kind, recipient=to, params=params, language=office.language,
-                    dedupe_key=f"{kind}:{key}:{to.key()}")  # fmt: skip
+    notice = Notice(kind=kind, recipient=to, params={"office_id": office.id, **params},
+                    language=office.language, dedupe_key=f"{kind}:{key}:{to.key()}")  # fmt: skip
     await svc.outbox.add(conn, notice, at=now)
 
 
@@ -272,3 +273,11 @@ async def on_for(svc: Services, person_id: int) -> list[OutreachView]:
             if office is not None and may_read_case(office, person_id):
                 out.append(OutreachView(row, office, await store.details(conn, row.id)))
     return out
+
+
+async def page_undeliverable(svc: Services, outreach_id: int, level: int) -> bool:
+    """A page could not be delivered (the person blocked the bot or never started it): the
+    next level is paged at the next sweep instead of after the acknowledgement time."""
+    async with svc.db.transaction() as conn:
+        return await OutreachStore(svc.cipher).expire_page(conn, outreach_id, level,
+                                                           svc.clock.now())  # fmt: skip

@@ -123,6 +123,14 @@ class OutreachStore:
         )  # fmt: skip
         return cur.rowcount == 1
 
+    async def expire_page(self, conn: Tx, outreach_id: int, level: int, at: datetime) -> bool:
+        """Make a level's page due now (it could not be delivered); False if it moved on."""
+        cur = await conn.execute(
+            "UPDATE outreach SET ack_due = ? WHERE id = ? AND level = ? AND status = 'paging'",
+            (iso(at), outreach_id, level),
+        )
+        return cur.rowcount == 1
+
     async def acknowledge(self, conn: Tx, outreach_id: int, person: int, at: datetime) -> bool:
         """Record the first acknowledgement (False if it was acknowledged before)."""
         cur = await conn.execute(

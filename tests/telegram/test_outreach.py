@@ -263,3 +263,21 @@ async def test_details_given_after_nobody_answered_still_reach_those_paged(
     await h.send(REPORTER, "Nomor adiknya 0812-9999-0000")
     assert "0812-9999-0000" in _since(h, HEAD, marks[HEAD])
     assert "0812-9999-0000" not in _since(h, GROUP, marks[GROUP])
+
+
+async def test_a_page_that_cannot_be_delivered_pages_the_next_person_at_once(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(SATURDAY_23_WIB)
+    h = await Harness.create(tmp_path, clock=clock)
+    try:
+        for uid in (SECOND, HEAD):  # the first on call never started the bot
+            await h.send(uid, "/start")
+        group, second = h.fake.last_message_id(GROUP), h.fake.last_message_id(SECOND)
+        await _urgent_start(h)
+        await h.send(REPORTER, "Jl. Mawar 5")
+        assert "⚠" in _since(h, GROUP, group)  # the group learns the page did not arrive
+        await _sweep(h, clock, seconds=5)  # the next sweep, long before the ten minutes
+        assert "Jl. Mawar 5" in _since(h, SECOND, second)
+    finally:
+        await h.stop()
