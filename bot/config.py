@@ -9,11 +9,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.duration import Duration
-from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, OpenPeriod, Role
+from bot.domain.office import (
+    DEFAULT_DRAFT_RETENTION_DAYS,
+    Office,
+    OnCall,
+    OnCallShift,
+    OpenPeriod,
+    Role,
+    ShelterPolicy,
+)
 
 __all__ = [
     "ENV_FILE",
@@ -97,6 +105,51 @@ class _Hours(BaseModel):
     breaks: list[tuple[time, time]] = []
 
 
+class _ShiftModel(BaseModel):
+    days: list[str] = Field(min_length=1)
+    start: time
+    end: time  # at or before start: the shift ends the next day
+    people: list[str] = Field(min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, v: list[str]) -> list[str]:
+        for day in v:
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+        return v
+
+
+class _OnCallModel(BaseModel):
+    ack_minutes: int = Field(default=10, ge=1, le=240)
+    shift: list[_ShiftModel] = []
+
+    def to_domain(self) -> OnCall:
+        return OnCall(
+            shifts=tuple(
+                OnCallShift(
+                    days=frozenset(WEEKDAYS.index(d) for d in s.days),
+                    start=s.start,
+                    end=s.end,
+                    people=tuple(int(p) for p in s.people),
+                )
+                for s in self.shift
+            ),
+            ack_minutes=self.ack_minutes,
+        )
+
+
+class _ShelterModel(BaseModel):
+    capacity: int = Field(default=0, ge=0, le=500)
+    max_stay_days: int = Field(default=14, ge=1, le=365)
+    remind_days_before: int = Field(default=2, ge=0, le=30)
+    partners: list[str] = []
+
+    def to_domain(self) -> ShelterPolicy:
+        return ShelterPolicy(self.capacity, self.max_stay_days, self.remind_days_before,
+                             tuple(self.partners))  # fmt: skip
+
+
 class _DurationModel(BaseModel):
     value: int
     unit: str
@@ -123,6 +176,9 @@ class _OfficeModel(BaseModel):
     rights_response_days: int = Field(default=3, ge=1, le=30)
     sops: dict[str, str] = {}
     roster: dict[str, list[Role]] = {}
+    on_call: _OnCallModel = _OnCallModel()
+    shelter: _ShelterModel = _ShelterModel()
+    referral_follow_up_days: int = Field(default=14, ge=1, le=180)
 
     @field_validator("timezone")
     @classmethod
@@ -156,6 +212,14 @@ class _OfficeModel(BaseModel):
                 raise ValueError(f"roster key {uid!r} must be a Telegram user id (digits)")
         return v
 
+    @model_validator(mode="after")
+    def _on_call_rostered(self) -> _OfficeModel:
+        for shift in self.on_call.shift:
+            for person in shift.people:
+                if person not in self.roster:
+                    raise ValueError(f"on_call: {person} is not on the office's roster")
+        return self
+
     def to_domain(self) -> Office:
         hours: dict[int, tuple[OpenPeriod, ...]] = {}
         for day, h in self.hours.items():
@@ -187,6 +251,9 @@ class _OfficeModel(BaseModel):
             draft_retention_days=self.draft_retention_days,
             review_days=self.review_days,
             rights_response_days=self.rights_response_days,
+            on_call=self.on_call.to_domain(),
+            shelter=self.shelter.to_domain(),
+            referral_follow_up_days=self.referral_follow_up_days,
         )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.demo_urgent import urgent_scene
 from bot.store.reminders import ReminderStore
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness, group_chat
@@ -148,6 +149,7 @@ async def run_demo(*, verbose: bool = True) -> int:
             print("\n=== what the reporter received afterwards ===")
             _show("reporter", h.fake.messages(REPORTER)[-1:], True)
             await _deadlines(h, clock, group, verbose)
+            await urgent_scene(h, clock, group, _show, verbose)
         finally:  # also when stdout is closed early (`ppa-bot demo | head`)
             await h.stop()
     print(f"\n=== demo finished in {time.monotonic() - started:.1f} s ===")

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     PHONE = "phone"
     EVIDENCE = "evidence"  # files, then "done"
     OFFICE = "office"  # one button per office profile
+    LOCATION = "location"  # a shared location, or words
 
 
 @dataclass(frozen=True)

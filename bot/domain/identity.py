@@ -10,7 +10,7 @@ __all__ = ["Handle", "actor_for"]
 
 def actor_for(person_id: int) -> str:
     """The audit actor for a person acting in the system."""
-    return f"tg:{int(person_id)}"
+    return f"person:{int(person_id)}"
 
 
 @dataclass(frozen=True, slots=True)

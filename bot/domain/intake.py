@@ -74,6 +74,29 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.OFFICE,
         N_("Unit"),
     ),
+    # the urgent path: asked at once when someone is in danger now, sent to the on-call staff
+    Question(
+        "urgent_where",
+        N_(
+            "Where is the person in danger now? Share the location (📎 then Location), or write "
+            "the address or a landmark."
+        ),
+        Kind.LOCATION,
+        N_("Where she is now"),
+        skip=Option("", N_("I can't say")),
+        asked_if=lambda a: a.get("danger") == "yes",
+    ),
+    Question(
+        "urgent_contact",
+        N_(
+            "How can the unit reach her safely? A phone number, who to ask for, or when it "
+            "is safe to call."
+        ),
+        Kind.TEXT,
+        N_("How to reach her safely"),
+        skip=Option("", N_("Only through this chat")),
+        asked_if=lambda a: a.get("danger") == "yes",
+    ),
     Question(
         "reporter",
         N_("Who is reporting?"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -16,9 +16,15 @@ __all__ = [
     "STAFF_ROLES",
     "ZONE_ABBREVIATIONS",
     "Office",
+    "OnCall",
+    "OnCallShift",
     "OpenPeriod",
     "Role",
+    "ShelterPolicy",
+    "ack_deadline",
+    "escalation_chain",
     "joinable_role",
+    "on_call_at",
     "roster_overlay",
 ]
 
@@ -87,6 +93,47 @@ class OpenPeriod:
     end: time
 
 
+@dataclass(frozen=True, slots=True)
+class OnCallShift:
+    """Who is on call on some weekdays between two times (end <= start: past midnight)."""
+
+    days: frozenset[int]  # weekdays the shift starts on (0 = Monday)
+    start: time
+    end: time
+    people: tuple[int, ...]  # in paging order: the first is paged first
+
+    def covers(self, local: datetime) -> bool:
+        """Whether the shift runs at this local (office zone) time."""
+        now = local.time().replace(tzinfo=None)
+        day = local.weekday()
+        if self.start < self.end:
+            return day in self.days and self.start <= now < self.end
+        # a night or a whole day (start == end): from start on its day to end the next day
+        yesterday = (day - 1) % 7
+        return (day in self.days and now >= self.start) or (
+            yesterday in self.days and now < self.end
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OnCall:
+    """The office's on-call rota for urgent reports (nights and weekends included)."""
+
+    shifts: tuple[OnCallShift, ...] = ()
+    # minutes a paged person has to acknowledge before the next one is paged
+    ack_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ShelterPolicy:
+    """The office's temporary shelter (rumah aman): places, the longest stay, its partners."""
+
+    capacity: int = 0  # 0: the office has no shelter of its own
+    max_stay_days: int = 14
+    remind_days_before: int = 2  # the head is reminded this long before a stay ends
+    partners: tuple[str, ...] = ()  # partner shelters a full shelter refers to, in order
+
+
 @dataclass(frozen=True)
 class Office:
     """A unit (UPTD PPA / P2TP2A / LP-PAR) and how it works."""
@@ -122,6 +169,11 @@ class Office:
     # channel name -> where that channel reaches the office's staff group (e.g. "telegram" ->
     # the group's id); only the channel reads its own entry
     channels: Mapping[str, str] = field(default_factory=dict)
+    # who is paged for an urgent report, by day and hour (see on_call_at)
+    on_call: OnCall = field(default_factory=OnCall)
+    shelter: ShelterPolicy = field(default_factory=ShelterPolicy)
+    # days a referral may go without news before the case manager is reminded to follow up
+    referral_follow_up_days: int = 14
 
     @property
     def tz(self) -> ZoneInfo:
@@ -153,3 +205,28 @@ class Office:
     def channel_address(self, channel: str) -> str | None:
         """Where ``channel`` reaches this office's staff group (None when not set)."""
         return self.channels.get(channel)
+
+
+def on_call_at(office: Office, at: datetime) -> tuple[int, ...]:
+    """The people on call at an instant, in paging order (shifts in file order, no repeats)."""
+    local = at.astimezone(office.tz)
+    out: list[int] = []
+    for shift in office.on_call.shifts:
+        if shift.covers(local):
+            out += [p for p in shift.people if p not in out]
+    return tuple(out)
+
+
+def escalation_chain(office: Office, at: datetime) -> tuple[tuple[int, ...], ...]:
+    """Who is paged at each level: each on-call person in turn, then every head together.
+
+    With nobody on call the heads are paged at once.
+    """
+    heads = tuple(office.people_with(Role.KETUA))
+    levels = [(p,) for p in on_call_at(office, at) if p not in heads]
+    return (*levels, heads) if heads else tuple(levels)
+
+
+def ack_deadline(office: Office, paged_at: datetime) -> datetime:
+    """When a page must be acknowledged (wall clock, any hour)."""
+    return paged_at + timedelta(minutes=office.on_call.ack_minutes)

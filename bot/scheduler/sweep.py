@@ -14,8 +14,11 @@ from bot.domain.case_plan import case_managers, next_review
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
+from bot.scheduler import referrals as referral_sweep  # module: it reuses this one's schedule
 from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
 from bot.services.context import Services
+from bot.services.outreach import escalate_due, forget_abandoned
+from bot.services.shelter import remind_ending
 from bot.store import Tx
 from bot.store.case_plan import CasePlanStore
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
@@ -349,6 +352,9 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
     """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
     s = _Sweep(svc, now)
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
+    # urgent pages not acknowledged: the next person on call, then the head (wall clock)
+    await s.guard("outreach", _escalations(s, now))
+    s.report.reminders.update(+await referral_sweep.sweep_referrals(svc, now))
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
@@ -370,6 +376,16 @@ async def _count(report: SweepReport, work: Awaitable[tuple[Counter[str], int]])
     done, messages = await work
     report.reminders.update(done)
     report.messages += messages
+
+
+async def _escalations(s: _Sweep, now: datetime) -> None:
+    moved = await escalate_due(s.svc, now)
+    if moved:
+        s.report.reminders["outreach_escalated"] += moved
+    await forget_abandoned(s.svc, now)  # details of urgent reports never finished
+    ending = await remind_ending(s.svc, now)  # shelter stays about to end (privately)
+    if ending:
+        s.report.reminders["shelter_stay_ending"] += ending
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.crypto import Cipher
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.identity import Handle
-from bot.domain.office import Office, Role, roster_overlay
+from bot.domain.office import Office, OnCall, Role, roster_overlay
 from bot.store.cases import CaseStore
 from bot.store.db import Database
 from bot.store.outbox import OutboxStore
@@ -50,6 +50,7 @@ class Services:
     staff_handles: dict[int, Handle] = field(init=False, default_factory=dict, repr=False)
     calendars: dict[str, OfficeCalendar] = field(init=False)
     _file_rosters: dict[str, Mapping[int, frozenset[Role]]] = field(init=False, repr=False)
+    _file_on_call: dict[str, OnCall] = field(init=False, repr=False)
     _roster_seeded: bool = field(init=False, default=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +61,7 @@ class Services:
         self.persons = PersonStore(self.cipher)
         self.calendars = {oid: OfficeCalendar(o) for oid, o in self.offices.items()}
         self._file_rosters = {oid: dict(o.roster) for oid, o in self.offices.items()}
+        self._file_on_call = {oid: o.on_call for oid, o in self.offices.items()}
 
     def file_staff(self, office_id: str | None = None) -> list[int]:
         """The Telegram user ids the office file lists (one office, or all), sorted."""
@@ -106,6 +108,17 @@ class Services:
                 }
                 changes = await self.roster.approved_changes(conn, oid)
                 await self.roster.replace(conn, oid, roster_overlay(roster, changes))
+            # the on-call rota names Telegram user ids too: each becomes its person
+            for oid, rota in self._file_on_call.items():
+                shifts = []
+                for shift in rota.shifts:
+                    people = [
+                        await self.persons.ensure(conn, Handle(STAFF_CHANNEL, str(uid)), now)
+                        for uid in shift.people
+                    ]
+                    shifts.append(dataclasses.replace(shift, people=tuple(people)))
+                on_call = dataclasses.replace(rota, shifts=tuple(shifts))
+                self.offices[oid] = dataclasses.replace(self.offices[oid], on_call=on_call)
         self._roster_seeded = True
         await self.refresh_roster()
 

@@ -57,6 +57,16 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("person_handles", "address_enc"): (
         "SELECT rowid, address_enc, 'person-handle:' || channel FROM person_handles"
     ),
+    ("outreach", "details_enc"): (
+        "SELECT id, details_enc, 'outreach:' || id FROM outreach WHERE details_enc IS NOT NULL"
+    ),
+    ("referrals", "facts_enc"): "SELECT id, facts_enc, 'referral:' || id FROM referrals",
+    ("shelter_stays", "plan_enc"): (
+        "SELECT id, plan_enc, 'shelter:' || id FROM shelter_stays WHERE plan_enc IS NOT NULL"
+    ),
+    ("referral_dates", "place_enc"): (
+        "SELECT id, place_enc, 'referral_date:' || id FROM referral_dates"
+    ),
 }
 
 # the primary key column each table's first selected value refers to
@@ -74,6 +84,10 @@ _KEY_COLUMN = {
     "state_data": "rowid",
     "state_conversations": "rowid",
     "rights_requests": "id",
+    "outreach": "id",
+    "referrals": "id",
+    "referral_dates": "id",
+    "shelter_stays": "id",
 }
 
 # blind-index columns rewritten after a rotation (``set_case_indexes``, PersonStore.reindex)

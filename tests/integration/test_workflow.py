@@ -61,7 +61,7 @@ async def test_tng_mediasi_end_to_end(env: Env) -> None:
     assert await milestones(env, cid) == [
         "case_management_started", "mediation_started", "case_closed"
     ]  # fmt: skip
-    assert await scalar(env, "SELECT COUNT(*) FROM step_events WHERE actor LIKE 'tg:%'") > 10
+    assert await scalar(env, "SELECT COUNT(*) FROM step_events WHERE actor LIKE 'person:%'") > 10
     async with env.svc.db.reading() as conn:
         assert (await verify_chain(conn))[1] is None
 

@@ -50,8 +50,8 @@ async def test_wrong_role_or_office_changes_nothing_and_is_audited(env: Env) -> 
     rows = await env.svc.db.fetchall(
         "SELECT actor FROM audit_log WHERE action = 'denied:complete_step' ORDER BY id"
     )
-    assert [r[0] for r in rows] == [f"tg:{TNG['pendamping']}", f"tg:{PKL['petugas']}",
-                                    "tg:999", f"tg:{TNG['petugas']}"]  # fmt: skip
+    assert [r[0] for r in rows] == [f"person:{TNG['pendamping']}", f"person:{PKL['petugas']}",
+                                    "person:999", f"person:{TNG['petugas']}"]  # fmt: skip
     assert await env.wf.tasks_for(PKL["petugas"]) == []
     assert [t.id for t in await env.wf.tasks_for(TNG["petugas"])] == [step.id]
 

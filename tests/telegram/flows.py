@@ -65,6 +65,9 @@ async def full_report(
     await h.send(user, "/lapor")
     await choose(h, user, "danger", danger)
     await office(h, user, office_id)
+    if danger == "yes":  # the urgent path asks where she is and how to reach her at once
+        await h.send(user, "Rumah kontrakan dekat pasar")
+        await choose(h, user, "urgent_contact", "skip")
     await choose(h, user, "reporter", "family")
     await press(h, user, "a|reporter_age|s")
     await h.send(user, "Melati")

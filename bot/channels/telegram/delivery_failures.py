@@ -19,6 +19,7 @@ from bot.channels.telegram.addresses import TelegramAddresses
 from bot.domain.notice import Notice, Recipient, RecipientKind
 from bot.domain.office import Office, Role
 from bot.services.context import Services
+from bot.services.outreach import page_undeliverable
 from bot.store import Tx
 from bot.store.outbox import OutboxItem
 
@@ -65,6 +66,11 @@ class DeliveryFailures:
                 )
                 await self.svc.outbox.add(conn, notice, at=now)
                 alerted += 1
+        for item in items:  # an urgent page nobody can receive: page the next person now
+            if item.kind == "outreach_page":
+                await page_undeliverable(
+                    self.svc, int(item.payload["outreach_id"]), int(item.payload.get("level", 0))
+                )
         if alerted:
             self.kick()
 

@@ -26,12 +26,15 @@ from bot.channels.telegram.handlers import (
     kasus,
     letters_ui,
     mediation,
+    outreach,
     plan,
     plan_commands,
+    referrals,
     reports,
     retention,
     rights,
     safety,
+    shelter,
     staff,
     start,
     status,
@@ -185,11 +188,34 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         ),
         Entry(
             GROUP_MAIN,
+            CallbackQueryHandler(outreach.on_ack, pattern=r"^oa:"),
+            "'I am on it' on an urgent page (private) or an unanswered alert (group)",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(outreach.on_visit, pattern=r"^ov:"),
+            "the outreach visit's outcome",
+        ),
+        Entry(
+            GROUP_MAIN,
             workflow_ui.build_task_conversation(),
             "waits for a report, reason or mediation place after wd:/wo:/mh:; before the "
             "other workflow buttons and the private catch-all, which would take the answer",
         ),
         Entry(GROUP_MAIN, CommandHandler("tugas", tasks.tugas), "a staff member's open steps"),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler(
+                ["rujuk", "rujukan", "fakta", "jadwal", "pindah", "perlindungan"],
+                referrals.dispatch,
+            ),
+            "referrals: refer, list, facts, hearings and their moves, PKDRT protection",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CommandHandler(["rumahaman", "keluar"], shelter.dispatch),
+            "shelter: the head admits (within capacity), a stay is ended",
+        ),
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(
             GROUP_MAIN,

@@ -13,8 +13,11 @@ from bot.channels.telegram.handlers.join import render_join_decided, render_join
 from bot.channels.telegram.handlers.plan_render import PLAN_KINDS, render_plan_item
 from bot.channels.telegram.handlers.rights_render import register_rights
 from bot.channels.telegram.handlers.workflow_render import WORKFLOW_KINDS, render_workflow_item
+from bot.channels.telegram.outreach_render import outreach_renderers
+from bot.channels.telegram.referral_render import referral_renderers
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
+from bot.channels.telegram.shelter_render import shelter_renderers
 from bot.domain.intake import question
 from bot.i18n import Translator
 from bot.scheduler.sweep import REMINDER_KINDS, still_relevant
@@ -68,11 +71,14 @@ async def render_staff_notice(svc: Services, case_id: int, t: Translator) -> Ren
 
 async def _urgent_alert(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
     office = svc.office(str(item.payload["office_id"]))
-    return t.gettext(
+    text = t.gettext(
         "🚨 <b>URGENT</b>: someone is reporting immediate danger now to {office}. "
         "The report is being completed in the bot; the case notice follows.",
         office=esc(office.name),
-    ), None
+    )
+    if item.payload.get("paged"):
+        text += "\n" + t.gettext("The staff on call have been paged privately.")
+    return text, None
 
 
 async def _reporter_taken(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
@@ -243,4 +249,7 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
         catalog.register(kind, plan_item)
     catalog.add_check(still_relevant)
     register_rights(catalog, svc)
+    outreach_renderers(svc, catalog)
+    referral_renderers(svc, catalog)
+    shelter_renderers(svc, catalog)
     return catalog

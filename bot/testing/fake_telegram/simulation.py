@@ -179,6 +179,22 @@ class Simulation(Queries):
         }
         return self._user_message(user_id, chat_id, first_name, language_code, {"sticker": sticker})
 
+    def user_sends_location(
+        self,
+        user_id: int,
+        latitude: float,
+        longitude: float,
+        *,
+        chat_id: int | None = None,
+        first_name: str = "Uji",
+        language_code: str | None = "id",
+    ) -> JSONDict:
+        """Queue a shared location (the "Location" attachment or a request_location button)."""
+        location: JSONDict = {"latitude": latitude, "longitude": longitude}
+        return self._user_message(
+            user_id, chat_id, first_name, language_code, {"location": location}
+        )
+
     def user_sends_contact(
         self,
         user_id: int,

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.conversations import urgent
 from bot.channels.telegram.conversations.draft import (
     ASK,
     END,
@@ -34,7 +35,6 @@ from bot.domain.consent import CONSENT_VERSION
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import Kind, child_reporter, next_question, question, questions_for
 from bot.domain.validation import Invalid, parse_text
-from bot.services.intake import raise_urgent_alert
 
 __all__ = ["on_button", "on_message"]
 
@@ -147,6 +147,8 @@ async def on_message(update: Update, context: Ctx) -> str | int:
             t.gettext("Received ({n} file(s)). Send more, or press Done.", n=len(d["evidence"])),
         )
         return ASK
+    if q.kind is Kind.LOCATION and msg.location is not None:
+        return await _record(update, context, d, q.key, urgent.location_value(msg.location))
     if msg.text is None:
         return await explain_invalid(
             update,
@@ -236,6 +238,7 @@ async def _record(
         # one alert per draft, and none again for a new draft soon after (a flood of restarts)
         d["urgent_alerted"] = True
         if _recently_alerted(context):
+            urgent.reuse_recent(context, d)
             await reply(
                 update,
                 context,
@@ -245,7 +248,7 @@ async def _record(
                 ),
             )
             return await _advance(update, context, d)
-        await raise_urgent_alert(svc, office_id=office_id, draft_id=d["id"])
+        await urgent.open_for_draft(context, d, office_id)
         user_data_of(context)[URGENT_KEY] = now_of(context).isoformat()
         context.deps.kick()
         await reply(
@@ -256,6 +259,8 @@ async def _record(
                 "they can help."
             ),
         )
+    elif key in urgent.DETAIL_QUESTIONS:
+        await urgent.pass_on(update, context, d, key, value)
     elif key == "office" and d["answers"].get("danger") != "yes":
         cal = svc.calendars[str(value)]
         now = now_of(context)

@@ -14,10 +14,11 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.conversations import urgent
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.persistence import SEEN_KEY
 from bot.domain.consent import RETENTION_NOTE
-from bot.domain.intake import first_question, question
+from bot.domain.intake import Kind, first_question, question
 from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS, Office, Role
 from bot.domain.validation import Invalid
 from bot.i18n import Translator
@@ -153,6 +154,8 @@ async def ask(update: Update, context: Ctx, d: dict[str, Any]) -> str:
     if q.key == "consent":
         text += "\n" + retention_note(context.services.offices, d, t)
     await reply(update, context, text, markup)
+    if q.kind is Kind.LOCATION:
+        await urgent.offer_location(update, context)
     return ASK
 
 

@@ -120,7 +120,7 @@ def parse_typed(
     draft: dict[str, Any],
 ) -> Any:
     """Turn a typed answer into a value, or an Invalid with the reason."""
-    if q.kind is Kind.TEXT:
+    if q.kind in (Kind.TEXT, Kind.LOCATION):
         return parse_text(text, max_len=q.max_len, min_len=q.min_len)
     if q.kind is Kind.AGE:
         return parse_age(text, today=today)
@@ -225,6 +225,8 @@ def answer_label(key: str, value: Any, t: Translator, offices: dict[str, Office]
         return esc(t.gettext("{age} years", age=value))
     if q.kind is Kind.DATE and isinstance(value, str) and value not in labels:
         return esc(t.day_of(value))
+    if isinstance(value, dict):  # a shared location
+        return esc(t.gettext("📍 location shared"))
     return esc(labels.get(value, value))
 
 

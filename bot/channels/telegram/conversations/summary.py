@@ -29,6 +29,7 @@ from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
 from bot.services.intake import Evidence
+from bot.services.outreach import link_case
 from bot.services.submit import submit_and_start
 from bot.services.workflow.eligibility import default_rules
 
@@ -174,6 +175,8 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
         language=t.language,
         actor=actor_for(me),
     )
+    if isinstance(d.get("outreach_key"), str):  # the urgent report's outreach joins its case
+        await link_case(dp.services, draft_key=d["outreach_key"], case_id=result.case_id)
     dp.kick()
     office = dp.services.office(result.office_id)
     lines = [

@@ -13,6 +13,8 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
+from bot.channels.telegram.handlers.outreach import outreach_agenda
+from bot.channels.telegram.handlers.referrals import referral_agenda
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
     ROLE_LABELS,
@@ -144,6 +146,8 @@ async def tugas(update: Update, context: Ctx) -> None:
             actor=actor_for(me),
             action="read_tasks",
         )
+    await outreach_agenda(update, context)  # urgent reports the presser is on, visit not recorded
+    await referral_agenda(update, context)  # the hearings and dates the presser accompanies
     rows = await dp.workflow.tasks_for(me)
     if not rows:
         await reply(update, context, t.gettext("You have no open tasks."))

@@ -1,0 +1,73 @@
+"""Shelter commands (private chat): the head admits, the head or case manager discharges.
+
+/rumahaman NOMOR [RENCANA KESELAMATAN]   admit (within capacity; full: partner referral)
+/keluar STAY_ID [RENCANA PEMULANGAN]     end the stay with the discharge plan
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.services import shelter
+from bot.services.referrals import case_id_for_number
+
+__all__ = ["dispatch", "keluar", "rumahaman"]
+
+
+async def _person(update: Update, context: Ctx) -> int | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    return await context.person_id(user)
+
+
+async def _answer(update: Update, context: Ctx, result: shelter.ShelterResult, ok: str) -> None:
+    t = context.t
+    if result.message is not None:
+        text = t.translate(result.message, **result.params)
+        await reply(update, context, ("" if result.ok else "⚠ ") + esc(text))
+    else:
+        await reply(update, context, ok)
+
+
+async def rumahaman(update: Update, context: Ctx) -> None:
+    """/rumahaman NOMOR [RENCANA]: the head admits the case's victim to the shelter."""
+    person = await _person(update, context)
+    if person is None:
+        return
+    t, a = context.t, list(context.args or [])
+    case_id = await case_id_for_number(context.services, a[0].upper()) if a else None
+    if case_id is None:
+        await reply(update, context, t.gettext("There is no such case."))
+        return
+    result = await shelter.admit(context.services, case_id, person, " ".join(a[1:]))
+    await _answer(update, context, result,
+                  t.gettext("Admitted to the shelter (stay {id}). The end of the stay will be "
+                            "reminded.", id=result.stay_id))  # fmt: skip
+
+
+async def keluar(update: Update, context: Ctx) -> None:
+    """/keluar STAY_ID [RENCANA]: end a stay with the discharge plan."""
+    person = await _person(update, context)
+    if person is None:
+        return
+    t, a = context.t, list(context.args or [])
+    if not a or not a[0].isdigit():
+        usage = "<code>/keluar STAY_ID [RENCANA]</code>"
+        await reply(update, context, t.gettext("Usage: {usage}", usage=usage))
+        return
+    result = await shelter.discharge(context.services, int(a[0]), person, " ".join(a[1:]))
+    await _answer(update, context, result, t.gettext("The stay has ended."))
+
+
+async def dispatch(update: Update, context: Ctx) -> None:
+    """One handler for the shelter commands (one row in the registry)."""
+    msg = update.effective_message
+    text = (msg.text or "") if msg else ""
+    name = text.split()[0][1:].split("@")[0].lower() if text.startswith("/") else ""
+    if name == "rumahaman":
+        await rumahaman(update, context)
+    elif name == "keluar":
+        await keluar(update, context)

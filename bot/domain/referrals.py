@@ -1,0 +1,66 @@
+"""Referrals (rujukan) as records: kinds, the facts that come back, their dates, PKDRT 1x24 h."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from bot.domain.i18n_marker import N_
+
+__all__ = [
+    "DATE_KINDS",
+    "FACT_KEYS",
+    "PROTECTION_WITHIN",
+    "REFERRAL_KINDS",
+    "is_kdrt",
+    "protection_due",
+]
+
+# kind -> label; the institutions a UPTD PPA refers to (Permen PPPA 4/2018)
+REFERRAL_KINDS: dict[str, str] = {
+    "police": N_("Police (Unit PPA)"),
+    "hospital": N_("Hospital / visum"),
+    "court": N_("Court"),
+    "psychologist": N_("Psychologist"),
+    "legal_aid": N_("Legal aid organisation"),
+    "social_service": N_("Social service"),
+    "uptd_ppa": N_("Another UPTD PPA"),
+    "partner_shelter": N_("Partner shelter"),
+}
+
+# facts that come back from the institution -> label
+FACT_KEYS: dict[str, str] = {
+    "institution": N_("Receiving institution"),
+    "report_number": N_("Police report number"),
+    "bap_date": N_("BAP date"),
+    "visum_received": N_("Visum received"),
+    "case_file_number": N_("Case file number"),
+    "verdict": N_("Verdict"),
+    "protection_order": N_("Court protection order (PKDRT Pasal 28-29)"),
+    "note": N_("Note"),
+}
+
+# dated events of a referral, each reminded to the companion like a mediation session
+DATE_KINDS: dict[str, str] = {
+    "hearing": N_("Hearing"),
+    "bap": N_("BAP examination"),
+    "visum": N_("Visum examination"),
+    "travel": N_("Travel home (return and reintegration)"),
+    "other": N_("Appointment"),
+}
+
+# UU 23/2004 Pasal 16: the police give temporary protection within 1x24 hours of the report
+PROTECTION_WITHIN = timedelta(hours=24)
+
+# relations that make violence domestic (UU 23/2004 Pasal 2: the household)
+_HOUSEHOLD = frozenset({"spouse", "parent", "step_parent", "guardian", "relative"})
+
+
+def is_kdrt(categories: Iterable[str], relation: str) -> bool:
+    """Whether a case is domestic violence (PKDRT): reported as such, or within the household."""
+    return "domestic" in set(categories) or relation in _HOUSEHOLD
+
+
+def protection_due(reported_at: datetime) -> datetime:
+    """When temporary protection must have been asked of the police (wall clock)."""
+    return reported_at + PROTECTION_WITHIN
