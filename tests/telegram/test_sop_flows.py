@@ -303,7 +303,8 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     h, ids = wh, IDS["PSR"]
     case = await to_service(h, "PSR", "mediation")
     for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
-        await do_step(h, case, key, ids["pendamping"], report="Selesai.")
+        who = ids["ketua" if key == "report_plan" else "pendamping"]  # koordinator orders
+        await do_step(h, case, key, who, report="Selesai.")
     p = ids["pendamping"]
     sid = await open_step(h, case, "invite")
     await add_party(h, case, "invite", p, "kynn")  # a child victim, no guardian
@@ -334,7 +335,8 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     await do_step(h, case, "monitor", p, report="Kesepakatan dijalankan.")
     # the companion may report but not terminate: only the case manager decides
     monitoring = await open_step(h, case, "report_monitoring")
-    await press(h, p, f"wd:{monitoring}")
+    assert not any(f"wd:{monitoring}" in m.callback_data for m in h.fake.messages(p))
+    await h.click_data(p, p, h.fake.messages(p)[-1].message_id, f"wd:{monitoring}")  # forged
     assert h.fake.callback_answers[-1].show_alert
     await do_step(h, case, "report_monitoring", ids["mk"], outcome="terminate",
                   report="Kesepakatan sudah dilaksanakan.")  # fmt: skip

@@ -200,8 +200,6 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
     if view is None or not await private_only(update, context):
         return None
     outcomes = view.step.outcomes
-    if outcomes == ("done",):
-        return await _ask_report(update, context, view, "done")
     user = update.effective_user
     assert user is not None
     t = context.t
@@ -210,6 +208,8 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
     if not mine:
         await answer(update, t.gettext("You are not allowed to do this for this case."), alert=True)
         return None
+    if outcomes == ("done",):
+        return await _ask_report(update, context, view, "done")
     buttons = [
         [InlineKeyboardButton(label(t, OUTCOME_LABELS, o), callback_data=f"wo:{view.row.id}:{o}")]
         for o in mine

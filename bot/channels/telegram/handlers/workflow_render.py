@@ -12,6 +12,7 @@ from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.i18n_marker import N_
+from bot.domain.permissions import may_complete_step
 from bot.domain.sop import Step
 from bot.i18n import Translator
 from bot.services.context import Services
@@ -63,6 +64,8 @@ OUTCOME_LABELS = {
 }
 ROLE_LABELS = {
     "ketua": N_("Head"),
+    "kepala_dinas": N_("Head of the Dinas"),
+    "koordinator": N_("Coordinator"),
     "petugas": N_("Complaint officer"),
     "manajer_kasus": N_("Case manager"),
     "pendamping": N_("Companion"),
@@ -204,7 +207,9 @@ def task_card(
     rows: list[list[InlineKeyboardButton]] = []
     if view.row.status == "open":
         first = []
-        if workflow.may(view, viewer, "act"):
+        assignee = view.row.assignee_user_id
+        if any(may_complete_step(view.office, view.step, assignee, viewer, o)
+               for o in view.step.outcomes):  # fmt: skip
             done = t.gettext("✅ Done")
             first.append(InlineKeyboardButton(done, callback_data=f"wd:{view.row.id}"))
             if view.step.extendable:
