@@ -131,8 +131,8 @@ def may(need: str, office: Office, step: Step, assignee: int | None, user_id: in
 
 
 def is_scheduling_step(step: Step) -> bool:
-    """Whether a mediation is scheduled at this step (its rules or its invitation letter)."""
-    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+    """Whether a mediation is scheduled at this step (sets_session, its rules or its letter)."""
+    return step.schedules_session
 
 
 # the intake step in which the complaint officers (the whole pool) answer a new case

@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain.duration import Duration
 from bot.domain.office import Office, Role
 from bot.domain.sop_model import (
+    ADDRESSEES,
     DOCUMENTS,
     DURATION_SOURCES,
     END,
@@ -46,8 +47,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps"}
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
-    "alt_duration", "extendable", "extension", "output", "output_document", "requires", "runs",
-    "note", "transitions",
+    "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
+    "requires", "runs", "note", "transitions", "sets_session", "informs",
 }  # fmt: skip
 
 
@@ -158,6 +159,12 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
     doc = ctx.get(raw, "output_document", str, None)
     if doc is not None and doc not in DOCUMENTS:
         raise ctx.error("output_document", f"unknown document {doc!r}")
+    output_to = ctx.get(raw, "output_to", str, None)
+    if output_to is not None and output_to not in ADDRESSEES:
+        raise ctx.error("output_to", f"unknown addressee {output_to!r} "
+                        f"(use one of: {', '.join(sorted(ADDRESSEES))})")  # fmt: skip
+    if output_to is not None and doc is None:
+        raise ctx.error("output_to", "needs output_document")
     requires = ctx.strings(raw, "requires")
     for i, rule in enumerate(requires):
         if rule not in RULES:
@@ -193,6 +200,9 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
         extension=extension,
         output=ctx.get(raw, "output", str),
         output_document=doc,
+        output_to=output_to,
+        sets_session=ctx.get(raw, "sets_session", bool, False),
+        informs=ctx.roles(raw, "informs", required=False),
         requires=requires,
         runs=runs,
         note=ctx.get(raw, "note", str, ""),
@@ -231,7 +241,7 @@ def _check_graph(path: Path, steps: tuple[Step, ...], first: str) -> None:
 
 def _schedules(step: Step) -> bool:
     """Whether a mediation session is scheduled at this step (as `is_scheduling_step`)."""
-    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+    return step.schedules_session
 
 
 def _check_sessions(path: Path, steps: tuple[Step, ...]) -> None:
@@ -256,7 +266,7 @@ def _check_sessions(path: Path, steps: tuple[Step, ...]) -> None:
         else:
             raise ctx.error(
                 "duration_from", f"{SESSION_SOURCE!r}: no step before it schedules a mediation "
-                "(requires or output_document = 'surat_undangan_mediasi')",
+                "(sets_session, requires or output_document = 'surat_undangan_mediasi')",
             )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.office import Role
 
 __all__ = [
+    "ADDRESSEES",
     "DEFAULT_OUTCOME",
     "DOCUMENTS",
     "DURATION_SOURCES",
@@ -41,6 +42,9 @@ DOCUMENTS = frozenset(
         "laporan",
     }
 )
+# To whom a step's letter is addressed (the seed's words): the reported party, the applicant,
+# or both parties with their companions and the mediator.
+ADDRESSEES = frozenset({"terlapor", "pemohon", "para_pihak"})
 # Conditions a step checks before it can start.
 RULES = frozenset({"child_party_needs_guardian", "special_needs_party_needs_companion"})
 # Where a step's time standard may come from instead of the SOP file.
@@ -77,6 +81,12 @@ class Step:
     extension: Duration | None = None
     # "sop:<key or service>" carried out as part of this step, before it completes
     runs: str | None = None
+    # to whom the step's letter is addressed (ADDRESSEES), when the seed says
+    output_to: str | None = None
+    # the mediation session is set at this step (besides a step with rules or the invitation)
+    sets_session: bool = False
+    # roles told when the step is done (Tangerang: the mediator receives the Ketua's order)
+    informs: tuple[Role, ...] = ()
     note: str = ""
 
     @property
@@ -93,6 +103,16 @@ class Step:
     def from_session(self) -> bool:
         """Whether the due time counts from the instance's scheduled mediation session."""
         return self.duration_from == SESSION_SOURCE
+
+    @property
+    def schedules_session(self) -> bool:
+        """Whether a mediation session is set at this step: `sets_session`, its party rules
+        (`requires`) or its invitation letter."""
+        return (
+            self.sets_session
+            or bool(self.requires)
+            or self.output_document == "surat_undangan_mediasi"
+        )
 
     @property
     def deciders(self) -> tuple[Role, ...]:

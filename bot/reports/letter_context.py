@@ -22,6 +22,7 @@ __all__ = [
     "BLANK",
     "DESTINATIONS",
     "NOTICE_VARIANTS",
+    "RECIPIENTS",
     "LetterKind",
     "letter_context",
     "long_date",
@@ -156,6 +157,43 @@ async def _mediation(tx: Tx, svc: Services, case_id: int) -> tuple[datetime | No
     return last.scheduled_at, await store.mediation_location(tx, last.id)
 
 
+# Surat Undangan addressees, as each seed says: Tangerang the reported party (terlapor),
+# Pekalongan the applicant (pemohon), Pasuruan both parties with their companions and the
+# mediator (para_pihak); "pelapor" is kept for letters made before.
+RECIPIENTS = ("terlapor", "pemohon", "para_pihak", "pelapor")
+# the refusing outcome of a step -> the Surat Pemberitahuan variant it calls for
+_VARIANT_OF = {"rejected": "rejected", "not_cooperative": "cannot_proceed"}
+
+
+def _recipient(recipient: str, names: dict[str, str], params: dict[str, Any]) -> tuple[str, str]:
+    """(role line, name line) of the invitation's addressee."""
+    if recipient == "terlapor":
+        return "Terlapor", names["terlapor"]
+    if recipient == "pemohon":
+        return "Pemohon", names["pelapor"]
+    if recipient == "pelapor":
+        return "Pelapor", names["pelapor"]
+    companion = _text(params, "pendamping_terlapor")
+    parts = [
+        f"Pelapor/Korban {names['pelapor']} beserta Pendamping {names['pendamping']}",
+        f"Terlapor {names['terlapor']} beserta Pendamping {companion}",
+        f"Mediator {names['mediator']}",
+    ]
+    return "Para Pihak", "; ".join(parts)
+
+
+async def _refusal(tx: Tx, svc: Services, case_id: int) -> tuple[str, str | None] | None:
+    """The case's latest refusing decision: (outcome, the reason recorded with it)."""
+    store = WorkflowStore(svc.cipher)
+    done = [s for s in await store.steps_of_case(tx, case_id) if s.outcome in _VARIANT_OF]
+    if not done:
+        return None
+    last = done[-1]
+    report = (await store.step_output(tx, last.id)).report if last.has_report else None
+    assert last.outcome is not None
+    return last.outcome, report
+
+
 def _names(case: CaseRow, details: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
     korban = str(details.get("victim_name") or "") or BLANK
     pelapor = str(details.get("reporter_name") or "")
@@ -227,16 +265,19 @@ async def letter_context(
         ctx["mediation_place"] = str(place) if place else BLANK
     if kind is LetterKind.UNDANGAN:
         recipient = _text(params, "recipient", "terlapor")
-        if recipient not in ("terlapor", "pelapor"):
-            raise ValueError(f"recipient must be terlapor or pelapor, not {recipient!r}")
-        ctx["recipient_role"] = "Terlapor" if recipient == "terlapor" else "Pelapor"
-        ctx["recipient_name"] = names[recipient]
+        if recipient not in RECIPIENTS:
+            raise ValueError(f"recipient must be one of {tuple(RECIPIENTS)}, not {recipient!r}")
+        ctx["recipient_role"], ctx["recipient_name"] = _recipient(recipient, names, params)
     elif kind is LetterKind.PEMBERITAHUAN:
-        variant = _text(params, "variant", "rejected")
+        decided = await _refusal(tx, svc, case.id)
+        default = _VARIANT_OF.get(decided[0], "rejected") if decided else "rejected"
+        variant = _text(params, "variant", default)
         if variant not in NOTICE_VARIANTS:
             raise ValueError(f"variant must be one of {NOTICE_VARIANTS}, not {variant!r}")
         ctx["variant"] = variant
-        ctx["reason"] = _text(params, "reason")
+        # the reason recorded with the decision (step 3 rejected / step 5 not cooperative)
+        recorded = decided[1] if decided and _VARIANT_OF.get(decided[0]) == variant else None
+        ctx["reason"] = _text(params, "reason", recorded or BLANK)
     elif kind is LetterKind.TUGAS:
         task_at = _when(params.get("task_at"), office)
         ctx["task"] = _text(params, "task", "pendampingan korban")

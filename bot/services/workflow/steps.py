@@ -106,8 +106,11 @@ class StepUseCases(Engine):
                                                   user_id=user_id, at=t.now, report=report,
                                                   file=file):  # fmt: skip
                 return _r(Outcome.INVALID, _NOT_OPEN)
-            await self._event(t, step_id, "completed", outcome=outcome, report=bool(report),
-                              file=file is not None)  # fmt: skip
+            eid = await self._event(t, step_id, "completed", outcome=outcome,
+                                    report=bool(report), file=file is not None)  # fmt: skip
+            for uid in sorted({u for r in step.informs for u in t.office.people_with(r)}):
+                await self._send(t, uid, "order_received", str(eid), step_id=step_id,
+                                 case_id=t.case.id)  # fmt: skip
             await append_audit(conn, at=t.now, actor=t.actor, action=action, case_id=t.case.id,
                                detail=f"{row.sop_key}:{row.step_key}:{outcome}")  # fmt: skip
             if action == "decide":

@@ -184,6 +184,8 @@ async def on_make(update: Update, context: Ctx) -> None:
         if option in values:
             params[name] = option
     valid = kind is not None and (bool(params) if kind in _OPTIONS else option is None)
+    if kind == LetterKind.UNDANGAN.value and view.step.output_to:
+        params["recipient"] = view.step.output_to  # addressed as the step's seed says
     if not valid or kind is None:
         detail = {"why": "bad button", "step": view.row.id}
         await _refuse(update, context, "denied:make_letter", view.case.id, detail)

@@ -45,6 +45,7 @@ WORKFLOW_KINDS = frozenset(
     {
         "task_assigned", "step_opened", "disposition", "task_handed_over", "step_decided",
         "extension_requested", "extension_decided", "mediation_scheduled", "reporter_milestone",
+        "order_received",
     }
 )  # fmt: skip
 
@@ -111,8 +112,8 @@ def label(t: Translator, labels: Mapping[str, str], key: str) -> str:
 
 
 def is_scheduling_step(step: Step) -> bool:
-    """Whether a mediation is scheduled at this step (its rules or its invitation letter)."""
-    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+    """Whether a mediation is scheduled at this step (sets_session, its rules or its letter)."""
+    return step.schedules_session
 
 
 def due_words(t: Translator, calendar: OfficeCalendar, due: datetime, now: datetime) -> str:
@@ -323,6 +324,14 @@ async def render_workflow_item(
             else t.gettext("✖ More time was not approved.")
         )
         return "\n".join([text, *head, due_line(t, svc, view, now)]), None
+    if item.kind == "order_received":
+        text = t.gettext("📣 Case {number}: an order for you.", number=number)
+        lines = [text, *head, t.gettext("Result: {output}", output=esc(view.step.output))]
+        sessions = [m for m in await workflow.mediations(view.case.id) if m.status == "scheduled"]
+        if sessions:
+            when = t.datetime(sessions[-1].scheduled_at, view.office.timezone)
+            lines.append(t.gettext("📅 Mediation session: {when}", when=when))
+        return "\n".join(lines), None
     if item.kind == "mediation_scheduled":
         when = t.datetime(datetime.fromisoformat(str(p["scheduled_at"])), view.office.timezone)
         text = t.gettext("📅 Case {number}: mediation scheduled for {when}.", number=number,
