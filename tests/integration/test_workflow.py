@@ -238,7 +238,7 @@ async def test_psr_special_needs_rule(env: Env) -> None:
     await env.wf.record_party(cid, PSR["pendamping"], "korban", False, True, False, False)
     when = datetime(2026, 3, 12, 10, 0, tzinfo=WIB)
     res = await env.wf.schedule_mediation(invite.id, PSR["pendamping"], when, "Kantor")
-    assert res.params["rules"] == ["special_needs_party_needs_companion"]
+    assert res.params["rules"] == ["special_needs_party_needs_companion", "parties_not_recorded"]
 
 
 async def test_psr_not_mediable_ends_case(env: Env) -> None:

@@ -126,3 +126,9 @@ async def case_status(e: Env, case_id: int) -> str:
 async def milestones(e: Env, case_id: int) -> list[str]:
     return [i.payload["milestone"] for i in await outbox(e)
             if i.kind == "reporter_milestone" and i.case_id == case_id]  # fmt: skip
+
+
+async def record_both_parties(e: Env, case_id: int, user: int) -> None:
+    """An adult victim and an adult reported party, neither with special needs."""
+    for role in ("korban", "terlapor"):
+        assert (await e.wf.record_party(case_id, user, role, False, False, False, False)).ok

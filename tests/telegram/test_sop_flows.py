@@ -315,6 +315,7 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     assert h.fake.callback_answers[-1].show_alert
     party = int(await scalar(h, "SELECT id FROM mediation_parties WHERE case_id = ?", case))
     await add_party(h, case, "invite", p, "kyny", pid=party)  # the guardian will come
+    await add_party(h, case, "invite", p, "tnn")  # the reported party, an adult
     # a time is picked; meanwhile a second child party without guardian is recorded
     await press(h, p, f"ms:{sid}")
     days = await press(h, p, f"mt:{sid}")

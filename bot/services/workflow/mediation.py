@@ -24,6 +24,7 @@ from bot.services.workflow.engine import (
     _r,
     _Tx,
 )
+from bot.services.workflow.party_rules import failed_rules, party_facts
 from bot.store.audit import append_audit
 from bot.store.workflow import MediationRow, Party, iso
 
@@ -36,8 +37,12 @@ class MediationUseCases(Engine):
     async def record_party(
         self, case_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
         guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+        guardian_is_terlapor: bool = False,
     ) -> WorkflowResult:  # fmt: skip
-        """Staff of the case's office record (or, with party_id, correct) a mediation party."""
+        """Staff of the case's office record (or, with party_id, correct) a mediation party.
+
+        ``guardian_is_terlapor``: the child's parent / guardian / companion who comes is the
+        reported party (the rule then refuses the session)."""
         now, actor = self.svc.clock.now(), actor_for(user_id)
         async with self.svc.db.transaction() as conn:
             case = await self.svc.cases.get(conn, case_id)
@@ -53,6 +58,7 @@ class MediationUseCases(Engine):
                 conn, case_id, party_id, role, is_child=is_child,
                 has_special_needs=has_special_needs, guardian_present=guardian_present,
                 special_companion_present=special_companion_present,
+                guardian_is_terlapor=guardian_is_terlapor and guardian_present,
             )  # fmt: skip
             if pid is None:
                 return _r(Outcome.NOT_FOUND, N_("There is no such party."))
@@ -180,6 +186,7 @@ class MediationUseCases(Engine):
     async def add_party(
         self, step_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
         guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+        guardian_is_terlapor: bool = False,
     ) -> WorkflowResult:  # fmt: skip
         """Someone who may schedule an open step's mediation records (or corrects) a party."""
         async with self.svc.db.transaction() as conn:
@@ -193,8 +200,15 @@ class MediationUseCases(Engine):
                 return _r(Outcome.INVALID, _NOT_OPEN)
         return await self.record_party(
             row.case_id, user_id, role, is_child, has_special_needs, guardian_present,
-            special_companion_present, party_id,
+            special_companion_present, party_id, guardian_is_terlapor,
         )  # fmt: skip
+
+    async def unmet_rules(self, case_id: int, rules: tuple[str, ...]) -> list[str]:
+        """The party rules a case does not meet yet (the intake's facts included)."""
+        async with self.svc.db.reading() as conn:
+            case = await self.svc.cases.get(conn, case_id)
+            parties = await self.store.parties(conn, case_id)
+        return failed_rules(rules, parties, party_facts(case) if case else None)
 
     async def parties(self, case_id: int) -> list[Party]:
         """A case's recorded mediation parties (no personal data)."""
