@@ -49,6 +49,7 @@ _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
     "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
     "requires", "runs", "note", "transitions", "sets_session", "informs",
+    "extra_documents",
 }  # fmt: skip
 
 
@@ -159,6 +160,12 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
     doc = ctx.get(raw, "output_document", str, None)
     if doc is not None and doc not in DOCUMENTS:
         raise ctx.error("output_document", f"unknown document {doc!r}")
+    extra = ctx.strings(raw, "extra_documents")
+    for i, other in enumerate(extra):
+        if other not in DOCUMENTS or other == doc:
+            raise ctx.error(f"extra_documents[{i}]", f"unknown or repeated document {other!r}")
+    if extra and doc is None:
+        raise ctx.error("extra_documents", "needs output_document")
     output_to = ctx.get(raw, "output_to", str, None)
     if output_to is not None and output_to not in ADDRESSEES:
         raise ctx.error("output_to", f"unknown addressee {output_to!r} "
@@ -201,6 +208,7 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
         output=ctx.get(raw, "output", str),
         output_document=doc,
         output_to=output_to,
+        extra_documents=extra,
         sets_session=ctx.get(raw, "sets_session", bool, False),
         informs=ctx.roles(raw, "informs", required=False),
         requires=requires,

@@ -39,6 +39,7 @@ DOCUMENTS = frozenset(
         "berita_acara_mediasi",
         "rekam_kasus",
         "lembar_disposisi",
+        "surat_pernyataan_persetujuan",
         "laporan",
     }
 )
@@ -81,6 +82,8 @@ class Step:
     extension: Duration | None = None
     # "sop:<key or service>" carried out as part of this step, before it completes
     runs: str | None = None
+    # further letters the step can make (Surat Tugas "dan atau" Surat Rujukan)
+    extra_documents: tuple[str, ...] = ()
     # to whom the step's letter is addressed (ADDRESSEES), when the seed says
     output_to: str | None = None
     # the mediation session is set at this step (besides a step with rules or the invitation)
@@ -103,6 +106,11 @@ class Step:
     def from_session(self) -> bool:
         """Whether the due time counts from the instance's scheduled mediation session."""
         return self.duration_from == SESSION_SOURCE
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """Every document the step can produce, its `output_document` first."""
+        return ((self.output_document,) if self.output_document else ()) + self.extra_documents
 
     @property
     def schedules_session(self) -> bool:

@@ -40,6 +40,8 @@ class LetterKind(StrEnum):
     RUJUKAN = "surat_rujukan"
     BERITA_ACARA = "berita_acara_mediasi"
     REKAM_KASUS = "rekam_kasus"
+    LEMBAR_DISPOSISI = "lembar_disposisi"
+    PERSETUJUAN = "surat_pernyataan_persetujuan"
 
 
 # Surat Pemberitahuan variants: the request was rejected / mediation cannot go ahead
@@ -194,6 +196,22 @@ async def _refusal(tx: Tx, svc: Services, case_id: int) -> tuple[str, str | None
     return last.outcome, report
 
 
+# the experts of seed 004 ("Tenaga Ahli") as the Lembar Disposisi names their field
+_EXPERTS = {"konselor_hukum": "Konselor Hukum", "psikolog": "Psikolog", "mediator": "Mediator"}
+
+
+async def _expert(tx: Tx, svc: Services, case_id: int, office: Office) -> tuple[str, str]:
+    """(field, who) of the expert the case is disposed to: the latest assigned expert step."""
+    store = WorkflowStore(svc.cipher)
+    for row in reversed(await store.steps_of_case(tx, case_id)):
+        if row.assignee_user_id is None or not set(row.roles) & set(_EXPERTS):
+            continue
+        held = [r.value for r in office.roles_of(row.assignee_user_id) if r.value in _EXPERTS]
+        if held:
+            return " / ".join(_EXPERTS[r] for r in sorted(held)), BLANK  # name written by hand
+    return " / ".join(_EXPERTS.values()) + " (coret yang tidak perlu)", BLANK
+
+
 def _names(case: CaseRow, details: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
     korban = str(details.get("victim_name") or "") or BLANK
     pelapor = str(details.get("reporter_name") or "")
@@ -316,6 +334,17 @@ async def letter_context(
         ctx["signatories"] = signatories
         copies = params.get("copies")
         ctx["copies"] = int(copies) if copies else len(signatories)
+    elif kind is LetterKind.LEMBAR_DISPOSISI:
+        field, name = await _expert(tx, svc, case.id, office)
+        ctx["expert_field"] = _text(params, "expert_field", field)
+        ctx["expert_name"] = _text(params, "expert_name", name)
+        ctx["instruction"] = _text(params, "instruction")
+    elif kind is LetterKind.PERSETUJUAN:
+        ctx["child_victim"] = case.child_victim
+        ctx["services_offered"] = _text(
+            params, "services", "pendampingan, konseling, bantuan hukum dan layanan lain yang "
+            "dibutuhkan sesuai rencana penanganan kasus",
+        )  # fmt: skip
     elif kind is LetterKind.REKAM_KASUS:
         chronology, services = await _chronology(tx, svc, case.id, office)
         ctx["chronology"] = chronology

@@ -26,7 +26,6 @@ from bot.store.audit import append_audit
 from bot.store.cases import CaseRow
 from bot.store.workflow import (
     InstanceRow,
-    Party,
     StepRow,
     WorkflowStore,
     iso,
