@@ -20,6 +20,7 @@ from bot.domain.sop_model import (
     SERVICES,
     SESSION_SOURCE,
     SOP_PREFIX,
+    Deadline,
     Sop,
     SopError,
     Step,
@@ -34,6 +35,7 @@ __all__ = [
     "SERVICES",
     "SESSION_SOURCE",
     "SOP_PREFIX",
+    "Deadline",
     "Sop",
     "SopError",
     "Step",
@@ -44,7 +46,8 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps"}
+_SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps",
+               "deadlines"}  # fmt: skip
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
     "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
@@ -278,6 +281,35 @@ def _check_sessions(path: Path, steps: tuple[Step, ...]) -> None:
             )  # fmt: skip
 
 
+def _load_deadlines(path: Path, raw: Any, keys: set[str]) -> tuple[Deadline, ...]:
+    """`[[deadlines]]`: key, within = {value, unit}, until = [step keys or "end"], note."""
+    ctx = _Ctx(path)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ctx.error("deadlines", "must be a list of tables ([[deadlines]])")
+    out: list[Deadline] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ctx.error(f"deadlines[{i}]", "must be a table")
+        unknown = set(item) - {"key", "within", "until", "note"}
+        if unknown:
+            raise ctx.error(f"deadlines[{i}].{sorted(unknown)[0]}", "unknown field")
+        key = ctx.name(item, "key")
+        within = ctx.duration(item, "within", required=True)
+        assert within is not None
+        until = ctx.strings(item, "until")
+        for target in until:
+            if target != END and target not in keys:
+                raise ctx.error(f"deadlines[{i}].until", f"names missing step {target!r}")
+        if not until:
+            raise ctx.error(f"deadlines[{i}].until", "needs a step key or 'end'")
+        if key in {d.key for d in out}:
+            raise ctx.error(f"deadlines[{i}].key", f"duplicate deadline {key!r}")
+        out.append(Deadline(key, within, until, ctx.get(item, "note", str, "")))
+    return tuple(out)
+
+
 def load_sop(path: Path) -> Sop:
     """Read and validate one SOP file."""
     ctx = _Ctx(path)
@@ -316,6 +348,7 @@ def load_sop(path: Path) -> Sop:
         source=ctx.get(raw, "source", str, ""),
         total=ctx.duration(raw, "total", required=False),
         total_note=ctx.get(raw, "total_note", str, ""),
+        deadlines=_load_deadlines(path, raw.get("deadlines"), seen),
     )
 
 

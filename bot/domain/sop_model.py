@@ -18,6 +18,7 @@ __all__ = [
     "SERVICES",
     "SESSION_SOURCE",
     "SOP_PREFIX",
+    "Deadline",
     "Sop",
     "SopError",
     "Step",
@@ -136,6 +137,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """An SOP-level time standard: from the instance's start until one of `until` opens
+    (a step key) or the instance ends ("end")."""
+
+    key: str
+    within: Duration
+    until: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Sop:
     """A standard operating procedure, independent of any office."""
 
@@ -147,6 +159,8 @@ class Sop:
     source: str = ""
     total: Duration | None = None
     total_note: str = ""
+    # SOP-level time standards tracked as deadlines (Pekalongan 5 and 14 working days)
+    deadlines: tuple[Deadline, ...] = ()
 
     def step(self, key: str) -> Step:
         """The step with that key (KeyError if there is none)."""

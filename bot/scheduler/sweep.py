@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,6 +13,8 @@ from bot.domain.calendar import OfficeCalendar
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
+from bot.domain.sop import Sop
+from bot.scheduler.sop_deadlines import SOP_DEADLINE_KINDS, shipped_sops, sweep_instance
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
@@ -47,7 +49,7 @@ STEP_ESCALATED_AGAIN = "step_escalated_again"
 MEDIATION_REMINDER = "mediation_reminder"
 DAILY_DIGEST = "daily_digest"
 STEP_KINDS = (STEP_DUE_SOON, STEP_OVERDUE, STEP_ESCALATED, STEP_ESCALATED_AGAIN)
-REMINDER_KINDS = frozenset({*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST})
+REMINDER_KINDS = frozenset({*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST, *SOP_DEADLINE_KINDS})
 DUE_SOON_FRACTION = 0.75
 DAY_BEFORE, TWO_HOURS = "day_before", "two_hours"
 _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
@@ -272,6 +274,20 @@ class _Sweep:
                                     {**base, "audience": "reporter", "mode": case.notify_mode},
                                     language=case.language, case_id=case.id)  # fmt: skip
 
+    async def deadlines(self, sop: Sop, instance_id: int) -> None:
+        """The SOP-level deadlines of one open instance (Pekalongan 5/14, Pasuruan 14)."""
+
+        async def send(conn: Tx, to: Recipient, kind: str, key: str, payload: dict[str, Any],
+                       language: str, case_id: int) -> None:  # fmt: skip
+            await self.send(conn, to, kind, key, payload, language=language, case_id=case_id)
+
+        async with self.svc.db.transaction() as conn:
+            inst = await self.steps.get_instance(conn, instance_id)
+            if inst is None or inst.status != "open":
+                return
+            for kind in await sweep_instance(self.svc, conn, sop, inst, self.now, send):
+                self.report.reminders[kind] += 1
+
     async def digest(self, office: Office) -> None:
         calendar = self.svc.calendars[office.id]
         day = calendar.local(self.now).date()
@@ -316,17 +332,24 @@ def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]
     return list(dict.fromkeys(s[1] for s in steps))
 
 
-async def sweep(svc: Services, now: datetime) -> SweepReport:
-    """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
+async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = None) -> SweepReport:
+    """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item).
+
+    ``sops``: the SOPs whose SOP-level deadlines are tracked (default: the shipped files).
+    """
     s = _Sweep(svc, now)
+    sops = shipped_sops() if sops is None else sops
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
     async with svc.db.reading() as conn:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
+        tracked = await s.log.open_instances(conn, [k for k, v in sops.items() if v.deadlines])
     for step_id in step_ids:
         await s.guard(f"step {step_id}", s.step(step_id))
     for m in mediations:
         await s.guard(f"mediation {m.id}", s.mediation(m))
+    for inst in tracked:
+        await s.guard(f"instance {inst.id}", s.deadlines(sops[inst.sop_key], inst.id))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))
     return s.report
@@ -344,6 +367,8 @@ async def still_relevant(conn: Tx, item: OutboxItem) -> bool:
     if item.kind in STEP_KINDS:
         step = await step_round(conn, int(p["step_id"]))
         return step is not None and step[0] == "open" and step[1] == int(p.get("round", 0))
+    if item.kind in SOP_DEADLINE_KINDS:
+        return await ReminderStore().instance_is_open(conn, int(p["instance_id"]))
     if item.kind == MEDIATION_REMINDER:
         slot = await mediation_slot(conn, int(p["mediation_id"]))
         return (

@@ -6,6 +6,7 @@ group (steps, disposition, extensions, mediation, queries) on the shared `engine
 
 from __future__ import annotations
 
+from bot.services.workflow.deadlines import DeadlineUseCases, SopDeadline
 from bot.services.workflow.disposition import DispositionUseCases
 from bot.services.workflow.engine import (
     PARTY_ROLES,
@@ -29,6 +30,7 @@ __all__ = [
     "RULE_MESSAGES",
     "InstanceProgress",
     "Outcome",
+    "SopDeadline",
     "StepView",
     "Workflow",
     "WorkflowResult",
@@ -38,6 +40,11 @@ __all__ = [
 
 
 class Workflow(
-    StepUseCases, DispositionUseCases, ExtensionUseCases, MediationUseCases, QueryUseCases
+    StepUseCases,
+    DispositionUseCases,
+    ExtensionUseCases,
+    MediationUseCases,
+    QueryUseCases,
+    DeadlineUseCases,
 ):
     """Use cases of the SOP runtime; each one runs in one transaction."""
