@@ -212,6 +212,18 @@ async def _expert(tx: Tx, svc: Services, case_id: int, office: Office) -> tuple[
     return " / ".join(_EXPERTS.values()) + " (coret yang tidak perlu)", BLANK
 
 
+async def _agreement(tx: Tx, svc: Services, case_id: int) -> list[str]:
+    """The agreement points: the lines of the latest report of a finished mediation step."""
+    store = WorkflowStore(svc.cipher)
+    held = [s for s in await store.steps_of_case(tx, case_id)
+            if s.step_key == "mediate" and s.status == "done" and s.has_report]  # fmt: skip
+    if not held:
+        return []
+    text = (await store.step_output(tx, held[-1].id)).report or ""
+    return [line.strip().lstrip("0123456789.)-• ").strip() for line in text.splitlines()
+            if line.strip().lstrip("0123456789.)-• ").strip()]  # fmt: skip
+
+
 def _names(case: CaseRow, details: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
     korban = str(details.get("victim_name") or "") or BLANK
     pelapor = str(details.get("reporter_name") or "")
@@ -311,7 +323,8 @@ async def letter_context(
         ctx["to_name"] = _text(params, "to_name")
         ctx["purpose"] = _text(params, "purpose", purpose)
     elif kind is LetterKind.BERITA_ACARA:
-        ctx["agreement_points"] = _lines(params, "agreement_points", [BLANK, BLANK, BLANK])
+        agreed = await _agreement(tx, svc, case.id)
+        ctx["agreement_points"] = _lines(params, "agreement_points", agreed or [BLANK] * 3)
         signatories = [
             {"role": "Pelapor", "name": names["pelapor"]},
             {"role": "Korban", "name": names["korban"]},
