@@ -23,25 +23,25 @@ from tests.integration.workflow_support import (
     outbox,
 )
 
-__all__ = ["HOURS", "MIN", "WD", "CD", "at_step", "check_step", "letter_text", "walk", "wib"]
+__all__ = ["CD", "HOURS", "MIN", "WD", "at_step", "check_step", "letter_text", "walk", "wib"]
 
 
-def WD(n: int) -> Duration:  # noqa: N802 - reads like the seed's "n Hari"
+def WD(n: int) -> Duration:
     """n working days."""
     return Duration(n, Unit.WORKING_DAYS)
 
 
-def CD(n: int) -> Duration:  # noqa: N802
+def CD(n: int) -> Duration:
     """n calendar days."""
     return Duration(n, Unit.CALENDAR_DAYS)
 
 
-def HOURS(n: int) -> Duration:  # noqa: N802
+def HOURS(n: int) -> Duration:
     """n office hours."""
     return Duration(n, Unit.HOURS)
 
 
-def MIN(n: int) -> Duration:  # noqa: N802
+def MIN(n: int) -> Duration:
     """n office minutes."""
     return Duration(n, Unit.MINUTES)
 

@@ -51,7 +51,7 @@ async def test_001_3_time_standard_is_ten_minutes(env: Env) -> None:
 
 
 async def test_001_4_accompany_by_the_companion(env: Env) -> None:
-    cid, row = await at_step(env, SOP, "accompany")
+    cid, _row = await at_step(env, SOP, "accompany")
     assert env.wf.sops[SOP].step("accompany").inputs == (
         "Berkas Kasus", "Surat Perintah Tugas", "Surat Rujukan")  # fmt: skip
     await check_step(env, cid, "accompany", doer=TNG["pendamping"],
@@ -59,7 +59,7 @@ async def test_001_4_accompany_by_the_companion(env: Env) -> None:
 
 
 async def test_001_5_case_record_ends_the_accompaniment(env: Env) -> None:
-    cid, row = await at_step(env, SOP, "case_record")
+    cid, _row = await at_step(env, SOP, "case_record")
     assert env.wf.sops[SOP].step("case_record").output_document == "rekam_kasus"
     await check_step(env, cid, "case_record", doer=TNG["petugas"],
                      outsiders=(TNG["pendamping"],), time=MIN(20))  # fmt: skip
