@@ -96,13 +96,13 @@ def letter_kinds(view: StepView) -> list[str]:
 
 def _resolve(view: StepView, option: str | None) -> tuple[str, dict[str, Any]] | None:
     """The letter kind and parameters a button of the step stands for (None: no such)."""
-    kinds = letter_kinds(view)
-    for i, kind in enumerate(kinds):
+    for kind in letter_kinds(view):
+        primary = kind == view.step.output_document
         if kind in _OPTIONS:
             name, values = _OPTIONS[kind]
             if option in values:
                 return kind, {name: option}
-        elif (option is None and i == 0) or (i > 0 and option == _PLAIN_CODES[kind]):
+        elif option == (None if primary else _PLAIN_CODES[kind]):
             return kind, {}
     return None
 
@@ -115,14 +115,14 @@ def letter_buttons(
     if not kinds or view.row.status != "open" or not workflow.may(view, viewer, "act"):
         return []
     sid, rows = view.row.id, []
-    for i, kind in enumerate(kinds):
+    for kind in kinds:
         if kind in _OPTIONS:
             _, values = _OPTIONS[kind]
             rows += [
                 [InlineKeyboardButton(label(t, OPTION_LABELS, v), callback_data=f"wl:{sid}:{v}")]
                 for v in values
             ]
-        elif i == 0:
+        elif kind == view.step.output_document:
             text = t.gettext("📄 Make the letter")
             rows.append([InlineKeyboardButton(text, callback_data=f"wl:{sid}")])
         else:

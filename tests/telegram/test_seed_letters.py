@@ -1,0 +1,62 @@
+"""The seed readings through Telegram: letters addressed and offered as the seeds say, the
+mediator told of the Ketua's order, the SOP-level deadlines in /kasus."""
+
+from __future__ import annotations
+
+from bot.testing.harness import Harness
+from tests.telegram.flows import press
+from tests.telegram.test_letters_ui import ADMIN, HEAD, docs, docx_text, invite_step, wh
+from tests.telegram.test_sop_flows import GROUPS, IDS, do_step, new_case, open_step, to_service
+
+__all__ = ["wh"]  # the fixture, re-used
+
+TNG = IDS["TNG"]
+
+
+async def test_order_tells_the_mediator_and_the_invitation_goes_to_the_terlapor(
+    wh: Harness,
+) -> None:
+    h = wh
+    _, sid = await invite_step(h)  # the head finished the order
+    told = [m.plain_text or m.text or "" for m in h.fake.messages(TNG["mediator"])]
+    assert any("order for you" in t or "perintah" in t.lower() for t in told), told
+    await h.send(ADMIN, "/tugas")
+    await press(h, ADMIN, f"wl:{sid}")
+    assert docs(h, ADMIN)[-1].document is not None
+    text = docx_text(docs(h, ADMIN)[-1].document[1])
+    assert "Terlapor:" in text.split("di tempat")[0]
+
+
+async def test_pendampingan_letters_step_offers_the_referral(wh: Harness) -> None:
+    h = wh
+    case = await to_service(h, "TNG", "accompaniment")
+    await do_step(h, case, "recommend", TNG["ketua"])
+    await do_step(h, case, "inform_client", TNG["pendamping"])
+    sid = await open_step(h, case, "letters")
+    out = await h.send(TNG["petugas"], "/tugas")
+    data = {d for m in out for d in m.callback_data}
+    assert {f"wl:{sid}", f"wl:{sid}:police", f"wl:{sid}:hospital"} <= data
+    await press(h, TNG["petugas"], f"wl:{sid}:hospital")
+    name, content = docs(h, TNG["petugas"])[-1].document or ("", b"")
+    assert name.startswith("surat_rujukan_") and "visum" in docx_text(content).lower()
+
+
+async def test_case_management_letters_disposition_and_consent(wh: Harness) -> None:
+    h = wh
+    case = await new_case(h, "TNG", age="34")
+    await do_step(h, case, "first_response", TNG["petugas"])
+    dispose = await open_step(h, case, "dispose")
+    await h.send(HEAD, "/tugas")
+    await press(h, HEAD, f"wl:{dispose}")
+    name, _ = docs(h, HEAD)[-1].document or ("", b"")
+    assert name.startswith("lembar_disposisi_")
+    await do_step(h, case, "dispose", HEAD)
+    serve = await open_step(h, case, "serve")
+    group = GROUPS["TNG"]  # the head disposes to the expert, who then needs to know the case
+    await press(h, HEAD, f"wc:{serve}", chat=group)
+    await press(h, HEAD, f"wp:{case}:{serve}:{TNG['serve']}", chat=group)
+    await h.send(TNG["serve"], "/tugas")
+    await press(h, TNG["serve"], f"wl:{serve}:spp")
+    name, content = docs(h, TNG["serve"])[-1].document or ("", b"")
+    assert name.startswith("surat_pernyataan_persetujuan_")
+    assert "SURAT PERNYATAAN PERSETUJUAN" in docx_text(content)
