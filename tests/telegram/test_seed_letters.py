@@ -6,7 +6,15 @@ from __future__ import annotations
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
 from tests.telegram.test_letters_ui import ADMIN, HEAD, docs, docx_text, invite_step, wh
-from tests.telegram.test_sop_flows import GROUPS, IDS, do_step, new_case, open_step, to_service
+from tests.telegram.test_sop_flows import (
+    GROUPS,
+    IDS,
+    do_step,
+    new_case,
+    open_step,
+    scalar,
+    to_service,
+)
 
 __all__ = ["wh"]  # the fixture, re-used
 
@@ -60,3 +68,12 @@ async def test_case_management_letters_disposition_and_consent(wh: Harness) -> N
     name, content = docs(h, TNG["serve"])[-1].document or ("", b"")
     assert name.startswith("surat_pernyataan_persetujuan_")
     assert "SURAT PERNYATAAN PERSETUJUAN" in docx_text(content)
+
+
+async def test_kasus_shows_the_pekalongan_time_standards(wh: Harness) -> None:
+    h = wh
+    case = await to_service(h, "PKL", "mediation")
+    number = await scalar(h, "SELECT number FROM cases WHERE id = ?", case)
+    out = await h.send(IDS["PKL"]["ketua"], f"/kasus {number}")
+    text = "\n".join(m.plain_text or m.text or "" for m in out)
+    assert text.count("⏱") == 2  # the decision (5 working days) and the completion (14)
