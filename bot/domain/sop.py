@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from bot.domain.duration import Duration
-from bot.domain.office import Office, Role
+from bot.domain.office import Role
 from bot.domain.sop_model import (
     ADDRESSEES,
     DOCUMENTS,
@@ -26,6 +26,7 @@ from bot.domain.sop_model import (
     Step,
     handover_target,
 )
+from bot.domain.sop_offices import check_offices
 
 __all__ = [
     "DOCUMENTS",
@@ -51,6 +52,7 @@ _SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_s
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
     "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
+    "output_required",
     "requires", "runs", "note", "transitions", "sets_session", "informs",
     "extra_documents",
 }  # fmt: skip
@@ -211,6 +213,7 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
         output=ctx.get(raw, "output", str),
         output_document=doc,
         output_to=output_to,
+        output_required=ctx.get(raw, "output_required", bool, False),
         extra_documents=extra,
         sets_session=ctx.get(raw, "sets_session", bool, False),
         informs=ctx.roles(raw, "informs", required=False),
@@ -373,27 +376,3 @@ def load_all(directory: Path) -> dict[str, Sop]:
                         f"({', '.join(sorted(SERVICES))})",
                     )  # fmt: skip
     return sops
-
-
-def check_offices(offices: Iterable[Office], sops: Mapping[str, Sop]) -> list[str]:
-    """Errors where an office names a missing SOP or lacks a service its SOPs hand over to."""
-    errors: list[str] = []
-    for office in offices:
-        used: list[str] = []
-        for service, key in office.sops.items():
-            if key not in sops:
-                errors.append(f"office {office.id}: sops.{service}: unknown SOP {key!r}")
-            else:
-                used.append(key)
-        i = 0
-        while i < len(used):
-            for name in sorted(sops[used[i]].handovers()):
-                if name in sops:
-                    used += [name] if name not in used else []
-                elif name not in office.sops:
-                    errors.append(
-                        f"office {office.id}: SOP {used[i]!r} hands over to service "
-                        f"{name!r}, but the office has no sops.{name}"
-                    )
-            i += 1
-    return errors

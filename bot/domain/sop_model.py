@@ -83,6 +83,9 @@ class Step:
     extension: Duration | None = None
     # "sop:<key or service>" carried out as part of this step, before it completes
     runs: str | None = None
+    # the step's output (a report, a file or one of its letters) is needed to finish it;
+    # without it only the head closes the step, with a reason (audited)
+    output_required: bool = False
     # further letters the step can make (Surat Tugas "dan atau" Surat Rujukan)
     extra_documents: tuple[str, ...] = ()
     # to whom the step's letter is addressed (ADDRESSEES), when the seed says

@@ -97,6 +97,8 @@ async def test_003_6_mediate_at_the_session_with_the_agreement(env: Env) -> None
     assert row.due_at == wib(13, 10)  # one day from the session
     refused = await env.wf.complete_step(mediate, PSR["petugas"], "done", "x")
     assert refused.outcome is Outcome.NOT_ALLOWED
+    bare = await env.wf.complete_step(mediate, PSR["mediator"], "done")
+    assert bare.outcome is Outcome.INVALID  # the Berita Acara is this step's result
     points = "1. Nafkah anak dibayar tiap bulan\n2. Tidak ada kekerasan lagi"
     assert (await env.wf.complete_step(mediate, PSR["mediator"], "done", points)).ok
     text = await letter_text(env, cid, "berita_acara_mediasi", PSR["pendamping"])

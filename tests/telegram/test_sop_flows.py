@@ -286,10 +286,21 @@ async def test_pkl_not_cooperative(wh: Harness) -> None:
     h, ids = wh, IDS["PKL"]
     case = await _pkl_to_decision(h)
     await do_step(h, case, "decide", ids["ketua"], outcome="accepted", report="Diterima.")
-    await do_step(h, case, "invite", ids["ketua"], report=None)
+    # the invitation is this step's result: the head may close it without, with the reason
+    sid = await open_step(h, case, "invite")
+    await press(h, ids["ketua"], f"wd:{sid}")
+    await press(h, ids["ketua"], f"wv:{sid}")
+    await h.send(ids["ketua"], "Undangan disampaikan langsung oleh Kepala Dinas.")
+    assert await scalar(h, "SELECT status FROM steps WHERE id = ?", sid) == "done"
+    sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'done_without_output'"
+    assert await scalar(h, sql) == 1
     await do_step(h, case, "coordinate", ids["ketua"], outcome="not_cooperative",
                   report="Pihak terlapor menolak hadir.")  # fmt: skip
-    await do_step(h, case, "notify", ids["admin"], report=None)
+    # the administration cannot skip the notification letter: no "without" button
+    notify = await open_step(h, case, "notify")
+    out = await press(h, ids["admin"], f"wd:{notify}")
+    assert not any(d.startswith(("wn:", "wv:")) for m in out for d in m.callback_data)
+    await h.send(ids["admin"], "Surat pemberitahuan dikirim.")
     assert await case_closed(h, case)
     sql = "SELECT step_key, outcome FROM steps WHERE case_id = ?"
     outcomes = await h.rt.db.fetchall(sql, (case,))

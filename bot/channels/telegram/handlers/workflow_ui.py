@@ -61,7 +61,11 @@ def build_task_conversation() -> ConversationHandler[Any]:
                 CallbackQueryHandler(mediation.on_slot, pattern=r"^mh:"),
             ],
             states={
-                tasks.AWAIT: [typed, CallbackQueryHandler(tasks.on_no_report, pattern=r"^wn:")],
+                tasks.AWAIT: [
+                    typed,
+                    CallbackQueryHandler(tasks.on_no_report, pattern=r"^wn:"),
+                    CallbackQueryHandler(tasks.on_waive, pattern=r"^wv:"),
+                ],
             },
             fallbacks=[CommandHandler("batal", tasks.cancel)],
             name=CONVERSATION_NAME,
