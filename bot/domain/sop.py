@@ -52,7 +52,7 @@ _SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_s
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
     "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
-    "output_required",
+    "output_required", "names_next",
     "requires", "runs", "note", "transitions", "sets_session", "informs",
     "extra_documents",
 }  # fmt: skip
@@ -214,6 +214,7 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
         output_document=doc,
         output_to=output_to,
         output_required=ctx.get(raw, "output_required", bool, False),
+        names_next=ctx.get(raw, "names_next", bool, False),
         extra_documents=extra,
         sets_session=ctx.get(raw, "sets_session", bool, False),
         informs=ctx.roles(raw, "informs", required=False),

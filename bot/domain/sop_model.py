@@ -92,6 +92,8 @@ class Step:
     output_to: str | None = None
     # the mediation session is set at this step (besides a step with rules or the invitation)
     sets_session: bool = False
+    # the step's result names who does the next step (Tangerang: the disposition to an expert)
+    names_next: bool = False
     # roles told when the step is done (Tangerang: the mediator receives the Ketua's order)
     informs: tuple[Role, ...] = ()
     note: str = ""

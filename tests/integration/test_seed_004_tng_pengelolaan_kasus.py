@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.workflow import Outcome
 from tests.integration.seed_support import HOURS, MIN, WD, check_step, letter_text
 from tests.integration.workflow_support import TNG, Env, do, env, new_case, open_step
 
@@ -22,13 +23,22 @@ async def _to(e: Env, key: str) -> int:
 
 async def test_004_1_dispose_with_the_lembar_disposisi_naming_the_expert(env: Env) -> None:
     cid = await _to(env, "dispose")
-    assert env.wf.sops[SOP].step("dispose").output_document == "lembar_disposisi"
+    step = env.wf.sops[SOP].step("dispose")
+    assert step.output_document == "lembar_disposisi" and step.names_next
     before = await letter_text(env, cid, "lembar_disposisi", TNG["ketua"])
     assert "LEMBAR DISPOSISI" in before and "Konselor Hukum / Psikolog / Mediator" in before
-    await check_step(env, cid, "dispose", doer=TNG["ketua"],
-                     outsiders=(TNG["petugas"], TNG["mk"]), time=WD(1))  # fmt: skip
+    row = await open_step(env, cid, "dispose")
+    calendar = env.svc.calendars["TNG"]
+    assert row.due_at == calendar.add(row.opened_at, WD(1))
+    # the Ketua Harian disposes to a named expert; nobody else, and only to an expert
+    denied = await env.wf.dispose_to(row.id, TNG["mk"], TNG["psikolog"])
+    assert denied.outcome is Outcome.NOT_ALLOWED
+    wrong = await env.wf.dispose_to(row.id, TNG["ketua"], TNG["pendamping"])
+    assert wrong.outcome is Outcome.INVALID
+    assert (await env.wf.dispose_to(row.id, TNG["ketua"], TNG["psikolog"])).ok
     serve = await open_step(env, cid, "serve")
-    assert (await env.wf.dispose(cid, TNG["ketua"], serve.id, TNG["psikolog"])).ok
+    assert [t.id for t in await env.wf.tasks_for(TNG["psikolog"])] == [serve.id]
+    assert serve.id not in [t.id for t in await env.wf.tasks_for(TNG["serve"])]  # not the others'
     named = await letter_text(env, cid, "lembar_disposisi", TNG["ketua"])
     assert "Bidang\t: Psikolog" in named
 

@@ -77,3 +77,21 @@ async def test_kasus_shows_the_pekalongan_time_standards(wh: Harness) -> None:
     out = await h.send(IDS["PKL"]["ketua"], f"/kasus {number}")
     text = "\n".join(m.plain_text or m.text or "" for m in out)
     assert text.count("⏱") == 2  # the decision (5 working days) and the completion (14)
+
+
+async def test_the_head_disposes_to_a_named_expert(wh: Harness) -> None:
+    h = wh
+    case = await new_case(h, "TNG", age="34")
+    await do_step(h, case, "first_response", TNG["petugas"])
+    dispose = await open_step(h, case, "dispose")
+    await h.send(HEAD, "/tugas")
+    out = await press(h, HEAD, f"wd:{dispose}")
+    data = {d for m in out for d in m.callback_data}
+    assert {f"wa:{dispose}:{TNG['serve']}", f"wv:{dispose}"} <= data
+    assert not any(d.startswith(f"wa:{dispose}:{TNG['pendamping']}") for d in data)
+    await press(h, HEAD, f"wa:{dispose}:{TNG['serve']}")
+    serve = await open_step(h, case, "serve")
+    sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'dispose'"
+    assert await scalar(h, sql) == 1
+    tasks = await h.send(TNG["serve"], "/tugas")
+    assert f"wd:{serve}" in {d for m in tasks for d in m.callback_data}

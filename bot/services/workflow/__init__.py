@@ -21,6 +21,7 @@ from bot.services.workflow.engine import (
 )
 from bot.services.workflow.extensions import ExtensionUseCases
 from bot.services.workflow.mediation import MediationUseCases
+from bot.services.workflow.naming import NamingUseCases
 from bot.services.workflow.queries import QueryUseCases
 from bot.services.workflow.steps import StepUseCases
 
@@ -40,6 +41,7 @@ __all__ = [
 
 
 class Workflow(
+    NamingUseCases,
     StepUseCases,
     DispositionUseCases,
     ExtensionUseCases,

@@ -13,6 +13,7 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
+from bot.channels.telegram.handlers.naming_rows import naming_rows
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
     ROLE_LABELS,
@@ -201,7 +202,8 @@ async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str
     else:
         label_ = t.gettext("Without a report")
         button = InlineKeyboardButton(label_, callback_data=f"wn:{view.row.id}")
-    await reply(update, context, text, InlineKeyboardMarkup([[button]]))
+    rows = [[button], *await naming_rows(context, view, outcome)]
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
     return AWAIT
 
 

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram.handlers import mediation, tasks
+from bot.channels.telegram.handlers import mediation, naming_ui, tasks
 from bot.channels.telegram.handlers.common import Ctx, reply
 
 __all__ = ["CONVERSATION_NAME", "build_task_conversation", "on_answer", "on_stale"]
@@ -65,6 +65,7 @@ def build_task_conversation() -> ConversationHandler[Any]:
                     typed,
                     CallbackQueryHandler(tasks.on_no_report, pattern=r"^wn:"),
                     CallbackQueryHandler(tasks.on_waive, pattern=r"^wv:"),
+                    CallbackQueryHandler(naming_ui.on_name, pattern=r"^wa:"),
                 ],
             },
             fallbacks=[CommandHandler("batal", tasks.cancel)],
