@@ -21,10 +21,12 @@ from openpyxl.styles import Font
 
 from bot.domain.office import Office, Role
 from bot.services.context import Services
+from bot.services.workflow.deadlines import case_deadlines, deadline_summary, shipped_sops
 from bot.store import Tx
 from bot.store.audit import append_audit
 from bot.store.reports import ReportStore
 from bot.store.schema import has_table
+from bot.store.workflow import WorkflowStore
 
 __all__ = [
     "COLUMNS",
@@ -60,6 +62,7 @@ COLUMNS = (
     "status",
     "stage",
     "sop_outcome",
+    "sop_time_standards",
 )
 # personal data, only with --with-identity by an admin of the office
 IDENTITY_COLUMNS = (
@@ -140,6 +143,16 @@ async def _workflow_facts(tx: Tx, case_id: int) -> tuple[list[str], str]:
     return services, outcome
 
 
+async def _time_standards(svc: Services, tx: Tx, case_id: int, office_id: str, urgent: bool) -> str:
+    """The case's SOP-level deadlines: 'pkl_mediasi.decision:met;...' (see deadline_summary)."""
+    store = WorkflowStore(svc.cipher)
+    instances = await store.instances(tx, case_id)
+    steps = await store.steps_of_case(tx, case_id)
+    calendar = svc.calendars[office_id]
+    found = case_deadlines(shipped_sops(), calendar, instances, steps, urgent)
+    return deadline_summary(found, svc.clock.now())
+
+
 def _local_date(text: str | None, office: Office) -> str:
     if not text:
         return ""
@@ -183,6 +196,11 @@ async def export_rows(
             "status": c["status"],
             "stage": c["stage"],
             "sop_outcome": outcome,
+            "sop_time_standards": (
+                await _time_standards(svc, conn, c["id"], office_id, bool(c["urgent"]))
+                if workflow
+                else ""
+            ),
         }
         if with_identity:
             d = await svc.cases.details(conn, c["id"])

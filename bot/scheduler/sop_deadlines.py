@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bot.domain.calendar import OfficeCalendar
@@ -15,8 +13,7 @@ from bot.domain.office import Office, Role
 from bot.domain.sop import Sop
 from bot.domain.sop_deadlines import DeadlineState
 from bot.services.context import Services
-from bot.services.workflow.deadlines import instance_deadlines
-from bot.services.workflow.engine import load_sops
+from bot.services.workflow.deadlines import instance_deadlines, shipped_sops
 from bot.store import Tx
 from bot.store.reminders import ReminderStore
 from bot.store.workflow import InstanceRow, WorkflowStore, iso
@@ -38,16 +35,9 @@ SOP_DEADLINE_KINDS = frozenset({SOP_DEADLINE_SOON, SOP_DEADLINE_OVERDUE})
 # who hears of a missed SOP-level standard besides the staff group
 HEAD_ROLES = (Role.KETUA, Role.KEPALA_DINAS, Role.KOORDINATOR)
 _SOON_FRACTION = 0.75
-_SOPS_DIR = Path(__file__).resolve().parents[1] / "sops"
 
 # (conn, recipient, kind, dedupe key, payload, language, case id) -> queued
 Send = Callable[[Tx, Recipient, str, str, dict[str, Any], str, int], Awaitable[None]]
-
-
-@functools.cache
-def shipped_sops() -> Mapping[str, Sop]:
-    """The SOP files shipped with the bot (what the runtime loads)."""
-    return load_sops(_SOPS_DIR)
 
 
 def due_deadline_kinds(

@@ -89,13 +89,14 @@ async def walk(e: Env, case_id: int, sop: str, until: str) -> None:
     raise AssertionError(f"{until} is not on the usual path of {sop}")
 
 
-async def at_step(e: Env, sop: str, key: str, **case: Any) -> tuple[int, StepRow]:
-    """A new case of the SOP's office, through case management and the SOP up to ``key``."""
+async def at_step(e: Env, sop: str, step_key: str, /, **case: Any) -> tuple[int, StepRow]:
+    """A new case of the SOP's office (``case``: intake answers, or ``key`` for a second
+    case), through case management and the SOP up to ``step_key``."""
     office, service = SERVICE[sop]
     cid = await new_case(e, office, **case)
     await case_management(e, cid, office, service)
-    await walk(e, cid, sop, key)
-    return cid, await open_step(e, cid, key)
+    await walk(e, cid, sop, step_key)
+    return cid, await open_step(e, cid, step_key)
 
 
 async def check_step(

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from bot.channels.telegram.handlers.deadline_lines import deadline_lines, render_deadline_reminder
 from bot.i18n import I18n
+from bot.reports.export import export_rows
+from bot.reports.rekap import collect_rekap, summary_line
 from bot.scheduler.sop_deadlines import SOP_DEADLINE_OVERDUE, SOP_DEADLINE_SOON
 from bot.scheduler.sweep import still_relevant, sweep
 from tests.integration.seed_support import at_step
@@ -63,3 +65,30 @@ async def test_a_decision_in_time_raises_nothing(env: Env) -> None:
     await sweep(env.svc, env.clock.now())
     assert not [a for a in await _alerts(env, SOP_DEADLINE_OVERDUE) if a.startswith("decision")]
     assert not [a for a in await _alerts(env, SOP_DEADLINE_SOON) if a.startswith("decision")]
+
+
+async def test_export_carries_the_time_standards(env: Env) -> None:
+    cid, _ = await at_step(env, "pkl_mediasi", "consider")
+    [decision, _completion] = await env.wf.sop_deadlines(cid)
+    day = env.clock.now().date()
+    async with env.svc.db.reading() as conn:
+        [row] = await export_rows(env.svc, conn, "PKL", day, day, with_identity=False)
+    assert row["sop_time_standards"] == "pkl_mediasi.decision:open;pkl_mediasi.completion:open"
+    env.clock.set(decision.state.due_at + timedelta(minutes=1))
+    async with env.svc.db.reading() as conn:
+        [row] = await export_rows(env.svc, conn, "PKL", day, day, with_identity=False)
+    assert row["sop_time_standards"].startswith("pkl_mediasi.decision:overdue;")
+
+
+async def test_rekap_counts_the_time_standards(env: Env) -> None:
+    late, _ = await at_step(env, "pkl_mediasi", "consider")  # will miss its decision
+    in_time, _ = await at_step(env, "pkl_mediasi", "invite", key="k2")  # decided on time
+    [decision, _completion] = await env.wf.sop_deadlines(late)
+    env.clock.set(decision.state.due_at + timedelta(minutes=1))
+    today = env.clock.now().astimezone(env.svc.offices["PKL"].tz).date()
+    data = await collect_rekap(env.svc, "PKL", today)
+    assert (data.standards.met_in_time, data.standards.met, data.standards.missed_open) == (
+        1, 1, 1)  # fmt: skip
+    line = summary_line(data, "LP-PAR", I18n().get("en"))
+    assert "SOP time standards: 1 of 1 met in time, 1 missed and still open." in line
+    assert in_time != late

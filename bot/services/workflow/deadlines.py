@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.sop import Sop
 from bot.domain.sop_deadlines import DeadlineState, deadline_state
-from bot.services.workflow.engine import Engine
+from bot.services.workflow.engine import Engine, load_sops
 from bot.store.workflow import InstanceRow, StepRow
 
-__all__ = ["DeadlineUseCases", "SopDeadline", "case_deadlines", "instance_deadlines"]
+__all__ = [
+    "DeadlineUseCases",
+    "SopDeadline",
+    "case_deadlines",
+    "deadline_summary",
+    "instance_deadlines",
+    "shipped_sops",
+]
+
+_SOPS_DIR = Path(__file__).resolve().parents[2] / "sops"
+
+
+@functools.cache
+def shipped_sops() -> Mapping[str, Sop]:
+    """The SOP files shipped with the bot (what the runtime loads)."""
+    return load_sops(_SOPS_DIR)
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,17 @@ def case_deadlines(
         if sop is not None and sop.deadlines:
             out += instance_deadlines(sop, calendar, inst, steps, urgent)
     return out
+
+
+def deadline_summary(deadlines: Iterable[SopDeadline], now: datetime) -> str:
+    """'pkl_mediasi.decision:met;pkl_mediasi.completion:open' (met, late, overdue, open)."""
+    parts = []
+    for d in deadlines:
+        s = d.state
+        word = ("late" if s.overdue(now) else "met") if s.met else (
+            "overdue" if s.overdue(now) else "open")  # fmt: skip
+        parts.append(f"{d.sop_key}.{s.deadline.key}:{word}")
+    return ";".join(parts)
 
 
 class DeadlineUseCases(Engine):
