@@ -13,7 +13,9 @@ from tests.telegram.test_sop_flows import (
     new_case,
     open_step,
     scalar,
+    schedule,
     to_service,
+    tx,
 )
 
 __all__ = ["wh"]  # the fixture, re-used
@@ -95,3 +97,17 @@ async def test_the_head_disposes_to_a_named_expert(wh: Harness) -> None:
     assert await scalar(h, sql) == 1
     tasks = await h.send(TNG["serve"], "/tugas")
     assert f"wd:{serve}" in {d for m in tasks for d in m.callback_data}
+
+
+async def test_the_ketua_sets_the_date_at_the_order(wh: Harness) -> None:
+    h = wh
+    case = await to_service(h, "TNG", "mediation")
+    order = await open_step(h, case, "order")
+    cards = await h.send(HEAD, "/tugas")
+    assert f"ms:{order}" in {d for m in cards for d in m.callback_data}
+    await schedule(h, case, "order", HEAD, "Ruang Mediasi")
+    assert await scalar(h, "SELECT COUNT(*) FROM mediations WHERE case_id = ?", case) == 1
+    await do_step(h, case, "order", HEAD, report="Mediator diperintahkan.")
+    told = "\n".join(m.plain_text or m.text or "" for m in h.fake.messages(TNG["mediator"]))
+    assert tx(h, "📣 Case {number}: an order for you.", number="PPA-TNG-2026-00001") in told
+    assert tx(h, "📅 Mediation session: {when}", when="").strip() in told
