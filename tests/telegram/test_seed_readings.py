@@ -3,12 +3,14 @@ mediator told of the Ketua's order, the SOP-level deadlines in /kasus."""
 
 from __future__ import annotations
 
+from bot.services.workflow import RULE_MESSAGES
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
 from tests.telegram.test_letters_ui import ADMIN, HEAD, docs, docx_text, invite_step, wh
 from tests.telegram.test_sop_flows import (
     GROUPS,
     IDS,
+    add_party,
     do_step,
     new_case,
     open_step,
@@ -111,3 +113,17 @@ async def test_the_ketua_sets_the_date_at_the_order(wh: Harness) -> None:
     told = "\n".join(m.plain_text or m.text or "" for m in h.fake.messages(TNG["mediator"]))
     assert tx(h, "📣 Case {number}: an order for you.", number="PPA-TNG-2026-00001") in told
     assert tx(h, "📅 Mediation session: {when}", when="").strip() in told
+
+
+async def test_a_childs_guardian_may_not_be_the_reported_party(wh: Harness) -> None:
+    h, ids = wh, IDS["PSR"]
+    case = await to_service(h, "PSR", "mediation")
+    for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
+        await do_step(h, case, key, ids["ketua" if key == "report_plan" else "pendamping"])
+    p, sid = ids["pendamping"], await open_step(h, case, "invite")
+    await add_party(h, case, "invite", p, "kynr")  # a child whose companion is the terlapor
+    await add_party(h, case, "invite", p, "tnn")
+    out = await press(h, p, f"mt:{sid}")
+    rule = tx(h, RULE_MESSAGES["guardian_is_reported_party"])
+    assert rule in (out[-1].plain_text or "")
+    assert not any(d.startswith("md:") for m in out for d in m.callback_data)
