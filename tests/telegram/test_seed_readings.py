@@ -25,7 +25,7 @@ __all__ = ["wh"]  # the fixture, re-used
 TNG = IDS["TNG"]
 
 
-async def test_order_tells_the_mediator_and_the_invitation_goes_to_the_terlapor(
+async def test_order_tells_the_mediator_and_invites_the_terlapor(
     wh: Harness,
 ) -> None:
     h = wh
