@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram.addresses import TelegramAddresses
-from bot.channels.telegram.handlers.workflow_render import (
-    render_workflow_item,
-    reporter_progress,
-)
+from bot.channels.telegram.handlers.reporter_progress import reporter_progress
+from bot.channels.telegram.handlers.workflow_render import render_workflow_item
 from bot.clock import FakeClock
 from bot.domain.notice import Recipient
 from bot.services.workflow import RULE_MESSAGES
