@@ -10,7 +10,15 @@ from bot.domain.duration import Duration
 from bot.domain.eligibility import RULES_FILE, EligibilityError, load_rules
 from bot.domain.sop import END, Sop, SopError, Step, check_offices, handover_target, load_all
 
-__all__ = ["SOPS_DIR", "format_total", "mermaid", "sops_check", "sops_show", "steps_table"]
+__all__ = [
+    "SOPS_DIR",
+    "format_total",
+    "format_tracked",
+    "mermaid",
+    "sops_check",
+    "sops_show",
+    "steps_table",
+]
 
 SOPS_DIR = Path(__file__).parent / "sops"
 
@@ -18,6 +26,14 @@ SOPS_DIR = Path(__file__).parent / "sops"
 def format_total(parts: tuple[Duration, ...]) -> str:
     """A nominal total such as "2 working_days + 170 minutes" ("-" when empty)."""
     return " + ".join(str(d) for d in parts) or "-"
+
+
+def format_tracked(sop: Sop) -> str:
+    """The SOP-level deadlines tracked at run time, e.g. "decision 5 working_days
+    (until invite|notify), completion 14 working_days (until end)" ("-" when none)."""
+    return (
+        ", ".join(f"{d.key} {d.within} (until {'|'.join(d.until)})" for d in sop.deadlines) or "-"
+    )
 
 
 def sops_check(sops_dir: Path, offices_path: Path, rules_path: Path = RULES_FILE) -> int:
@@ -40,7 +56,8 @@ def sops_check(sops_dir: Path, offices_path: Path, rules_path: Path = RULES_FILE
         roles = ",".join(sorted(r.value for r in sop.roles()))
         print(
             f"{key:<{width}}  offices={users:<11}  steps={len(sop.steps):<2}  "
-            f"roles={roles}  total={format_total(sop.nominal_total())}"
+            f"roles={roles}  total={format_total(sop.nominal_total())}  "
+            f"tracked={format_tracked(sop)}"
         )
     limited = sorted({s for r in rules.rules for s in r.services})
     print(f"eligibility: {len(rules.rules)} rules limiting {', '.join(limited) or '-'}")

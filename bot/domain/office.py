@@ -13,6 +13,7 @@ from bot.domain.duration import Duration, Unit
 __all__ = [
     "DEFAULT_DRAFT_RETENTION_DAYS",
     "JOINABLE_ROLES",
+    "OFFICE_FILE_ROLES",
     "STAFF_ROLES",
     "ZONE_ABBREVIATIONS",
     "Office",
@@ -33,6 +34,11 @@ class Role(StrEnum):
     """Roles a staff member can hold in one office."""
 
     KETUA = "ketua"  # the head: disposes, approves
+    # a second level above or beside the head where a seed has two (Pekalongan: Kepala Dinas
+    # decides on the Ketua LP-PAR's recommendation; Pasuruan: the Koordinator UPTD PPA orders);
+    # an office may give both to one person, the two decisions stay separate steps
+    KEPALA_DINAS = "kepala_dinas"
+    KOORDINATOR = "koordinator"
     PETUGAS = "petugas"  # complaint officer
     MANAJER_KASUS = "manajer_kasus"
     PENDAMPING = "pendamping"
@@ -46,12 +52,13 @@ class Role(StrEnum):
 DEFAULT_DRAFT_RETENTION_DAYS = 7
 
 STAFF_ROLES = frozenset(Role)
-# ketua and admin come only from the office file
-JOINABLE_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in (Role.KETUA, Role.ADMIN))
+# the heads' roles and admin come only from the office file
+OFFICE_FILE_ROLES = frozenset({Role.KETUA, Role.KEPALA_DINAS, Role.KOORDINATOR, Role.ADMIN})
+JOINABLE_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in OFFICE_FILE_ROLES)
 
 
 def joinable_role(role: str) -> Role | None:
-    """The role a person may ask for or lose in the bot (None for ketua, admin or nonsense)."""
+    """The role a person may ask for or lose in the bot (None for the heads, admin, nonsense)."""
     try:
         found = Role(role)
     except ValueError:
@@ -62,7 +69,7 @@ def joinable_role(role: str) -> Role | None:
 def roster_overlay(
     roster: Mapping[int, frozenset[Role]], changes: Iterable[tuple[int, str, str]]
 ) -> dict[int, frozenset[Role]]:
-    """The roster after (user_id, role, action) changes in order; ketua/admin are never touched."""
+    """The roster after (user_id, role, action) changes in order; office-file roles stay."""
     out = dict(roster)
     for user_id, role_name, action in changes:
         role = joinable_role(role_name)

@@ -86,8 +86,12 @@ def may_decide_step(office: Office, step: Step, assignee: int | None, user_id: i
 def may_complete_step(
     office: Office, step: Step, assignee: int | None, user_id: int, outcome: str
 ) -> bool:
-    """The usual outcome ("done") needs someone who may act; any other needs a decider."""
-    if outcome != DEFAULT_OUTCOME:
+    """The usual outcome ("done") needs someone who may act; any other needs a decider.
+
+    A step with `decided_by` is closed only by its deciders, "done" included: the others
+    contribute to it (Pasuruan step 3: the companion reports, the coordinator orders).
+    """
+    if outcome != DEFAULT_OUTCOME or step.decided_by:
         return may_decide_step(office, step, assignee, user_id)
     return may_act_on_step(office, step, assignee, user_id)
 
@@ -129,8 +133,8 @@ def may(need: str, office: Office, step: Step, assignee: int | None, user_id: in
 
 
 def is_scheduling_step(step: Step) -> bool:
-    """Whether a mediation is scheduled at this step (its rules or its invitation letter)."""
-    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+    """Whether a mediation is scheduled at this step (sets_session, its rules or its letter)."""
+    return step.schedules_session
 
 
 # the intake step in which the complaint officers (the whole pool) answer a new case

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from bot.domain.duration import Duration
-from bot.domain.office import Office, Role
+from bot.domain.office import Role
 from bot.domain.sop_model import (
+    ADDRESSEES,
     DOCUMENTS,
     DURATION_SOURCES,
     END,
@@ -19,11 +20,13 @@ from bot.domain.sop_model import (
     SERVICES,
     SESSION_SOURCE,
     SOP_PREFIX,
+    Deadline,
     Sop,
     SopError,
     Step,
     handover_target,
 )
+from bot.domain.sop_offices import check_offices
 
 __all__ = [
     "DOCUMENTS",
@@ -33,6 +36,7 @@ __all__ = [
     "SERVICES",
     "SESSION_SOURCE",
     "SOP_PREFIX",
+    "Deadline",
     "Sop",
     "SopError",
     "Step",
@@ -43,11 +47,14 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps"}
+_SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps",
+               "deadlines"}  # fmt: skip
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
-    "alt_duration", "extendable", "extension", "output", "output_document", "requires", "runs",
-    "note", "transitions",
+    "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
+    "output_required", "names_next",
+    "requires", "runs", "note", "transitions", "sets_session", "informs",
+    "extra_documents",
 }  # fmt: skip
 
 
@@ -158,6 +165,18 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
     doc = ctx.get(raw, "output_document", str, None)
     if doc is not None and doc not in DOCUMENTS:
         raise ctx.error("output_document", f"unknown document {doc!r}")
+    extra = ctx.strings(raw, "extra_documents")
+    for i, other in enumerate(extra):
+        if other not in DOCUMENTS or other == doc:
+            raise ctx.error(f"extra_documents[{i}]", f"unknown or repeated document {other!r}")
+    if extra and doc is None:
+        raise ctx.error("extra_documents", "needs output_document")
+    output_to = ctx.get(raw, "output_to", str, None)
+    if output_to is not None and output_to not in ADDRESSEES:
+        raise ctx.error("output_to", f"unknown addressee {output_to!r} "
+                        f"(use one of: {', '.join(sorted(ADDRESSEES))})")  # fmt: skip
+    if output_to is not None and doc is None:
+        raise ctx.error("output_to", "needs output_document")
     requires = ctx.strings(raw, "requires")
     for i, rule in enumerate(requires):
         if rule not in RULES:
@@ -193,6 +212,12 @@ def _load_step(path: Path, index: int, raw: Any) -> Step:
         extension=extension,
         output=ctx.get(raw, "output", str),
         output_document=doc,
+        output_to=output_to,
+        output_required=ctx.get(raw, "output_required", bool, False),
+        names_next=ctx.get(raw, "names_next", bool, False),
+        extra_documents=extra,
+        sets_session=ctx.get(raw, "sets_session", bool, False),
+        informs=ctx.roles(raw, "informs", required=False),
         requires=requires,
         runs=runs,
         note=ctx.get(raw, "note", str, ""),
@@ -231,7 +256,7 @@ def _check_graph(path: Path, steps: tuple[Step, ...], first: str) -> None:
 
 def _schedules(step: Step) -> bool:
     """Whether a mediation session is scheduled at this step (as `is_scheduling_step`)."""
-    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+    return step.schedules_session
 
 
 def _check_sessions(path: Path, steps: tuple[Step, ...]) -> None:
@@ -256,8 +281,37 @@ def _check_sessions(path: Path, steps: tuple[Step, ...]) -> None:
         else:
             raise ctx.error(
                 "duration_from", f"{SESSION_SOURCE!r}: no step before it schedules a mediation "
-                "(requires or output_document = 'surat_undangan_mediasi')",
+                "(sets_session, requires or output_document = 'surat_undangan_mediasi')",
             )  # fmt: skip
+
+
+def _load_deadlines(path: Path, raw: Any, keys: set[str]) -> tuple[Deadline, ...]:
+    """`[[deadlines]]`: key, within = {value, unit}, until = [step keys or "end"], note."""
+    ctx = _Ctx(path)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ctx.error("deadlines", "must be a list of tables ([[deadlines]])")
+    out: list[Deadline] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ctx.error(f"deadlines[{i}]", "must be a table")
+        unknown = set(item) - {"key", "within", "until", "note"}
+        if unknown:
+            raise ctx.error(f"deadlines[{i}].{sorted(unknown)[0]}", "unknown field")
+        key = ctx.name(item, "key")
+        within = ctx.duration(item, "within", required=True)
+        assert within is not None
+        until = ctx.strings(item, "until")
+        for target in until:
+            if target != END and target not in keys:
+                raise ctx.error(f"deadlines[{i}].until", f"names missing step {target!r}")
+        if not until:
+            raise ctx.error(f"deadlines[{i}].until", "needs a step key or 'end'")
+        if key in {d.key for d in out}:
+            raise ctx.error(f"deadlines[{i}].key", f"duplicate deadline {key!r}")
+        out.append(Deadline(key, within, until, ctx.get(item, "note", str, "")))
+    return tuple(out)
 
 
 def load_sop(path: Path) -> Sop:
@@ -298,6 +352,7 @@ def load_sop(path: Path) -> Sop:
         source=ctx.get(raw, "source", str, ""),
         total=ctx.duration(raw, "total", required=False),
         total_note=ctx.get(raw, "total_note", str, ""),
+        deadlines=_load_deadlines(path, raw.get("deadlines"), seen),
     )
 
 
@@ -322,27 +377,3 @@ def load_all(directory: Path) -> dict[str, Sop]:
                         f"({', '.join(sorted(SERVICES))})",
                     )  # fmt: skip
     return sops
-
-
-def check_offices(offices: Iterable[Office], sops: Mapping[str, Sop]) -> list[str]:
-    """Errors where an office names a missing SOP or lacks a service its SOPs hand over to."""
-    errors: list[str] = []
-    for office in offices:
-        used: list[str] = []
-        for service, key in office.sops.items():
-            if key not in sops:
-                errors.append(f"office {office.id}: sops.{service}: unknown SOP {key!r}")
-            else:
-                used.append(key)
-        i = 0
-        while i < len(used):
-            for name in sorted(sops[used[i]].handovers()):
-                if name in sops:
-                    used += [name] if name not in used else []
-                elif name not in office.sops:
-                    errors.append(
-                        f"office {office.id}: SOP {used[i]!r} hands over to service "
-                        f"{name!r}, but the office has no sops.{name}"
-                    )
-            i += 1
-    return errors

@@ -9,6 +9,7 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.office import Role
 
 __all__ = [
+    "ADDRESSEES",
     "DEFAULT_OUTCOME",
     "DOCUMENTS",
     "DURATION_SOURCES",
@@ -17,6 +18,7 @@ __all__ = [
     "SERVICES",
     "SESSION_SOURCE",
     "SOP_PREFIX",
+    "Deadline",
     "Sop",
     "SopError",
     "Step",
@@ -38,9 +40,13 @@ DOCUMENTS = frozenset(
         "berita_acara_mediasi",
         "rekam_kasus",
         "lembar_disposisi",
+        "surat_pernyataan_persetujuan",
         "laporan",
     }
 )
+# To whom a step's letter is addressed (the seed's words): the reported party, the applicant,
+# or both parties with their companions and the mediator.
+ADDRESSEES = frozenset({"terlapor", "pemohon", "para_pihak"})
 # Conditions a step checks before it can start.
 RULES = frozenset({"child_party_needs_guardian", "special_needs_party_needs_companion"})
 # Where a step's time standard may come from instead of the SOP file.
@@ -77,6 +83,19 @@ class Step:
     extension: Duration | None = None
     # "sop:<key or service>" carried out as part of this step, before it completes
     runs: str | None = None
+    # the step's output (a report, a file or one of its letters) is needed to finish it;
+    # without it only the head closes the step, with a reason (audited)
+    output_required: bool = False
+    # further letters the step can make (Surat Tugas "dan atau" Surat Rujukan)
+    extra_documents: tuple[str, ...] = ()
+    # to whom the step's letter is addressed (ADDRESSEES), when the seed says
+    output_to: str | None = None
+    # the mediation session is set at this step (besides a step with rules or the invitation)
+    sets_session: bool = False
+    # the step's result names who does the next step (Tangerang: the disposition to an expert)
+    names_next: bool = False
+    # roles told when the step is done (Tangerang: the mediator receives the Ketua's order)
+    informs: tuple[Role, ...] = ()
     note: str = ""
 
     @property
@@ -95,6 +114,21 @@ class Step:
         return self.duration_from == SESSION_SOURCE
 
     @property
+    def documents(self) -> tuple[str, ...]:
+        """Every document the step can produce, its `output_document` first."""
+        return ((self.output_document,) if self.output_document else ()) + self.extra_documents
+
+    @property
+    def schedules_session(self) -> bool:
+        """Whether a mediation session is set at this step: `sets_session`, its party rules
+        (`requires`) or its invitation letter."""
+        return (
+            self.sets_session
+            or bool(self.requires)
+            or self.output_document == "surat_undangan_mediasi"
+        )
+
+    @property
     def deciders(self) -> tuple[Role, ...]:
         """Roles allowed to choose this step's outcome."""
         return self.decided_by or self.actors
@@ -105,6 +139,17 @@ class Step:
             return self.transitions[outcome]
         except KeyError:
             raise KeyError(f"step {self.key!r} has no outcome {outcome!r}") from None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """An SOP-level time standard: from the instance's start until one of `until` opens
+    (a step key) or the instance ends ("end")."""
+
+    key: str
+    within: Duration
+    until: tuple[str, ...]
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +164,8 @@ class Sop:
     source: str = ""
     total: Duration | None = None
     total_note: str = ""
+    # SOP-level time standards tracked as deadlines (Pekalongan 5 and 14 working days)
+    deadlines: tuple[Deadline, ...] = ()
 
     def step(self, key: str) -> Step:
         """The step with that key (KeyError if there is none)."""

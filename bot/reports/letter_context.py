@@ -23,6 +23,7 @@ __all__ = [
     "BLANK",
     "DESTINATIONS",
     "NOTICE_VARIANTS",
+    "RECIPIENTS",
     "LetterKind",
     "letter_context",
     "long_date",
@@ -40,6 +41,8 @@ class LetterKind(StrEnum):
     RUJUKAN = "surat_rujukan"
     BERITA_ACARA = "berita_acara_mediasi"
     REKAM_KASUS = "rekam_kasus"
+    LEMBAR_DISPOSISI = "lembar_disposisi"
+    PERSETUJUAN = "surat_pernyataan_persetujuan"
 
 
 # Surat Pemberitahuan variants: the request was rejected / mediation cannot go ahead
@@ -174,6 +177,71 @@ async def _mediation(tx: Tx, svc: Services, case_id: int) -> tuple[datetime | No
     return last.scheduled_at, await store.mediation_location(tx, last.id)
 
 
+# Surat Undangan addressees, as each seed says: Tangerang the reported party (terlapor),
+# Pekalongan the applicant (pemohon), Pasuruan both parties with their companions and the
+# mediator (para_pihak); "pelapor" is kept for letters made before.
+RECIPIENTS = ("terlapor", "pemohon", "para_pihak", "pelapor")
+# the refusing outcome of a step -> the Surat Pemberitahuan variant it calls for
+_VARIANT_OF = {"rejected": "rejected", "not_cooperative": "cannot_proceed"}
+
+
+def _recipient(recipient: str, names: dict[str, str], params: dict[str, Any]) -> tuple[str, str]:
+    """(role line, name line) of the invitation's addressee."""
+    if recipient == "terlapor":
+        return "Terlapor", names["terlapor"]
+    if recipient == "pemohon":
+        return "Pemohon", names["pelapor"]
+    if recipient == "pelapor":
+        return "Pelapor", names["pelapor"]
+    companion = _text(params, "pendamping_terlapor")
+    parts = [
+        f"Pelapor/Korban {names['pelapor']} beserta Pendamping {names['pendamping']}",
+        f"Terlapor {names['terlapor']} beserta Pendamping {companion}",
+        f"Mediator {names['mediator']}",
+    ]
+    return "Para Pihak", "; ".join(parts)
+
+
+async def _refusal(tx: Tx, svc: Services, case_id: int) -> tuple[str, str | None] | None:
+    """The case's latest refusing decision: (outcome, the reason recorded with it)."""
+    store = WorkflowStore(svc.cipher)
+    done = [s for s in await store.steps_of_case(tx, case_id) if s.outcome in _VARIANT_OF]
+    if not done:
+        return None
+    last = done[-1]
+    report = (await store.step_output(tx, last.id)).report if last.has_report else None
+    assert last.outcome is not None
+    return last.outcome, report
+
+
+# the experts of seed 004 ("Tenaga Ahli") as the Lembar Disposisi names their field
+_EXPERTS = {"konselor_hukum": "Konselor Hukum", "psikolog": "Psikolog", "mediator": "Mediator"}
+
+
+async def _expert(tx: Tx, svc: Services, case_id: int, office: Office) -> tuple[str, str]:
+    """(field, who) of the expert the case is disposed to: the latest assigned expert step."""
+    store = WorkflowStore(svc.cipher)
+    for row in reversed(await store.steps_of_case(tx, case_id)):
+        if row.assignee_user_id is None or not set(row.roles) & set(_EXPERTS):
+            continue
+        held = [r.value for r in office.roles_of(row.assignee_user_id) if r.value in _EXPERTS]
+        if held:
+            return " / ".join(_EXPERTS[r] for r in sorted(held)), BLANK  # name written by hand
+    return " / ".join(_EXPERTS.values()) + " (coret yang tidak perlu)", BLANK
+
+
+async def _agreement(tx: Tx, svc: Services, case_id: int) -> list[str]:
+    """The agreement points: the lines of the latest report of a finished mediation step."""
+    store = WorkflowStore(svc.cipher)
+    held = [s for s in await store.steps_of_case(tx, case_id)
+            if s.step_key == "mediate" and s.status == "done" and s.has_report]  # fmt: skip
+    if not held:
+        return []
+    text = (await store.step_output(tx, held[-1].id)).report or ""
+    return [line.strip().lstrip("0123456789.)-• ").strip() for line in text.splitlines()
+            if line.strip().lstrip("0123456789.)-• ").strip()]  # fmt: skip
+
+
 def _names(case: CaseRow, details: dict[str, Any], params: dict[str, Any]) -> dict[str, str]:
     korban = str(details.get("victim_name") or "") or BLANK
     pelapor = str(details.get("reporter_name") or "")
@@ -245,16 +313,19 @@ async def letter_context(
         ctx["mediation_place"] = str(place) if place else BLANK
     if kind is LetterKind.UNDANGAN:
         recipient = _text(params, "recipient", "terlapor")
-        if recipient not in ("terlapor", "pelapor"):
-            raise ValueError(f"recipient must be terlapor or pelapor, not {recipient!r}")
-        ctx["recipient_role"] = "Terlapor" if recipient == "terlapor" else "Pelapor"
-        ctx["recipient_name"] = names[recipient]
+        if recipient not in RECIPIENTS:
+            raise ValueError(f"recipient must be one of {tuple(RECIPIENTS)}, not {recipient!r}")
+        ctx["recipient_role"], ctx["recipient_name"] = _recipient(recipient, names, params)
     elif kind is LetterKind.PEMBERITAHUAN:
-        variant = _text(params, "variant", "rejected")
+        decided = await _refusal(tx, svc, case.id)
+        default = _VARIANT_OF.get(decided[0], "rejected") if decided else "rejected"
+        variant = _text(params, "variant", default)
         if variant not in NOTICE_VARIANTS:
             raise ValueError(f"variant must be one of {NOTICE_VARIANTS}, not {variant!r}")
         ctx["variant"] = variant
-        ctx["reason"] = _text(params, "reason")
+        # the reason recorded with the decision (step 3 rejected / step 5 not cooperative)
+        recorded = decided[1] if decided and _VARIANT_OF.get(decided[0]) == variant else None
+        ctx["reason"] = _text(params, "reason", recorded or BLANK)
     elif kind is LetterKind.TUGAS:
         task_at = _when(params.get("task_at"), office)
         ctx["task"] = _text(params, "task", "pendampingan korban")
@@ -270,7 +341,8 @@ async def letter_context(
         ctx["to_name"] = _text(params, "to_name")
         ctx["purpose"] = _text(params, "purpose", purpose)
     elif kind is LetterKind.BERITA_ACARA:
-        ctx["agreement_points"] = _lines(params, "agreement_points", [BLANK, BLANK, BLANK])
+        agreed = await _agreement(tx, svc, case.id)
+        ctx["agreement_points"] = _lines(params, "agreement_points", agreed or [BLANK] * 3)
         signatories = [
             {"role": "Pelapor", "name": names["pelapor"]},
             {"role": "Korban", "name": names["korban"]},
@@ -293,6 +365,17 @@ async def letter_context(
         ctx["signatories"] = signatories
         copies = params.get("copies")
         ctx["copies"] = int(copies) if copies else len(signatories)
+    elif kind is LetterKind.LEMBAR_DISPOSISI:
+        field, name = await _expert(tx, svc, case.id, office)
+        ctx["expert_field"] = _text(params, "expert_field", field)
+        ctx["expert_name"] = _text(params, "expert_name", name)
+        ctx["instruction"] = _text(params, "instruction")
+    elif kind is LetterKind.PERSETUJUAN:
+        ctx["child_victim"] = case.child_victim
+        ctx["services_offered"] = _text(
+            params, "services", "pendampingan, konseling, bantuan hukum dan layanan lain yang "
+            "dibutuhkan sesuai rencana penanganan kasus",
+        )  # fmt: skip
     elif kind is LetterKind.REKAM_KASUS:
         chronology, services = await _chronology(tx, svc, case.id, office)
         ctx["chronology"] = chronology

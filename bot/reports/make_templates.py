@@ -14,6 +14,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from bot.reports.casework_templates import disposisi, persetujuan
+
 __all__ = ["TEMPLATES", "TEMPLATES_DIR", "main", "write_templates"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -352,14 +354,20 @@ TEMPLATES: dict[str, Callable[[Doc], None]] = {
     "surat_rujukan": rujukan,
     "berita_acara_mediasi": berita_acara,
     "rekam_kasus": rekam_kasus,
+    "lembar_disposisi": disposisi,
+    "surat_pernyataan_persetujuan": persetujuan,
 }
 
 
-def write_templates(directory: Path = TEMPLATES_DIR) -> list[Path]:
-    """Write every template (overwriting edited ones: keep a copy of local changes)."""
+def write_templates(
+    directory: Path = TEMPLATES_DIR, kinds: tuple[str, ...] | None = None
+) -> list[Path]:
+    """Write every template, or those `kinds` (overwriting edited ones: keep a copy)."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for kind, build in TEMPLATES.items():
+        if kinds is not None and kind not in kinds:
+            continue
         doc = _new()
         build(doc)
         path = directory / f"{kind}.docx"

@@ -15,6 +15,8 @@ KIND_CODES: dict[str, str] = {
     "surat_rujukan": "RUJ",
     "berita_acara_mediasi": "BA",
     "rekam_kasus": "RK",
+    "lembar_disposisi": "LD",
+    "surat_pernyataan_persetujuan": "SPP",
 }
 
 _ROMAN = (

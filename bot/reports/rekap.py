@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import question
 from bot.i18n import Translator
+from bot.reports.rekap_standards import StandardsCount, count_standards
 from bot.services.context import Services
 from bot.store.reports import ReportStore
 from bot.store.schema import has_table
@@ -75,6 +76,8 @@ class RekapData:
     victims_month: Counter[Period] = field(default_factory=Counter)
     victims_quarter: Counter[Period] = field(default_factory=Counter)
     has_steps: bool = False
+    # the SOP-level time standards of this quarter's procedures
+    standards: StandardsCount = field(default_factory=StandardsCount)
 
 
 DIMENSIONS = ("violence", "age", "sex", "channel")
@@ -101,6 +104,9 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
         data.has_steps = await has_table(conn, "steps")
         if data.has_steps:
             steps = await store.rekap_steps(conn, office_id)
+            q_first = date(quarters[-1][0], quarters[-1][1] * 3 - 2, 1)
+            q_since = datetime.combine(q_first, time(0), tzinfo=office.tz).astimezone(UTC)
+            data.standards = await count_standards(svc, conn, office_id, q_since, svc.clock.now())
     seen: set[int] = set()
     for c in cases:  # one row per victim: every count but the cases' is per victim
         received = datetime.fromisoformat(c["received_at"])
@@ -319,6 +325,12 @@ def summary_line(data: RekapData, office_name: str, t: Translator) -> str:
         )
     elif data.has_steps:
         text += " " + t.gettext("No SOP step finished this quarter.")
+    st = data.standards
+    if st.tracked:
+        text += " " + t.gettext(
+            "SOP time standards: {ok} of {met} met in time, {missed} missed and still open.",
+            ok=st.met_in_time, met=st.met, missed=st.missed_open,
+        )  # fmt: skip
     return text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,8 +14,10 @@ from bot.domain.case_plan import case_managers, next_review
 from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
+from bot.domain.sop import Sop
 from bot.scheduler import referrals as referral_sweep  # module: it reuses this one's schedule
 from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
+from bot.scheduler.sop_deadlines import SOP_DEADLINE_KINDS, shipped_sops, sweep_instance
 from bot.services.context import Services
 from bot.services.outreach import escalate_due, forget_abandoned
 from bot.services.shelter import remind_ending
@@ -55,7 +57,9 @@ MEDIATION_REMINDER = "mediation_reminder"
 DAILY_DIGEST = "daily_digest"
 CASE_REVIEW_DUE = "case_review_due"
 STEP_KINDS = (STEP_DUE_SOON, STEP_OVERDUE, STEP_ESCALATED, STEP_ESCALATED_AGAIN)
-REMINDER_KINDS = frozenset({*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST, CASE_REVIEW_DUE})
+REMINDER_KINDS = frozenset(
+    {*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST, CASE_REVIEW_DUE, *SOP_DEADLINE_KINDS}
+)
 DUE_SOON_FRACTION = 0.75
 DAY_BEFORE, TWO_HOURS = "day_before", "two_hours"
 _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
@@ -304,6 +308,20 @@ class _Sweep:
             nxt = next_review(row.due_at, self.now, office.review_days)
             await self.plan.set_review(conn, case_id, nxt)
 
+    async def deadlines(self, sop: Sop, instance_id: int) -> None:
+        """The SOP-level deadlines of one open instance (Pekalongan 5/14, Pasuruan 14)."""
+
+        async def send(conn: Tx, to: Recipient, kind: str, key: str, payload: dict[str, Any],
+                       language: str, case_id: int) -> None:  # fmt: skip
+            await self.send(conn, to, kind, key, payload, language=language, case_id=case_id)
+
+        async with self.svc.db.transaction() as conn:
+            inst = await self.steps.get_instance(conn, instance_id)
+            if inst is None or inst.status != "open":
+                return
+            for kind in await sweep_instance(self.svc, conn, sop, inst, self.now, send):
+                self.report.reminders[kind] += 1
+
     async def digest(self, office: Office) -> None:
         calendar = self.svc.calendars[office.id]
         day = calendar.local(self.now).date()
@@ -348,9 +366,13 @@ def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]
     return list(dict.fromkeys(s[1] for s in steps))
 
 
-async def sweep(svc: Services, now: datetime) -> SweepReport:
-    """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item)."""
+async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = None) -> SweepReport:
+    """Queue every reminder, alert and digest due at ``now`` and not yet sent (one tx per item).
+
+    ``sops``: the SOPs whose SOP-level deadlines are tracked (default: the shipped files).
+    """
     s = _Sweep(svc, now)
+    sops = shipped_sops() if sops is None else sops
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
     # urgent pages not acknowledged: the next person on call, then the head (wall clock)
     await s.guard("outreach", _escalations(s, now))
@@ -359,12 +381,15 @@ async def sweep(svc: Services, now: datetime) -> SweepReport:
         step_ids = await s.log.open_step_ids(conn, now)
         mediations = await s.log.scheduled_mediations(conn, now)
         reviews = await s.plan.due_reviews(conn, now)
+        tracked = await s.log.open_instances(conn, [k for k, v in sops.items() if v.deadlines])
     for step_id in step_ids:
         await s.guard(f"step {step_id}", s.step(step_id))
     for m in mediations:
         await s.guard(f"mediation {m.id}", s.mediation(m))
     for case_id in reviews:
         await s.guard(f"review {case_id}", s.review(case_id))
+    for inst in tracked:
+        await s.guard(f"instance {inst.id}", s.deadlines(sops[inst.sop_key], inst.id))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))
     await s.guard("rights requests", _count(s.report, sweep_rights(svc, now)))
@@ -400,6 +425,8 @@ async def still_relevant(conn: Tx, item: OutboxItem) -> bool:
     if item.kind in STEP_KINDS:
         step = await step_round(conn, int(p["step_id"]))
         return step is not None and step[0] == "open" and step[1] == int(p.get("round", 0))
+    if item.kind in SOP_DEADLINE_KINDS:
+        return await ReminderStore().instance_is_open(conn, int(p["instance_id"]))
     if item.kind == MEDIATION_REMINDER:
         slot = await mediation_slot(conn, int(p["mediation_id"]))
         return (

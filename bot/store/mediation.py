@@ -27,6 +27,8 @@ class Party:
     has_special_needs: bool
     guardian_present: bool
     special_companion_present: bool
+    # the child's parent / guardian / companion at the mediation is the reported party
+    guardian_is_terlapor: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ def _party(r: aiosqlite.Row) -> Party:
         has_special_needs=bool(r["has_special_needs"]),
         guardian_present=bool(r["guardian_present"]),
         special_companion_present=bool(r["special_companion_present"]),
+        guardian_is_terlapor=bool(r["guardian_is_terlapor"]),
     )  # fmt: skip
 
 
@@ -65,21 +68,23 @@ class MediationStore:
     async def save_party(
         self, conn: aiosqlite.Connection, case_id: int, party_id: int | None, role: str, *,
         is_child: bool, has_special_needs: bool, guardian_present: bool,
-        special_companion_present: bool,
+        special_companion_present: bool, guardian_is_terlapor: bool = False,
     ) -> int | None:  # fmt: skip
         """Insert a party (party_id None) or change one of that case; its id, None if missing."""
         flags = (int(is_child), int(has_special_needs), int(guardian_present),
-                 int(special_companion_present))  # fmt: skip
+                 int(special_companion_present), int(guardian_is_terlapor))  # fmt: skip
         if party_id is None:
             return await _insert(
                 conn,
                 "INSERT INTO mediation_parties (case_id, role, is_child, has_special_needs,"
-                " guardian_present, special_companion_present) VALUES (?,?,?,?,?,?)",
+                " guardian_present, special_companion_present, guardian_is_terlapor)"
+                " VALUES (?,?,?,?,?,?,?)",
                 (case_id, role, *flags),
             )
         cur = await conn.execute(
             "UPDATE mediation_parties SET role = ?, is_child = ?, has_special_needs = ?,"
-            " guardian_present = ?, special_companion_present = ? WHERE id = ? AND case_id = ?",
+            " guardian_present = ?, special_companion_present = ?, guardian_is_terlapor = ?"
+            " WHERE id = ? AND case_id = ?",
             (role, *flags, party_id, case_id),
         )
         return party_id if cur.rowcount == 1 else None

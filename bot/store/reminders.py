@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.store.db import Tx
-from bot.store.workflow import iso
+from bot.store.workflow import InstanceRow, instance_row, iso
 
 __all__ = ["MediationDue", "ReminderStore"]
 
@@ -120,6 +121,25 @@ class ReminderStore:
              r["assignee_user_id"], tuple(x for x in str(r["role"]).split(",") if x))
             for r in await _all(conn, sql, (office_id,))
         ]  # fmt: skip
+
+    async def open_instances(self, conn: Tx, sop_keys: Iterable[str]) -> list[InstanceRow]:
+        """Open SOP instances of those SOPs, of cases not closed, oldest first."""
+        keys = sorted(set(sop_keys))
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        sql = (
+            "SELECT i.* FROM sop_instances i JOIN cases c ON c.id = i.case_id"
+            f" WHERE i.status = 'open' AND c.status != 'closed' AND i.sop_key IN ({marks})"
+            " ORDER BY i.id"
+        )
+        return [instance_row(r) for r in await _all(conn, sql, tuple(keys))]
+
+    async def instance_is_open(self, conn: Tx, instance_id: int) -> bool:
+        """Whether an SOP instance is still open."""
+        sql = "SELECT status FROM sop_instances WHERE id = ?"
+        rows = await _all(conn, sql, (instance_id,))
+        return bool(rows) and rows[0]["status"] == "open"
 
     async def count(self, conn: Tx, kind: str | None = None) -> int:
         """How many reminders are recorded (of one kind)."""

@@ -25,6 +25,7 @@ __all__ = [
     "StepOutput",
     "StepRow",
     "WorkflowStore",
+    "instance_row",
     "iso",
 ]
 
@@ -111,7 +112,7 @@ def _step(r: aiosqlite.Row) -> StepRow:
     )  # fmt: skip
 
 
-def _instance(r: aiosqlite.Row) -> InstanceRow:
+def instance_row(r: aiosqlite.Row) -> InstanceRow:
     return InstanceRow(
         id=r["id"], case_id=r["case_id"], sop_key=r["sop_key"], service=r["service"],
         status=r["status"], started_at=datetime.fromisoformat(r["started_at"]),
@@ -147,12 +148,12 @@ class WorkflowStore(MediationStore):
     async def get_instance(self, conn: aiosqlite.Connection, id_: int) -> InstanceRow | None:
         """An instance by id."""
         rows = await _all(conn, "SELECT * FROM sop_instances WHERE id = ?", (id_,))
-        return _instance(rows[0]) if rows else None
+        return instance_row(rows[0]) if rows else None
 
     async def instances(self, conn: aiosqlite.Connection, case_id: int) -> list[InstanceRow]:
         """A case's instances in start order."""
         sql = "SELECT * FROM sop_instances WHERE case_id = ? ORDER BY id"
-        return [_instance(r) for r in await _all(conn, sql, (case_id,))]
+        return [instance_row(r) for r in await _all(conn, sql, (case_id,))]
 
     async def end_instance(
         self, conn: aiosqlite.Connection, instance_id: int, at: datetime, status: str = "done"

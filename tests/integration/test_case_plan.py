@@ -223,7 +223,7 @@ async def test_a_service_whose_sop_hands_over_carries_on_and_returns_once(
                      ("letters", "petugas"), ("accompany", "pendamping"),
                      ("case_record", "petugas")]:  # fmt: skip
         step = await open_step(env, cid, key)
-        assert (await wf.complete_step(step.id, TNG[who])).ok, key
+        assert (await wf.complete_step(step.id, TNG[who], report="Selesai.")).ok, key
     await returned(env, cid, "accompaniment", "completed")
     assert await services(env, cid) == [("accompaniment", "ended", "completed")]
 

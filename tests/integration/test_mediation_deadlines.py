@@ -34,6 +34,7 @@ from tests.integration.workflow_support import (
     new_case,
     open_step,
     outbox,
+    record_both_parties,
     scalar,
 )
 
@@ -240,8 +241,10 @@ async def test_pkl_and_psr_mediate_count_from_the_session(env: Env) -> None:
     cid = await new_case(env, "PSR", key="k2")
     await case_management(env, cid, "PSR", "mediation")
     for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
-        await do(env, cid, key, PSR["pendamping"])
+        # the coordinator (here the head's second role) closes report_plan
+        await do(env, cid, key, PSR["ketua" if key == "report_plan" else "pendamping"])
     invite = await open_step(env, cid, "invite")
+    await record_both_parties(env, cid, PSR["pendamping"])
     session = wib(12, 10)
     assert (await env.wf.schedule_mediation(invite.id, PSR["pendamping"], session, "Kantor")).ok
     await do(env, cid, "invite", PSR["pendamping"])

@@ -157,7 +157,7 @@ async def test_pkl_rejected_sends_notification_letter(env: Env) -> None:
     assert (await open_step(env, cid, "decide")).status == "open"
     assert (await env.wf.decide(decide.id, PKL["ketua"], "rejected", "Bukan ranah mediasi")).ok
     notify = await open_step(env, cid, "notify")
-    assert notify.roles == ("admin", "ketua")
+    assert notify.roles == ("admin", "kepala_dinas")
     await do(env, cid, "notify", PKL["admin"], file=("pemberitahuan.pdf", "application/pdf", b"x"))
     await returned(env, cid, "mediation", "rejected")
     async with env.svc.db.reading() as conn:
@@ -184,7 +184,8 @@ async def test_psr_guardian_rule_then_termination_by_case_manager(env: Env) -> N
     cid = await new_case(env, "PSR")  # an adult victim: a child's case is never mediated
     await case_management(env, cid, "PSR", "mediation")
     for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
-        await do(env, cid, key, PSR["pendamping"])
+        # the coordinator (here the head's second role) closes report_plan
+        await do(env, cid, key, PSR["ketua" if key == "report_plan" else "pendamping"])
     invite = await open_step(env, cid, "invite")
     child = await env.wf.record_party(cid, PSR["pendamping"], "korban", True, False, False, False)
     assert child.ok
@@ -234,12 +235,13 @@ async def test_psr_special_needs_rule(env: Env) -> None:
     cid = await new_case(env, "PSR")
     await case_management(env, cid, "PSR", "mediation")
     for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
-        await do(env, cid, key, PSR["pendamping"])
+        # the coordinator (here the head's second role) closes report_plan
+        await do(env, cid, key, PSR["ketua" if key == "report_plan" else "pendamping"])
     invite = await open_step(env, cid, "invite")
     await env.wf.record_party(cid, PSR["pendamping"], "korban", False, True, False, False)
     when = datetime(2026, 3, 12, 10, 0, tzinfo=WIB)
     res = await env.wf.schedule_mediation(invite.id, PSR["pendamping"], when, "Kantor")
-    assert res.params["rules"] == ["special_needs_party_needs_companion"]
+    assert res.params["rules"] == ["special_needs_party_needs_companion", "parties_not_recorded"]
 
 
 async def test_psr_not_mediable_returns_to_the_case_manager(env: Env) -> None:

@@ -95,6 +95,8 @@ async def do(
 ) -> WorkflowResult:
     step = await open_step(e, case_id, key)
     e.clock.advance(minutes=15)
+    if "file" not in kw:
+        kw.setdefault("report", "Selesai.")  # steps whose seed names an output need one
     res = await e.wf.complete_step(step.id, user, outcome, **kw)
     assert res.outcome is Outcome.OK, (key, res)
     return res
@@ -146,3 +148,9 @@ async def close(e: Env, case_id: int, reason: str = "completed") -> None:
     res = await e.wf.close_case(case_id, IDS[office]["mk"], reason)
     assert res.ok, res
     assert await case_status(e, case_id) == "closed"
+
+
+async def record_both_parties(e: Env, case_id: int, user: int) -> None:
+    """An adult victim and an adult reported party, neither with special needs."""
+    for role in ("korban", "terlapor"):
+        assert (await e.wf.record_party(case_id, user, role, False, False, False, False)).ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.channels.telegram.handlers.workflow_render import reporter_progress
+from bot.channels.telegram.handlers.reporter_progress import reporter_progress
 from bot.clock import FakeClock
 from bot.scheduler.sweep import sweep
 from bot.testing.harness import Harness

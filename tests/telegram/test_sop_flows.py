@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram.addresses import TelegramAddresses
-from bot.channels.telegram.handlers.workflow_render import (
-    render_workflow_item,
-    reporter_progress,
-)
+from bot.channels.telegram.handlers.reporter_progress import reporter_progress
+from bot.channels.telegram.handlers.workflow_render import render_workflow_item
 from bot.clock import FakeClock
 from bot.domain.notice import Recipient
 from bot.services.workflow import RULE_MESSAGES
@@ -311,10 +309,21 @@ async def test_pkl_not_cooperative(wh: Harness) -> None:
     h, ids = wh, IDS["PKL"]
     case = await _pkl_to_decision(h)
     await do_step(h, case, "decide", ids["ketua"], outcome="accepted", report="Diterima.")
-    await do_step(h, case, "invite", ids["ketua"], report=None)
+    # the invitation is this step's result: the head may close it without, with the reason
+    sid = await open_step(h, case, "invite")
+    await press(h, ids["ketua"], f"wd:{sid}")
+    await press(h, ids["ketua"], f"wv:{sid}")
+    await h.send(ids["ketua"], "Undangan disampaikan langsung oleh Kepala Dinas.")
+    assert await scalar(h, "SELECT status FROM steps WHERE id = ?", sid) == "done"
+    sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'done_without_output'"
+    assert await scalar(h, sql) == 1
     await do_step(h, case, "coordinate", ids["ketua"], outcome="not_cooperative",
                   report="Pihak terlapor menolak hadir.")  # fmt: skip
-    await do_step(h, case, "notify", ids["admin"], report=None)
+    # the administration cannot skip the notification letter: no "without" button
+    notify = await open_step(h, case, "notify")
+    out = await press(h, ids["admin"], f"wd:{notify}")
+    assert not any(d.startswith(("wn:", "wv:")) for m in out for d in m.callback_data)
+    await h.send(ids["admin"], "Surat pemberitahuan dikirim.")
     await returned(h, case, "PKL", "Mediation", "The parties do not cooperate")
     sql = "SELECT step_key, outcome FROM steps WHERE case_id = ?"
     outcomes = await h.rt.db.fetchall(sql, (case,))
@@ -328,7 +337,8 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     h, ids = wh, IDS["PSR"]
     case = await to_service(h, "PSR", "mediation")
     for key in ("assess", "assess_parties", "report_plan", "brief_mediator"):
-        await do_step(h, case, key, ids["pendamping"], report="Selesai.")
+        who = ids["ketua" if key == "report_plan" else "pendamping"]  # koordinator orders
+        await do_step(h, case, key, who, report="Selesai.")
     p = ids["pendamping"]
     sid = await open_step(h, case, "invite")
     await add_party(h, case, "invite", p, "kynn")  # a child victim, no guardian
@@ -339,6 +349,7 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     assert h.fake.callback_answers[-1].show_alert
     party = int(await scalar(h, "SELECT id FROM mediation_parties WHERE case_id = ?", case))
     await add_party(h, case, "invite", p, "kyny", pid=party)  # the guardian will come
+    await add_party(h, case, "invite", p, "tnn")  # the reported party, an adult
     # a time is picked; meanwhile a second child party without guardian is recorded
     await press(h, p, f"ms:{sid}")
     days = await press(h, p, f"mt:{sid}")
@@ -359,7 +370,8 @@ async def test_psr_child_guardian_rule_refuses_then_allows(wh: Harness) -> None:
     await do_step(h, case, "monitor", p, report="Kesepakatan dijalankan.")
     # the companion may report but not terminate: only the case manager decides
     monitoring = await open_step(h, case, "report_monitoring")
-    await press(h, p, f"wd:{monitoring}")
+    assert not any(f"wd:{monitoring}" in m.callback_data for m in h.fake.messages(p))
+    await h.click_data(p, p, h.fake.messages(p)[-1].message_id, f"wd:{monitoring}")  # forged
     assert h.fake.callback_answers[-1].show_alert
     await do_step(h, case, "report_monitoring", ids["mk"], outcome="terminate",
                   report="Kesepakatan sudah dilaksanakan.")  # fmt: skip

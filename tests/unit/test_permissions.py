@@ -65,7 +65,9 @@ def test_actors_deciders_and_assignee() -> None:
     assert may_decide_step(OFFICE, DECIDED, None, HEAD)
     assert not may_decide_step(OFFICE, DECIDED, MEDIATOR, MEDIATOR)  # decided_by is set
     assert may_decide_step(OFFICE, PLAIN, PSY, PSY)  # assignee decides when nobody else does
-    assert may_complete_step(OFFICE, DECIDED, None, MEDIATOR, "done")
+    assert not may_complete_step(OFFICE, DECIDED, None, MEDIATOR, "done")  # decided_by gates
+    assert may_complete_step(OFFICE, DECIDED, None, HEAD, "done")
+    assert may_complete_step(OFFICE, PLAIN, None, OFFICER, "done")
     assert not may_complete_step(OFFICE, DECIDED, None, MEDIATOR, "rejected")
     assert may_complete_step(OFFICE, DECIDED, None, HEAD, "rejected")
     assert may_schedule_mediation(OFFICE, DECIDED, None, HEAD)

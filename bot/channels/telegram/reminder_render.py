@@ -7,9 +7,11 @@ from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.handlers.deadline_lines import render_deadline_reminder
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.office import Office
 from bot.i18n import Translator
+from bot.scheduler.sop_deadlines import SOP_DEADLINE_KINDS
 from bot.scheduler.sweep import (
     DAILY_DIGEST,
     MEDIATION_REMINDER,
@@ -59,6 +61,8 @@ async def render_reminder(svc: Services, item: OutboxItem, t: Translator) -> Ren
         return await _mediation(svc, item, t)
     if item.kind == DAILY_DIGEST:
         return await _digest(svc, item, t)
+    if item.kind in SOP_DEADLINE_KINDS:
+        return await render_deadline_reminder(svc, item, t)
     return None  # pragma: no cover
 
 

@@ -6,6 +6,7 @@ group (steps, disposition, extensions, mediation, queries, plan) on the shared `
 
 from __future__ import annotations
 
+from bot.services.workflow.deadlines import DeadlineUseCases, SopDeadline
 from bot.services.workflow.disposition import DispositionUseCases
 from bot.services.workflow.engine import (
     PARTY_ROLES,
@@ -20,6 +21,7 @@ from bot.services.workflow.engine import (
 )
 from bot.services.workflow.extensions import ExtensionUseCases
 from bot.services.workflow.mediation import MediationUseCases
+from bot.services.workflow.naming import NamingUseCases
 from bot.services.workflow.plan import BLOCKER_MESSAGES, CasePlan, PlanUseCases
 from bot.services.workflow.queries import QueryUseCases
 from bot.services.workflow.steps import StepUseCases
@@ -32,6 +34,7 @@ __all__ = [
     "CasePlan",
     "InstanceProgress",
     "Outcome",
+    "SopDeadline",
     "StepView",
     "Workflow",
     "WorkflowResult",
@@ -41,11 +44,13 @@ __all__ = [
 
 
 class Workflow(
+    NamingUseCases,
     StepUseCases,
     DispositionUseCases,
     ExtensionUseCases,
     MediationUseCases,
     QueryUseCases,
     PlanUseCases,
+    DeadlineUseCases,
 ):
     """Use cases of the SOP runtime; each one runs in one transaction."""

@@ -4,7 +4,7 @@ opens, follows and ends SOP instances and steps (used by every use-case module).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,13 +21,13 @@ from bot.domain.permissions import NEEDS
 from bot.domain.sop import END, Sop, Step, handover_target, load_all
 from bot.services.context import Services
 from bot.services.workflow import returns
+from bot.services.workflow.party_rules import RULE_MESSAGES, failed_rules, party_facts
 from bot.store import Tx
 from bot.store.audit import append_audit
 from bot.store.case_plan import CasePlanStore
 from bot.store.cases import CaseRow
 from bot.store.workflow import (
     InstanceRow,
-    Party,
     StepRow,
     WorkflowStore,
     iso,
@@ -132,26 +132,6 @@ def load_sops(directory: Path) -> dict[str, Sop]:
     return dict(_cached_sops(str(directory.resolve())))
 
 
-def failed_rules(rules: Iterable[str], parties: Iterable[Party]) -> list[str]:
-    """The `requires` rules the recorded mediation parties do not meet."""
-    ps, failed = list(parties), []
-    for rule in rules:
-        if rule == "child_party_needs_guardian":
-            bad = any(p.is_child and not p.guardian_present for p in ps)
-        else:  # special_needs_party_needs_companion
-            bad = any(p.has_special_needs and not p.special_companion_present for p in ps)
-        failed += [rule] if bad else []
-    return failed
-
-
-RULE_MESSAGES = {
-    "child_party_needs_guardian": N_(
-        "A child party must come with a parent, family member, guardian or companion."
-    ),
-    "special_needs_party_needs_companion": N_(
-        "A party with special needs needs a special companion."
-    ),
-}
 _NOT_ALLOWED = N_("You are not allowed to do this for this case.")
 _NOT_OPEN = N_("This step is not open.")
 
@@ -345,7 +325,8 @@ class Engine:
         return _r(Outcome.NOT_ALLOWED, _NOT_ALLOWED)
 
     async def _rules(self, t: _Tx, step: Step) -> WorkflowResult | None:
-        failed = failed_rules(step.requires, await self.store.parties(t.conn, t.case.id))
+        parties = await self.store.parties(t.conn, t.case.id)
+        failed = failed_rules(step.requires, parties, party_facts(t.case))
         if failed:
             return _r(Outcome.RULE_FAILED, RULE_MESSAGES[failed[0]], rules=failed)
         return None

@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain.i18n_marker import N_
 from bot.domain.identity import actor_for
 from bot.domain.permissions import (
+    is_scheduling_step,
     may_act_on_step,
     may_decide_as_head,
     may_record_party,
@@ -23,6 +24,7 @@ from bot.services.workflow.engine import (
     _r,
     _Tx,
 )
+from bot.services.workflow.party_rules import failed_rules, party_facts
 from bot.store.audit import append_audit
 from bot.store.workflow import MediationRow, Party, iso
 
@@ -35,8 +37,12 @@ class MediationUseCases(Engine):
     async def record_party(
         self, case_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
         guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+        guardian_is_terlapor: bool = False,
     ) -> WorkflowResult:  # fmt: skip
-        """Staff of the case's office record (or, with party_id, correct) a mediation party."""
+        """Staff of the case's office record (or, with party_id, correct) a mediation party.
+
+        ``guardian_is_terlapor``: the child's parent / guardian / companion who comes is the
+        reported party (the rule then refuses the session)."""
         now, actor = self.svc.clock.now(), actor_for(user_id)
         async with self.svc.db.transaction() as conn:
             case = await self.svc.cases.get(conn, case_id)
@@ -52,6 +58,7 @@ class MediationUseCases(Engine):
                 conn, case_id, party_id, role, is_child=is_child,
                 has_special_needs=has_special_needs, guardian_present=guardian_present,
                 special_companion_present=special_companion_present,
+                guardian_is_terlapor=guardian_is_terlapor and guardian_present,
             )  # fmt: skip
             if pid is None:
                 return _r(Outcome.NOT_FOUND, N_("There is no such party."))
@@ -78,6 +85,9 @@ class MediationUseCases(Engine):
                 return refused
             if (bad := self._check_session(t, when, location)) is not None:
                 return bad
+            earlier = await self.store.instance_session(conn, row.instance_id)
+            if earlier is not None:  # set at an earlier step (the order): this moves it
+                return await self._move(t, step_id, earlier, when, clean_text(location))
             mid = await self.store.insert_mediation(
                 conn, case_id=t.case.id, step_id=step_id, scheduled_at=when,
                 location=clean_text(location), created_by=user_id, at=t.now,
@@ -116,12 +126,16 @@ class MediationUseCases(Engine):
                 for r in await self.store.open_steps_for_case(conn, t.case.id)
                 if r.instance_id == row.instance_id
             ]
-            held_at = [(r, s) for r, s in opened if r.id == row.id or s.from_session]
+            held_at = [
+                (r, s)
+                for r, s in opened
+                if r.id == row.id or s.from_session or is_scheduling_step(s)
+            ]
             allowed = (
                 may_schedule_mediation(t.office, step, row.assignee_user_id, user_id)
                 or may_decide_as_head(t.office, user_id)
                 or any(
-                    s.from_session and may_act_on_step(t.office, s, r.assignee_user_id, user_id)
+                    may_act_on_step(t.office, s, r.assignee_user_id, user_id)
                     for r, s in held_at
                     if r.id != row.id
                 )
@@ -133,20 +147,28 @@ class MediationUseCases(Engine):
             if (bad := self._check_session(t, when, location)) is not None:
                 return bad
             place = clean_text(location) if location is not None else None
-            if not await self.store.move_mediation(conn, m.id, when, place):
-                return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
-            eid = await self._event(t, m.step_id, "mediation_rescheduled", mediation_id=m.id,
-                                    scheduled_at=iso(when), previous_at=iso(m.scheduled_at),
-                                    place_changed=place is not None)  # fmt: skip
-            moved = f"mediation {m.id}: {iso(m.scheduled_at)} -> {iso(when)}"
-            await append_audit(conn, at=t.now, actor=t.actor, action="reschedule_mediation",
-                               case_id=t.case.id, detail=moved)  # fmt: skip
-            await self._send(t, _group(t), "mediation_scheduled", str(eid),
-                             case_id=t.case.id, step_id=m.step_id, mediation_id=m.id,
-                             scheduled_at=iso(when), previous_at=iso(m.scheduled_at),
-                             rescheduled=True)  # fmt: skip
-            await self._milestone(t, "mediation_scheduled")
-            await self._follow_session(t, row.instance_id)
+            return await self._move(t, m.step_id, m, when, place)
+
+    async def _move(
+        self, t: _Tx, step_id: int, m: MediationRow, when: datetime, place: str | None
+    ) -> WorkflowResult:
+        """Give a scheduled session a new time (and place); the session step follows it."""
+        if not await self.store.move_mediation(t.conn, m.id, when, place):
+            return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
+        eid = await self._event(t, step_id, "mediation_rescheduled", mediation_id=m.id,
+                                scheduled_at=iso(when), previous_at=iso(m.scheduled_at),
+                                place_changed=place is not None)  # fmt: skip
+        moved = f"mediation {m.id}: {iso(m.scheduled_at)} -> {iso(when)}"
+        await append_audit(t.conn, at=t.now, actor=t.actor, action="reschedule_mediation",
+                           case_id=t.case.id, detail=moved)  # fmt: skip
+        await self._send(t, _group(t), "mediation_scheduled", str(eid),
+                         case_id=t.case.id, step_id=step_id, mediation_id=m.id,
+                         scheduled_at=iso(when), previous_at=iso(m.scheduled_at),
+                         rescheduled=True)  # fmt: skip
+        await self._milestone(t, "mediation_scheduled")
+        held_by = await self.store.get_step(t.conn, m.step_id)
+        assert held_by is not None
+        await self._follow_session(t, held_by.instance_id)
         return _r(Outcome.OK, mediation_id=m.id, scheduled_at=iso(when))
 
     def _check_session(self, t: _Tx, when: datetime, location: str | None) -> WorkflowResult | None:
@@ -164,6 +186,7 @@ class MediationUseCases(Engine):
     async def add_party(
         self, step_id: int, user_id: int, role: str, is_child: bool, has_special_needs: bool,
         guardian_present: bool, special_companion_present: bool, party_id: int | None = None,
+        guardian_is_terlapor: bool = False,
     ) -> WorkflowResult:  # fmt: skip
         """Someone who may schedule an open step's mediation records (or corrects) a party."""
         async with self.svc.db.transaction() as conn:
@@ -177,8 +200,15 @@ class MediationUseCases(Engine):
                 return _r(Outcome.INVALID, _NOT_OPEN)
         return await self.record_party(
             row.case_id, user_id, role, is_child, has_special_needs, guardian_present,
-            special_companion_present, party_id,
+            special_companion_present, party_id, guardian_is_terlapor,
         )  # fmt: skip
+
+    async def unmet_rules(self, case_id: int, rules: tuple[str, ...]) -> list[str]:
+        """The party rules a case does not meet yet (the intake's facts included)."""
+        async with self.svc.db.reading() as conn:
+            case = await self.svc.cases.get(conn, case_id)
+            parties = await self.store.parties(conn, case_id)
+        return failed_rules(rules, parties, party_facts(case) if case else None)
 
     async def parties(self, case_id: int) -> list[Party]:
         """A case's recorded mediation parties (no personal data)."""

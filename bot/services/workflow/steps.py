@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.i18n_marker import N_
-from bot.domain.permissions import may_complete_step, may_decide_step
-from bot.domain.sop import handover_target
+from bot.domain.permissions import may_complete_step, may_decide_as_head, may_decide_step
+from bot.domain.sop import Step, handover_target
 from bot.domain.validation import clean_text
 from bot.services.workflow.eligibility import (
     NOT_ELIGIBLE_MESSAGE,
@@ -25,8 +27,16 @@ from bot.services.workflow.engine import (
     _Tx,
 )
 from bot.store.audit import append_audit
+from bot.store.letters import LetterStore
 
-__all__ = ["StepUseCases"]
+__all__ = ["OUTPUT_MISSING", "WAIVE", "StepUseCases"]
+
+# the head's "done without the required output" (audited under this action)
+WAIVE = "done_without_output"
+OUTPUT_MISSING = N_(
+    "This step needs its result first ({output}): write a short report, send the document, "
+    "or make its letter. Only the head can close it without, giving the reason."
+)
 
 
 class StepUseCases(Engine):
@@ -57,6 +67,13 @@ class StepUseCases(Engine):
         """Record a step's outcome and output, then open what the SOP says comes next."""
         return await self._complete(step_id, user_id, outcome, report, file, "complete_step")
 
+    async def complete_without_output(
+        self, step_id: int, head_user_id: int, reason: str
+    ) -> WorkflowResult:
+        """The head closes a step whose required output is missing ("done" without it): only
+        the head, only with the reason (kept as the step's report), audited."""
+        return await self._complete(step_id, head_user_id, DONE, reason, None, WAIVE)
+
     async def decide(
         self, step_id: int, head_user_id: int, outcome: str, reason: str | None = None
     ) -> WorkflowResult:
@@ -72,11 +89,12 @@ class StepUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            allowed = (
-                may_decide_step(t.office, step, row.assignee_user_id, user_id)
-                if action == "decide"
-                else may_complete_step(t.office, step, row.assignee_user_id, user_id, outcome)
-            )
+            if action == WAIVE:
+                allowed = may_decide_as_head(t.office, user_id)
+            elif action == "decide":
+                allowed = may_decide_step(t.office, step, row.assignee_user_id, user_id)
+            else:
+                allowed = may_complete_step(t.office, step, row.assignee_user_id, user_id, outcome)
             if not allowed:
                 return await self._deny(t, action, step_id)
             report = clean_text(report) or None
@@ -85,8 +103,19 @@ class StepUseCases(Engine):
             if outcome not in step.outcomes:
                 return _r(Outcome.INVALID, N_("This step has no outcome {outcome}."),
                           outcome=outcome, outcomes=list(step.outcomes))  # fmt: skip
-            if outcome in REASON_REQUIRED and not report:
+            if (outcome in REASON_REQUIRED or action == WAIVE) and not report:
                 return _r(Outcome.INVALID, N_("Give the reason for this decision."))
+            if action == WAIVE and not step.output_required:
+                return _r(Outcome.INVALID, N_("This step has no required output."))
+            if (
+                action == "complete_step"
+                and outcome == DONE
+                and step.output_required
+                and not report
+                and file is None
+                and not await self._letter_made(t, row.case_id, step, row.opened_at)
+            ):
+                return _r(Outcome.INVALID, OUTPUT_MISSING, output=step.output)  # fmt: skip
             if report and len(report) > MAX_REPORT_CHARS:
                 return _r(Outcome.INVALID, N_("The report is too long."), limit=MAX_REPORT_CHARS)
             if file is not None and len(file[2]) > MAX_FILE_BYTES:
@@ -106,8 +135,11 @@ class StepUseCases(Engine):
                                                   user_id=user_id, at=t.now, report=report,
                                                   file=file):  # fmt: skip
                 return _r(Outcome.INVALID, _NOT_OPEN)
-            await self._event(t, step_id, "completed", outcome=outcome, report=bool(report),
-                              file=file is not None)  # fmt: skip
+            eid = await self._event(t, step_id, "completed", outcome=outcome,
+                                    report=bool(report), file=file is not None)  # fmt: skip
+            for uid in sorted({u for r in step.informs for u in t.office.people_with(r)}):
+                await self._send(t, uid, "order_received", str(eid), step_id=step_id,
+                                 case_id=t.case.id)  # fmt: skip
             await append_audit(conn, at=t.now, actor=t.actor, action=action, case_id=t.case.id,
                                detail=f"{row.sop_key}:{row.step_key}:{outcome}")  # fmt: skip
             if action == "decide":
@@ -117,3 +149,8 @@ class StepUseCases(Engine):
             assert inst is not None
             await self._follow(t, inst, step, outcome)
         return WorkflowResult(Outcome.OK, opened=tuple(t.opened))
+
+    async def _letter_made(self, t: _Tx, case_id: int, step: Step, since: datetime) -> bool:
+        """Whether one of the step's letters was made for the case since the step opened."""
+        letters = await LetterStore(self.svc.cipher).of_case(t.conn, case_id)
+        return any(x.kind in step.documents and x.created_at >= since for x in letters)

@@ -13,6 +13,7 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.channels.telegram.handlers.deadline_lines import deadline_lines
 from bot.channels.telegram.handlers.letters_ui import letters_section
 from bot.channels.telegram.handlers.plan_render import plan_section
 from bot.channels.telegram.handlers.workflow_render import (
@@ -120,6 +121,10 @@ async def _progress(
     lines = [t.gettext("📁 <b>Case {number}</b>: SOP progress", number=esc(number)), *plan[0]]
     buttons: list[list[InlineKeyboardButton]] = []
     progress = await wf.case_progress(case_id)
+    deadlines = await wf.sop_deadlines(case_id)
+    office_id = next((r.office_id for p in progress for r in p.steps), None)
+    if office_id is None:
+        deadlines = []
     if not progress:
         lines.append(t.gettext("No procedure has started for this case yet."))
     for inst in progress:
@@ -135,6 +140,9 @@ async def _progress(
             if head and row.status in ("open", "waiting") and row.assignee_user_id is None:
                 text = t.gettext("👤 Assign: {title}", title=t.translate(row.title)[:40])
                 buttons.append([InlineKeyboardButton(text, callback_data=f"wc:{row.id}")])
+        if deadlines and office_id is not None:
+            calendar = svc.calendars[office_id]
+            lines += deadline_lines(t, calendar, deadlines, inst.instance.id, now, tz)
     for m in await wf.mediations(case_id):
         lines.append(t.gettext("📅 Mediation: {when}", when=t.datetime(m.scheduled_at, tz)))
     letter_lines, letter_buttons = await letters_section(t, svc, case_id, tz, resend=resend)

@@ -29,6 +29,7 @@ from bot.reports.letters import (
     list_letters,
     load_letter,
 )
+from bot.reports.numbering import KIND_CODES
 from bot.services.context import Services
 from bot.services.staff import Outcome, check_identity_access
 from bot.services.workflow import StepView, Workflow, WorkflowResult
@@ -41,6 +42,7 @@ __all__ = [
     "OPTION_LABELS",
     "letter_buttons",
     "letter_kind",
+    "letter_kinds",
     "letters_section",
     "on_make",
     "on_resend",
@@ -61,7 +63,11 @@ KIND_LABELS = {
     LetterKind.RUJUKAN.value: N_("Referral letter"),
     LetterKind.BERITA_ACARA.value: N_("Mediation minutes"),
     LetterKind.REKAM_KASUS.value: N_("Case record"),
+    LetterKind.LEMBAR_DISPOSISI.value: N_("Disposition sheet"),
+    LetterKind.PERSETUJUAN.value: N_("Statement of consent"),
 }
+# the button option of a further letter of a step that takes no choice (wl:<step>:<code>)
+_PLAIN_CODES = {k: c.lower() for k, c in KIND_CODES.items()}
 # button labels of the letters that need a choice (notice variant, referral destination)
 OPTION_LABELS = {
     "rejected": N_("📄 Notice: request rejected"),
@@ -84,22 +90,48 @@ def letter_kind(view: StepView) -> str | None:
     return doc if doc in KIND_LABELS else None
 
 
+def letter_kinds(view: StepView) -> list[str]:
+    """Every letter the step can make (its output document first, then its extra ones)."""
+    return [d for d in view.step.documents if d in KIND_LABELS]
+
+
+def _resolve(view: StepView, option: str | None) -> tuple[str, dict[str, Any]] | None:
+    """The letter kind and parameters a button of the step stands for (None: no such)."""
+    for kind in letter_kinds(view):
+        primary = kind == view.step.output_document
+        if kind in _OPTIONS:
+            name, values = _OPTIONS[kind]
+            if option in values:
+                return kind, {name: option}
+        elif option == (None if primary else _PLAIN_CODES[kind]):
+            return kind, {}
+    return None
+
+
 def letter_buttons(
     t: Translator, workflow: Workflow, view: StepView, viewer: int
 ) -> list[list[InlineKeyboardButton]]:
-    """'Make the letter' buttons for an open step whose output is a letter the viewer may make."""
-    kind = letter_kind(view)
-    if kind is None or view.row.status != "open" or not workflow.may(view, viewer, "act"):
+    """'Make the letter' buttons for an open step whose outputs are letters the viewer may make."""
+    kinds = letter_kinds(view)
+    if not kinds or view.row.status != "open" or not workflow.may(view, viewer, "act"):
         return []
-    sid = view.row.id
-    if kind not in _OPTIONS:
-        text = t.gettext("📄 Make the letter")
-        return [[InlineKeyboardButton(text, callback_data=f"wl:{sid}")]]
-    _, values = _OPTIONS[kind]
-    return [
-        [InlineKeyboardButton(label(t, OPTION_LABELS, v), callback_data=f"wl:{sid}:{v}")]
-        for v in values
-    ]
+    sid, rows = view.row.id, []
+    for kind in kinds:
+        if kind in _OPTIONS:
+            _, values = _OPTIONS[kind]
+            rows += [
+                [InlineKeyboardButton(label(t, OPTION_LABELS, v), callback_data=f"wl:{sid}:{v}")]
+                for v in values
+            ]
+        elif kind == view.step.output_document:
+            text = t.gettext("📄 Make the letter")
+            rows.append([InlineKeyboardButton(text, callback_data=f"wl:{sid}")])
+        else:
+            text = "📄 " + label(t, KIND_LABELS, kind)
+            rows.append(
+                [InlineKeyboardButton(text, callback_data=f"wl:{sid}:{_PLAIN_CODES[kind]}")]
+            )
+    return rows
 
 
 def _made(context: Ctx) -> dict[str, Any]:
@@ -181,18 +213,14 @@ async def on_make(update: Update, context: Ctx) -> None:
         await answer(update, result_text(t, got)[:200], alert=True)
         return
     view = got
-    kind = letter_kind(view)
-    option = m[2]
-    params: dict[str, Any] = {}
-    if kind in _OPTIONS:
-        name, values = _OPTIONS[kind]
-        if option in values:
-            params[name] = option
-    valid = kind is not None and (bool(params) if kind in _OPTIONS else option is None)
-    if not valid or kind is None:
+    resolved = _resolve(view, m[2])
+    if resolved is not None and resolved[0] == LetterKind.UNDANGAN.value and view.step.output_to:
+        resolved[1]["recipient"] = view.step.output_to  # addressed as the step's seed says
+    if resolved is None:
         detail = {"why": "bad button", "step": view.row.id}
         await _refuse(update, context, "denied:make_letter", view.case.id, detail)
         return
+    kind, params = resolved
     if view.row.status != "open":
         await answer(update, t.gettext("This step is not open any more."), alert=True)
         return

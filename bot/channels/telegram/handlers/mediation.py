@@ -27,7 +27,7 @@ from bot.channels.telegram.handlers.workflow_render import (
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.permissions import is_scheduling_step
 from bot.i18n import Translator
-from bot.services.workflow import Outcome, StepView, WorkflowResult, failed_rules
+from bot.services.workflow import Outcome, StepView, WorkflowResult
 from bot.store.workflow import Party
 
 __all__ = [
@@ -50,7 +50,9 @@ MAX_LOCATION_CHARS = 300
 END = ConversationHandler.END
 _ROLES = {"p": "pelapor", "m": "pemohon", "k": "korban", "t": "terlapor"}
 _PANEL = re.compile(r"^ms:(\d{1,12})$")
-_PARTY = re.compile(r"^mq:(\d{1,12}):(\d{1,12}):([pmkt]?)([yn]{0,4})$")
+# answers: child y/n, special needs y/n, guardian y/n/r (r: the one who comes is the reported
+# party), special companion y/n
+_PARTY = re.compile(r"^mq:(\d{1,12}):(\d{1,12}):([pmkt]?)([yn]{0,2}[ynr]?[yn]?)$")
 _DAYS = re.compile(r"^mt:(\d{1,12})$")
 _DAY = re.compile(r"^md:(\d{1,12}):(\d{8})$")
 _SLOT = re.compile(r"^mh:(\d{1,12}):(\d{12})$")
@@ -87,6 +89,8 @@ def _party_line(t: Translator, n: int, p: Party) -> str:
     parts = [t.gettext("child: {answer}", answer=_yes(t, p.is_child))]
     if p.is_child:
         parts.append(t.gettext("guardian present: {answer}", answer=_yes(t, p.guardian_present)))
+        if p.guardian_is_terlapor:
+            parts.append(t.gettext("the guardian is the reported party"))
     parts.append(t.gettext("special needs: {answer}", answer=_yes(t, p.has_special_needs)))
     if p.has_special_needs:
         parts.append(
@@ -177,22 +181,18 @@ async def on_party(update: Update, context: Ctx) -> None:
     elif len(a) < need and a[0] == "y" and len(a) == 2:
         text = t.gettext("Will a parent, family member, guardian or companion come with the child?")
         question, rows = _choices(t, prefix, text)
+        reported = t.gettext("Yes, but it is the reported party")
+        rows.append([InlineKeyboardButton(reported, callback_data=prefix + "r")])
     elif len(a) < need:
         question, rows = _choices(t, prefix, t.gettext("Will a special companion come with them?"))
-    elif len(a) == need:
+    elif len(a) == need and "r" not in (a[:2] + a[3:] if a[:1] == "y" else a):
         child, special = a[0] == "y", a[1] == "y"
-        guardian = child and a[2] == "y"
+        guardian = child and a[2] in "yr"
         companion = special and a[-1] == "y"
         result = await context.workflow.add_party(
-            sid,
-            me,
-            _ROLES[role],
-            child,
-            special,
-            guardian,
-            companion,
-            pid or None,
-        )
+            sid, me, _ROLES[role], child, special, guardian, companion, pid or None,
+            guardian_is_terlapor=child and a[2] == "r",
+        )  # fmt: skip
         if not result.ok:
             await answer(update, result_text(t, result)[:200], alert=True)
             return
@@ -212,7 +212,7 @@ async def on_pick_day(update: Update, context: Ctx) -> None:
     if got is None:
         return
     view, t, dp = got[0], context.t, context.deps
-    failed = failed_rules(view.step.requires, await dp.workflow.parties(view.case.id))
+    failed = await dp.workflow.unmet_rules(view.case.id, view.step.requires)
     if failed:
         refused = result_text(t, WorkflowResult(Outcome.RULE_FAILED, params={"rules": failed}))
         await answer(update, t.gettext("The mediation cannot be scheduled yet."), alert=True)

@@ -11,8 +11,8 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.channels.telegram.handlers.reporter_progress import reporter_progress
 from bot.channels.telegram.handlers.rights import remember_case, rights_markup
-from bot.channels.telegram.handlers.workflow_render import reporter_progress
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.i18n_marker import N_
 from bot.services.status import find_by_code

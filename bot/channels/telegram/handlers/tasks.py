@@ -13,6 +13,7 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
+from bot.channels.telegram.handlers.naming_rows import naming_rows
 from bot.channels.telegram.handlers.outreach import outreach_agenda
 from bot.channels.telegram.handlers.referrals import referral_agenda
 from bot.channels.telegram.handlers.workflow_render import (
@@ -23,7 +24,8 @@ from bot.channels.telegram.handlers.workflow_render import (
     task_card,
 )
 from bot.domain.identity import actor_for
-from bot.domain.permissions import may_complete_step
+from bot.domain.permissions import may_complete_step, may_decide_as_head
+from bot.reports.letters import list_letters
 from bot.services.workflow import REASON_REQUIRED, StepView, WorkflowResult
 from bot.store.audit import append_audit
 
@@ -41,6 +43,7 @@ __all__ = [
     "on_no_report",
     "on_outcome",
     "on_report",
+    "on_waive",
     "private_only",
     "set_pending",
     "tugas",
@@ -54,6 +57,7 @@ _PENDING = "wf_pending"
 _DONE = re.compile(r"^wd:(\d{1,12})$")
 _OUTCOME = re.compile(r"^wo:(\d{1,12}):([a-z][a-z0-9_]{0,39})$")
 _NO_REPORT = re.compile(r"^wn:(\d{1,12})$")
+_WAIVE = re.compile(r"^wv:(\d{1,12})$")
 _EXTEND = re.compile(r"^wx:(\d{1,12})$")
 
 
@@ -196,9 +200,31 @@ async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str
             "<b>{title}</b>: {outcome}.\nWrite a short note for the case record. /batal cancels.",
             title=title, outcome=label(t, OUTCOME_LABELS, outcome),
         )  # fmt: skip
-    button = InlineKeyboardButton(t.gettext("Without a report"), callback_data=f"wn:{view.row.id}")
-    await reply(update, context, text, InlineKeyboardMarkup([[button]]))
+    if outcome == "done" and view.step.output_required and not await _letter_made(context, view):
+        # the seed names this step's output: a report, a file or its letter; only the head
+        # may close it without, giving the reason
+        text += "\n" + t.gettext("This step needs its result: without it only the head can "
+                                 "close it, giving the reason.")  # fmt: skip
+        user = update.effective_user
+        head = user is not None and may_decide_as_head(view.office, await context.person_id(user))
+        if not head:
+            await reply(update, context, text)
+            return AWAIT
+        waive = t.gettext("Close without its result (head)")
+        button = InlineKeyboardButton(waive, callback_data=f"wv:{view.row.id}")
+    else:
+        label_ = t.gettext("Without a report")
+        button = InlineKeyboardButton(label_, callback_data=f"wn:{view.row.id}")
+    rows = [[button], *await naming_rows(context, view, outcome)]
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
     return AWAIT
+
+
+async def _letter_made(context: Ctx, view: StepView) -> bool:
+    """Whether one of the step's letters was made since the step opened (its result)."""
+    letters = await list_letters(context.services, view.case.id)
+    return any(x.kind in view.step.documents and x.created_at >= view.row.opened_at
+               for x in letters)  # fmt: skip
 
 
 async def on_done(update: Update, context: Ctx) -> str | int | None:
@@ -213,8 +239,6 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
     if view is None or not await private_only(update, context):
         return None
     outcomes = view.step.outcomes
-    if outcomes == ("done",):
-        return await _ask_report(update, context, view, "done")
     user = update.effective_user
     assert user is not None
     me = await context.person_id(user)
@@ -224,6 +248,8 @@ async def on_done(update: Update, context: Ctx) -> str | int | None:
     if not mine:
         await answer(update, t.gettext("You are not allowed to do this for this case."), alert=True)
         return None
+    if outcomes == ("done",):
+        return await _ask_report(update, context, view, "done")
     buttons = [
         [InlineKeyboardButton(label(t, OUTCOME_LABELS, o), callback_data=f"wo:{view.row.id}:{o}")]
         for o in mine
@@ -256,7 +282,7 @@ async def on_outcome(update: Update, context: Ctx) -> str | int | None:
 
 async def _finish(
     update: Update, context: Ctx, step_id: int, outcome: str, text: str | None,
-    file: tuple[str, str, bytes] | None,
+    file: tuple[str, str, bytes] | None, *, waive: bool = False,
 ) -> int:  # fmt: skip
     user = update.effective_user
     assert user is not None
@@ -265,7 +291,9 @@ async def _finish(
     made = pop_step_letter(context, step_id)
     if outcome == "done" and not text and file is None and made is not None:
         text = made  # the number of the letter made at this step is the report
-    if outcome == "done":
+    if waive:
+        result = await dp.workflow.complete_without_output(step_id, me, text or "")
+    elif outcome == "done":
         result = await dp.workflow.complete_step(step_id, me, "done", text, file)
     else:
         result = await dp.workflow.decide(step_id, me, outcome, text)
@@ -291,9 +319,10 @@ async def on_report(update: Update, context: Ctx, pending: dict[str, Any]) -> st
     assert msg is not None
     t = context.t
     step_id, outcome = int(pending["step"]), str(pending["outcome"])
+    waive = pending.get("waive") == "1"
     if msg.text is not None:
-        return await _finish(update, context, step_id, outcome, msg.text, None)
-    if outcome != "done":
+        return await _finish(update, context, step_id, outcome, msg.text, None, waive=waive)
+    if outcome != "done" or waive:
         await reply(update, context, t.gettext("Please write it as a text message."))
         return AWAIT
     doc = msg.document
@@ -329,6 +358,32 @@ async def on_no_report(update: Update, context: Ctx) -> str | int | None:
         return None
     await answer(update)
     return await _finish(update, context, int(m[1]), str(pending["outcome"]), None, None)
+
+
+async def on_waive(update: Update, context: Ctx) -> str | int | None:
+    """wv:<step>: the head closes the pending step without its result; the reason is asked."""
+    cq = update.callback_query
+    assert cq is not None
+    m = _WAIVE.match(cq.data or "")
+    pending = get_pending(context)
+    if m is None or pending is None or pending.get("kind") != "report":
+        await bad_button(update, context, "done_without_output")
+        return None
+    if int(m[1]) != int(pending["step"]) or pending["outcome"] != "done":
+        await bad_button(update, context, "done_without_output")
+        return None
+    view = await check_step(update, context, int(m[1]), "head", "done_without_output")
+    if view is None:
+        return None
+    set_pending(context, "report", view.row.id, outcome="done", waive="1")
+    await answer(update)
+    text = context.t.gettext(
+        "<b>{title}</b>\nWrite why the step is closed without its result ({output}). "
+        "/batal cancels.",
+        title=esc(context.t.translate(view.row.title)), output=esc(view.step.output),
+    )  # fmt: skip
+    await reply(update, context, text)
+    return AWAIT
 
 
 async def cancel(update: Update, context: Ctx) -> int:

@@ -12,12 +12,12 @@ from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.i18n_marker import N_
+from bot.domain.permissions import may_complete_step
 from bot.domain.sop import Step
 from bot.i18n import Translator
 from bot.services.context import Services
 from bot.services.workflow import RULE_MESSAGES, Outcome, StepView, Workflow, WorkflowResult
 from bot.services.workflow.eligibility import default_rules
-from bot.store.cases import CaseRow
 from bot.store.outbox import OutboxItem
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "is_scheduling_step",
     "label",
     "render_workflow_item",
-    "reporter_progress",
     "result_text",
     "task_card",
 ]
@@ -44,6 +43,7 @@ WORKFLOW_KINDS = frozenset(
     {
         "task_assigned", "step_opened", "disposition", "task_handed_over", "step_decided",
         "extension_requested", "extension_decided", "mediation_scheduled", "reporter_milestone",
+        "order_received",
     }
 )  # fmt: skip
 
@@ -63,6 +63,8 @@ OUTCOME_LABELS = {
 }
 ROLE_LABELS = {
     "ketua": N_("Head"),
+    "kepala_dinas": N_("Head of the Dinas"),
+    "koordinator": N_("Coordinator"),
     "petugas": N_("Complaint officer"),
     "manajer_kasus": N_("Case manager"),
     "pendamping": N_("Companion"),
@@ -108,8 +110,8 @@ def label(t: Translator, labels: Mapping[str, str], key: str) -> str:
 
 
 def is_scheduling_step(step: Step) -> bool:
-    """Whether a mediation is scheduled at this step (its rules or its invitation letter)."""
-    return bool(step.requires) or step.output_document == "surat_undangan_mediasi"
+    """Whether a mediation is scheduled at this step (sets_session, its rules or its letter)."""
+    return step.schedules_session
 
 
 def due_words(t: Translator, calendar: OfficeCalendar, due: datetime, now: datetime) -> str:
@@ -205,7 +207,9 @@ def task_card(
     rows: list[list[InlineKeyboardButton]] = []
     if view.row.status == "open":
         first = []
-        if workflow.may(view, viewer, "act"):
+        assignee = view.row.assignee_user_id
+        if any(may_complete_step(view.office, view.step, assignee, viewer, o)
+               for o in view.step.outcomes):  # fmt: skip
             done = t.gettext("✅ Done")
             first.append(InlineKeyboardButton(done, callback_data=f"wd:{view.row.id}"))
             if view.step.extendable:
@@ -319,81 +323,17 @@ async def render_workflow_item(
             else t.gettext("✖ More time was not approved.")
         )
         return "\n".join([text, *head, due_line(t, svc, view, now)]), None
+    if item.kind == "order_received":
+        text = t.gettext("📣 Case {number}: an order for you.", number=number)
+        lines = [text, *head, t.gettext("Result: {output}", output=esc(view.step.output))]
+        sessions = [m for m in await workflow.mediations(view.case.id) if m.status == "scheduled"]
+        if sessions:
+            when = t.datetime(sessions[-1].scheduled_at, view.office.timezone)
+            lines.append(t.gettext("📅 Mediation session: {when}", when=when))
+        return "\n".join(lines), None
     if item.kind == "mediation_scheduled":
         when = t.datetime(datetime.fromisoformat(str(p["scheduled_at"])), view.office.timezone)
         text = t.gettext("📅 Case {number}: mediation scheduled for {when}.", number=number,
                          when=when)  # fmt: skip
         return "\n".join([text, *head[:1]]), None
     return None
-
-
-_STAGES = {
-    "intake": (
-        N_("Received. A complaint officer is responding to the report."),
-        N_("A complaint officer will contact you by {due}."),
-    ),
-    "case_management": (
-        N_("The unit's team is studying the case and planning the help needed."),
-        N_(
-            "An expert (legal counsellor, psychologist or mediator) will serve the client; "
-            "then the unit will agree the next service with you."
-        ),
-    ),
-    "mediation": (
-        N_("The unit is preparing a mediation."),
-        N_("The unit will contact the parties and send an invitation to the mediation."),
-    ),
-    "accompaniment": (
-        N_("A companion has been assigned to accompany the victim."),
-        N_(
-            "The companion will tell you what to prepare and when (for example a visit to the "
-            "police, a hospital or the court)."
-        ),
-    ),
-}
-
-
-async def reporter_progress(svc: Services, workflow: Workflow, case: CaseRow, t: Translator) -> str:
-    """The reporter's plain words: which stage the case is at, and what happens next."""
-    office = svc.office(case.office_id)
-    if case.status == "closed":
-        return "\n".join(
-            [
-                t.gettext("Status: {stage}", stage=t.gettext("The unit has finished the case.")),
-                t.gettext(
-                    "Next: {next}",
-                    next=t.gettext("If you need help again, send /lapor or call the unit."),
-                ),
-            ]
-        )
-    progress = await workflow.case_progress(case.id)
-    current = [p for p in progress if p.instance.status == "open"]
-    if not progress:
-        return ""
-    inst = (current or progress)[-1]  # none open: between services, the team plans the next
-    mine = inst.instance.service if current else None  # no SOP of its own: the team's work
-    intake = bool(current) and inst.instance.sop_key == office.sops.get("intake")
-    service = mine or ("intake" if intake else "case_management")
-    sop = workflow.sops.get(inst.instance.sop_key)
-    first = sop.first_step if sop else None
-    if service == "intake" and not any(
-        s.status == "open" and s.step_key == first for s in inst.steps
-    ):
-        service = "case_management"  # the intake SOP's later steps choose the service
-    stage, following = _STAGES.get(service, _STAGES["case_management"])
-    due = next((s.due_at for s in inst.steps if s.status == "open" and s.due_at), None)
-    nxt = t.translate(following, due=t.datetime(due or case.first_response_due, office.timezone))
-    if service == "mediation":
-        now = svc.clock.now()
-        planned = [m for m in await workflow.mediations(case.id) if m.scheduled_at > now]
-        if planned:
-            nxt = t.gettext(
-                "A mediation session is planned for {when}. The unit will send you an invitation.",
-                when=t.datetime(planned[-1].scheduled_at, office.timezone),
-            )
-    return "\n".join(
-        [
-            t.gettext("Status: {stage}", stage=t.translate(stage)),
-            t.gettext("Next: {next}", next=nxt),
-        ]
-    )

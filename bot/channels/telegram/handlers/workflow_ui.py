@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram.handlers import mediation, tasks
+from bot.channels.telegram.handlers import mediation, naming_ui, tasks
 from bot.channels.telegram.handlers.common import Ctx, reply
 
 __all__ = ["CONVERSATION_NAME", "build_task_conversation", "on_answer", "on_stale"]
@@ -61,7 +61,12 @@ def build_task_conversation() -> ConversationHandler[Any]:
                 CallbackQueryHandler(mediation.on_slot, pattern=r"^mh:"),
             ],
             states={
-                tasks.AWAIT: [typed, CallbackQueryHandler(tasks.on_no_report, pattern=r"^wn:")],
+                tasks.AWAIT: [
+                    typed,
+                    CallbackQueryHandler(tasks.on_no_report, pattern=r"^wn:"),
+                    CallbackQueryHandler(tasks.on_waive, pattern=r"^wv:"),
+                    CallbackQueryHandler(naming_ui.on_name, pattern=r"^wa:"),
+                ],
             },
             fallbacks=[CommandHandler("batal", tasks.cancel)],
             name=CONVERSATION_NAME,

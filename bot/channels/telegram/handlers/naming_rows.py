@@ -1,0 +1,33 @@
+"""A disposition that names the expert (seed 004 step 1): one button per person who may do
+the next step; pressing one finishes the step and gives the next step to that person."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton
+
+from bot.channels.telegram.handlers.common import Ctx
+from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
+from bot.domain.permissions import assignable_people
+from bot.services.workflow import StepView
+
+__all__ = ["naming_rows"]
+
+
+async def naming_rows(
+    context: Ctx, view: StepView, outcome: str
+) -> list[list[InlineKeyboardButton]]:
+    """For the head finishing a `names_next` step: a button per person for the next step."""
+    if outcome != "done" or not view.step.names_next or "done" not in view.step.outcomes:
+        return []
+    target = view.step.next("done")
+    sop = context.workflow.sops[view.row.sop_key]
+    if target not in {s.key for s in sop.steps}:
+        return []
+    t, nxt = context.t, sop.step(target)
+    rows = []
+    for uid in assignable_people(view.office, nxt)[:12]:
+        roles = ", ".join(label(t, ROLE_LABELS, r.value) for r in sorted(view.office.roles_of(uid))
+                          if r in nxt.actors)  # fmt: skip
+        text = t.gettext("👤 Dispose to {role} {id}", role=roles, id=uid)
+        rows.append([InlineKeyboardButton(text, callback_data=f"wa:{view.row.id}:{uid}")])
+    return rows
