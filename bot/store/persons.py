@@ -63,6 +63,13 @@ class PersonStore:
         assert cur.lastrowid is not None
         return int(cur.lastrowid)
 
+    async def create_as(self, tx: Tx, person_id: int, at: datetime) -> int:
+        """A new person with a chosen id (test fixtures naming staff by the file's numbers)."""
+        await tx.execute(
+            "INSERT INTO persons (id, created_at) VALUES (?, ?)", (person_id, at.isoformat())
+        )
+        return person_id
+
     async def attach(self, tx: Tx, person_id: int, handle: Handle) -> None:
         """Give a person a handle on a channel (replacing any they had there)."""
         await tx.execute(

@@ -23,8 +23,6 @@ async def same_ids_for_staff(svc: Services) -> None:
     async with svc.db.transaction() as conn:
         for uid in svc.file_staff():
             if await svc.persons.find(conn, Handle("telegram", str(uid))) is None:
-                await conn.execute(
-                    "INSERT INTO persons (id, created_at) VALUES (?, ?)", (uid, now.isoformat())
-                )
+                await svc.persons.create_as(conn, uid, now)
                 await svc.persons.attach(conn, uid, Handle("telegram", str(uid)))
     await svc.load_roster()
