@@ -235,6 +235,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         Entry(GROUP_MAIN, CommandHandler("tutup", plan_commands.tutup), "close a case"),
         Entry(
             GROUP_MAIN,
+            CommandHandler("permohonan", plan_commands.permohonan),
+            "record the applicant's request for mediation (Pekalongan)",
+        ),
+        Entry(
+            GROUP_MAIN,
             CommandHandler("bukakembali", plan_commands.bukakembali),
             "the head reopens a case",
         ),
