@@ -71,6 +71,7 @@ EXPECTED: dict[int, list[str]] = {
         "cb:^mq:",
         "cb:^mt:",
         "cb:^md:",
+        "cb:^m[vwx]:",
         "cb:^(w[a-z]|m[a-z]):",
         "cmd:rekap",
         "msg:fallback_private",

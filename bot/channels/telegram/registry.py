@@ -26,6 +26,7 @@ from bot.channels.telegram.handlers import (
     kasus,
     letters_ui,
     mediation,
+    mediation_move,
     outreach,
     plan,
     plan_commands,
@@ -297,6 +298,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CallbackQueryHandler(mediation.on_day, pattern=r"^md:"),
             "mediation: a day",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(mediation_move.on_move, pattern=mediation_move.PATTERN),
+            "mediation: move a session (day, time)",
         ),
         Entry(
             GROUP_MAIN,

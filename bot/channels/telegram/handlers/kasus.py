@@ -15,6 +15,7 @@ from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.deadline_lines import deadline_lines
 from bot.channels.telegram.handlers.letters_ui import letters_section
+from bot.channels.telegram.handlers.mediation_move import move_buttons
 from bot.channels.telegram.handlers.plan_render import plan_section
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
@@ -111,6 +112,7 @@ async def kasus(update: Update, context: Ctx) -> None:
         request=on_request is not None
         and may_record_request(office, on_request.step(on_request.first_step), me),
     )  # fmt: skip
+    plan_buttons += move_buttons(t, await wf.movable_sessions(case.id, me), office.timezone)
     text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend,
                                    (plan_lines, plan_buttons))  # fmt: skip
     await reply(update, context, text, markup)
