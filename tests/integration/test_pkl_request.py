@@ -12,6 +12,7 @@ from tests.integration.workflow_support import (
     PKL,
     TNG,
     Env,
+    dispose,
     do,
     env,
     new_case,
@@ -84,7 +85,7 @@ async def test_case_management_cannot_choose_a_mediation_already_on_the_plan(env
     assert (await env.wf.record_request(cid, PKL["petugas"], "mediation")).ok
     ids = IDS["PKL"]
     await do(env, cid, "first_response", ids["petugas"])
-    await do(env, cid, "dispose", ids["ketua"])
+    await dispose(env, cid, "PKL")
     await do(env, cid, "serve", ids["serve"])
     await do(env, cid, "plan", ids["mk"])
     await do(env, cid, "record_in_system", ids["admin"])

@@ -29,7 +29,7 @@ from bot.services.workflow.engine import (
 from bot.store.audit import append_audit
 from bot.store.letters import LetterStore
 
-__all__ = ["ON_THE_PLAN", "OUTPUT_MISSING", "WAIVE", "StepUseCases"]
+__all__ = ["NAME_NEXT", "ON_THE_PLAN", "OUTPUT_MISSING", "WAIVE", "StepUseCases"]
 
 # the head's "done without the required output" (audited under this action)
 WAIVE = "done_without_output"
@@ -38,6 +38,10 @@ OUTPUT_MISSING = N_(
     "or make its letter. Only the head can close it without, giving the reason."
 )
 
+NAME_NEXT = N_(
+    "This step is finished by naming who does the next one: the head presses “Dispose to …” "
+    "for one of them, and the next step is given to that person."
+)
 ON_THE_PLAN = N_(
     "This service is already running for this case: it was added to the case plan and has "
     "not ended yet. Choose another follow-up, or finish this step with Done and follow the "
@@ -109,6 +113,8 @@ class StepUseCases(Engine):
             if outcome not in step.outcomes:
                 return _r(Outcome.INVALID, N_("This step has no outcome {outcome}."),
                           outcome=outcome, outcomes=list(step.outcomes))  # fmt: skip
+            if outcome == DONE and step.names_next and action in ("complete_step", WAIVE):
+                return _r(Outcome.INVALID, NAME_NEXT)  # seed 004: a disposition names someone
             if (outcome in REASON_REQUIRED or action == WAIVE) and not report:
                 return _r(Outcome.INVALID, N_("Give the reason for this decision."))
             if action == WAIVE and not step.output_required:

@@ -13,7 +13,7 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
-from bot.channels.telegram.handlers.naming_rows import naming_rows
+from bot.channels.telegram.handlers.naming_rows import naming_prompt, naming_rows
 from bot.channels.telegram.handlers.outreach import outreach_agenda
 from bot.channels.telegram.handlers.referrals import referral_agenda
 from bot.channels.telegram.handlers.workflow_render import (
@@ -188,6 +188,9 @@ async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str
             title=title, outcome=label(t, OUTCOME_LABELS, outcome),
         )  # fmt: skip
         await reply(update, context, text)
+        return AWAIT
+    if (named := await naming_prompt(context, view, outcome)) is not None:
+        await reply(update, context, *named)
         return AWAIT
     if outcome == "done":
         text = t.gettext(
