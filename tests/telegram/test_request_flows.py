@@ -4,10 +4,20 @@ does not start at a request."""
 
 from __future__ import annotations
 
+from bot.services.workflow.steps import ON_THE_PLAN
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
 from tests.telegram.test_case_plan_flows import kasus, running
-from tests.telegram.test_sop_flows import IDS, new_case, open_step, scalar, tx, wh
+from tests.telegram.test_sop_flows import (
+    IDS,
+    dispose_by_button,
+    do_step,
+    new_case,
+    open_step,
+    scalar,
+    tx,
+    wh,
+)
 
 __all__ = ["wh"]  # the fixture, re-used from test_sop_flows
 
@@ -57,3 +67,22 @@ async def test_permohonan_refused_for_sexual_violence_and_outside_pekalongan(wh:
         "case manager adds it to the case plan (/kasus).",
     ) in h.last_text(tng["petugas"])
     assert await running(h, other) == []
+
+
+async def test_case_management_refuses_a_second_mediation_kindly(wh: Harness) -> None:
+    h, ids = wh, IDS["PKL"]
+    case = await new_case(h, "PKL", age="34")
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    await h.send(ids["petugas"], f"/permohonan {number}")
+    assert await running(h, case) == ["mediation"]
+    await do_step(h, case, "first_response", ids["petugas"], report="Pelapor sudah dihubungi.")
+    await dispose_by_button(h, case, ids["ketua"], ids["serve"])
+    await do_step(h, case, "serve", ids["serve"], report="Konseling pertama selesai.")
+    await do_step(h, case, "plan", ids["mk"], report="Rencana tindak lanjut.")
+    await do_step(h, case, "record_in_system", ids["admin"], report=None)
+    choice = await open_step(h, case, "case_management")
+    await do_step(h, case, "case_management", ids["mk"], outcome="mediation", report=None)
+    assert tx(h, ON_THE_PLAN) in h.last_text(ids["mk"])
+    assert await open_step(h, case, "case_management") == choice  # still open: choose again
+    sql = "SELECT COUNT(*) FROM sop_instances WHERE case_id = ? AND sop_key = 'pkl_mediasi'"
+    assert await scalar(h, sql, case) == 1
