@@ -120,6 +120,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             else ""
         )
         print(f"{result.path}: {result.rows} cases, {len(result.columns)} columns{note}")
+        for extra in result.sheet_paths:
+            print(f"{extra}: casework sheet (SOP time standards or case plans, no personal data)")
         return 0
 
     return asyncio.run(main())

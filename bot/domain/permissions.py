@@ -31,6 +31,7 @@ __all__ = [
     "may_read_identity",
     "may_receive_access",
     "may_record_party",
+    "may_record_request",
     "may_reopen_case",
     "may_request_extension",
     "may_schedule_mediation",
@@ -190,3 +191,9 @@ def may_manage_plan(office: Office, user_id: int) -> bool:
 def may_reopen_case(office: Office, user_id: int) -> bool:
     """Only the head (ketua) opens a closed case again."""
     return office.has_role(user_id, Role.KETUA)
+
+
+def may_record_request(office: Office, first_step: Step, user_id: int) -> bool:
+    """Who records an applicant's request: whoever may do the SOP's first step (the
+    recording; Pekalongan: the complaint officer), a case manager or the head."""
+    return may_act_on_step(office, first_step, None, user_id) or may_manage_plan(office, user_id)

@@ -48,7 +48,7 @@ __all__ = [
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOP_FIELDS = {"key", "title", "seed", "source", "total", "total_note", "first_step", "steps",
-               "deadlines"}  # fmt: skip
+               "deadlines", "starts_at_request"}  # fmt: skip
 _STEP_FIELDS = {
     "key", "title", "actors", "decided_by", "inputs", "duration", "duration_from",
     "alt_duration", "extendable", "extension", "output", "output_document", "output_to",
@@ -353,6 +353,7 @@ def load_sop(path: Path) -> Sop:
         total=ctx.duration(raw, "total", required=False),
         total_note=ctx.get(raw, "total_note", str, ""),
         deadlines=_load_deadlines(path, raw.get("deadlines"), seen),
+        starts_at_request=ctx.get(raw, "starts_at_request", bool, False),
     )
 
 

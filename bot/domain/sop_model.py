@@ -166,6 +166,9 @@ class Sop:
     total_note: str = ""
     # SOP-level time standards tracked as deadlines (Pekalongan 5 and 14 working days)
     deadlines: tuple[Deadline, ...] = ()
+    # the procedure starts at the applicant's request (Pekalongan): staff record it on a case
+    # (Workflow.record_request) and its first step is the recording
+    starts_at_request: bool = False
 
     def step(self, key: str) -> Step:
         """The step with that key (KeyError if there is none)."""

@@ -1,4 +1,5 @@
-"""One row per victim for the national recording (SIMFONI-PPA), as CSV or XLSX, audited."""
+"""One row per victim for the national recording (SIMFONI-PPA), as CSV or XLSX, audited;
+beside it the casework sheets (SOP time standards, case plans: export_casework.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 import socket
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,10 +22,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.domain.office import Office, Role
+from bot.reports.export_casework import Sheet, casework_sheets
 from bot.reports.simfoni_rows import simfoni_case, simfoni_victim
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.audit import append_audit
+from bot.store.db import Row
 from bot.store.records import VictimRow
 from bot.store.reports import ReportStore
 from bot.store.schema import has_table
@@ -40,6 +44,8 @@ __all__ = [
     "export_cases",
     "export_rows",
     "render_export",
+    "render_sheet_csv",
+    "sheet_path",
 ]
 
 FORMATS = ("csv", "xlsx")
@@ -92,6 +98,8 @@ class ExportResult:
     rows: int
     columns: tuple[str, ...]
     with_identity: bool
+    # a CSV export's casework sheets, each its own file (XLSX: sheets of the one file)
+    sheet_paths: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,14 +164,10 @@ async def export_rows(
 ) -> list[dict[str, Any]]:
     """One row per victim (oldest case first) of the cases received between two local dates."""
     office = svc.office(office_id)
-    lo, hi = _local_bounds(office, start, end)
     workflow = await has_table(conn, "steps") and await has_table(conn, "sop_instances")
     store = ReportStore()
     rows: list[dict[str, Any]] = []
-    for c in await store.export_cases(conn, office_id):
-        received = datetime.fromisoformat(c["received_at"])
-        if not lo <= received < hi:
-            continue
+    for c in await _cases_between(conn, office, start, end):
         started = await store.services(conn, c["id"]) if workflow else []
         record = await svc.records.record(conn, c["id"])
         d = await svc.cases.details(conn, c["id"])
@@ -182,6 +186,13 @@ async def export_rows(
                 row.update(_identity(d, first=victim.ord == 1))
             rows.append(row)
     return rows
+
+
+async def _cases_between(conn: Tx, office: Office, start: date, end: date) -> list[Row]:
+    """The office's cases received between two local dates, oldest first."""
+    lo, hi = _local_bounds(office, start, end)
+    return [c for c in await ReportStore().export_cases(conn, office.id)
+            if lo <= datetime.fromisoformat(c["received_at"]) < hi]  # fmt: skip
 
 
 def _identity(d: dict[str, Any], *, first: bool) -> dict[str, Any]:
@@ -225,29 +236,50 @@ def _safe_cell(value: Any, *, csv_text: bool = False) -> Any:
     return "'" + text if text[:1] in ("\t", "\r") else text
 
 
-def render_export(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> bytes:
-    """The file's bytes: CSV (UTF-8 with BOM, for Excel) or XLSX."""
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_safe_cell(row.get(col, ""), csv_text=True) for col in columns])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def render_export(
+    rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str, extra: Sequence[Sheet] = ()
+) -> bytes:
+    """The file's bytes: CSV (UTF-8 with BOM, for Excel; the ``extra`` sheets are not in it,
+    see ``render_sheet_csv``) or XLSX (SIMFONI's sheet first, then each ``extra`` sheet)."""
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_safe_cell(row.get(col, ""), csv_text=True) for col in columns])
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        return _csv(rows, columns)
     if fmt == "xlsx":
         wb = Workbook()
         ws = wb.active
         ws.title = "kasus"
-        ws.append(list(columns))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([_safe_cell(row.get(col, "")) for col in columns])
-        ws.freeze_panes = "A2"
+        for title, cols, sheet_rows in ((ws.title, columns, rows), *extra):
+            if title != ws.title:
+                ws = wb.create_sheet(title)
+            ws.append(list(cols))
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for row in sheet_rows:
+                ws.append([_safe_cell(row.get(col, "")) for col in cols])
+            ws.freeze_panes = "A2"
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
     raise ValueError(f"format must be one of {FORMATS}")
+
+
+def sheet_path(out: Path, title: str) -> Path:
+    """Where a CSV export writes an extra sheet: beside the file, the sheet's name appended."""
+    slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+    return out.with_name(f"{out.stem}_{slug}{out.suffix}")
+
+
+def render_sheet_csv(sheet: Sheet) -> bytes:
+    """An extra sheet as its own CSV file."""
+    return _csv(sheet[2], sheet[1])
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -307,6 +339,9 @@ async def export_cases(
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
         rows = await export_rows(svc, conn, office_id, start, end, with_identity=with_identity)
+        sheets = await casework_sheets(
+            svc, conn, office, await _cases_between(conn, office, start, end)
+        )
         await append_audit(
             conn,
             at=now,
@@ -327,5 +362,10 @@ async def export_cases(
                 }
             ),
         )
-    _write_private(out, render_export(rows, columns, fmt))
-    return ExportResult(out, len(rows), columns, with_identity)
+    _write_private(out, render_export(rows, columns, fmt, sheets))
+    extra: list[Path] = []
+    if fmt == "csv":
+        for sheet in sheets:
+            extra.append(sheet_path(out, sheet[0]))
+            _write_private(extra[-1], render_sheet_csv(sheet))
+    return ExportResult(out, len(rows), columns, with_identity, tuple(extra))

@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from bot.domain.case_plan import CLOSE_REASONS
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import question
 from bot.i18n import Translator
@@ -78,6 +79,8 @@ class RekapData:
     has_steps: bool = False
     # the SOP-level time standards of this quarter's procedures
     standards: StandardsCount = field(default_factory=StandardsCount)
+    # why this quarter's closed cases were closed (the close decision's reason codes)
+    closed: Counter[str] = field(default_factory=Counter)
 
 
 DIMENSIONS = ("violence", "age", "sex", "channel")
@@ -107,6 +110,8 @@ async def collect_rekap(svc: Services, office_id: str, today: date) -> RekapData
             q_first = date(quarters[-1][0], quarters[-1][1] * 3 - 2, 1)
             q_since = datetime.combine(q_first, time(0), tzinfo=office.tz).astimezone(UTC)
             data.standards = await count_standards(svc, conn, office_id, q_since, svc.clock.now())
+            if await has_table(conn, "case_services"):  # the close decision (case plan)
+                data.closed = Counter(await store.close_reasons(conn, office_id, q_since))
     seen: set[int] = set()
     for c in cases:  # one row per victim: every count but the cases' is per victim
         received = datetime.fromisoformat(c["received_at"])
@@ -330,6 +335,16 @@ def summary_line(data: RekapData, office_name: str, t: Translator) -> str:
         text += " " + t.gettext(
             "SOP time standards: {ok} of {met} met in time, {missed} missed and still open.",
             ok=st.met_in_time, met=st.met, missed=st.missed_open,
+        )  # fmt: skip
+    if data.closed:
+        reasons = ", ".join(
+            f"{t.translate(CLOSE_REASONS[r]) if r in CLOSE_REASONS else r or '-'}: {n}"
+            for r, n in sorted(data.closed.items(), key=lambda x: (-x[1], x[0]))
+        )
+        text += " " + t.ngettext(
+            "{n} case closed this quarter ({reasons}).",
+            "{n} cases closed this quarter ({reasons}).",
+            sum(data.closed.values()), reasons=reasons,
         )  # fmt: skip
     return text
 

@@ -41,6 +41,17 @@ class ReportStore:
         ) as cur:
             return list(await cur.fetchall())
 
+    async def close_reasons(self, tx: Tx, office_id: str, since: datetime) -> list[str]:
+        """The closing reasons of an office's cases closed at or after a moment ("" if none)."""
+        async with tx.execute(
+            "SELECT closed_at, close_reason FROM cases WHERE office_id = ? AND status = 'closed'"
+            " AND closed_at IS NOT NULL",
+            (office_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [str(r["close_reason"] or "") for r in rows
+                if datetime.fromisoformat(r["closed_at"]) >= since]  # fmt: skip
+
     async def services(self, tx: Tx, case_id: int) -> list[str]:
         """Services started for a case, in the order they were started."""
         async with tx.execute(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.services.workflow import Outcome
+from bot.services.workflow.steps import NAME_NEXT
 from tests.integration.seed_support import HOURS, MIN, WD, check_step, letter_text
-from tests.integration.workflow_support import TNG, Env, do, env, new_case, open_step
+from tests.integration.workflow_support import TNG, Env, dispose, do, env, new_case, open_step
 
 __all__ = ["env"]  # the fixture, re-used
 
@@ -17,6 +18,9 @@ async def _to(e: Env, key: str) -> int:
     for step, who in (("dispose", "ketua"), ("serve", "psikolog"), ("plan", "mk")):
         if step == key:
             return cid
+        if step == "dispose":
+            await dispose(e, cid, "TNG", TNG["psikolog"])
+            continue
         await do(e, cid, step, TNG[who], report="Selesai.")
     return cid
 
@@ -30,6 +34,12 @@ async def test_004_1_dispose_with_the_lembar_disposisi_naming_the_expert(env: En
     row = await open_step(env, cid, "dispose")
     calendar = env.svc.calendars["TNG"]
     assert row.due_at == calendar.add(row.opened_at, WD(1))
+    # the disposition must name the expert (seed: "Mendisposisikan ... kepada tenaga ahli"):
+    # neither a plain Done nor the head's "without its result" finishes it
+    plain = await env.wf.complete_step(row.id, TNG["ketua"], report="Disposisi")
+    assert plain.outcome is Outcome.INVALID and plain.message == NAME_NEXT
+    waived = await env.wf.complete_without_output(row.id, TNG["ketua"], "Tanpa lembar")
+    assert waived.outcome is Outcome.INVALID and waived.message == NAME_NEXT
     # the Ketua Harian disposes to a named expert; nobody else, and only to an expert
     denied = await env.wf.dispose_to(row.id, TNG["mk"], TNG["psikolog"])
     assert denied.outcome is Outcome.NOT_ALLOWED

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from bot.reports import generate_letter
 from bot.services.workflow import Outcome
-from tests.integration.workflow_support import TNG, Env, do, env, new_case, open_step, scalar
+from tests.integration.workflow_support import (
+    TNG,
+    Env,
+    dispose,
+    do,
+    env,
+    new_case,
+    open_step,
+    scalar,
+)
 
 __all__ = ["env"]  # the fixture, re-used
 
@@ -18,22 +27,24 @@ async def _at_dispose(e: Env) -> int:
 
 async def test_output_needed_then_a_report_a_file_or_the_letter_is_enough(env: Env) -> None:
     cid = await _at_dispose(env)
-    dispose = await open_step(env, cid, "dispose")
-    bare = await env.wf.complete_step(dispose.id, TNG["ketua"])
-    assert bare.outcome is Outcome.INVALID and bare.params["output"] == "Disposisi Kasus"
-    assert (await open_step(env, cid, "dispose")).status == "open"
-    # the Lembar Disposisi made at the step is its result
-    await generate_letter(env.svc, cid, "lembar_disposisi", actor_user_id=TNG["ketua"])
-    assert (await env.wf.complete_step(dispose.id, TNG["ketua"])).ok
-    # a file is the result too
+    await dispose(env, cid, "TNG", TNG["psikolog"])  # the disposition names the expert
     serve = await open_step(env, cid, "serve")
+    bare = await env.wf.complete_step(serve.id, TNG["psikolog"])
+    assert bare.outcome is Outcome.INVALID and bare.params["output"].startswith("Laporan")
+    assert (await open_step(env, cid, "serve")).status == "open"
+    # a file is the result
     file = ("laporan.pdf", "application/pdf", b"%PDF-1.4 laporan")
     assert (await env.wf.complete_step(serve.id, TNG["psikolog"], file=file)).ok
+    # the Rekam Kasus made at the step is its result
+    plan = await open_step(env, cid, "plan")
+    assert (await env.wf.complete_step(plan.id, TNG["mk"])).outcome is Outcome.INVALID
+    await generate_letter(env.svc, cid, "rekam_kasus", actor_user_id=TNG["mk"])
+    assert (await env.wf.complete_step(plan.id, TNG["mk"])).ok
 
 
 async def test_only_the_head_closes_without_the_output_with_a_reason(env: Env) -> None:
     cid = await _at_dispose(env)
-    await do(env, cid, "dispose", TNG["ketua"], report="Ke psikolog")
+    await dispose(env, cid, "TNG", TNG["psikolog"])
     serve = await open_step(env, cid, "serve")
     refused = await env.wf.complete_without_output(serve.id, TNG["psikolog"], "Tidak sempat")
     assert refused.outcome is Outcome.NOT_ALLOWED

@@ -18,6 +18,7 @@ from tests.integration.workflow_support import (
     case_management,
     case_status,
     close,
+    dispose,
     do,
     env,
     milestones,
@@ -92,28 +93,30 @@ async def test_tng_pendampingan_records_encrypted_output(env: Env) -> None:
 async def test_tng_pengelolaan_kasus_disposition_and_repeat(env: Env) -> None:
     cid = await new_case(env, "TNG")
     await do(env, cid, "first_response", TNG["petugas"])
-    await do(env, cid, "dispose", TNG["ketua"])
+    await dispose(env, cid, "TNG", TNG["psikolog"])  # the disposition names the expert
     serve = await open_step(env, cid, "serve")
+    assert serve.assignee_user_id == TNG["psikolog"]
+    await do(env, cid, "serve", TNG["psikolog"], "repeat", report="Konseling pertama")
+    again = await open_step(env, cid, "serve")
+    assert again.id != serve.id and again.assignee_user_id is None
+    # the repeated service is given by the head (the assignment use case)
     before = len(await outbox(env))
-    assert (await env.wf.dispose(cid, TNG["mk"], serve.id, TNG["psikolog"])).outcome is (
+    assert (await env.wf.dispose(cid, TNG["mk"], again.id, TNG["psikolog"])).outcome is (
         Outcome.NOT_ALLOWED
     )  # fmt: skip
-    bad = await env.wf.dispose(cid, TNG["ketua"], serve.id, TNG["pendamping"])
+    bad = await env.wf.dispose(cid, TNG["ketua"], again.id, TNG["pendamping"])
     assert bad.outcome is Outcome.INVALID
     assert len(await outbox(env)) == before
-    assert (await env.wf.dispose(cid, TNG["ketua"], serve.id, TNG["psikolog"])).ok
-    assert (await env.wf.dispose(cid, TNG["ketua"], serve.id, TNG["serve"])).outcome is (
+    assert (await env.wf.dispose(cid, TNG["ketua"], again.id, TNG["psikolog"])).ok
+    assert (await env.wf.dispose(cid, TNG["ketua"], again.id, TNG["serve"])).outcome is (
         Outcome.INVALID
     )  # fmt: skip
     new = [i for i in (await outbox(env))[before:]]
     assert {(i.kind, i.recipient) for i in new} == {
         ("task_assigned", Recipient.person(TNG["psikolog"])), ("disposition", TNG_GROUP)
     }  # fmt: skip
-    assert [t.id for t in await env.wf.tasks_for(TNG["psikolog"])] == [serve.id]
-    assert serve.id not in [t.id for t in await env.wf.tasks_for(TNG["serve"])]
-    await do(env, cid, "serve", TNG["psikolog"], "repeat", report="Konseling pertama")
-    again = await open_step(env, cid, "serve")
-    assert again.id != serve.id and again.assignee_user_id is None
+    assert [t.id for t in await env.wf.tasks_for(TNG["psikolog"])] == [again.id]
+    assert again.id not in [t.id for t in await env.wf.tasks_for(TNG["serve"])]
     assert (await env.wf.hand_over(again.id, TNG["ketua"], TNG["serve"])).ok
     await do(env, cid, "serve", TNG["serve"])
     await do(env, cid, "plan", TNG["mk"])

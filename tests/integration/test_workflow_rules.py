@@ -20,6 +20,7 @@ from tests.integration.workflow_support import (
     Env,
     case_management,
     close,
+    dispose,
     do,
     env,
     milestones,
@@ -103,7 +104,7 @@ async def test_due_times_follow_the_calendar(env: Env) -> None:
     first = await open_step(env, cid, "first_response")
     assert first.due_at == datetime(2026, 3, 3, 9, 0, tzinfo=WIB)  # 1 working day
     await do(env, cid, "first_response", TNG["petugas"])
-    await do(env, cid, "dispose", TNG["ketua"])
+    await dispose(env, cid, "TNG")
     await do(env, cid, "serve", TNG["serve"])
     await do(env, cid, "plan", TNG["mk"])
     await do(env, cid, "record_in_system", TNG["admin"])

@@ -102,10 +102,19 @@ async def do(
     return res
 
 
+async def dispose(e: Env, case_id: int, office: str, expert: int | None = None) -> None:
+    """The head disposes the case to a named expert (seed 004 step 1: the only way)."""
+    step = await open_step(e, case_id, "dispose")
+    e.clock.advance(minutes=15)
+    ids = IDS[office]
+    res = await e.wf.dispose_to(step.id, ids["ketua"], expert or ids["serve"])
+    assert res.outcome is Outcome.OK, res
+
+
 async def case_management(e: Env, case_id: int, office: str, choice: str) -> None:
     ids = IDS[office]
     await do(e, case_id, "first_response", ids["petugas"])
-    await do(e, case_id, "dispose", ids["ketua"])
+    await dispose(e, case_id, office)
     await do(e, case_id, "serve", ids["serve"])
     await do(e, case_id, "plan", ids["mk"])
     await do(e, case_id, "record_in_system", ids["admin"])

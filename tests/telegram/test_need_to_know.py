@@ -199,11 +199,11 @@ async def test_the_taker_keeps_access_after_the_first_response(wh: Harness) -> N
 async def test_an_assignee_of_a_step_reads(wh: Harness) -> None:
     h = wh
     await do_step(h, 1, "first_response", OFFICER, report="Pelapor sudah dihubungi.")
-    await do_step(h, 1, "dispose", HEAD, report="Disposisi ke psikolog.")
+    dispose = await open_step(h, 1, "dispose")
+    await press(h, HEAD, f"wd:{dispose}")
+    await assert_refused(h, PSY)  # not yet named
+    await press(h, HEAD, f"wa:{dispose}:{await h.person(PSY)}")
     serve = await open_step(h, 1, "serve")
-    await assert_refused(h, PSY)  # not yet assigned
-    await press(h, HEAD, f"wc:{serve}", chat=TNG_GROUP)
-    await press(h, HEAD, f"wp:1:{serve}:{await h.person(PSY)}", chat=TNG_GROUP)
     assignee = await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve)
     assert assignee == await h.person(PSY)
     await assert_reads(h, PSY)

@@ -10,8 +10,13 @@ import pytest
 from bot.clock import FakeClock
 from bot.scheduler.sweep import sweep
 from bot.testing.harness import Harness
-from tests.telegram.flows import press
-from tests.telegram.test_sop_flows import GROUPS, IDS, do_step, new_case, open_step, scalar
+from tests.telegram.test_sop_flows import (
+    IDS,
+    dispose_by_button,
+    do_step,
+    new_case,
+    scalar,
+)
 
 TNG = IDS["TNG"]
 PSY = TNG["serve"]  # a psychologist in the example roster
@@ -31,13 +36,10 @@ async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 async def test_removal_unassigns_open_steps_and_stops_their_messages(
     wh: Harness, clock: FakeClock
 ) -> None:
-    h, group = wh, GROUPS["TNG"]
+    h = wh
     case = await new_case(h, "TNG", age="34")
     await do_step(h, case, "first_response", TNG["petugas"], report="Pelapor sudah dihubungi.")
-    await do_step(h, case, "dispose", TNG["ketua"], report="Disposisi ke psikolog.")
-    serve = await open_step(h, case, "serve")
-    await press(h, TNG["ketua"], f"wc:{serve}", chat=group)
-    await press(h, TNG["ketua"], f"wp:{case}:{serve}:{await h.person(PSY)}", chat=group)
+    serve = await dispose_by_button(h, case, TNG["ketua"], PSY)
     assignee = await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve)
     assert assignee == await h.person(PSY)
     # something for the psychologist is still queued when the head removes them

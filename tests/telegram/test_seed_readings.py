@@ -4,13 +4,14 @@ mediator told of the Ketua's order, the SOP-level deadlines in /kasus."""
 from __future__ import annotations
 
 from bot.services.workflow import RULE_MESSAGES
+from bot.services.workflow.steps import NAME_NEXT
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
 from tests.telegram.test_letters_ui import ADMIN, HEAD, docs, docx_text, invite_step, wh
 from tests.telegram.test_sop_flows import (
-    GROUPS,
     IDS,
     add_party,
+    dispose_by_button,
     do_step,
     new_case,
     open_step,
@@ -62,11 +63,8 @@ async def test_case_management_letters_disposition_and_consent(wh: Harness) -> N
     await press(h, HEAD, f"wl:{dispose}")
     name, _ = docs(h, HEAD)[-1].document or ("", b"")
     assert name.startswith("lembar_disposisi_")
-    await do_step(h, case, "dispose", HEAD)
-    serve = await open_step(h, case, "serve")
-    group = GROUPS["TNG"]  # the head disposes to the expert, who then needs to know the case
-    await press(h, HEAD, f"wc:{serve}", chat=group)
-    await press(h, HEAD, f"wp:{case}:{serve}:{await h.person(TNG['serve'])}", chat=group)
+    # the head disposes to the expert, who then needs to know the case
+    serve = await dispose_by_button(h, case, HEAD, TNG["serve"])
     await h.send(TNG["serve"], "/tugas")
     await press(h, TNG["serve"], f"wl:{serve}:spp")
     name, content = docs(h, TNG["serve"])[-1].document or ("", b"")
@@ -92,7 +90,19 @@ async def test_the_head_disposes_to_a_named_expert(wh: Harness) -> None:
     out = await press(h, HEAD, f"wd:{dispose}")
     data = {d for m in out for d in m.callback_data}
     serve, companion = await h.person(TNG["serve"]), await h.person(TNG["pendamping"])
-    assert {f"wa:{dispose}:{serve}", f"wv:{dispose}"} <= data
+    assert f"wa:{dispose}:{serve}" in data
+    # naming is the only way to finish it: no "without a report", no "without its result"
+    assert f"wv:{dispose}" not in data and f"wn:{dispose}" not in data
+    said = tx(h, "<b>{title}</b>\nChoose to whom the case is disposed: the next step is given "
+                 "to that person, and the Lembar Disposisi names their field. /batal cancels.",
+              title=tx(h, "Dispose the case to an expert (legal counsellor, psychologist, "
+                          "mediator)"))  # fmt: skip
+    assert any(m.text == said for m in out)
+    # a typed report instead of a name is refused with the reason
+    await h.send(HEAD, "Disposisi tanpa nama")
+    assert tx(h, NAME_NEXT) in h.last_text(HEAD)
+    assert await open_step(h, case, "dispose") == dispose
+    await press(h, HEAD, f"wd:{dispose}")
     assert not any(d.startswith(f"wa:{dispose}:{companion}") for d in data)
     await press(h, HEAD, f"wa:{dispose}:{serve}")
     serve = await open_step(h, case, "serve")

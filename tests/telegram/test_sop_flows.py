@@ -117,13 +117,10 @@ async def to_service(
 
     The victim is an adult by default: violence against a child is never mediated (UU 35/2014).
     """
-    ids, group = IDS[office], GROUPS[office]
+    ids = IDS[office]
     case = await new_case(h, office, age, violence)
     await do_step(h, case, "first_response", ids["petugas"], report="Pelapor sudah dihubungi.")
-    await do_step(h, case, "dispose", ids["ketua"], report="Disposisi ke tenaga ahli.")
-    serve = await open_step(h, case, "serve")
-    await press(h, ids["ketua"], f"wc:{serve}", chat=group)  # the head assigns from the group
-    await press(h, ids["ketua"], f"wp:{case}:{serve}:{await h.person(ids['serve'])}", chat=group)
+    serve = await dispose_by_button(h, case, ids["ketua"], ids["serve"])
     assignee = await scalar(h, "SELECT assignee_user_id FROM steps WHERE id = ?", serve)
     assert assignee == await h.person(ids["serve"])
     await do_step(h, case, "serve", ids["serve"], report="Konseling pertama selesai.")
@@ -132,6 +129,15 @@ async def to_service(
     if choose:
         await do_step(h, case, "case_management", ids["mk"], outcome=service, report=None)
     return case
+
+
+async def dispose_by_button(h: Harness, case: int, head: int, expert: int) -> int:
+    """The head finishes the disposition naming the expert (Done, then "Dispose to"; seed 004
+    step 1: the only way); returns the id of the expert's open step."""
+    sid = await open_step(h, case, "dispose")
+    await press(h, head, f"wd:{sid}")
+    await press(h, head, f"wa:{sid}:{await h.person(expert)}")
+    return await open_step(h, case, "serve")
 
 
 async def schedule(h: Harness, case: int, key: str, user: int, place: str) -> list[SentMessage]:

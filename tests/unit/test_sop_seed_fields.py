@@ -111,3 +111,11 @@ def test_check_prints_steps_and_tracked_totals(capsys: pytest.CaptureFixture[str
     assert "steps=10" in lines["psr_mediasi"]
     assert "tracked=completion 14 calendar_days (until end)" in lines["psr_mediasi"]
     assert "steps=5 " in lines["tng_mediasi"] and "tracked=-" in lines["tng_mediasi"]
+
+
+def test_starts_at_request(tmp_path: Path) -> None:
+    assert SHIPPED["pkl_mediasi"].starts_at_request  # seed 002 item 1: the applicant's request
+    assert not any(SHIPPED[k].starts_at_request for k in ("tng_mediasi", "psr_mediasi"))
+    assert load_sop(_write(tmp_path, "starts_at_request = true\n" + VALID)).starts_at_request
+    with pytest.raises(SopError, match="starts_at_request"):
+        load_sop(_write(tmp_path, 'starts_at_request = "yes"\n' + VALID))

@@ -26,6 +26,7 @@ from bot.channels.telegram.handlers import (
     kasus,
     letters_ui,
     mediation,
+    mediation_move,
     outreach,
     plan,
     plan_commands,
@@ -235,6 +236,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         Entry(GROUP_MAIN, CommandHandler("tutup", plan_commands.tutup), "close a case"),
         Entry(
             GROUP_MAIN,
+            CommandHandler("permohonan", plan_commands.permohonan),
+            "record the applicant's request for mediation (Pekalongan)",
+        ),
+        Entry(
+            GROUP_MAIN,
             CommandHandler("bukakembali", plan_commands.bukakembali),
             "the head reopens a case",
         ),
@@ -292,6 +298,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CallbackQueryHandler(mediation.on_day, pattern=r"^md:"),
             "mediation: a day",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(mediation_move.on_move, pattern=mediation_move.PATTERN),
+            "mediation: move a session (day, time)",
         ),
         Entry(
             GROUP_MAIN,

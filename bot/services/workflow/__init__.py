@@ -22,8 +22,9 @@ from bot.services.workflow.engine import (
 from bot.services.workflow.extensions import ExtensionUseCases
 from bot.services.workflow.mediation import MediationUseCases
 from bot.services.workflow.naming import NamingUseCases
-from bot.services.workflow.plan import BLOCKER_MESSAGES, CasePlan, PlanUseCases
+from bot.services.workflow.plan import BLOCKER_MESSAGES, CasePlan
 from bot.services.workflow.queries import QueryUseCases
+from bot.services.workflow.requests import RequestUseCases
 from bot.services.workflow.steps import StepUseCases
 
 __all__ = [
@@ -50,7 +51,7 @@ class Workflow(
     ExtensionUseCases,
     MediationUseCases,
     QueryUseCases,
-    PlanUseCases,
+    RequestUseCases,
     DeadlineUseCases,
 ):
     """Use cases of the SOP runtime; each one runs in one transaction."""

@@ -301,6 +301,10 @@ class Engine:
         """Put a started service on the case's plan (bot/services/workflow/returns.py)."""
         return await returns.plan_service(self, t, kind, iid, assignee)
 
+    async def _running_kinds(self, conn: Tx, case_id: int) -> set[str]:
+        """The service kinds running on a case's plan."""
+        return {s.kind for s in await self.plan.services(conn, case_id) if s.status == "running"}
+
     async def _returned(self, t: _Tx, inst: InstanceRow) -> None:
         """A top-level instance ended: back to the case manager (returns.py), never closing."""
         await returns.returned(self, t, inst)

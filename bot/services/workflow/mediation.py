@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.domain.i18n_marker import N_
 from bot.domain.identity import actor_for
+from bot.domain.office import Office
 from bot.domain.permissions import (
     is_scheduling_step,
     may_act_on_step,
@@ -13,6 +14,7 @@ from bot.domain.permissions import (
     may_record_party,
     may_schedule_mediation,
 )
+from bot.domain.sop import Step
 from bot.domain.validation import clean_text
 from bot.services.workflow.engine import (
     _NOT_OPEN,
@@ -26,7 +28,7 @@ from bot.services.workflow.engine import (
 )
 from bot.services.workflow.party_rules import failed_rules, party_facts
 from bot.store.audit import append_audit
-from bot.store.workflow import MediationRow, Party, iso
+from bot.store.workflow import MediationRow, Party, StepRow, iso
 
 __all__ = ["MediationUseCases"]
 
@@ -120,34 +122,73 @@ class MediationUseCases(Engine):
             if isinstance(begun, WorkflowResult):
                 return begun
             t, row, step = begun
-            # the scheduling step, or the step held at the session, still open
-            opened = [
-                (r, self.sops[r.sop_key].step(r.step_key))
-                for r in await self.store.open_steps_for_case(conn, t.case.id)
-                if r.instance_id == row.instance_id
-            ]
-            held_at = [
-                (r, s)
-                for r, s in opened
-                if r.id == row.id or s.from_session or is_scheduling_step(s)
-            ]
-            allowed = (
-                may_schedule_mediation(t.office, step, row.assignee_user_id, user_id)
-                or may_decide_as_head(t.office, user_id)
-                or any(
-                    may_act_on_step(t.office, s, r.assignee_user_id, user_id)
-                    for r, s in held_at
-                    if r.id != row.id
-                )
-            )
+            allowed, movable = await self._move_rights(t, row, step, user_id)
             if not allowed:
                 return await self._deny(t, "reschedule_mediation", m.step_id)
-            if m.status != "scheduled" or not held_at:
+            if m.status != "scheduled" or not movable:
                 return _r(Outcome.INVALID, N_("This mediation session can no longer be moved."))
             if (bad := self._check_session(t, when, location)) is not None:
                 return bad
             place = clean_text(location) if location is not None else None
             return await self._move(t, m.step_id, m, when, place)
+
+    async def _move_rights(
+        self, t: _Tx, row: StepRow, step: Step, user_id: int
+    ) -> tuple[bool, bool]:
+        """(may the user move the session set at ``row``, is a step held at it still open).
+
+        Whoever may schedule it at its step, the head, or whoever may do an open step of the
+        same instance held at the session (the scheduling step or the session step)."""
+        opened = [
+            (r, self.sops[r.sop_key].step(r.step_key))
+            for r in await self.store.open_steps_for_case(t.conn, t.case.id)
+            if r.instance_id == row.instance_id
+        ]
+        held_at = [
+            (r, s) for r, s in opened if r.id == row.id or s.from_session or is_scheduling_step(s)
+        ]
+        allowed = (
+            may_schedule_mediation(t.office, step, row.assignee_user_id, user_id)
+            or may_decide_as_head(t.office, user_id)
+            or any(
+                may_act_on_step(t.office, s, r.assignee_user_id, user_id)
+                for r, s in held_at
+                if r.id != row.id
+            )
+        )
+        return allowed, bool(held_at)
+
+    async def movable_sessions(self, case_id: int, user_id: int) -> list[MediationRow]:
+        """The case's scheduled sessions this user may move now (for the buttons; the use
+        case checks the same again)."""
+        out: list[MediationRow] = []
+        async with self.svc.db.reading() as conn:
+            case = await self.svc.cases.get(conn, case_id)
+            office = self.svc.offices.get(case.office_id) if case else None
+            if case is None or office is None:
+                return out
+            t = _Tx(conn, case, office, self.svc.clock.now(), actor_for(user_id))
+            for m in await self.store.mediations(conn, case_id):
+                row = await self.store.get_step(conn, m.step_id)
+                if m.status != "scheduled" or row is None:
+                    continue
+                step = self.sops[row.sop_key].step(row.step_key)
+                if all(await self._move_rights(t, row, step, user_id)):
+                    out.append(m)
+        return out
+
+    async def session_to_move(
+        self, mediation_id: int, user_id: int
+    ) -> tuple[MediationRow, Office] | None:
+        """A session this user may move now, with its office (None: not, or not any more)."""
+        async with self.svc.db.reading() as conn:
+            m = await self.store.get_mediation(conn, mediation_id)
+            case = await self.svc.cases.get(conn, m.case_id) if m else None
+        office = self.svc.offices.get(case.office_id) if case else None
+        if m is None or office is None:
+            return None
+        movable = await self.movable_sessions(m.case_id, user_id)
+        return (m, office) if any(s.id == m.id for s in movable) else None
 
     async def _move(
         self, t: _Tx, step_id: int, m: MediationRow, when: datetime, place: str | None

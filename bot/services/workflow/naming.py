@@ -43,7 +43,7 @@ class NamingUseCases(StepUseCases, DispositionUseCases):
             return _r(Outcome.INVALID, N_("That person does not hold the role for this step."))
         held = sorted(r.value for r in office.roles_of(expert_user_id))
         text = report or f"Disposisi kepada tenaga ahli ({', '.join(held)})"
-        done = await self.complete_step(step_id, head_user_id, DONE, text)
+        done = await self._complete(step_id, head_user_id, DONE, text, None, "dispose_to")
         if not done.ok:
             return done
         for sid in done.opened:

@@ -26,10 +26,11 @@ from bot.store import Tx
 from bot.store.audit import append_audit
 from bot.store.case_plan import ReviewRow, ServiceRow
 
-__all__ = ["BLOCKER_MESSAGES", "CasePlan", "PlanUseCases"]
+__all__ = ["ALREADY_RUNNING", "BLOCKER_MESSAGES", "CasePlan", "PlanUseCases"]
 
 _NO_CASE = N_("There is no such case.")
 _CLOSED = N_("The case is closed.")
+ALREADY_RUNNING = N_("This service is already running for this case.")
 BLOCKER_MESSAGES = {
     "unknown_reason": N_("Choose a reason for closing the case."),
     "services_running": N_("End every running service before closing the case."),
@@ -79,37 +80,46 @@ class PlanUseCases(Engine):
                 return _r(Outcome.INVALID, _CLOSED)
             if not services:
                 return _r(Outcome.INVALID, N_("Add at least one service."))
-            running = [s.kind for s in await self.plan.services(conn, case_id)
-                       if s.status == "running"]  # fmt: skip
-            plan: list[tuple[str, str, int | None]] = []
-            for key, assignee in services:
-                kind = service_kind(key)
-                if kind is None:
-                    return _r(Outcome.INVALID, N_("There is no such service."))
-                if key in running:
-                    return _r(Outcome.INVALID, N_("This service is already running for this case."))
-                decision = await refusal(default_rules(), conn, t.case, key, actor=t.actor,
-                                         at=t.now)  # fmt: skip
-                if decision is not None:
-                    return _r(Outcome.NOT_ELIGIBLE, NOT_ELIGIBLE_MESSAGE,
-                              articles="; ".join(decision.articles),
-                              rules=[r.key for r in decision.refusals],
-                              referrals=list(decision.referrals))  # fmt: skip
-                name = sop_for(kind, t.office)
-                if name is not None:
-                    assignee = None
-                elif assignee is None or not t.office.has_role(assignee, *kind.roles):
-                    return _r(
-                        Outcome.INVALID,
-                        N_("Choose a staff member who holds the role for this service."),
-                    )
-                running.append(key)
-                plan.append((key, name or GENERIC_SOP, assignee))
-            ids = []
-            for key, name, assignee in plan:
-                iid = await self._start(t, name, None, None, assignee)
-                ids.append(await self._plan_service(t, key, iid, assignee))
-        return WorkflowResult(Outcome.OK, params={"services": ids}, opened=tuple(t.opened))
+            added = await self._add_checked(t, services)
+            if isinstance(added, WorkflowResult):
+                return added
+        return WorkflowResult(Outcome.OK, params={"services": added}, opened=tuple(t.opened))
+
+    async def _add_checked(
+        self, t: _Tx, services: Sequence[tuple[str, int | None]]
+    ) -> list[int] | WorkflowResult:
+        """Check every service (kind, not running, the law, who gives it), then start them all
+        (each its SOP instance, on the plan); a refusal starts none."""
+        running = await self._running_kinds(t.conn, t.case.id)
+        plan: list[tuple[str, str, int | None]] = []
+        for key, assignee in services:
+            kind = service_kind(key)
+            if kind is None:
+                return _r(Outcome.INVALID, N_("There is no such service."))
+            if key in running:
+                return _r(Outcome.INVALID, ALREADY_RUNNING)
+            decision = await refusal(default_rules(), t.conn, t.case, key, actor=t.actor,
+                                     at=t.now)  # fmt: skip
+            if decision is not None:
+                return _r(Outcome.NOT_ELIGIBLE, NOT_ELIGIBLE_MESSAGE,
+                          articles="; ".join(decision.articles),
+                          rules=[r.key for r in decision.refusals],
+                          referrals=list(decision.referrals))  # fmt: skip
+            name = sop_for(kind, t.office)
+            if name is not None:
+                assignee = None
+            elif assignee is None or not t.office.has_role(assignee, *kind.roles):
+                return _r(
+                    Outcome.INVALID,
+                    N_("Choose a staff member who holds the role for this service."),
+                )
+            running.add(key)
+            plan.append((key, name or GENERIC_SOP, assignee))
+        ids = []
+        for key, name, assignee in plan:
+            iid = await self._start(t, name, None, None, assignee)
+            ids.append(await self._plan_service(t, key, iid, assignee))
+        return ids
 
     async def end_service(self, service_id: int, user_id: int, outcome: str) -> WorkflowResult:
         """The case manager ends a running service by hand (it did not succeed, withdrawn...)."""

@@ -29,13 +29,23 @@ from bot.services.workflow.engine import (
 from bot.store.audit import append_audit
 from bot.store.letters import LetterStore
 
-__all__ = ["OUTPUT_MISSING", "WAIVE", "StepUseCases"]
+__all__ = ["NAME_NEXT", "ON_THE_PLAN", "OUTPUT_MISSING", "WAIVE", "StepUseCases"]
 
 # the head's "done without the required output" (audited under this action)
 WAIVE = "done_without_output"
 OUTPUT_MISSING = N_(
     "This step needs its result first ({output}): write a short report, send the document, "
     "or make its letter. Only the head can close it without, giving the reason."
+)
+
+NAME_NEXT = N_(
+    "This step is finished by naming who does the next one: the head presses “Dispose to …” "
+    "for one of them, and the next step is given to that person."
+)
+ON_THE_PLAN = N_(
+    "This service is already running for this case: it was added to the case plan and has "
+    "not ended yet. Choose another follow-up, or finish this step with Done and follow the "
+    "running service in /kasus."
 )
 
 
@@ -103,6 +113,8 @@ class StepUseCases(Engine):
             if outcome not in step.outcomes:
                 return _r(Outcome.INVALID, N_("This step has no outcome {outcome}."),
                           outcome=outcome, outcomes=list(step.outcomes))  # fmt: skip
+            if outcome == DONE and step.names_next and action in ("complete_step", WAIVE):
+                return _r(Outcome.INVALID, NAME_NEXT)  # seed 004: a disposition names someone
             if (outcome in REASON_REQUIRED or action == WAIVE) and not report:
                 return _r(Outcome.INVALID, N_("Give the reason for this decision."))
             if action == WAIVE and not step.output_required:
@@ -124,6 +136,10 @@ class StepUseCases(Engine):
                 return refused
             target = handover_target(step.next(outcome))
             service = self._resolve(t.office, target)[1] if target is not None else None
+            if target is not None and await self._starts_running_service(
+                t, row.instance_id, {target, service or target}
+            ):
+                return _r(Outcome.INVALID, ON_THE_PLAN, service=target)
             decision = await refusal(default_rules(), conn, t.case, service, actor=t.actor,
                                      at=t.now)  # fmt: skip
             if decision is not None:
@@ -149,6 +165,16 @@ class StepUseCases(Engine):
             assert inst is not None
             await self._follow(t, inst, step, outcome)
         return WorkflowResult(Outcome.OK, opened=tuple(t.opened))
+
+    async def _starts_running_service(self, t: _Tx, instance_id: int, names: set[str]) -> bool:
+        """Whether handing over to a service (``names``) would add one already running on the
+        plan (the intake's choice after case management; a service's own SOP carries on)."""
+        inst = await self.store.get_instance(t.conn, instance_id)
+        if inst is None or inst.parent_step_id is not None:
+            return False
+        if await self.plan.service_for_instance(t.conn, inst.id) is not None:
+            return False
+        return bool(names & await self._running_kinds(t.conn, t.case.id))
 
     async def _letter_made(self, t: _Tx, case_id: int, step: Step, since: datetime) -> bool:
         """Whether one of the step's letters was made for the case since the step opened."""

@@ -15,6 +15,7 @@ from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.deadline_lines import deadline_lines
 from bot.channels.telegram.handlers.letters_ui import letters_section
+from bot.channels.telegram.handlers.mediation_move import move_buttons
 from bot.channels.telegram.handlers.plan_render import plan_section
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
@@ -27,6 +28,7 @@ from bot.domain.permissions import (
     may_decide_as_head,
     may_manage_plan,
     may_read_case,
+    may_record_request,
     may_reopen_case,
 )
 from bot.i18n import Translator
@@ -103,10 +105,14 @@ async def kasus(update: Update, context: Ctx) -> None:
     head = may_decide_as_head(office, me)
     resend = await may_see_identity(svc, case.id, me)
     plan = await wf.case_plan(case.id)
+    on_request = wf.request_sop(office, "mediation")
     plan_lines, plan_buttons = plan_section(
         t, plan, case.id, office.timezone, closed=case.status == "closed",
         manage=may_manage_plan(office, me), head=may_reopen_case(office, me),
+        request=on_request is not None
+        and may_record_request(office, on_request.step(on_request.first_step), me),
     )  # fmt: skip
+    plan_buttons += move_buttons(t, await wf.movable_sessions(case.id, me), office.timezone)
     text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend,
                                    (plan_lines, plan_buttons))  # fmt: skip
     await reply(update, context, text, markup)

@@ -2,7 +2,8 @@
 
 pa:<case> the services to add; pk:<case>:<kind>[:<person>] add one (a service without an SOP
 of its own asks for the person first); pe:<service>[:<outcome>] end a service by hand;
-pv:<case> the plan was reviewed; pc:<case>[:<reason>] close; po:<case>[:<reason>] reopen.
+pv:<case> the plan was reviewed; pc:<case>[:<reason>] close; po:<case>[:<reason>] reopen;
+pr:<case> record the applicant's request for mediation (where the office's SOP starts at it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
-from bot.channels.telegram.handlers.plan_render import SERVICE_LABELS, service_label
+from bot.channels.telegram.handlers.plan_render import (
+    SERVICE_LABELS,
+    request_recorded_text,
+    service_label,
+)
 from bot.channels.telegram.handlers.tasks import bad_button
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label, result_text
 from bot.domain.case_plan import (
@@ -31,7 +36,7 @@ from bot.store.cases import CaseRow
 
 __all__ = ["PATTERN", "on_plan_button"]
 
-PATTERN = r"^p[akevco]:"
+PATTERN = r"^p[akevcor]:"
 _ID = r"(\d{1,12})"
 _ADD_MENU = re.compile(rf"^pa:{_ID}$")
 _ADD = re.compile(rf"^pk:{_ID}:([a-z_]{{1,30}})(?::(\d{{1,15}}))?$")
@@ -39,6 +44,7 @@ _END = re.compile(rf"^pe:{_ID}(?::([a-z_]{{1,20}}))?$")
 _REVIEW = re.compile(rf"^pv:{_ID}$")
 _CLOSE = re.compile(rf"^pc:{_ID}(?::([a-z_]{{1,20}}))?$")
 _REOPEN = re.compile(rf"^po:{_ID}(?::([a-z_]{{1,20}}))?$")
+_REQUEST = re.compile(rf"^pr:{_ID}$")
 
 
 def _keyboard(rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -94,6 +100,9 @@ async def on_plan_button(update: Update, context: Ctx) -> None:
             return
         result = await wf.close_case(int(m[1]), person, m[2])
         await _done(update, context, result, t.gettext("🏁 The case is closed."))
+    elif (m := _REQUEST.match(data)) is not None:
+        result = await wf.record_request(int(m[1]), person, "mediation")
+        await _done(update, context, result, request_recorded_text(t, result))
     elif (m := _REOPEN.match(data)) is not None:
         found = await _case(context, int(m[1]))
         if m[2] is None and found and may_reopen_case(found[1], person):

@@ -3,6 +3,7 @@
 /layanan NOMOR jenis[=USER_ID] ...   add one or several services at once
 /tutup NOMOR alasan                  close the case with a reason
 /bukakembali NOMOR alasan            the head reopens a closed case with a reason
+/permohonan NOMOR [mediasi|mediasi_perdata] [catatan]   the applicant's request (Pekalongan)
 """
 
 from __future__ import annotations
@@ -14,11 +15,20 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.addresses import telegram_person
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
-from bot.channels.telegram.handlers.plan_render import service_label
+from bot.channels.telegram.handlers.plan_render import request_recorded_text, service_label
 from bot.channels.telegram.handlers.workflow_render import result_text
 from bot.services.workflow import WorkflowResult
 
-__all__ = ["CLOSE_WORDS", "REOPEN_WORDS", "SERVICE_WORDS", "bukakembali", "layanan", "tutup"]
+__all__ = [
+    "CLOSE_WORDS",
+    "REOPEN_WORDS",
+    "REQUEST_WORDS",
+    "SERVICE_WORDS",
+    "bukakembali",
+    "layanan",
+    "permohonan",
+    "tutup",
+]
 
 _NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 # the words staff type (Indonesian) -> the service kinds, reasons of bot/domain/case_plan.py
@@ -32,6 +42,8 @@ CLOSE_WORDS = {
     "selesai": "completed", "dirujuk": "referred", "mundur": "withdrawn",
     "tidak_terhubung": "unreachable", "bukan_kasus": "not_a_case", "duplikat": "duplicate",
 }  # fmt: skip
+# what an applicant may ask for at a request (seed 002: mediation)
+REQUEST_WORDS = {"mediasi": "mediation", "mediasi_perdata": "mediation_civil"}
 REOPEN_WORDS = {
     "info_baru": "new_information", "kejadian_baru": "new_incident",
     "keliru": "closed_in_error", "permintaan_klien": "client_request",
@@ -142,3 +154,29 @@ async def bukakembali(update: Update, context: Ctx) -> None:
     reason = REOPEN_WORDS[parsed[1][0]]
     result = await context.deps.workflow.reopen_case(case_id, await context.person_id(user), reason)
     await _result(update, context, result, t.gettext("↩ The case is open again."))
+
+
+async def permohonan(update: Update, context: Ctx) -> None:
+    """/permohonan NOMOR [mediasi|mediasi_perdata] [catatan]: the applicant's request."""
+    user, t = update.effective_user, context.t
+    if user is None or not await _private(update, context):
+        return
+    args = [a.strip() for a in context.args or [] if a.strip()]
+    number = args[0].upper()[:40] if args else ""
+    kind = "mediation"
+    if len(args) > 1 and args[1].lower() in REQUEST_WORDS:
+        kind = REQUEST_WORDS[args[1].lower()]
+        args = args[:1] + args[2:]
+    if not _NUMBER.match(number):
+        await reply(update, context, t.gettext(
+            "Send /permohonan with the case number, then optionally {words} and a short note "
+            "on the request, for example: /permohonan PPA-PKL-2026-00001 mediasi datang "
+            "langsung ke kantor.", words=" / ".join(REQUEST_WORDS)))  # fmt: skip
+        return
+    case_id = await _case_id(update, context, number)
+    if case_id is None:
+        return
+    note = " ".join(args[1:]) or None
+    person = await context.person_id(user)
+    result = await context.deps.workflow.record_request(case_id, person, kind, note)
+    await _result(update, context, result, request_recorded_text(t, result))

@@ -12,7 +12,7 @@ from bot.domain.i18n_marker import N_
 from bot.i18n import Translator
 from bot.scheduler.sweep import CASE_REVIEW_DUE
 from bot.services.context import Services
-from bot.services.workflow import CasePlan
+from bot.services.workflow import CasePlan, WorkflowResult
 from bot.store.outbox import OutboxItem
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "outcome_label",
     "plan_section",
     "render_plan_item",
+    "request_recorded_text",
     "service_label",
 ]
 
@@ -44,11 +45,24 @@ def outcome_label(t: Translator, outcome: str) -> str:
     return label(t, _OUTCOMES, outcome)
 
 
+def request_recorded_text(t: Translator, result: WorkflowResult) -> str:
+    """What the staff member who recorded an applicant's request is told."""
+    if result.params.get("recorded"):
+        return t.gettext(
+            "📝 The applicant's request is recorded and the mediation procedure has "
+            "started on the case plan; its time standards count from now."
+        )
+    return t.gettext("📝 The applicant's request is on the case plan and the mediation "
+                     "procedure has started; the complaint officer records the request "
+                     "(its first step).")  # fmt: skip
+
+
 def plan_section(
     t: Translator, plan: CasePlan, case_id: int, tz: str, *, closed: bool, manage: bool,
-    head: bool,
+    head: bool, request: bool = False,
 ) -> tuple[list[str], list[list[InlineKeyboardButton]]]:  # fmt: skip
-    """The plan's lines for /kasus and the buttons the reader may press."""
+    """The plan's lines for /kasus and the buttons the reader may press (``request``: the
+    reader may record the applicant's request for mediation in this office)."""
     lines = ["", t.gettext("🗂 <b>Case plan</b>")]
     buttons: list[list[InlineKeyboardButton]] = []
     if not plan.services:
@@ -78,6 +92,10 @@ def plan_section(
         return lines, buttons
     if plan.review is not None:
         lines.append(t.gettext("🔁 Next review: {when}", when=t.date(plan.review.due_at, tz)))
+    running = {s.kind for s in plan.services if s.status == "running"}
+    if request and "mediation" not in running:
+        buttons.append([InlineKeyboardButton(t.gettext("📝 The applicant asks for mediation"),
+                                             callback_data=f"pr:{case_id}")])  # fmt: skip
     if manage:
         buttons.append([
             InlineKeyboardButton(t.gettext("➕ Add a service"), callback_data=f"pa:{case_id}"),

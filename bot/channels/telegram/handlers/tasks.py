@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -13,9 +12,18 @@ from telegram.ext import ConversationHandler
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.letters_ui import letter_buttons, pop_step_letter
-from bot.channels.telegram.handlers.naming_rows import naming_rows
+from bot.channels.telegram.handlers.naming_rows import naming_prompt, naming_rows
 from bot.channels.telegram.handlers.outreach import outreach_agenda
 from bot.channels.telegram.handlers.referrals import referral_agenda
+from bot.channels.telegram.handlers.step_checks import (
+    PENDING_TTL,
+    bad_button,
+    check_step,
+    clear_pending,
+    get_pending,
+    private_only,
+    set_pending,
+)
 from bot.channels.telegram.handlers.workflow_render import (
     OUTCOME_LABELS,
     ROLE_LABELS,
@@ -26,7 +34,7 @@ from bot.channels.telegram.handlers.workflow_render import (
 from bot.domain.identity import actor_for
 from bot.domain.permissions import may_complete_step, may_decide_as_head
 from bot.reports.letters import list_letters
-from bot.services.workflow import REASON_REQUIRED, StepView, WorkflowResult
+from bot.services.workflow import REASON_REQUIRED, StepView
 from bot.store.audit import append_audit
 
 __all__ = [
@@ -52,81 +60,11 @@ __all__ = [
 AWAIT = "await"
 END = ConversationHandler.END
 MAX_TASKS_SHOWN = 15
-PENDING_TTL = timedelta(hours=2)
-_PENDING = "wf_pending"
 _DONE = re.compile(r"^wd:(\d{1,12})$")
 _OUTCOME = re.compile(r"^wo:(\d{1,12}):([a-z][a-z0-9_]{0,39})$")
 _NO_REPORT = re.compile(r"^wn:(\d{1,12})$")
 _WAIVE = re.compile(r"^wv:(\d{1,12})$")
 _EXTEND = re.compile(r"^wx:(\d{1,12})$")
-
-
-def _ud(context: Ctx) -> dict[str, Any]:
-    data = context.user_data
-    assert isinstance(data, dict)
-    return data
-
-
-def set_pending(context: Ctx, kind: str, step_id: int, **extra: str) -> None:
-    """Remember what the user's next private message answers (JSON-safe values only)."""
-    now = context.services.clock.now()
-    _ud(context)[_PENDING] = {"kind": kind, "step": step_id, "at": now.isoformat(), **extra}
-
-
-def get_pending(context: Ctx) -> dict[str, Any] | None:
-    """The pending answer, unless it is missing or older than PENDING_TTL."""
-    p = _ud(context).get(_PENDING)
-    if not isinstance(p, dict):
-        return None
-    try:
-        at = datetime.fromisoformat(str(p.get("at")))
-    except ValueError:
-        return None
-    return p if context.services.clock.now() - at <= PENDING_TTL else None
-
-
-def clear_pending(context: Ctx) -> None:
-    """Forget the pending answer."""
-    _ud(context).pop(_PENDING, None)
-
-
-async def bad_button(update: Update, context: Ctx, action: str = "button") -> None:
-    """A malformed or unknown workflow button: audited, and the presser is told."""
-    user = update.effective_user
-    svc = context.services
-    actor = actor_for(await context.person_id(user)) if user else "unknown"
-    async with svc.db.transaction() as conn:
-        await append_audit(conn, at=svc.clock.now(), actor=actor,
-                           action=f"denied:{action}", detail="bad button")  # fmt: skip
-    await answer(update, context.t.gettext("That button is not valid any more."), alert=True)
-
-
-async def check_step(
-    update: Update, context: Ctx, step_id: int, need: str, action: str, *, open_only: bool = True
-) -> StepView | None:
-    """The step if the presser may do `need` on it; otherwise an alert (the denial is audited)."""
-    user = update.effective_user
-    assert user is not None
-    me = await context.person_id(user)
-    t = context.t
-    got = await context.workflow.step_view(step_id, me, need, action)
-    if isinstance(got, WorkflowResult):
-        await answer(update, result_text(t, got)[:200], alert=True)
-        return None
-    if open_only and got.row.status != "open":
-        await answer(update, t.gettext("This step is not open any more."), alert=True)
-        return None
-    return got
-
-
-async def private_only(update: Update, context: Ctx) -> bool:
-    """True in a private chat; in a group the presser is asked to use the private chat."""
-    chat = update.effective_chat
-    if chat is not None and chat.type == ChatType.PRIVATE:
-        return True
-    text = context.t.gettext("Please do this in your private chat with the bot (/tugas).")
-    await answer(update, text, alert=True)
-    return False
 
 
 async def tugas(update: Update, context: Ctx) -> None:
@@ -188,6 +126,9 @@ async def _ask_report(update: Update, context: Ctx, view: StepView, outcome: str
             title=title, outcome=label(t, OUTCOME_LABELS, outcome),
         )  # fmt: skip
         await reply(update, context, text)
+        return AWAIT
+    if (named := await naming_prompt(context, view, outcome)) is not None:
+        await reply(update, context, *named)
         return AWAIT
     if outcome == "done":
         text = t.gettext(
