@@ -47,7 +47,7 @@ def _read_new_key(args: argparse.Namespace) -> str:
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Re-encrypt the whole store under a new key (the bot must be stopped)."""
     from bot.channels.telegram.runner import InstanceLock
-    from bot.security.keys import RotationError, rotate_key
+    from bot.security.keys import RotationError, RotationInterrupted, rotate_key
     from bot.store.db import Database, private_folder
 
     settings = load_settings()
@@ -81,6 +81,12 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         summary = asyncio.run(main())
     except RotationError as exc:
         return _fail(f"{exc} (nothing was changed)")
+    except (RotationInterrupted, Exception) as exc:  # stopped after it began
+        return _fail(
+            f"the rotation stopped part-way ({type(exc).__name__}: {exc}). Nothing is lost: "
+            "values are under the old or the new key. Run `ppa-bot rotate-key` again with the "
+            "same new key to finish; the bot refuses to start until then."
+        )
     finally:
         lock.release()
     print(summary)

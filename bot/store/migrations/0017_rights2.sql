@@ -1,0 +1,25 @@
+-- 0017: integrity of what grants rights or routes messages (security review #5), and a journal
+-- for key rotation in batches (#16).
+--
+-- roster_changes and group_addresses rows carry a keyed MAC (row_mac, HMAC-SHA256 with a subkey
+-- of PPA_SECRET_KEY); integrity_seals hold a MAC over a whole set (an office's roster, an
+-- office's approved roster changes), so that a row added or deleted without the key is seen.
+-- Rows written before this migration are signed by the application at the start that applies
+-- it (integrity_migration), never later: an unsigned row found afterwards is refused.
+ALTER TABLE roster_changes ADD COLUMN row_mac TEXT;
+ALTER TABLE group_addresses ADD COLUMN row_mac TEXT;
+CREATE TABLE integrity_seals (
+    name TEXT PRIMARY KEY,
+    mac TEXT NOT NULL
+);
+CREATE TABLE integrity_migration (pending INTEGER NOT NULL);
+INSERT INTO integrity_migration (pending)
+    SELECT 1 WHERE EXISTS (SELECT 1 FROM roster_changes) OR EXISTS (SELECT 1 FROM group_addresses)
+        OR EXISTS (SELECT 1 FROM roster);
+-- a key rotation under way (rotate-key works in batches, each its own transaction): while a row
+-- is here the bot refuses to start; running rotate-key again with the same keys finishes it.
+CREATE TABLE key_rotation (
+    old_key_id TEXT NOT NULL,
+    new_key_id TEXT NOT NULL,
+    started_at TEXT NOT NULL
+);
