@@ -28,6 +28,7 @@ EXPECTED: dict[int, list[str]] = {
     -10: ["RateLimitHandler"],
     -1: ["cmd:hapus", "cb:^hapus:go$"],
     0: [
+        "msg:on_migrate",
         "cmd:gabung",
         "cmd:keluarkan",
         "cb:^gb:",

@@ -21,6 +21,7 @@ from bot.channels.telegram.context import BotApp, BotContext
 from bot.channels.telegram.conversations.complaint import build_complaint_handler
 from bot.channels.telegram.handlers import (
     assessment,
+    groups,
     head,
     join,
     kasus,
@@ -109,6 +110,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             "the 'Clear this conversation now' button: the same as /hapus",
         ),
         # ---------------------------------------------------------------- group 0
+        Entry(
+            GROUP_MAIN,
+            MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate),
+            "a group made a supergroup: its new chat id is followed at once (staff groups)",
+        ),
         Entry(
             GROUP_MAIN,
             CommandHandler("gabung", join.gabung),
