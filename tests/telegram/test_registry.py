@@ -36,7 +36,7 @@ EXPECTED: dict[int, list[str]] = {
         "conv:complaint",
         "cmd:status",
         "cmd:koreksi",
-        "cb:^ds:(see|copy|fix|del!?)$",
+        "cb:^ds:(see|copy|fix|del!?|limit!?|withdraw!?)$",
         "cb:^rq:\\d+:[rdDnh]$",
         "cmd:tahan",
         "cmd:start",

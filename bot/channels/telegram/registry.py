@@ -150,8 +150,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         ),
         Entry(
             GROUP_MAIN,
-            CallbackQueryHandler(rights.on_reporter_button, pattern=r"^ds:(see|copy|fix|del!?)$"),
-            "the rights buttons under /status KODE (see, copy, correct, delete)",
+            CallbackQueryHandler(
+                rights.on_reporter_button, pattern=r"^ds:(see|copy|fix|del!?|limit!?|withdraw!?)$"
+            ),
+            "the rights buttons under /status KODE (see, copy, correct, restrict, withdraw, "
+            "delete)",
         ),
         Entry(
             GROUP_MAIN,

@@ -23,3 +23,27 @@ CREATE TABLE key_rotation (
     new_key_id TEXT NOT NULL,
     started_at TEXT NOT NULL
 );
+
+-- A data subject may also ask to restrict the processing of her data (UU 27/2022 Pasal 11) and
+-- withdraw her consent (Pasal 9): two more kinds of request (the CHECK is rebuilt).
+CREATE TABLE rights_requests_new (
+    id INTEGER PRIMARY KEY,
+    subject_case INTEGER NOT NULL,
+    case_number TEXT NOT NULL,
+    office_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('access', 'correct', 'erase', 'restrict', 'withdraw')),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'refused')),
+    requested_at TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    hold TEXT,
+    detail_enc BLOB,
+    answered_at TEXT,
+    answered_by TEXT,
+    answer TEXT
+);
+INSERT INTO rights_requests_new SELECT id, subject_case, case_number, office_id, kind, status,
+    requested_at, due_at, hold, detail_enc, answered_at, answered_by, answer FROM rights_requests;
+DROP TABLE rights_requests;
+ALTER TABLE rights_requests_new RENAME TO rights_requests;
+CREATE INDEX IF NOT EXISTS rights_requests_open ON rights_requests (status, due_at);
+CREATE INDEX IF NOT EXISTS rights_requests_case ON rights_requests (subject_case, kind, status);
