@@ -24,6 +24,7 @@ from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.texts import office_contacts
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
+from bot.domain.filetypes import sniff
 from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
@@ -138,9 +139,12 @@ async def on_edit(update: Update, context: Ctx) -> str | int:
     return await ask(update, context, d)
 
 
-async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], int]:
+async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], int, int]:
+    """The evidence files, one download at a time; a file whose content is not an accepted
+    type (its first bytes, not the type the sender's app claimed) is dropped at once.
+    Returns (files, failed downloads, refused files)."""
     files: list[Evidence] = []
-    failed = 0
+    failed = refused = 0
     for item in d["evidence"]:
         try:
             f = await context.bot.get_file(item["file_id"])
@@ -149,8 +153,13 @@ async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], in
             log.warning("evidence download failed: %s", type(exc).__name__)
             failed += 1
             continue
-        files.append(Evidence(item["kind"], item["mime"], data))
-    return files, failed
+        real = sniff(data, declared=str(item.get("mime") or ""))
+        if real is None:
+            log.warning("evidence refused: its content is not an accepted type (%s)", item["kind"])
+            refused += 1
+            continue
+        files.append(Evidence(item["kind"], real, data))
+    return files, failed, refused
 
 
 async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
@@ -159,7 +168,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     user = update.effective_user
     assert user is not None
     me = await context.person_id(user)
-    evidence, failed = await _download(context, d)
+    evidence, failed, refused = await _download(context, d)
     await crash_point("in_handler")
     staff = d["mode"] == "staff"
     # the case, then the office's intake SOP (idempotent: a replayed update makes one case
@@ -210,6 +219,15 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
             when=t.datetime(result.first_response_due, office.timezone),
         )
     )
+    if refused:
+        lines.append(
+            t.gettext(
+                "{n} file(s) were not kept because their content is not a photo, PDF or Word "
+                "document, voice note, audio or video. If they matter, please show them to "
+                "the officer when they contact you.",
+                n=refused,
+            )
+        )
     if failed:
         lines.append(
             t.gettext(

@@ -1,0 +1,42 @@
+"""Security review #16: evidence is kept only when its content is an accepted type; the
+reporter is told kindly, and a file is stored with the type found, not the one claimed."""
+
+from __future__ import annotations
+
+from bot.testing.harness import Harness
+from tests.telegram.flows import REPORTER, choose, press
+from tests.telegram.test_bad_input import _to_question
+
+PDF = b"%PDF-1.4\n" + b"x" * 100
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+async def _finish(h: Harness) -> str:
+    await choose(h, REPORTER, "evidence", "done")
+    await h.send(REPORTER, "0812-3456-7890")
+    await choose(h, REPORTER, "call_time", "office_hours")
+    await choose(h, REPORTER, "help", "counselling")
+    await choose(h, REPORTER, "help", "done")
+    await choose(h, REPORTER, "notify", "normal")
+    await choose(h, REPORTER, "consent", "yes")
+    out = await press(h, REPORTER, "s|send")
+    return "\n".join(m.plain_text or "" for m in out)
+
+
+async def test_a_program_calling_itself_a_pdf_is_not_kept_and_she_is_told(
+    harness: Harness,
+) -> None:
+    h = harness
+    await _to_question(h, "evidence")
+    h.fake.user_sends_document(REPORTER, EXE, "visum.pdf", "application/pdf")
+    h.fake.user_sends_photo(REPORTER, PNG)  # a photo whose bytes are a PNG: kept as PNG
+    h.fake.user_sends_document(REPORTER, PDF, "visum2.pdf", "application/pdf")
+    await h.pump()
+    receipt = await _finish(h)
+    assert "1 file(s) were not kept because their content is not a photo" in receipt
+    rows = await h.rt.db.fetchall("SELECT kind, mime FROM evidence ORDER BY id")
+    assert [(str(r[0]), str(r[1])) for r in rows] == [
+        ("photo", "image/png"),
+        ("document", "application/pdf"),
+    ]
