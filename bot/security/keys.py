@@ -39,6 +39,7 @@ from bot.store.schema import column_names
 
 __all__ = [
     "BATCH",
+    "FILE_COLUMNS",
     "RotationError",
     "RotationInterrupted",
     "RotationReport",
@@ -50,6 +51,10 @@ log = logging.getLogger(__name__)
 
 # rows per transaction
 BATCH = 500
+# columns holding whole files (evidence up to 20 MB, step files, letters): one row at a time
+FILE_COLUMNS = frozenset(
+    {("evidence", "content_enc"), ("steps", "file_enc"), ("letters", "content_enc")}
+)
 
 T = TypeVar("T")
 
@@ -243,7 +248,10 @@ async def rotate_key(
             return True
 
         report.values[f"{table}.{column}"] = await _batches(
-            db, functools.partial(_value_rows, table, column), recrypt, batch
+            db,
+            functools.partial(_value_rows, table, column),
+            recrypt,
+            1 if (table, column) in FILE_COLUMNS else batch,
         )
     report.indexes = await _reindex(db, cipher, batch)
     async with db.transaction() as tx:

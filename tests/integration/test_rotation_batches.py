@@ -28,11 +28,13 @@ async def test_an_interrupted_rotation_blocks_the_start_and_is_finished_by_runni
     await h.stop()
     path = tmp_path / "ppa.sqlite3"
     limits: list[int] = []
+    calls: set[tuple[str, str, int]] = set()
     real_batch, real_set = rotation.value_batch, rotation.set_value
     writes = 0
 
     async def batch(tx: object, table: str, column: str, after: int, limit: int) -> object:
         limits.append(limit)
+        calls.add((table, column, limit))
         return await real_batch(tx, table, column, after, limit)  # type: ignore[arg-type]
 
     async def crash_after_three(*args: object) -> None:
@@ -49,6 +51,8 @@ async def test_an_interrupted_rotation_blocks_the_start_and_is_finished_by_runni
         with pytest.raises(OSError, match="disk full"):
             await rotate_key(db, old, new, at=clock.now(), batch=2)
         assert limits and max(limits) == 2  # never more than a batch in memory
+        assert ("evidence", "content_enc", 1) in calls  # whole files: one at a time
+        assert ("cases", "details_enc", 2) in calls
         # part under the new key, part under the old: the start refuses, on either key
         ids = {Cipher(new).key_id_of(blob) for _, blob, _ in _all_values(path)}
         assert ids == {Cipher(old).key_id, Cipher(new).key_id}
