@@ -12,9 +12,15 @@ from bot.crypto import Cipher
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.identity import Handle
 from bot.domain.office import Office, OnCall, Role, roster_overlay
+from bot.store.audit import append_audit
 from bot.store.cases import CaseStore
 from bot.store.db import Database, Tx
-from bot.store.integrity import IntegrityFailure, adopt_unsigned, adoption_pending
+from bot.store.integrity import (
+    IntegrityFailure,
+    adopt_unsigned,
+    adoption_pending,
+    sealed_offices,
+)
 from bot.store.outbox import OutboxStore
 from bot.store.persons import PersonStore
 from bot.store.records import RecordStore
@@ -140,15 +146,18 @@ class Services:
                 await self.alert_integrity(conn, failures)
 
     async def _adopt_unsigned(self, conn: Tx) -> None:
-        """Sign the rows from before the MACs, once, at the start that applied the migration."""
+        """Sign the rows from before the MACs, once: at the first start after the upgrade (the
+        migration's flag, and no seal written yet by any start)."""
         if not await adoption_pending(conn):
             return
-        if not self.db.applied:  # the flag is older than this start: someone put it back
-            log.error("integrity: unsigned roster rows wait, but no upgrade ran now: not signed")
+        if await sealed_offices(conn):  # integrity was established: someone put the flag back
+            log.error("integrity: unsigned roster rows wait, but seals exist: not signed")
             return
         signed = await adopt_unsigned(conn, self.cipher)
         await self.roster.reseal_all(conn, self._file_rosters)
-        log.info("integrity: %d rows from before the upgrade signed", signed)
+        await append_audit(conn, at=self.clock.now(), actor="system:integrity",
+                           action="integrity_adopted", detail=f"rows={signed}")  # fmt: skip
+        log.warning("integrity: %d rows from before the upgrade signed", signed)
 
     async def alert_integrity(self, conn: Tx, failures: list[IntegrityFailure]) -> None:
         """Log, audit and tell the heads of rows that failed their MAC (once each)."""

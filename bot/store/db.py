@@ -106,8 +106,6 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        # the migrations this process applied when it opened the database (names)
-        self.applied: list[str] = []
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
@@ -160,7 +158,6 @@ class Database:
                     raise
             log.info("applied migration %s", name)
             applied.append(name)
-            self.applied.append(name)
         return applied
 
     @asynccontextmanager

@@ -185,9 +185,7 @@ async def test_rotation_keeps_the_macs_and_does_not_launder_a_forged_row(
         await h2.stop()
 
 
-async def test_unsigned_rows_are_signed_only_by_the_start_that_upgraded(
-    harness: Harness,
-) -> None:
+async def test_unsigned_rows_are_not_signed_once_seals_exist(harness: Harness) -> None:
     h = harness
     attacker = await h.person(ATTACKER)
     await _forge_sql(
@@ -198,7 +196,30 @@ async def test_unsigned_rows_are_signed_only_by_the_start_that_upgraded(
         attacker, attacker, AT, attacker, AT,
     )  # fmt: skip
     await _forge_sql(h, "INSERT INTO integrity_migration (pending) VALUES (1)")
-    await h.restart()  # no migration ran at this start: the flag is not trusted
+    await h.restart()  # the seals of the first start exist: the flag is not trusted
     assert not h.rt.services.offices["TNG"].is_staff(attacker)
     row = await h.rt.db.fetchone("SELECT row_mac FROM roster_changes")
     assert row is not None and row[0] is None
+
+
+async def test_rows_from_before_the_upgrade_are_signed_at_the_first_start(
+    harness: Harness,
+) -> None:
+    """A database from before migration 0017: decisions without MACs, no seals, the flag."""
+    h = harness
+    joiner = await h.person(777001)
+    await _forge_sql(
+        h,
+        "INSERT INTO roster_changes (office_id, user_id, role, action, status, requested_by,"
+        " requested_at, decided_by, decided_at) VALUES ('TNG', ?, 'pendamping', 'add',"
+        " 'approved', ?, ?, ?, ?)",
+        joiner, joiner, AT, await h.person(TNG_HEAD), AT,
+    )  # fmt: skip
+    await _forge_sql(h, "DELETE FROM integrity_seals")
+    await _forge_sql(h, "INSERT INTO integrity_migration (pending) VALUES (1)")
+    await h.restart()
+    assert h.rt.services.offices["TNG"].has_role(joiner, Role.PENDAMPING)
+    assert await _count(h, "SELECT COUNT(*) FROM roster_changes WHERE row_mac IS NULL") == 0
+    assert await _count(h, "SELECT COUNT(*) FROM integrity_migration") == 0
+    assert await _count(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'integrity_adopted'")
+    assert await _alerts(h) == 0

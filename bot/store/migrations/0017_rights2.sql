@@ -4,8 +4,8 @@
 -- roster_changes and group_addresses rows carry a keyed MAC (row_mac, HMAC-SHA256 with a subkey
 -- of PPA_SECRET_KEY); integrity_seals hold a MAC over a whole set (an office's roster, an
 -- office's approved roster changes), so that a row added or deleted without the key is seen.
--- Rows written before this migration are signed by the application at the start that applies
--- it (integrity_migration), never later: an unsigned row found afterwards is refused.
+-- Rows written before this migration are signed once by the application, at its first start
+-- after it (integrity_migration, while no seal exists yet); an unsigned row found later is refused.
 ALTER TABLE roster_changes ADD COLUMN row_mac TEXT;
 ALTER TABLE group_addresses ADD COLUMN row_mac TEXT;
 CREATE TABLE integrity_seals (
