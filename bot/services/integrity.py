@@ -19,7 +19,7 @@ from bot.store.integrity import IntegrityFailure
 if TYPE_CHECKING:
     from bot.services.context import Services
 
-__all__ = ["INTEGRITY_ACTOR", "alert_failures"]
+__all__ = ["INTEGRITY_ACTOR", "accept_current", "alert_failures"]
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +63,19 @@ async def alert_failures(svc: Services, conn: Tx, failures: Iterable[IntegrityFa
                 at=now,
             )
     return count
+
+
+async def accept_current(svc: Services, actor: str = "admin:cli") -> None:
+    """After an alert, once the operator has looked: seal each office's approved roster changes
+    as they are now and rebuild the roster from the office file and the signed decisions.
+
+    A row that fails its MAC is never re-signed here, so it stays refused; what this accepts is
+    that a decision may be missing (a deleted removal: the head removes the person again).
+    """
+    async with svc.db.transaction() as conn:
+        for office_id in sorted(svc.offices):
+            await svc.roster.reseal_changes(conn, office_id)
+        await append_audit(conn, at=svc.clock.now(), actor=actor, action="integrity_accepted",
+                           detail=",".join(sorted(svc.offices)))  # fmt: skip
+    svc.integrity_alerted.clear()
+    await svc.load_roster()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from bot.domain.office import Role
 from bot.security.keys import rotate_key
 from bot.store.db import Database
 from bot.testing.harness import Harness
+from tests.integration.test_security import _admin, _env, _to_thread
 from tests.telegram.flows import full_report, press
 
 TNG_HEAD = 100000001
@@ -223,3 +225,47 @@ async def test_rows_from_before_the_upgrade_are_signed_at_the_first_start(
     assert await _count(h, "SELECT COUNT(*) FROM integrity_migration") == 0
     assert await _count(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'integrity_adopted'")
     assert await _alerts(h) == 0
+
+
+async def test_integrity_accept_after_an_alert_keeps_forged_rows_refused(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    key = generate_key()
+    h = await Harness.create(tmp_path, clock=clock, secret_key=key)
+    fake = h.fake
+    await h.send(TNG_HEAD, "/start")
+    attacker = await h.person(ATTACKER)
+    await h.send(TNG_HEAD, f"/keluarkan {TNG_COMPANION} pendamping")
+    await _forge_sql(h, "DELETE FROM roster_changes WHERE action = 'remove'")  # the seal fails
+    await _forge_sql(
+        h,
+        "INSERT INTO roster_changes (office_id, user_id, role, action, status, requested_by,"
+        " requested_at, decided_by, decided_at) VALUES ('TNG', ?, 'petugas', 'add', 'approved',"
+        " ?, ?, ?, ?)",
+        attacker, attacker, AT, attacker, AT,
+    )  # fmt: skip
+    await h.stop()
+    _env(monkeypatch, tmp_path, key)
+    assert await _to_thread(_admin, ["integrity-accept"]) == 0
+    assert "remove again" in capsys.readouterr().out
+    h2 = await Harness.create(tmp_path, clock=clock, secret_key=key, fake=fake)
+    try:
+        tng = h2.rt.services.offices["TNG"]
+        assert not tng.is_staff(attacker)  # never re-signed: still refused
+        # the deleted removal is accepted as gone: the office file's companion is back, as
+        # the command says, for the head to remove again
+        assert tng.has_role(await h2.person(TNG_COMPANION), Role.PENDAMPING)
+        assert await _count(h2, "SELECT COUNT(*) FROM audit_log WHERE action = ?",
+                            "integrity_accepted") == 1  # fmt: skip
+        seal_alerts = await _count(
+            h2, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE 'roster_changes:TNG:seal:%'"
+        )
+        await h2.restart()  # the seal holds now: no new alert about it
+        assert (
+            await _count(
+                h2, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE 'roster_changes:TNG:seal:%'"
+            )
+            == seal_alerts
+        )
+    finally:
+        await h2.stop()
