@@ -3,6 +3,11 @@ reporter is told kindly, and a file is stored with the type found, not the one c
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from bot.channels.telegram.conversations import summary
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, choose, press
 from tests.telegram.test_bad_input import _to_question
@@ -40,3 +45,43 @@ async def test_a_program_calling_itself_a_pdf_is_not_kept_and_she_is_told(
         ("photo", "image/png"),
         ("document", "application/pdf"),
     ]
+
+
+async def test_files_are_attached_one_at_a_time_and_a_replay_attaches_each_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security review #16: each file is stored in its own transaction after the case, so a
+    report's files are never all in memory together; a crash part-way is finished by the
+    replayed update without storing a file twice."""
+    h = harness
+    await _to_question(h, "evidence")
+    pdfs = [PDF + bytes([i]) * 10 for i in range(3)]
+    for i, pdf in enumerate(pdfs):
+        h.fake.user_sends_document(REPORTER, pdf, f"bukti{i}.pdf", "application/pdf")
+    await h.pump()
+    real = summary.attach_evidence
+    calls: list[int] = []
+    downloads: list[int] = []
+    real_get_file = type(h.rt.application.bot).get_file
+
+    async def get_file(bot: Any, *args: Any, **kwargs: Any) -> Any:
+        downloads.append(len(calls))  # files attached before this download started
+        return await real_get_file(bot, *args, **kwargs)
+
+    async def flaky(svc: Any, case_id: int, item_no: int, item: Any) -> None:
+        calls.append(item_no)
+        if len(calls) == 2:
+            raise OSError("power cut")
+        await real(svc, case_id, item_no, item)
+
+    monkeypatch.setattr(summary, "attach_evidence", flaky)
+    monkeypatch.setattr(type(h.rt.application.bot), "get_file", get_file)
+    await _finish(h)
+    for _ in range(3):
+        await h.pump()
+    rows = await h.rt.db.fetchall("SELECT item_no, size FROM evidence ORDER BY item_no")
+    assert [(int(r[0]), int(r[1])) for r in rows] == [(i, len(p)) for i, p in enumerate(pdfs)]
+    count = await h.rt.db.fetchone("SELECT COUNT(*) FROM cases")
+    assert count is not None and count[0] == 1
+    # each file was stored before the next was downloaded
+    assert downloads[:2] == [0, 1]

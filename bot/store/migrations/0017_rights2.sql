@@ -47,3 +47,8 @@ DROP TABLE rights_requests;
 ALTER TABLE rights_requests_new RENAME TO rights_requests;
 CREATE INDEX IF NOT EXISTS rights_requests_open ON rights_requests (status, due_at);
 CREATE INDEX IF NOT EXISTS rights_requests_case ON rights_requests (subject_case, kind, status);
+
+-- Evidence is attached one file at a time after the case is stored (security review #16: never
+-- every file of a report in memory at once); item_no makes a replayed attachment a no-op.
+ALTER TABLE evidence ADD COLUMN item_no INTEGER;
+CREATE UNIQUE INDEX evidence_item ON evidence (case_id, item_no) WHERE item_no IS NOT NULL;
