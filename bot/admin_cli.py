@@ -47,7 +47,7 @@ def _read_new_key(args: argparse.Namespace) -> str:
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Re-encrypt the whole store under a new key (the bot must be stopped)."""
     from bot.channels.telegram.runner import InstanceLock
-    from bot.security.keys import RotationError, rotate_key
+    from bot.security.keys import RotationError, RotationInterrupted, rotate_key
     from bot.store.db import Database, private_folder
 
     settings = load_settings()
@@ -81,6 +81,12 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         summary = asyncio.run(main())
     except RotationError as exc:
         return _fail(f"{exc} (nothing was changed)")
+    except (RotationInterrupted, Exception) as exc:  # stopped after it began
+        return _fail(
+            f"the rotation stopped part-way ({type(exc).__name__}: {exc}). Nothing is lost: "
+            "values are under the old or the new key. Run `ppa-bot rotate-key` again with the "
+            "same new key to finish; the bot refuses to start until then."
+        )
     finally:
         lock.release()
     print(summary)
@@ -150,6 +156,41 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_integrity_accept(args: argparse.Namespace) -> int:
+    """Accept the roster decisions as they are now, after a security alert was looked into."""
+    from bot.channels.telegram.runner import InstanceLock
+    from bot.clock import SystemClock
+    from bot.services.context import Services
+    from bot.services.integrity import accept_current
+    from bot.store.db import Database
+
+    settings = load_settings()
+    offices = {o.id: o for o in load_offices(settings.ppa_offices)}
+    lock = InstanceLock(settings.ppa_database)
+    if not lock.acquire():
+        return _fail("the bot is running on this database; stop it first")
+
+    async def main() -> None:
+        db = await Database.open(settings.ppa_database)
+        try:
+            await accept_current(
+                Services(db, SystemClock(), Cipher(settings.ppa_secret_key), offices)
+            )
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        lock.release()
+    print(
+        "Accepted: each office's roster is rebuilt from the office file and the signed "
+        "decisions. Rows that failed their check stay refused. Ask each head to check the "
+        "roster and to remove again anyone whose removal had been deleted."
+    )
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add rotate-key, backup and purge to the ``ppa-bot`` parser."""
     rotate = subparsers.add_parser(
@@ -169,3 +210,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     purge = subparsers.add_parser("purge", help="delete closed cases past their retention")
     purge.add_argument("--dry-run", action="store_true", help="only list what would go")
     purge.set_defaults(func=cmd_purge)
+    accept = subparsers.add_parser(
+        "integrity-accept",
+        help="after a security alert: accept the roster decisions as they are now (bot stopped)",
+    )
+    accept.set_defaults(func=cmd_integrity_accept)

@@ -95,7 +95,9 @@ async def build_runtime(
     catalog = telegram_renderers(services, workflow)
     sender = OutboxSender(app.bot, services, i18n, catalog=catalog)
     runtime = Runtime(app, services, sender, i18n)
-    app.bot_data["deps"] = Deps(services, i18n, workflow, kick=sender.kick)
+    app.bot_data["deps"] = Deps(
+        services, i18n, workflow, kick=sender.kick, group_moved=sender.failures.migrated
+    )
     app.bot_data["runtime"] = runtime
     register_all(app)  # the one ordered table: bot/channels/telegram/registry.py
     app.add_error_handler(_on_error)

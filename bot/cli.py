@@ -102,12 +102,14 @@ async def _serve_webhook(
 
 async def _check_key(settings: Settings) -> None:
     """Refuse to start under a key the stored data was not written with (UnknownKeyError)."""
-    from bot.security.keys import check_key
+    from bot.security.keys import RotationInterrupted, check_key
     from bot.store.db import Database
 
     db = await Database.open(settings.ppa_database)
     try:
         await check_key(db, Cipher(settings.ppa_secret_key))
+    except RotationInterrupted as exc:
+        raise ConfigError(str(exc)) from None
     finally:
         await db.close()
 

@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -77,6 +78,8 @@ class Cipher:
             self._by_id.setdefault(kid, aead)
         # blind indexes always use the current key's index subkey
         self._index_key = _derive(master, b"index")
+        # MACs over rows that grant rights or route messages (roster, staff groups)
+        self._mac_key = _derive(master, b"integrity")
 
     @staticmethod
     def _make(master: bytes) -> tuple[bytes, AESGCM]:
@@ -125,3 +128,12 @@ class Cipher:
         """Deterministic keyed hash for equality look-ups (tracking code, phone)."""
         mac = hmac.new(self._index_key, kind.encode() + b"\x00" + value.encode(), "sha256")
         return mac.hexdigest()
+
+    def mac(self, kind: str, fields: Sequence[object]) -> str:
+        """A keyed MAC (HMAC-SHA256, its own subkey) over a row's fields, for integrity."""
+        data = json.dumps([kind, *fields], ensure_ascii=False, separators=(",", ":"), default=str)
+        return hmac.new(self._mac_key, data.encode("utf-8"), "sha256").hexdigest()
+
+    def mac_ok(self, kind: str, fields: Sequence[object], mac: str | None) -> bool:
+        """Whether ``mac`` is this key's MAC of the fields (constant-time compare)."""
+        return mac is not None and hmac.compare_digest(self.mac(kind, fields), mac)

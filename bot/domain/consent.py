@@ -34,9 +34,24 @@ CONSENT_TEXTS: dict[str, str] = {
         "for a correction or ask us to delete it.\n"
         "Do you agree?"
     ),
+    # the rights now name restriction (Pasal 11) and withdrawal of consent (Pasal 9)
+    "2026-04": N_(
+        "Consent and privacy.\n"
+        "• Who reads it: only the staff of the protection unit (UPTD PPA) who handle this "
+        "case. It is not shared with anyone else without your agreement, except where the "
+        "law requires it (for example to protect a child or for the police and the court).\n"
+        "• The chat app: your messages pass through the servers of the company that runs "
+        "this chat app, outside Indonesia (UU 27/2022 Pasal 56). The unit stores the "
+        "report encrypted.\n"
+        "• Why the unit may keep it: it is the unit's public task to protect women and "
+        "children (UU 27/2022 Pasal 20(2)); we also ask for your agreement.\n"
+        "• Your rights: with /status and your tracking code you can see what we hold, ask "
+        "for a correction, restrict its use, withdraw your consent or ask us to delete it.\n"
+        "Do you agree?"
+    ),
 }
 
-CONSENT_VERSION = "2026-03"
+CONSENT_VERSION = "2026-04"
 
 # how long data is kept, filled with the office's retention settings
 RETENTION_NOTE = N_(

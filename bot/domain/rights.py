@@ -42,6 +42,8 @@ class RequestKind(StrEnum):
     ACCESS = "access"  # a full copy of what the unit holds (Pasal 7)
     CORRECT = "correct"  # correct something (Pasal 6)
     ERASE = "erase"  # delete it (Pasal 8)
+    RESTRICT = "restrict"  # keep it, but use it no further for now (Pasal 11)
+    WITHDRAW = "withdraw"  # withdraw the consent she gave (Pasal 9)
 
 
 class Answer(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -11,12 +12,21 @@ from bot.crypto import Cipher
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.identity import Handle
 from bot.domain.office import Office, OnCall, Role, roster_overlay
+from bot.store.audit import append_audit
 from bot.store.cases import CaseStore
-from bot.store.db import Database
+from bot.store.db import Database, Tx
+from bot.store.integrity import (
+    IntegrityFailure,
+    adopt_unsigned,
+    adoption_pending,
+    sealed_offices,
+)
 from bot.store.outbox import OutboxStore
 from bot.store.persons import PersonStore
 from bot.store.records import RecordStore
 from bot.store.roster import RosterStore
+
+log = logging.getLogger(__name__)
 
 __all__ = ["STAFF_CHANNEL", "Services"]
 
@@ -48,6 +58,8 @@ class Services:
     person_cache: dict[str, int] = field(init=False, default_factory=dict, repr=False)
     # person id -> Telegram handle of everyone on a roster (read with the roster)
     staff_handles: dict[int, Handle] = field(init=False, default_factory=dict, repr=False)
+    # integrity failures this process has alerted on (bot/services/integrity.py)
+    integrity_alerted: set[str] = field(init=False, default_factory=set, repr=False)
     calendars: dict[str, OfficeCalendar] = field(init=False)
     _file_rosters: dict[str, Mapping[int, frozenset[Role]]] = field(init=False, repr=False)
     _file_on_call: dict[str, OnCall] = field(init=False, repr=False)
@@ -57,7 +69,7 @@ class Services:
         self.cases = CaseStore(self.cipher)
         self.outbox = OutboxStore(self.cipher)
         self.records = RecordStore()
-        self.roster = RosterStore()
+        self.roster = RosterStore(self.cipher)
         self.persons = PersonStore(self.cipher)
         self.calendars = {oid: OfficeCalendar(o) for oid, o in self.offices.items()}
         self._file_rosters = {oid: dict(o.roster) for oid, o in self.offices.items()}
@@ -101,12 +113,19 @@ class Services:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self.persons.adopt_legacy_ids(conn, now)
+            await self._adopt_unsigned(conn)
             for oid, file_roster in self._file_rosters.items():
                 roster = {
                     await self.persons.ensure(conn, Handle(STAFF_CHANNEL, str(uid)), now): roles
                     for uid, roles in file_roster.items()
                 }
+                changes_hold = await self.roster.changes_seal_ok(conn, oid)
                 changes = await self.roster.approved_changes(conn, oid)
+                if not changes_hold and await self.roster.roster_seal_ok(conn, oid):
+                    # a decision was added or deleted without the key (a removal deleted would
+                    # put someone back): keep the last roster the bot itself sealed
+                    log.error("integrity: office %s keeps its last sealed roster", oid)
+                    continue
                 await self.roster.replace(conn, oid, roster_overlay(roster, changes))
             # the on-call rota names Telegram user ids too: each becomes its person
             for oid, rota in self._file_on_call.items():
@@ -119,8 +138,33 @@ class Services:
                     shifts.append(dataclasses.replace(shift, people=tuple(people)))
                 on_call = dataclasses.replace(rota, shifts=tuple(shifts))
                 self.offices[oid] = dataclasses.replace(self.offices[oid], on_call=on_call)
+        failures = self.roster.take_failures()
         self._roster_seeded = True
-        await self.refresh_roster()
+        await self.refresh_roster()  # the heads to alert are person ids from here on
+        if failures:
+            async with self.db.transaction() as conn:
+                await self.alert_integrity(conn, failures)
+
+    async def _adopt_unsigned(self, conn: Tx) -> None:
+        """Sign the rows from before the MACs, once: at the first start after the upgrade (the
+        migration's flag, and no seal written yet by any start)."""
+        if not await adoption_pending(conn):
+            return
+        if await sealed_offices(conn):  # integrity was established: someone put the flag back
+            log.error("integrity: unsigned roster rows wait, but seals exist: not signed")
+            return
+        signed = await adopt_unsigned(conn, self.cipher)
+        await self.roster.reseal_all(conn, self._file_rosters)
+        await append_audit(conn, at=self.clock.now(), actor="system:integrity",
+                           action="integrity_adopted", detail=f"rows={signed}")  # fmt: skip
+        log.warning("integrity: %d rows from before the upgrade signed", signed)
+
+    async def alert_integrity(self, conn: Tx, failures: list[IntegrityFailure]) -> None:
+        """Log, audit and tell the heads of rows that failed their MAC (once each)."""
+        if failures:
+            from bot.services.integrity import alert_failures
+
+            await alert_failures(self, conn, failures)
 
     async def refresh_roster(self) -> None:
         """Read every office's roster from the database (seeding it first if not yet done)."""
@@ -139,3 +183,7 @@ class Services:
             office = self.offices.get(oid)
             if office is not None and office.roster != roster:
                 self.offices[oid] = dataclasses.replace(office, roster=roster)
+        failures = self.roster.take_failures()
+        if failures and not all(f.key() in self.integrity_alerted for f in failures):
+            async with self.db.transaction() as conn:
+                await self.alert_integrity(conn, failures)

@@ -21,6 +21,8 @@ from bot.store.records import PartyRow, VictimRow
 __all__ = [
     "Evidence",
     "SubmitResult",
+    "attach_evidence",
+    "attached_evidence",
     "consent_route",
     "place_and_violence",
     "raise_urgent_alert",
@@ -102,6 +104,23 @@ async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) ->
     )
     async with svc.db.transaction() as conn:
         await svc.outbox.add(conn, notice, at=now)
+
+
+async def attach_evidence(svc: Services, case_id: int, item_no: int, item: Evidence) -> None:
+    """One evidence file of a stored case, in its own transaction, so that a report's files are
+    never all in memory at once; the same item twice (a replayed update) is a no-op."""
+    async with svc.db.transaction() as conn:
+        case = await svc.cases.get(conn, case_id)
+        if case is None:
+            return
+        await svc.cases.add_evidence(conn, case_id, case.number, item.kind, item.mime,
+                                     item.content, svc.clock.now(), item_no=item_no)  # fmt: skip
+
+
+async def attached_evidence(svc: Services, case_id: int) -> set[int]:
+    """The item numbers of a case's evidence already attached (a replay skips them)."""
+    async with svc.db.reading() as conn:
+        return await svc.cases.evidence_items(conn, case_id)
 
 
 async def submit_complaint(

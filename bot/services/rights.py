@@ -46,6 +46,26 @@ MAX_CORRECTION = 1000
 REPORTER_ACTOR = "reporter"
 
 
+# what staff answering DONE writes into the case's notes (the staff read them with the details)
+_NOTES = {
+    RequestKind.CORRECT: "correction asked by the reporter:",
+    RequestKind.RESTRICT: (
+        "PROCESSING RESTRICTED at the reporter's request (UU 27/2022 Pasal 11): keep the data, "
+        "use it for nothing new (no referral, letter or sharing) until she agrees again or the "
+        "law requires it."
+    ),
+    RequestKind.WITHDRAW: (
+        "CONSENT WITHDRAWN by the reporter (UU 27/2022 Pasal 9): act further only where the "
+        "unit's legal duty requires it (child protection, a court order); ask her first "
+        "otherwise."
+    ),
+}
+_EVENTS = {
+    RequestKind.RESTRICT: "processing_restricted",
+    RequestKind.WITHDRAW: "consent_withdrawn",
+}
+
+
 class RightsOutcome(StrEnum):
     """How a rights action ended."""
 
@@ -235,12 +255,18 @@ async def answer_request(
                                            by=actor, at=now)  # fmt: skip
                 await append_audit(conn, at=now, actor=actor, action="erase", case_id=case.id,
                                    detail=f"{case.number} request {request_id}")  # fmt: skip
-            elif request.kind == RequestKind.CORRECT:
+            elif request.kind in _NOTES:
                 details = await svc.cases.details(conn, case.id)
                 day = now.astimezone(office.tz).date().isoformat()
-                note = f"[{day}] correction asked by the reporter: {detail.get('text', '')}"
+                note = f"[{day}] {_NOTES[RequestKind(request.kind)]}"
+                if request.kind == RequestKind.CORRECT:
+                    note += f" {detail.get('text', '')}"
                 details["notes"] = [*(details.get("notes") or []), note]
                 await svc.cases.replace_details(conn, case.id, details)
+                if request.kind in _EVENTS:
+                    await svc.cases.add_event(conn, case.id, now, actor,
+                                              _EVENTS[RequestKind(request.kind)],
+                                              {"request_id": request_id})  # fmt: skip
         status = "done" if answer is Answer.DONE else "refused"
         await store.answer(conn, request_id, status=status, answer=answer.value, by=actor, at=now)
         await append_audit(conn, at=now, actor=actor, action=f"rights_answer:{request.kind}",

@@ -213,6 +213,7 @@ async def decide(svc: Services, change_id: int, head_user_id: int, approve: bool
     async with svc.db.transaction() as conn:
         change = await svc.roster.change(conn, change_id)
         office = svc.offices.get(change.office_id) if change is not None else None
+        await svc.alert_integrity(conn, svc.roster.take_failures())  # a forged request
         if change is None or office is None or not office.has_role(head_user_id, Role.KETUA):
             await append_audit(
                 conn,

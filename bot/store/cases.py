@@ -228,11 +228,12 @@ class CaseStore:
         mime: str,
         content: bytes,
         at: datetime,
+        item_no: int | None = None,
     ) -> None:
-        """Store an evidence file, encrypted."""
+        """Store an evidence file, encrypted; the same ``item_no`` of a case twice is a no-op."""
         await conn.execute(
-            "INSERT INTO evidence (case_id, kind, mime, size, created_at, content_enc)"
-            " VALUES (?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO evidence (case_id, kind, mime, size, created_at, content_enc,"
+            " item_no) VALUES (?,?,?,?,?,?,?)",
             (
                 case_id,
                 kind,
@@ -240,8 +241,16 @@ class CaseStore:
                 len(content),
                 at.isoformat(),
                 self.cipher.encrypt(content, context=self._ctx(number + ":evidence")),
+                item_no,
             ),
         )
+
+    async def evidence_items(self, conn: Tx, case_id: int) -> set[int]:
+        """The item numbers of a case's evidence already attached."""
+        async with conn.execute(
+            "SELECT item_no FROM evidence WHERE case_id = ? AND item_no IS NOT NULL", (case_id,)
+        ) as cur:
+            return {int(r[0]) for r in await cur.fetchall()}
 
     async def get(self, conn: Tx, case_id: int) -> CaseRow | None:
         """A case by id."""

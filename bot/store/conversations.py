@@ -118,6 +118,10 @@ class StateStore:
         await tx.execute("DELETE FROM conversations")
         return moved + len(rows)
 
+    def index_of_blob(self, scope: str, blob: bytes) -> str:
+        """The blind index, under the current key, of a row whose encrypted key is ``blob``."""
+        return self._index(scope, self._key_text(scope, blob))
+
     async def reindex(self, tx: Tx) -> int:
         """Recompute every blind index (after a key rotation; the blobs are re-encrypted)."""
         count = 0

@@ -10,8 +10,10 @@ from bot.store.schema import column_names, table_names
 __all__ = [
     "ENCRYPTED_COLUMNS",
     "INDEX_COLUMNS",
+    "KEY_COLUMN",
     "case_secrets",
     "encrypted_columns",
+    "keyed_columns",
     "rewrite_column",
     "set_case_indexes",
 ]
@@ -70,7 +72,7 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
 }
 
 # the primary key column each table's first selected value refers to
-_KEY_COLUMN = {
+KEY_COLUMN = {
     "cases": "id",
     "evidence": "id",
     "inbox": "update_id",
@@ -104,15 +106,26 @@ INDEX_COLUMNS = frozenset(
 
 async def encrypted_columns(tx: Tx) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """All (table, column) pairs ending in ``_enc`` and in ``_index`` found in the schema."""
+    enc, idx, _ = await keyed_columns(tx)
+    return enc, idx
+
+
+async def keyed_columns(
+    tx: Tx,
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]], set[tuple[str, str]]]:
+    """All (table, column) pairs ending in ``_enc``, ``_index`` and ``_mac`` in the schema."""
     enc: set[tuple[str, str]] = set()
     idx: set[tuple[str, str]] = set()
+    mac: set[tuple[str, str]] = set()
     for table in await table_names(tx):
         for name in await column_names(tx, table):
             if name.endswith("_enc"):
                 enc.add((table, name))
             elif name.endswith("_index"):
                 idx.add((table, name))
-    return enc, idx
+            elif name.endswith("_mac"):
+                mac.add((table, name))
+    return enc, idx, mac
 
 
 async def rewrite_column(
@@ -121,7 +134,7 @@ async def rewrite_column(
     """Replace every value of a known encrypted column by ``recrypt(blob, context)``."""
     async with tx.execute(ENCRYPTED_COLUMNS[(table, column)]) as cur:
         rows = [(r[0], bytes(r[1]), str(r[2]).encode()) for r in await cur.fetchall()]
-    key = _KEY_COLUMN[table]
+    key = KEY_COLUMN[table]
     for ident, blob, context in rows:
         await tx.execute(
             f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (recrypt(blob, context), ident)

@@ -116,3 +116,36 @@ async def test_a_group_the_bot_was_removed_from_alerts_the_head_once_a_day(
     await h.rt.sender.flush()
     alerts = [t for t in h.texts(HEAD) if str(TNG_GROUP) in t]
     assert len(alerts) == 2  # the next day, once more
+
+
+async def test_the_migrate_update_itself_moves_the_staff_group_before_any_send_fails(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security review #14: Telegram's migrate_to_chat_id / migrate_from_chat_id service
+    messages are followed at once, so no message is first sent to the dead id."""
+    h = harness
+    await h.send(HEAD, "/start")
+    h.fake.member_joins(NEW_GROUP, h.fake.bot_id)
+    h.fake.group_migrates(TNG_GROUP, NEW_GROUP, HEAD)
+    await h.pump()
+    await h.rt.sender.flush()
+    row = await h.rt.db.fetchone(
+        "SELECT address, old_address, row_mac FROM group_addresses WHERE office_id = 'TNG'"
+    )
+    assert row is not None and (row[0], row[1]) == (str(NEW_GROUP), str(TNG_GROUP))
+    assert row[2] is not None  # signed: the sender trusts it
+    told = [t for t in h.texts(HEAD) if "staff_chat_id" in t]
+    assert len(told) == 1 and str(NEW_GROUP) in told[0]  # both service messages: told once
+    old_calls = _refuse(h, monkeypatch, _Migrated(NEW_GROUP))
+    await full_report(h)
+    await h.rt.sender.flush()
+    assert "PPA-TNG-2026-00001" in _texts(h, NEW_GROUP)
+    assert old_calls == []  # nothing went to the old id first
+
+
+async def test_a_group_that_is_no_staff_group_migrating_changes_nothing(harness: Harness) -> None:
+    h = harness
+    h.fake.group_migrates(-4242, -1004242000000, HEAD)
+    await h.pump()
+    row = await h.rt.db.fetchone("SELECT COUNT(*) FROM group_addresses")
+    assert row is not None and row[0] == 0

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.domain.office import Role
 from bot.reports import list_letters
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
@@ -56,10 +57,8 @@ async def _started(tmp_path: Path, clock: FakeClock) -> Harness:
         (await h.person(uid), role) for uid, role in ((SECOND_OFFICER, "petugas"), (CLERK, "admin"))
     ]
     async with h.rt.db.transaction() as conn:
-        for pid, role in added:
-            await conn.execute(
-                "INSERT INTO roster (office_id, user_id, role) VALUES ('TNG', ?, ?)", (pid, role)
-            )
+        for pid, role in added:  # signed rows, as a decision writes them
+            await h.rt.services.roster.grant(conn, "TNG", pid, Role(role))
     for uid in (*ROSTERED, PKL_HEAD, STRANGER):
         await h.send(uid, "/start")
     return h
@@ -273,7 +272,8 @@ async def test_a_grant_ends_with_the_grantees_place_on_the_roster(wh: Harness) -
     await assert_reads(h, PSY)
     psy = await h.person(PSY)
     async with h.rt.db.transaction() as conn:
-        await conn.execute("DELETE FROM roster WHERE user_id = ?", (psy,))
+        for role in h.rt.services.offices["TNG"].roles_of(psy):
+            await h.rt.services.roster.revoke(conn, "TNG", psy, role)
     denied = await audits(h, "denied:read")
     assert await details(h, PSY) == []
     assert await audits(h, "denied:read") == denied + 1

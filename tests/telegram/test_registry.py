@@ -28,6 +28,7 @@ EXPECTED: dict[int, list[str]] = {
     -10: ["RateLimitHandler"],
     -1: ["cmd:hapus", "cb:^hapus:go$"],
     0: [
+        "msg:on_migrate",
         "cmd:gabung",
         "cmd:keluarkan",
         "cb:^gb:",
@@ -35,7 +36,7 @@ EXPECTED: dict[int, list[str]] = {
         "conv:complaint",
         "cmd:status",
         "cmd:koreksi",
-        "cb:^ds:(see|copy|fix|del!?)$",
+        "cb:^ds:(see|copy|fix|del!?|limit!?|withdraw!?)$",
         "cb:^rq:\\d+:[rdDnh]$",
         "cmd:tahan",
         "cmd:start",

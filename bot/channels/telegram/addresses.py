@@ -69,14 +69,16 @@ class TelegramAddresses:
 
     def __init__(self, services: Services) -> None:
         self.svc = services
-        self.groups = GroupAddressStore()
+        self.groups = GroupAddressStore(services.cipher)
         # office id -> its staff group's new chat id after a migration (read from the store)
         self.moved: dict[str, int] = {}
 
     async def load(self, conn: Tx) -> None:
-        """Read the staff groups that moved (another process may have recorded one)."""
+        """Read the staff groups that moved (another process may have recorded one); a row
+        failing its MAC is not followed (the office file's group stands) and is alerted on."""
         rows = await self.groups.all(conn, TELEGRAM)
         self.moved = {o: c for o, a in rows.items() if (c := _int(a)) is not None}
+        await self.svc.alert_integrity(conn, self.groups.take_failures())
 
     async def record_move(self, conn: Tx, office: Office, new_chat: int, at: datetime) -> None:
         """The office's staff group is now ``new_chat`` (Telegram made it a supergroup)."""

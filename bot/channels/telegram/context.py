@@ -8,7 +8,7 @@ for every handler call, error handler and job, so handlers write ``context.servi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,8 @@ class Deps:
     workflow: Workflow
     max_file_bytes: int = 20 * 1024 * 1024
     kick: Callable[[], None] = field(default=lambda: None)
+    # a staff group moved (old chat id, new chat id): the outbox sender follows it (True: known)
+    group_moved: Callable[[int, int], Awaitable[bool]] | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -21,6 +21,7 @@ from bot.channels.telegram.context import BotApp, BotContext
 from bot.channels.telegram.conversations.complaint import build_complaint_handler
 from bot.channels.telegram.handlers import (
     assessment,
+    groups,
     head,
     join,
     kasus,
@@ -112,6 +113,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         # ---------------------------------------------------------------- group 0
         Entry(
             GROUP_MAIN,
+            MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate),
+            "a group made a supergroup: its new chat id is followed at once (staff groups)",
+        ),
+        Entry(
+            GROUP_MAIN,
             CommandHandler("gabung", join.gabung),
             "join and removal first: mid-form, the complaint conversation's fallback would "
             "take /gabung and /keluarkan for unknown commands",
@@ -145,8 +151,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         ),
         Entry(
             GROUP_MAIN,
-            CallbackQueryHandler(rights.on_reporter_button, pattern=r"^ds:(see|copy|fix|del!?)$"),
-            "the rights buttons under /status KODE (see, copy, correct, delete)",
+            CallbackQueryHandler(
+                rights.on_reporter_button, pattern=r"^ds:(see|copy|fix|del!?|limit!?|withdraw!?)$"
+            ),
+            "the rights buttons under /status KODE (see, copy, correct, restrict, withdraw, "
+            "delete)",
         ),
         Entry(
             GROUP_MAIN,

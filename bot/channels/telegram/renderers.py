@@ -163,6 +163,23 @@ async def _group_unreachable(item: OutboxItem, t: Translator) -> Rendered | None
     ), None
 
 
+async def _integrity_alert(item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    what = {
+        "roster": t.gettext("the roster"),
+        "roster_changes": t.gettext("a roster change"),
+        "group_addresses": t.gettext("the staff group's address"),
+    }.get(str(p.get("table")), t.gettext("a protected record"))
+    return t.gettext(
+        "⚠ Security alert for office {office}: {what} in the database was changed without the "
+        "bot's key. The bot does not use it (nobody gains a role, no message goes elsewhere). "
+        "Someone may have write access to the server: tell the administrator and follow the "
+        "breach runbook (docs/SECURITY.md).",
+        office=esc(str(p["office_id"])),
+        what=what,
+    ), None
+
+
 def _line_staff_notice(item: OutboxItem, t: Translator, number: str | None) -> str:
     """Digest line for a new case notice."""
     return t.gettext("🆕 New case <b>{number}</b>", number=esc(number or "?"))
@@ -224,6 +241,7 @@ def core_renderers(svc: Services) -> RendererCatalog:
             "steps_returned": Renderer(steps_returned),
             "group_migrated": Renderer(_group_migrated),
             "group_unreachable": Renderer(_group_unreachable),
+            "integrity_alert": Renderer(_integrity_alert),
         }
     )
 

@@ -258,6 +258,24 @@ class Simulation(Queries):
         self._user_messages[(chat_id, message["message_id"])] = message
         return self._enqueue("message", message)
 
+    def group_migrates(self, chat_id: int, new_chat_id: int, user_id: int) -> None:
+        """A group becomes a supergroup: Telegram's two service messages (migrate_to_chat_id in
+        the old group, migrate_from_chat_id in the new one); the old id answers ChatMigrated."""
+        user = self._user(user_id, "Uji", "id")
+        old = self._group_chat(chat_id)
+        new = self._group_chat(new_chat_id)
+        for chat, field, other in ((old, "migrate_to_chat_id", new_chat_id),
+                                   (new, "migrate_from_chat_id", chat_id)):  # fmt: skip
+            message: JSONDict = {
+                "message_id": self._new_message_id(chat["id"]),
+                "from": user,
+                "chat": chat,
+                "date": int(self.clock()),
+                field: other,
+            }
+            self._user_messages[(chat["id"], message["message_id"])] = message
+            self._enqueue("message", message)
+
     def user_blocks_bot(self, user_id: int) -> None:
         """Make later sends to this user fail with 403 'bot was blocked by the user'."""
         self.blocked_users.add(user_id)

@@ -24,11 +24,12 @@ from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.texts import office_contacts
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
+from bot.domain.filetypes import sniff
 from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
-from bot.services.intake import Evidence
+from bot.services.intake import Evidence, attach_evidence, attached_evidence
 from bot.services.outreach import link_case
 from bot.services.submit import submit_and_start
 from bot.services.workflow.eligibility import default_rules
@@ -138,10 +139,17 @@ async def on_edit(update: Update, context: Ctx) -> str | int:
     return await ask(update, context, d)
 
 
-async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], int]:
-    files: list[Evidence] = []
-    failed = 0
-    for item in d["evidence"]:
+async def _attach(context: Ctx, case_id: int, d: dict[str, Any]) -> tuple[int, int]:
+    """The evidence files, attached to the stored case one at a time (each downloaded,
+    checked and stored in its own transaction, then let go); a file whose content is not an
+    accepted type (its first bytes, not the type the sender's app claimed) is not kept.
+    A replayed update skips the files already attached. Returns (failed, refused)."""
+    svc = context.services
+    done = await attached_evidence(svc, case_id) if d["evidence"] else set()
+    failed = refused = 0
+    for item_no, item in enumerate(d["evidence"]):
+        if item_no in done:
+            continue
         try:
             f = await context.bot.get_file(item["file_id"])
             data = bytes(await f.download_as_bytearray())
@@ -149,8 +157,14 @@ async def _download(context: Ctx, d: dict[str, Any]) -> tuple[list[Evidence], in
             log.warning("evidence download failed: %s", type(exc).__name__)
             failed += 1
             continue
-        files.append(Evidence(item["kind"], item["mime"], data))
-    return files, failed
+        real = sniff(data, declared=str(item.get("mime") or ""))
+        if real is None:
+            log.warning("evidence refused: its content is not an accepted type (%s)", item["kind"])
+            refused += 1
+            continue
+        await attach_evidence(svc, case_id, item_no, Evidence(item["kind"], real, data))
+        del data
+    return failed, refused
 
 
 async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
@@ -159,7 +173,6 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     user = update.effective_user
     assert user is not None
     me = await context.person_id(user)
-    evidence, failed = await _download(context, d)
     await crash_point("in_handler")
     staff = d["mode"] == "staff"
     # the case, then the office's intake SOP (idempotent: a replayed update makes one case
@@ -167,7 +180,7 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     result, _ = await submit_and_start(
         dp.workflow,
         answers=d["answers"],
-        evidence=evidence,
+        evidence=[],  # attached below, one file at a time
         idempotency_key=f"{d['mode']}:{me}:{d['id']}",
         mode=d["mode"],
         reporter=None if staff else Handle(TELEGRAM, str(user.id)),
@@ -177,7 +190,8 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     )
     if isinstance(d.get("outreach_key"), str):  # the urgent report's outreach joins its case
         await link_case(dp.services, draft_key=d["outreach_key"], case_id=result.case_id)
-    dp.kick()
+    dp.kick()  # the staff are told now; the files follow
+    failed, refused = await _attach(context, result.case_id, d)
     office = dp.services.office(result.office_id)
     lines = [
         t.gettext("<b>The complaint has been recorded.</b>")
@@ -210,6 +224,15 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
             when=t.datetime(result.first_response_due, office.timezone),
         )
     )
+    if refused:
+        lines.append(
+            t.gettext(
+                "{n} file(s) were not kept because their content is not a photo, PDF or Word "
+                "document, voice note, audio or video. If they matter, please show them to "
+                "the officer when they contact you.",
+                n=refused,
+            )
+        )
     if failed:
         lines.append(
             t.gettext(

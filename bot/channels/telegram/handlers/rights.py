@@ -12,6 +12,12 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.conversations.questions_ui import answer_label
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
+from bot.channels.telegram.handlers.rights_texts import (
+    confirm_text,
+    hold_text,
+    kind_text,
+    rights_markup,
+)
 from bot.channels.telegram.preview import for_reporter
 from bot.domain.identity import Handle
 from bot.domain.intake import question
@@ -47,31 +53,6 @@ log = logging.getLogger(__name__)
 
 SESSION_KEY = "rights_case"
 SESSION = timedelta(minutes=30)  # the buttons under /status work this long after the code
-
-
-def kind_text(t: Translator, kind: str) -> str:
-    if kind == "access":
-        return t.gettext("a full copy of the data")
-    if kind == "correct":
-        return t.gettext("a correction")
-    return t.gettext("deletion of the data")
-
-
-def hold_text(t: Translator, hold: str) -> str:
-    """A legal hold's reason in the reader's words."""
-    msgid = HOLD_REASONS.get(hold)
-    return t.translate(msgid) if msgid else esc(hold)
-
-
-def rights_markup(t: Translator) -> InlineKeyboardMarkup:
-    """The rights buttons under a found report."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(t.gettext("📄 See what we hold"), callback_data="ds:see")],
-            [InlineKeyboardButton(t.gettext("✏️ Correct something"), callback_data="ds:fix")],
-            [InlineKeyboardButton(t.gettext("🗑 Ask us to delete"), callback_data="ds:del")],
-        ]
-    )
 
 
 def remember_case(context: Ctx, case_id: int, now: datetime) -> None:
@@ -206,7 +187,8 @@ async def _request(
 
 
 async def on_reporter_button(update: Update, context: Ctx) -> None:
-    """ds:see / ds:copy / ds:fix / ds:del / ds:del! under a report found by its code."""
+    """ds:see / copy / fix / del / del! / limit / limit! / withdraw / withdraw! under a report
+    found by its code."""
     t = context.t
     await answer(update)
     cq = update.callback_query
@@ -238,6 +220,13 @@ async def on_reporter_button(update: Update, context: Ctx) -> None:
         )), markup)  # fmt: skip
     elif action == "del!":
         await _request(update, context, case_id, RequestKind.ERASE)
+    elif action in ("limit", "withdraw"):
+        text, markup = confirm_text(t, action)
+        await reply(update, context, for_reporter(t, text), markup)
+    elif action == "limit!":
+        await _request(update, context, case_id, RequestKind.RESTRICT)
+    elif action == "withdraw!":
+        await _request(update, context, case_id, RequestKind.WITHDRAW)
 
 
 async def koreksi(update: Update, context: Ctx) -> None:

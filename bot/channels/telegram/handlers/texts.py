@@ -41,15 +41,20 @@ def office_contacts(t: Translator, office: Office) -> str:
 
 
 def welcome_text(t: Translator) -> str:
-    """What the service is, that it is free and confidential."""
+    """What the service is, that it is free, and who reads a report (as the consent says)."""
     return (
         t.gettext(
             "<b>Welcome.</b> This is the complaint service of the women and child protection "
             "units (UPTD PPA). You can report violence against a woman or a child here: "
             "physical, psychological or sexual violence, neglect, exploitation, trafficking "
             "or domestic violence.\n\n"
-            "The service is <b>free</b> and <b>confidential</b>. What you tell us is read only "
-            "by the unit's staff who handle the case."
+            "The service is <b>free</b>. The unit stores what you tell us encrypted; it is "
+            "read by the unit's staff who handle your case, and not shared with anyone else "
+            "without your agreement, except where the law requires it (for example to protect "
+            "a child). Your messages pass through the servers of the company that runs this "
+            "chat app, outside Indonesia. Before you send a report you see the full privacy "
+            "notice; with /status and your tracking code you can see what we hold, ask for a "
+            "correction, restrict its use, withdraw your consent or ask us to delete it."
         )
         + "\n\n"
         + emergency_text(t)
