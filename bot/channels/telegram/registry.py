@@ -216,6 +216,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             CommandHandler(["rumahaman", "keluar"], shelter.dispatch),
             "shelter: the head admits (within capacity), a stay is ended",
         ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(shelter.on_decision, pattern=r"^s[ar]:"),
+            "the head admits or refuses a shelter request from the case plan",
+        ),
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(
             GROUP_MAIN,

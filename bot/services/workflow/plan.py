@@ -14,11 +14,13 @@ from bot.domain.case_plan import (
     closure_blockers,
     service_kind,
     sop_for,
+    split_key,
 )
 from bot.domain.i18n_marker import N_
 from bot.domain.identity import actor_for
 from bot.domain.notice import Recipient
 from bot.domain.permissions import may_manage_plan, may_reopen_case
+from bot.services import plan_records
 from bot.services.workflow import returns
 from bot.services.workflow.eligibility import NOT_ELIGIBLE_MESSAGE, default_rules, refusal
 from bot.services.workflow.engine import Engine, Outcome, WorkflowResult, _r, _Tx
@@ -28,6 +30,7 @@ from bot.store.case_plan import ReviewRow, ServiceRow
 
 __all__ = ["BLOCKER_MESSAGES", "CasePlan", "PlanUseCases"]
 
+_RECORD = ""  # a service that starts a record, not an SOP (bot/services/plan_records.py)
 _NO_CASE = N_("There is no such case.")
 _CLOSED = N_("The case is closed.")
 BLOCKER_MESSAGES = {
@@ -82,13 +85,16 @@ class PlanUseCases(Engine):
             running = [s.kind for s in await self.plan.services(conn, case_id)
                        if s.status == "running"]  # fmt: skip
             plan: list[tuple[str, str, int | None]] = []
+            ctx = plan_records.PlanCtx(conn, t.case, t.office, t.now, t.actor)
             for key, assignee in services:
                 kind = service_kind(key)
-                if kind is None:
+                if kind is None or (not kind.record and split_key(key)[1]):
                     return _r(Outcome.INVALID, N_("There is no such service."))
-                if key in running:
+                if kind.key in running and not kind.many:
                     return _r(Outcome.INVALID, N_("This service is already running for this case."))
-                decision = await refusal(default_rules(), conn, t.case, key, actor=t.actor,
+                if kind.record and (why := await plan_records.check(self.svc, ctx, key)):
+                    return _r(Outcome.INVALID, why)
+                decision = await refusal(default_rules(), conn, t.case, kind.key, actor=t.actor,
                                          at=t.now)  # fmt: skip
                 if decision is not None:
                     return _r(Outcome.NOT_ELIGIBLE, NOT_ELIGIBLE_MESSAGE,
@@ -103,10 +109,13 @@ class PlanUseCases(Engine):
                         Outcome.INVALID,
                         N_("Choose a staff member who holds the role for this service."),
                     )
-                running.append(key)
-                plan.append((key, name or GENERIC_SOP, assignee))
+                running.append(kind.key)
+                plan.append((key, _RECORD if kind.record else name or GENERIC_SOP, assignee))
             ids = []
             for key, name, assignee in plan:
+                if name == _RECORD and assignee is not None:
+                    ids.append(await plan_records.start(self.svc, ctx, key, assignee))
+                    continue
                 iid = await self._start(t, name, None, None, assignee)
                 ids.append(await self._plan_service(t, key, iid, assignee))
         return WorkflowResult(Outcome.OK, params={"services": ids}, opened=tuple(t.opened))

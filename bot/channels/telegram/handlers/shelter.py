@@ -1,19 +1,24 @@
 """Shelter commands (private chat): the head admits, the head or case manager discharges.
 
 /rumahaman NOMOR [RENCANA KESELAMATAN]   admit (within capacity; full: partner referral)
-/keluar STAY_ID [RENCANA PEMULANGAN]     end the stay with the discharge plan
+/keluar STAY_ID RENCANA PEMULANGAN       end the stay with the discharge plan
+sa:<case> / sr:<case>                    the head admits / refuses a request from the plan
 """
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.services import shelter
 from bot.services.referrals import case_id_for_number
 
-__all__ = ["dispatch", "keluar", "rumahaman"]
+__all__ = ["dispatch", "keluar", "on_decision", "rumahaman"]
+
+_DECISION = re.compile(r"^s([ar]):(\d{1,12})$")
 
 
 async def _person(update: Update, context: Ctx) -> int | None:
@@ -71,3 +76,25 @@ async def dispatch(update: Update, context: Ctx) -> None:
         await rumahaman(update, context)
     elif name == "keluar":
         await keluar(update, context)
+
+
+async def on_decision(update: Update, context: Ctx) -> None:
+    """The head's buttons on a shelter request from the plan: admit or refuse."""
+    user, cq = update.effective_user, update.callback_query
+    m = _DECISION.match(cq.data or "") if cq else None
+    t = context.t
+    if user is None or m is None:
+        await answer(update, t.gettext("That button is not valid any more."))
+        return
+    person, case_id = await context.person_id(user), int(m[2])
+    if m[1] == "a":
+        result = await shelter.admit(context.services, case_id, person)
+        ok = t.gettext("Admitted to the shelter (stay {id}). The end of the stay will be "
+                       "reminded.", id=result.stay_id)  # fmt: skip
+    else:
+        result = await shelter.refuse(context.services, case_id, person)
+        ok = t.gettext("The shelter admission was refused; the case manager is told.")
+    await answer(update)
+    if result.ok or result.referral_id is not None:
+        context.deps.kick()
+    await _answer(update, context, result, ok)

@@ -1,0 +1,93 @@
+"""Renderers of the case plan's record services: the person named is told, the head is asked
+to admit to the shelter (privately: who stays is never shown in the staff group)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.channels.telegram.handlers.common import esc
+from bot.channels.telegram.handlers.plan_render import service_label
+from bot.channels.telegram.outreach_render import visit_buttons
+from bot.channels.telegram.rendering import Rendered, RendererCatalog
+from bot.i18n import Translator
+from bot.services.context import Services
+from bot.services.plan_records import RECORD_STARTED, SHELTER_REQUEST
+from bot.store import Tx
+from bot.store.case_plan import CasePlanStore
+from bot.store.outbox import OutboxItem
+
+__all__ = ["plan_record_renderers"]
+
+
+async def _number(svc: Services, case_id: int) -> str | None:
+    async with svc.db.reading() as conn:
+        case = await svc.cases.get(conn, case_id)
+    return case.number if case else None
+
+
+async def _started(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    number = await _number(svc, int(p["case_id"]))
+    if number is None:
+        return None
+    service, record = str(p["service"]), str(p.get("record") or "")
+    what, _, rid = record.partition(":")
+    num, name = esc(number), service_label(t, service)
+    if what == "outreach":
+        text = t.gettext(
+            "🚶 Case <b>{number}</b>: you are named for {service}. After the visit, record how "
+            "it ended:", number=num, service=name,
+        )  # fmt: skip
+        return text, visit_buttons(int(rid), t)
+    if what == "referral":
+        text = t.gettext(
+            "📨 Case <b>{number}</b>: you accompany {service} (referral {id}). Record what comes "
+            "back with /fakta {id} KUNCI NILAI and its dates with /jadwal {id}; /rujukan {number} "
+            "lists it; the Surat Rujukan and other letters are in /kasus {number}.",
+            number=num, service=name, id=int(rid),
+        )  # fmt: skip
+        return text, None
+    text = t.gettext(
+        "🏠 Case <b>{number}</b>: you follow the shelter stay asked of the head. Once she is "
+        "admitted, the daily check-in comes to you.", number=num,
+    )  # fmt: skip
+    return text, None
+
+
+async def _request(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    case_id = int(p["case_id"])
+    number = await _number(svc, case_id)
+    if number is None:
+        return None
+    text = t.gettext(
+        "🏠 Case <b>{number}</b>: the case manager asks to admit the victim to the shelter "
+        "(places taken: {taken} of {capacity}). Admit her, or refuse (the case manager is told).",
+        number=esc(number), taken=int(p["taken"]), capacity=int(p["capacity"]),
+    )  # fmt: skip
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(t.gettext("🏠 Admit"), callback_data=f"sa:{case_id}"),
+        InlineKeyboardButton(t.gettext("✖ Refuse"), callback_data=f"sr:{case_id}"),
+    ]])  # fmt: skip
+    return text, markup
+
+
+def plan_record_renderers(svc: Services, catalog: RendererCatalog) -> None:
+    """Register the record services' notices; a request already decided is not sent."""
+
+    async def started(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await _started(svc, item, t)
+
+    async def request(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await _request(svc, item, t)
+
+    catalog.register(RECORD_STARTED, started)
+    catalog.register(SHELTER_REQUEST, request)
+
+    async def still_waiting(conn: Tx, item: OutboxItem) -> bool:
+        if item.kind != SHELTER_REQUEST:
+            return True
+        row = await CasePlanStore().get_service(conn, int(item.payload["service_id"]))
+        return row is not None and row.status == "running" and row.record is None
+
+    catalog.add_check(still_waiting)
