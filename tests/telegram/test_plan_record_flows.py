@@ -37,6 +37,16 @@ async def test_a_referral_is_picked_by_institution_and_its_companion_is_told(wh:
     rid = int(await scalar(h, "SELECT id FROM referrals WHERE case_id = ? AND kind = 'police'",
                            case))  # fmt: skip
     assert any(f"/fakta {rid}" in text for text in h.texts(companion))
+    await press(h, companion, f"rl:{rid}")  # the Surat Rujukan, by DM, kept with the referral
+    sent = [m for m in h.fake.messages(companion) if m.kind == "document"]
+    assert len(sent) == 1 and sent[0].document is not None
+    assert sent[0].document[1][:4] == b"PK\x03\x04" and "/RUJ/PPA-TNG/" in (sent[0].text or "")
+    # a member of staff who does not handle the case gets no letter
+    await h.send(ids["mediator"], "/start")
+    await h.click_data(ids["mediator"], companion, sent[0].message_id - 1, f"rl:{rid}")
+    assert [m for m in h.fake.messages(ids["mediator"]) if m.kind == "document"] == []
+    sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'denied:make_letter' AND actor = ?"
+    assert await scalar(h, sql, f"person:{await h.person(ids['mediator'])}") == 1
     # a second referral may run beside the first
     await add(h, mk, case, "referral.hospital", companion)
     assert await running(h, case) == ["accompaniment", "referral", "referral"]

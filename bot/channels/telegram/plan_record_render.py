@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.plan_render import service_label
+from bot.channels.telegram.handlers.record_letters_ui import referral_letter_button
 from bot.channels.telegram.outreach_render import visit_buttons
 from bot.channels.telegram.rendering import Rendered, RendererCatalog
 from bot.i18n import Translator
@@ -46,7 +47,8 @@ async def _started(svc: Services, item: OutboxItem, t: Translator) -> Rendered |
             "lists it; the Surat Rujukan and other letters are in /kasus {number}.",
             number=num, service=name, id=int(rid),
         )  # fmt: skip
-        return text, None
+        button = t.gettext("📄 Letter for referral {id}", id=int(rid))
+        return text, InlineKeyboardMarkup([[referral_letter_button(button, int(rid))]])
     text = t.gettext(
         "🏠 Case <b>{number}</b>: you follow the shelter stay asked of the head. Once she is "
         "admitted, the daily check-in comes to you.", number=num,

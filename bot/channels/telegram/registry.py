@@ -29,6 +29,7 @@ from bot.channels.telegram.handlers import (
     outreach,
     plan,
     plan_commands,
+    record_letters_ui,
     referrals,
     reports,
     retention,
@@ -215,6 +216,13 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CommandHandler(["rumahaman", "keluar"], shelter.dispatch),
             "shelter: the head admits (within capacity), a stay is ended",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(
+                record_letters_ui.on_record_letter, pattern=record_letters_ui.PATTERN
+            ),
+            "a referral's Surat Rujukan (or protection-order request), a shelter admission record",
         ),
         Entry(
             GROUP_MAIN,

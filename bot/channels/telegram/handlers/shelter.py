@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
+from bot.channels.telegram.handlers.record_letters_ui import stay_letter_markup
 from bot.services import shelter
 from bot.services.referrals import case_id_for_number
 
@@ -33,6 +34,9 @@ async def _answer(update: Update, context: Ctx, result: shelter.ShelterResult, o
     if result.message is not None:
         text = t.translate(result.message, **result.params)
         await reply(update, context, ("" if result.ok else "⚠ ") + esc(text))
+    elif result.stay_id is not None and result.params.get("ends_at"):  # admitted: its record
+        button = t.gettext("📄 Shelter admission record")
+        await reply(update, context, ok, stay_letter_markup(button, result.stay_id))
     else:
         await reply(update, context, ok)
 
