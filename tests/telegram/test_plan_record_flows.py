@@ -4,12 +4,20 @@ an outreach visit that opens its follow-up."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import FakeClock
+from bot.scheduler.sweep import sweep
+from bot.services import referrals, shelter
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
 from tests.telegram.test_case_plan_flows import kasus, plain, running
 from tests.telegram.test_sop_flows import GROUPS, IDS, scalar, to_service, tx, wh
 
 __all__ = ["wh"]  # the fixture, re-used from test_sop_flows
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 async def add(h: Harness, mk: int, case: int, key: str, staff: int) -> None:
@@ -84,3 +92,38 @@ async def test_an_outreach_from_the_plan_visits_and_opens_a_police_referral(wh: 
     assert await scalar(h, "SELECT kind FROM referrals WHERE case_id = ?", case) == "police"
     outcome = await scalar(h, "SELECT outcome FROM case_services WHERE kind = 'outreach'")
     assert outcome == "police"
+
+
+async def test_hearings_in_the_morning_digest_and_records_in_kasus(
+    wh: Harness, clock: FakeClock
+) -> None:
+    h, ids = wh, IDS["TNG"]
+    mk, companion, group = ids["mk"], ids["pendamping"], GROUPS["TNG"]
+    case = await to_service(h, "TNG", "accompaniment")
+    svc, me = h.rt.services, await h.person(companion)
+    ref = await referrals.refer(svc, case, me, "court", "PN Tangerang")
+    assert ref.referral_id is not None
+    tuesday = datetime(2026, 3, 3, 13, 0, tzinfo=WIB)
+    assert (await referrals.schedule_date(svc, ref.referral_id, me, tuesday, "Ruang 2")).ok
+    admitted = await shelter.admit(svc, case, await h.person(ids["ketua"]), "Rencana")
+    assert admitted.ok
+    text = await kasus(h, mk, case)
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    assert plain(tx(h, "<b>Outreach, referrals and shelter</b>")) in text
+    line = tx(h, "📨 Referral {id}: {kind}, {institution}", id=ref.referral_id,
+              kind=tx(h, "Court"), institution="PN Tangerang")  # fmt: skip
+    assert line in text
+    assert "13.00" in text or "13:00" in text  # the next date, the hearing
+    assert tx(h, "🏠 Shelter stay {id}: since {since}, until {until}", id=admitted.stay_id,
+              since="", until="").split(":")[0] in text  # fmt: skip
+    # the next morning: the companion's own dates, the group only the case number
+    before = len(h.texts(group))
+    clock.set(datetime(2026, 3, 3, 8, 30, tzinfo=WIB).astimezone(UTC))
+    await sweep(svc, clock.now())
+    await h.pump()
+    mine = "\n".join(h.texts(companion))
+    hearing = tx(h, "Hearing")
+    assert f"📅 {number}: {hearing}" in mine
+    summary = "\n".join(h.texts(group)[before:])
+    assert number in summary and "Ruang 2" not in summary and "PN Tangerang" not in summary
+    assert "shelter" not in summary.lower() and "rumah aman" not in summary.lower()

@@ -22,6 +22,7 @@ from bot.channels.telegram.handlers.workflow_render import (
     due_line,
     label,
 )
+from bot.channels.telegram.record_lines import case_record_lines
 from bot.domain.identity import actor_for
 from bot.domain.permissions import (
     may_decide_as_head,
@@ -107,6 +108,7 @@ async def kasus(update: Update, context: Ctx) -> None:
         t, plan, case.id, office.timezone, closed=case.status == "closed",
         manage=may_manage_plan(office, me), head=may_reopen_case(office, me),
     )  # fmt: skip
+    plan_lines += await case_record_lines(svc, case.id, t, office.timezone)
     text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend,
                                    (plan_lines, plan_buttons))  # fmt: skip
     await reply(update, context, text, markup)
