@@ -21,7 +21,7 @@ from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
 from bot.scheduler.sop_deadlines import SOP_DEADLINE_KINDS, shipped_sops, sweep_instance
 from bot.services.context import Services
 from bot.services.outreach import escalate_due, forget_abandoned
-from bot.services.shelter import remind_ending
+from bot.services.shelter_stay import shelter_reminders
 from bot.store import Tx
 from bot.store.case_plan import CasePlanStore
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
@@ -369,9 +369,8 @@ async def _escalations(s: _Sweep, now: datetime) -> None:
     if moved:
         s.report.reminders["outreach_escalated"] += moved
     await forget_abandoned(s.svc, now)  # details of urgent reports never finished
-    ending = await remind_ending(s.svc, now)  # shelter stays about to end (privately)
-    if ending:
-        s.report.reminders["shelter_stay_ending"] += ending
+    # shelter stays about to end, the daily check-ins (privately)
+    s.report.reminders.update(await shelter_reminders(s.svc, now))
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

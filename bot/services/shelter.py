@@ -184,7 +184,7 @@ async def remind_ending(svc: Services, now: datetime) -> int:
                         params={"stay_id": stay.id, "case_id": stay.case_id, "when": when,
                                 "case_number": case.number if case else "",
                                 "ends_at": iso(stay.ends_at)},
-                        dedupe_key=f"rem:{STAY_ENDING}:{stay.id}.{when}:{to.key()}",
+                        dedupe_key=f"rem:{STAY_ENDING}:{subject}.{when}:{to.key()}",
                     )  # fmt: skip
                     await svc.outbox.add(conn, notice, at=now)
     return sent

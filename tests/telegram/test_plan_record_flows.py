@@ -127,3 +127,27 @@ async def test_hearings_in_the_morning_digest_and_records_in_kasus(
     summary = "\n".join(h.texts(group)[before:])
     assert number in summary and "Ruang 2" not in summary and "PN Tangerang" not in summary
     assert "shelter" not in summary.lower() and "rumah aman" not in summary.lower()
+
+
+async def test_the_daily_check_in_button_and_the_heads_extension(
+    wh: Harness, clock: FakeClock
+) -> None:
+    h, ids = wh, IDS["TNG"]
+    mk, head, companion = ids["mk"], ids["ketua"], ids["pendamping"]
+    case = await to_service(h, "TNG", "accompaniment")
+    await add(h, mk, case, "shelter", companion)
+    await h.pump()
+    await press(h, head, f"sa:{case}")
+    stay = int(await scalar(h, "SELECT id FROM shelter_stays WHERE case_id = ?", case))
+    clock.set(datetime(2026, 3, 3, 8, 10, tzinfo=WIB).astimezone(UTC))
+    await sweep(h.rt.services, clock.now())
+    await h.pump()
+    await press(h, companion, f"sc:{stay}")
+    sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'shelter_check_in' AND case_id = ?"
+    assert await scalar(h, sql, case) == 1
+    await h.send(mk, f"/perpanjang {stay} 7 Masih berbahaya")  # only the head
+    assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'shelter_extend'") == 0
+    await h.send(head, f"/perpanjang {stay} 7 Masih berbahaya")
+    assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'shelter_extend'") == 1
+    ends = str(await scalar(h, "SELECT ends_at FROM shelter_stays WHERE id = ?", stay))
+    assert datetime.fromisoformat(ends).astimezone(WIB).date().isoformat() == "2026-03-23"

@@ -214,8 +214,8 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         ),
         Entry(
             GROUP_MAIN,
-            CommandHandler(["rumahaman", "keluar"], shelter.dispatch),
-            "shelter: the head admits (within capacity), a stay is ended",
+            CommandHandler(["rumahaman", "keluar", "perpanjang"], shelter.dispatch),
+            "shelter: the head admits (within capacity) or extends a stay, a stay is ended",
         ),
         Entry(
             GROUP_MAIN,
@@ -226,8 +226,8 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         ),
         Entry(
             GROUP_MAIN,
-            CallbackQueryHandler(shelter.on_decision, pattern=r"^s[ar]:"),
-            "the head admits or refuses a shelter request from the case plan",
+            CallbackQueryHandler(shelter.on_decision, pattern=r"^s[arc]:"),
+            "the head admits or refuses a shelter request from the plan; the daily check-in",
         ),
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(
