@@ -15,6 +15,7 @@ __all__ = [
     "PLAN_REFERRAL_KINDS",
     "PROTECTION_WITHIN",
     "REFERRAL_KINDS",
+    "RETURN_FOLLOW_UP_DAYS",
     "is_kdrt",
     "protection_due",
 ]
@@ -74,6 +75,9 @@ DATE_KINDS: dict[str, str] = {
     "travel": N_("Travel home (return and reintegration)"),
     "other": N_("Appointment"),
 }
+
+# the follow-up of a return home: this many days after the travel date (this project's reading)
+RETURN_FOLLOW_UP_DAYS = 7
 
 # UU 23/2004 Pasal 16: the police give temporary protection within 1x24 hours of the report
 PROTECTION_WITHIN = timedelta(hours=24)

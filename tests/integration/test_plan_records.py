@@ -4,12 +4,16 @@ case manager like any other service (bot/services/plan_records.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from bot.domain.notice import Recipient
+from bot.scheduler.sweep import sweep
 from bot.services import outreach, referrals, shelter
 from bot.services.workflow import Outcome
 from tests.integration.workflow_support import (
     TNG,
     TNG_GROUP,
+    WIB,
     Env,
     env,
     new_case,
@@ -143,4 +147,29 @@ async def test_return_home_is_a_referral_to_the_receiving_uptd_ppa(env: Env) -> 
     assert await scalar(e, "SELECT kind FROM referrals WHERE id = ?", rid) == "uptd_ppa"
     assert (await referrals.record_fact(e.svc, rid, TNG["pendamping"], "arrival_follow_up",
                                         "Sudah tiba, sehat")).ok  # fmt: skip
+    await returned(e, cid, "reintegration", "completed")
+
+
+async def test_the_travel_home_is_reminded_and_followed_up_after_arrival(env: Env) -> None:
+    e = env
+    cid = await new_case(e, "TNG", violence=["trafficking"], relation="stranger")
+    assert (await e.wf.add_services(cid, TNG["mk"], [("reintegration", TNG["pendamping"])])).ok
+    rid = await record_id(e, cid, "reintegration")
+    travel = datetime(2026, 3, 4, 10, 0, tzinfo=WIB)  # Wednesday
+    res = await referrals.schedule_date(e.svc, rid, TNG["mk"], travel, "Terminal", kind="travel")
+    assert res.ok
+    e.clock.set(datetime(2026, 3, 3, 8, 5, tzinfo=WIB).astimezone(UTC))  # the day before
+    await sweep(e.svc, e.clock.now())
+    reminded = [i for i in await outbox(e) if i.kind == "referral_reminder"]
+    assert [i.recipient for i in reminded] == [Recipient.person(TNG["pendamping"])]
+    e.clock.set((travel + timedelta(days=6)).astimezone(UTC))
+    await sweep(e.svc, e.clock.now())
+    assert [i for i in await outbox(e) if i.kind == "return_follow_up"] == []
+    e.clock.set((travel + timedelta(days=7, minutes=1)).astimezone(UTC))
+    await sweep(e.svc, e.clock.now())
+    await sweep(e.svc, e.clock.now())
+    followed = [i.recipient for i in await outbox(e) if i.kind == "return_follow_up"]
+    assert followed == [Recipient.person(TNG["pendamping"]), Recipient.person(TNG["mk"])]
+    assert (await referrals.record_fact(e.svc, rid, TNG["pendamping"], "arrival_follow_up",
+                                        "Tiba dengan selamat")).ok  # fmt: skip
     await returned(e, cid, "reintegration", "completed")

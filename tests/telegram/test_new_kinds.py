@@ -15,6 +15,7 @@ SOURCES = (
     "bot/services/shelter_stay.py",
     "bot/services/plan_records.py",
     "bot/scheduler/referrals.py",
+    "bot/scheduler/returns_sweep.py",
 )
 
 
@@ -38,6 +39,6 @@ async def test_every_new_kind_is_rendered(harness: Harness) -> None:
     kinds = _emitted()
     assert {"outreach_page", "referral_reminder", "protection_overdue",
             "shelter_stay_ending", "referral_no_news", "shelter_check_in", "shelter_request",
-            "plan_record_started"} <= kinds  # fmt: skip
+            "plan_record_started", "return_follow_up"} <= kinds  # fmt: skip
     missing = kinds - harness.rt.sender.catalog.kinds()
     assert not missing, missing

@@ -3,6 +3,8 @@ to admit to the shelter (privately: who stays is never shown in the staff group)
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.handlers.common import esc
@@ -11,6 +13,7 @@ from bot.channels.telegram.handlers.record_letters_ui import referral_letter_but
 from bot.channels.telegram.outreach_render import visit_buttons
 from bot.channels.telegram.rendering import Rendered, RendererCatalog
 from bot.i18n import Translator
+from bot.scheduler.returns_sweep import RETURN_FOLLOW_UP
 from bot.services.context import Services
 from bot.services.plan_records import RECORD_STARTED, SHELTER_REQUEST
 from bot.store import Tx
@@ -74,6 +77,22 @@ async def _request(svc: Services, item: OutboxItem, t: Translator) -> Rendered |
     return text, markup
 
 
+async def _return(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
+    p = item.payload
+    async with svc.db.reading() as conn:
+        case = await svc.cases.get(conn, int(p["case_id"]))
+    if case is None or case.status == "closed":
+        return None
+    tz = svc.office(case.office_id).timezone
+    return t.gettext(
+        "🧳 Case <b>{number}</b>: she travelled home on {when}. Follow up with the receiving "
+        "UPTD PPA on how she has arrived and settles in, then record it: /fakta {id} "
+        "arrival_follow_up TEXT (this ends the return service).",
+        number=esc(case.number), id=int(p["referral_id"]),
+        when=t.date(datetime.fromisoformat(str(p["travelled_at"])), tz),
+    ), None  # fmt: skip
+
+
 def plan_record_renderers(svc: Services, catalog: RendererCatalog) -> None:
     """Register the record services' notices; a request already decided is not sent."""
 
@@ -83,7 +102,11 @@ def plan_record_renderers(svc: Services, catalog: RendererCatalog) -> None:
     async def request(item: OutboxItem, t: Translator) -> Rendered | None:
         return await _request(svc, item, t)
 
+    async def returned(item: OutboxItem, t: Translator) -> Rendered | None:
+        return await _return(svc, item, t)
+
     catalog.register(RECORD_STARTED, started)
+    catalog.register(RETURN_FOLLOW_UP, returned)
     catalog.register(SHELTER_REQUEST, request)
 
     async def still_waiting(conn: Tx, item: OutboxItem) -> bool:
