@@ -52,6 +52,7 @@ class PlanCtx:
     office: Office
     now: datetime
     actor: str
+    person: int | None = None  # the person acting (None: the system)
 
 
 async def _notify(svc: Services, c: PlanCtx, to: Recipient, kind: str, key: str,
@@ -79,7 +80,7 @@ async def check(svc: Services, c: PlanCtx, key: str) -> str | None:
 async def _referral(svc: Services, c: PlanCtx, kind: str, companion: int, **facts: str) -> str:
     rid = await ReferralStore(svc.cipher).insert(
         c.conn, case_id=c.case.id, kind=kind, companion_id=companion,
-        created_by=companion, at=c.now,
+        created_by=c.person if c.person is not None else companion, at=c.now,
         facts={"institution": DEFAULT_INSTITUTIONS[kind], **facts},
     )  # fmt: skip
     await svc.cases.add_event(c.conn, c.case.id, c.now, c.actor, "referred",
@@ -184,7 +185,7 @@ async def visit_follow_up(
                if s.status == "running"}  # fmt: skip
     if kind is None or (kind.key in running and not kind.many):
         return None
-    c = PlanCtx(conn, case, office, now, actor)
+    c = PlanCtx(conn, case, office, now, actor, person_id)
     if await check(svc, c, key) is not None:
         return None
     sid = await start(svc, c, key, person_id)

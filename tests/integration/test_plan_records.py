@@ -108,8 +108,10 @@ async def test_several_referrals_run_at_once_and_a_verdict_ends_one(env: Env) ->
     both = [("referral.police", TNG["pendamping"]), ("referral.court", TNG["pendamping"])]
     res = await e.wf.add_services(cid, TNG["mk"], both)
     assert res.ok, res
-    kinds = await e.svc.db.fetchall("SELECT kind FROM referrals WHERE case_id = ?", (cid,))
+    kinds = await e.svc.db.fetchall("SELECT kind, created_by, companion_id FROM referrals"
+                                    " WHERE case_id = ?", (cid,))  # fmt: skip
     assert sorted(r[0] for r in kinds) == ["court", "police"]
+    assert {(r[1], r[2]) for r in kinds} == {(TNG["mk"], TNG["pendamping"])}
     bad = await e.wf.add_services(cid, TNG["mk"], [("referral.nowhere", TNG["pendamping"])])
     assert bad.outcome is Outcome.INVALID
     assert (await e.wf.add_services(cid, TNG["mk"], [("legal_aid.x", 100000006)])).outcome is (

@@ -85,7 +85,7 @@ class PlanUseCases(Engine):
             running = [s.kind for s in await self.plan.services(conn, case_id)
                        if s.status == "running"]  # fmt: skip
             plan: list[tuple[str, str, int | None]] = []
-            ctx = plan_records.PlanCtx(conn, t.case, t.office, t.now, t.actor)
+            ctx = plan_records.PlanCtx(conn, t.case, t.office, t.now, t.actor, user_id)
             for key, assignee in services:
                 kind = service_kind(key)
                 if kind is None or (not kind.record and split_key(key)[1]):
