@@ -123,16 +123,14 @@ async def add_detail(svc: Services, *, draft_key: str, key: str, value: Any) -> 
 
 
 async def link_case(svc: Services, *, draft_key: str, case_id: int) -> int | None:
-    """Attach the outreach of a finished urgent report to its case; a visit recorded before
-    the report was finished opens its follow-up on the case's plan now."""
+    """Attach the outreach of a finished urgent report to its case and put it on the case's
+    plan; a visit recorded before the report was finished opens its follow-up now."""
     store = OutreachStore(svc.cipher)
     async with svc.db.transaction() as conn:
         oid = await store.link_case(conn, draft_key, case_id)
         row = await store.get(conn, oid) if oid is not None else None
-        if row is not None and row.status == "visited" and row.outcome and row.case_id:
-            by = row.team[0] if row.team else (row.acked_by or 0)
-            await plan_records.visit_follow_up(svc, conn, row, row.outcome, by,
-                                               svc.clock.now())  # fmt: skip
+        if row is not None and row.case_id is not None:
+            await plan_records.urgent_on_plan(svc, conn, row, svc.clock.now())
         return oid
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "end_for_record",
     "fact_recorded",
     "start",
+    "urgent_on_plan",
     "visit_follow_up",
 ]
 
@@ -102,6 +103,42 @@ async def _outreach(svc: Services, c: PlanCtx, visitor: int) -> str:
     return f"outreach:{oid}"
 
 
+async def _add(
+    svc: Services, c: PlanCtx, kind: str, record: str | None, assignee: int | None
+) -> int:
+    """Put a record service on the plan (audited); the plan's reviews begin."""
+    plan = CasePlanStore()
+    sid = await plan.add_service(
+        c.conn, case_id=c.case.id, kind=kind, instance_id=None, assignee_user_id=assignee,
+        added_by=c.actor, at=c.now, record=record,
+    )  # fmt: skip
+    await svc.cases.add_event(c.conn, c.case.id, c.now, c.actor, "service_added",
+                              {"service_id": sid, "kind": kind, "record": record})  # fmt: skip
+    await append_audit(c.conn, at=c.now, actor=c.actor, action="service_added",
+                       case_id=c.case.id, detail=f"{kind}:{record or 'requested'}")  # fmt: skip
+    if await plan.review(c.conn, c.case.id) is None:
+        await plan.set_review(c.conn, c.case.id, c.now + timedelta(days=c.office.review_days))
+    return sid
+
+
+async def urgent_on_plan(svc: Services, conn: Tx, row: OutreachRow, now: datetime) -> int | None:
+    """The outreach of an urgent report that became a case goes on its plan (once); a visit
+    recorded before the report was finished ends it at once and opens its follow-up."""
+    case = await svc.cases.get(conn, row.case_id) if row.case_id is not None else None
+    office = svc.offices.get(case.office_id) if case else None
+    record = f"outreach:{row.id}"
+    if case is None or office is None or case.status == "closed":
+        return None
+    if any(s.record == record for s in await CasePlanStore().services(conn, case.id)):
+        return None
+    c = PlanCtx(conn, case, office, now, "system")
+    sid = await _add(svc, c, "outreach", record, row.acked_by)
+    if row.status == "visited" and row.outcome:
+        by = row.team[0] if row.team else (row.acked_by or 0)
+        await visit_follow_up(svc, conn, row, row.outcome, by, now)
+    return sid
+
+
 async def start(svc: Services, c: PlanCtx, key: str, assignee: int) -> int:
     """Start a record service (``check`` it first); the plan's service id."""
     base, option = split_key(key)
@@ -114,17 +151,7 @@ async def start(svc: Services, c: PlanCtx, key: str, assignee: int) -> int:
         record = await _referral(svc, c, "court", assignee, request="protection_order")
     elif base == "reintegration":
         record = await _referral(svc, c, "uptd_ppa", assignee, request="return")
-    sid = await CasePlanStore().add_service(
-        c.conn, case_id=c.case.id, kind=base, instance_id=None, assignee_user_id=assignee,
-        added_by=c.actor, at=c.now, record=record,
-    )  # fmt: skip
-    await svc.cases.add_event(c.conn, c.case.id, c.now, c.actor, "service_added",
-                              {"service_id": sid, "kind": base, "record": record})  # fmt: skip
-    await append_audit(c.conn, at=c.now, actor=c.actor, action="service_added",
-                       case_id=c.case.id, detail=f"{base}:{record or 'requested'}")  # fmt: skip
-    plan = CasePlanStore()
-    if await plan.review(c.conn, c.case.id) is None:
-        await plan.set_review(c.conn, c.case.id, c.now + timedelta(days=c.office.review_days))
+    sid = await _add(svc, c, base, record, assignee)
     if base == "shelter":
         taken = await ShelterStore(svc.cipher).occupied(c.conn, c.office.id)
         for head in c.office.people_with(Role.KETUA):  # privately: never the group

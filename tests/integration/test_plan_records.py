@@ -175,3 +175,23 @@ async def test_the_travel_home_is_reminded_and_followed_up_after_arrival(env: En
     assert (await referrals.record_fact(e.svc, rid, TNG["pendamping"], "arrival_follow_up",
                                         "Tiba dengan selamat")).ok  # fmt: skip
     await returned(e, cid, "reintegration", "completed")
+
+
+async def test_an_urgent_outreach_joins_the_plan_of_its_case(env: Env) -> None:
+    e = env
+    oid = await outreach.open_outreach(e.svc, office_id="TNG", draft_key="d-visited")
+    assert (await outreach.record_visit(e.svc, oid, TNG["pendamping"], "hospital")).ok
+    cid = await new_case(e, "TNG", key="u1")  # the report is finished after the visit
+    assert await outreach.link_case(e.svc, draft_key="d-visited", case_id=cid) == oid
+    assert [(k, s, o) for k, s, o, _ in await plan(e, cid)] == [
+        ("outreach", "ended", "hospital"), ("referral", "running", None)]  # fmt: skip
+    await outreach.link_case(e.svc, draft_key="d-visited", case_id=cid)  # again: nothing more
+    assert len(await plan(e, cid)) == 2
+    # linked before the visit: the outreach runs on the plan until the visit is recorded
+    other = await outreach.open_outreach(e.svc, office_id="TNG", draft_key="d-open")
+    cid2 = await new_case(e, "TNG", key="u2")
+    await outreach.link_case(e.svc, draft_key="d-open", case_id=cid2)
+    assert await plan(e, cid2) == [("outreach", "running", None, f"outreach:{other}")]
+    assert (await outreach.record_visit(e.svc, other, TNG["pendamping"], "safe")).ok
+    await returned(e, cid2, "outreach", "safe")
+    assert [s for _, s, *_ in await plan(e, cid2)] == ["ended"]
