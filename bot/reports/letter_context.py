@@ -75,6 +75,11 @@ _EVENTS = {
     "service_carried_on": "Layanan dilanjutkan dengan SOP berikutnya",
     "reviewed": "Rencana penanganan ditinjau",
     "reopened": "Kasus dibuka kembali",
+    "referred": "Kasus dirujuk",
+    "shelter_admitted": "Diterima di rumah aman",
+    "shelter_extended": "Masa tinggal di rumah aman diperpanjang",
+    "shelter_checked_in": "Pengecekan harian di rumah aman",
+    "shelter_discharged": "Keluar dari rumah aman",
 }
 
 

@@ -151,3 +151,15 @@ async def test_the_daily_check_in_button_and_the_heads_extension(
     assert await scalar(h, "SELECT COUNT(*) FROM audit_log WHERE action = 'shelter_extend'") == 1
     ends = str(await scalar(h, "SELECT ends_at FROM shelter_stays WHERE id = ?", stay))
     assert datetime.fromisoformat(ends).astimezone(WIB).date().isoformat() == "2026-03-23"
+
+
+async def test_the_typed_words_add_record_services(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    mk, companion = ids["mk"], ids["pendamping"]
+    case = await to_service(h, "TNG", "accompaniment")
+    number = str(await scalar(h, "SELECT number FROM cases WHERE id = ?", case))
+    await h.send(mk, f"/layanan {number} rujuk_polisi={companion} penjangkauan={companion}")
+    assert await running(h, case) == ["accompaniment", "referral", "outreach"]
+    assert await scalar(h, "SELECT kind FROM referrals WHERE case_id = ?", case) == "police"
+    await h.send(mk, f"/layanan {number} perlindungan={companion}")  # the husband: KDRT
+    assert await running(h, case) == ["accompaniment", "referral", "outreach", "protection"]
