@@ -23,6 +23,7 @@ __all__ = [
     "service_kind",
     "service_outcome",
     "sop_for",
+    "split_key",
 ]
 
 # the SOP a service without an SOP of its own runs: one task for the assigned staff member
@@ -36,12 +37,17 @@ class ServiceKind:
 
     ``sop_service``: the office's `sops` entry it runs (e.g. "mediation"); without one (or
     when the office has none) it runs the generic SOP, given to a person holding ``roles``.
+    ``record``: instead of an SOP, the use case it starts (an outreach, a referral, a shelter
+    admission request; bot/services/plan_records.py); the person named follows it.
+    ``many``: several may run at once (referrals to different institutions).
     """
 
     key: str
     label: str
     roles: tuple[Role, ...]
     sop_service: str | None = None
+    record: bool = False
+    many: bool = False
 
 
 # the keys are the service names of bot/sops/rules/eligibility.toml (checked by a test)
@@ -51,7 +57,7 @@ SERVICE_KINDS: tuple[ServiceKind, ...] = (
     ServiceKind(
         "psychosocial", N_("Psychological / psychosocial support"), (Role.PSIKOLOG, Role.PENDAMPING)
     ),
-    ServiceKind("shelter", N_("Safe house"), (Role.PENDAMPING, Role.MANAJER_KASUS)),
+    ServiceKind("shelter", N_("Safe house"), (Role.PENDAMPING, Role.MANAJER_KASUS), record=True),
     ServiceKind("accompaniment", N_("Accompaniment"), (Role.PENDAMPING,), "accompaniment"),
     ServiceKind("mediation", N_("Mediation"), (Role.MEDIATOR,), "mediation"),
     ServiceKind(
@@ -61,12 +67,34 @@ SERVICE_KINDS: tuple[ServiceKind, ...] = (
         "mediation",
     ),
     ServiceKind(
-        "reintegration", N_("Return and reintegration"), (Role.PENDAMPING, Role.MANAJER_KASUS)
+        "reintegration",
+        N_("Return and reintegration"),
+        (Role.PENDAMPING, Role.MANAJER_KASUS),
+        record=True,
     ),
     ServiceKind(
         "diversion_referral",
         N_("Referral for diversion (police, Bapas)"),
         (Role.MANAJER_KASUS, Role.PENDAMPING),
+    ),
+    ServiceKind(
+        "outreach",
+        N_("Outreach (penjangkauan)"),
+        (Role.PENDAMPING, Role.MANAJER_KASUS),
+        record=True,
+    ),
+    ServiceKind(
+        "referral",
+        N_("Referral (rujukan)"),
+        (Role.PENDAMPING, Role.MANAJER_KASUS, Role.KONSELOR_HUKUM),
+        record=True,
+        many=True,
+    ),
+    ServiceKind(
+        "protection",
+        N_("Protection order (PKDRT Pasal 28-29)"),
+        (Role.PENDAMPING, Role.KONSELOR_HUKUM),
+        record=True,
     ),
 )
 _KINDS = {k.key: k for k in SERVICE_KINDS}
@@ -98,12 +126,20 @@ _NEUTRAL = frozenset({"done", "repeat", "accepted", "continue", "continue_monito
 
 
 def service_kind(key: str) -> ServiceKind | None:
-    """A service kind by key (None if unknown)."""
-    return _KINDS.get(key)
+    """A service kind by key (None if unknown); "referral.police" is the kind "referral"."""
+    return _KINDS.get(split_key(key)[0])
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """A service key and its option: "referral.police" -> ("referral", "police")."""
+    base, _, option = key.partition(".")
+    return base, option
 
 
 def sop_for(kind: ServiceKind, office: Office) -> str | None:
     """The office service name a kind runs through, or None: the generic SOP with a person."""
+    if kind.record:
+        return None
     if kind.sop_service is not None and kind.sop_service in office.sops:
         return kind.sop_service
     return None

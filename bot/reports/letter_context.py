@@ -43,6 +43,8 @@ class LetterKind(StrEnum):
     REKAM_KASUS = "rekam_kasus"
     LEMBAR_DISPOSISI = "lembar_disposisi"
     PERSETUJUAN = "surat_pernyataan_persetujuan"
+    PERLINDUNGAN = "surat_permohonan_perlindungan"  # PKDRT Pasal 28-29, to the court
+    PENERIMAAN = "berita_acara_penerimaan_rumah_aman"  # the shelter admission record
 
 
 # Surat Pemberitahuan variants: the request was rejected / mediation cannot go ahead
@@ -53,6 +55,10 @@ DESTINATIONS: dict[str, tuple[str, str]] = {
     "hospital": ("Rumah Sakit / Visum", "pemeriksaan medis dan visum et repertum"),
     "court": ("Pengadilan", "pendampingan dalam proses persidangan"),
     "psychologist": ("Psikolog", "konsultasi dan pemulihan psikologis"),
+    "legal_aid": ("Lembaga Bantuan Hukum", "pendampingan dan bantuan hukum"),
+    "social_service": ("Dinas Sosial", "layanan rehabilitasi dan perlindungan sosial"),
+    "uptd_ppa": ("UPTD PPA", "pemulangan dan reintegrasi sosial di daerah asal"),
+    "partner_shelter": ("Rumah Aman", "penampungan sementara (rumah aman)"),
 }
 _STATUS = {"new": "Baru", "in_progress": "Dalam penanganan", "closed": "Selesai"}
 _SEX = {"female": "perempuan", "male": "laki-laki"}
@@ -69,6 +75,11 @@ _EVENTS = {
     "service_carried_on": "Layanan dilanjutkan dengan SOP berikutnya",
     "reviewed": "Rencana penanganan ditinjau",
     "reopened": "Kasus dibuka kembali",
+    "referred": "Kasus dirujuk",
+    "shelter_admitted": "Diterima di rumah aman",
+    "shelter_extended": "Masa tinggal di rumah aman diperpanjang",
+    "shelter_checked_in": "Pengecekan harian di rumah aman",
+    "shelter_discharged": "Keluar dari rumah aman",
 }
 
 

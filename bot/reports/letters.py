@@ -19,6 +19,7 @@ from bot.reports.letter_context import (
     long_date,
 )
 from bot.reports.numbering import allocate, letter_number
+from bot.reports.record_letters import record_context
 from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.letters import Letter, LetterInfo, LetterStore
@@ -81,6 +82,7 @@ async def generate_letter(
         seq = await allocate(conn, office.id, letter_kind.value, local.year)
         number = letter_number(office.id, letter_kind.value, seq, local.month, local.year)
         context = await letter_context(conn, svc, case, letter_kind, number, local.date(), params)
+        context.update(await record_context(conn, svc, case, letter_kind, params))
         letter = Letter(
             id=0,
             case_id=case.id,

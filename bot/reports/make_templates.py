@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from bot.reports.casework_templates import disposisi, persetujuan
+from bot.reports.record_templates import penerimaan_rumah_aman, permohonan_perlindungan
 
 __all__ = ["TEMPLATES", "TEMPLATES_DIR", "main", "write_templates"]
 
@@ -245,8 +246,10 @@ def rujukan(doc: Doc) -> None:
     _p(doc, "Direktur Rumah Sakit / Kepala Puskesmas {{ to_name }}", bold=True)
     _p(doc, "{%p elif destination == 'court' %}")
     _p(doc, "Ketua Pengadilan {{ to_name }}", bold=True)
-    _p(doc, "{%p else %}")
+    _p(doc, "{%p elif destination == 'psychologist' %}")
     _p(doc, "Psikolog / Layanan Psikologi {{ to_name }}", bold=True)
+    _p(doc, "{%p else %}")
+    _p(doc, "Pimpinan {{ to_name }}", bold=True)
     _p(doc, "{%p endif %}")
     _p(doc, "di tempat")
     _p(doc)
@@ -356,6 +359,8 @@ TEMPLATES: dict[str, Callable[[Doc], None]] = {
     "rekam_kasus": rekam_kasus,
     "lembar_disposisi": disposisi,
     "surat_pernyataan_persetujuan": persetujuan,
+    "surat_permohonan_perlindungan": permohonan_perlindungan,
+    "berita_acara_penerimaan_rumah_aman": penerimaan_rumah_aman,
 }
 
 

@@ -17,6 +17,8 @@ KIND_CODES: dict[str, str] = {
     "rekam_kasus": "RK",
     "lembar_disposisi": "LD",
     "surat_pernyataan_persetujuan": "SPP",
+    "surat_permohonan_perlindungan": "PPP",
+    "berita_acara_penerimaan_rumah_aman": "BARA",
 }
 
 _ROMAN = (

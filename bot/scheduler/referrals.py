@@ -16,6 +16,7 @@ from typing import Any
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.scheduler import sweep as base  # module object: the two modules import each other
+from bot.scheduler.returns_sweep import RETURN_FOLLOW_UP, sweep_returns
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status
@@ -152,7 +153,11 @@ async def sweep_referrals(svc: Services, now: datetime) -> Counter[str]:
             counts[REFERRAL_NO_NEWS] += await _no_news(svc, store, office, now)
         except Exception:
             log.exception("referral follow-up sweep failed for office %s", office.id)
-    return counts
+    try:
+        counts[RETURN_FOLLOW_UP] += await sweep_returns(svc, now)
+    except Exception:
+        log.exception("return follow-up sweep failed")
+    return +counts
 
 
 async def referral_still_relevant(conn: Tx, item: OutboxItem, store: ReferralStore) -> bool:

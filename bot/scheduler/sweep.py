@@ -15,12 +15,13 @@ from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.domain.sop import Sop
-from bot.scheduler import referrals as referral_sweep  # module: it reuses this one's schedule
+from bot.scheduler import referrals as referral_sweep
+from bot.scheduler.digest import office_digest  # module: it reuses this one's schedule
 from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
 from bot.scheduler.sop_deadlines import SOP_DEADLINE_KINDS, shipped_sops, sweep_instance
 from bot.services.context import Services
 from bot.services.outreach import escalate_due, forget_abandoned
-from bot.services.shelter import remind_ending
+from bot.services.shelter_stay import shelter_reminders
 from bot.store import Tx
 from bot.store.case_plan import CasePlanStore
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
@@ -323,47 +324,7 @@ class _Sweep:
                 self.report.reminders[kind] += 1
 
     async def digest(self, office: Office) -> None:
-        calendar = self.svc.calendars[office.id]
-        day = calendar.local(self.now).date()
-        periods = calendar.periods_on(day)
-        if not periods or self.now < periods[0][0]:
-            return
-        subject, opening = f"office:{office.id}:{day.isoformat()}", periods[0][0]
-        async with self.svc.db.reading() as conn:
-            if await self.log.recorded(conn, subject):
-                return
-        async with self.svc.db.transaction() as conn:
-            if not await self.log.claim(conn, subject=subject, kind=DAILY_DIGEST, due_at=opening,
-                                        at=self.now, office_id=office.id,
-                                        day=day.isoformat()):  # fmt: skip
-                return
-            self.report.reminders[DAILY_DIGEST] += 1
-            since = await self.log.last_digest(conn, office.id, day.isoformat())
-            since = since or previous_opening(calendar, day)
-            new = await self.log.new_case_numbers(conn, office.id, since, self.now)
-            steps = await self.log.open_steps_of_office(conn, office.id)
-            overdue = [s for s in steps if s[2] <= self.now]
-            today = [s for s in steps if s[2] > self.now and calendar.local(s[2]).date() == day]
-            key = f"{office.id}.{day.isoformat()}"
-            await self.send(
-                conn, Recipient.staff_group(office.id), DAILY_DIGEST, key,
-                {"office_id": office.id, "day": day.isoformat(), "audience": "group",
-                 "new": new, "due_today": _numbers(today), "overdue": _numbers(overdue)},
-                language=office.language, case_id=None,
-            )  # fmt: skip
-            for uid, held in sorted(office.roster.items()):
-                roles = {r.value for r in held}
-                mine = [s[0] for s in steps
-                        if s[3] == uid or (s[3] is None and roles & set(s[4]))]  # fmt: skip
-                if mine:
-                    await self.send(conn, Recipient.person(uid), DAILY_DIGEST, key,
-                                    {"office_id": office.id, "day": day.isoformat(),
-                                     "audience": "person", "step_ids": mine},
-                                    language=office.language, case_id=None)  # fmt: skip
-
-
-def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]) -> list[str]:
-    return list(dict.fromkeys(s[1] for s in steps))
+        await office_digest(self, office)
 
 
 async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = None) -> SweepReport:
@@ -408,9 +369,8 @@ async def _escalations(s: _Sweep, now: datetime) -> None:
     if moved:
         s.report.reminders["outreach_escalated"] += moved
     await forget_abandoned(s.svc, now)  # details of urgent reports never finished
-    ending = await remind_ending(s.svc, now)  # shelter stays about to end (privately)
-    if ending:
-        s.report.reminders["shelter_stay_ending"] += ending
+    # shelter stays about to end, the daily check-ins (privately)
+    s.report.reminders.update(await shelter_reminders(s.svc, now))
 
 
 async def still_relevant(conn: Tx, item: OutboxItem) -> bool:

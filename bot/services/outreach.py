@@ -19,6 +19,7 @@ from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, ack_deadline, escalation_chain
 from bot.domain.outreach import VISIT_OUTCOMES
 from bot.domain.permissions import may_read_case
+from bot.services import plan_records
 from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.db import Tx
@@ -122,9 +123,15 @@ async def add_detail(svc: Services, *, draft_key: str, key: str, value: Any) -> 
 
 
 async def link_case(svc: Services, *, draft_key: str, case_id: int) -> int | None:
-    """Attach the outreach of a finished urgent report to its case."""
+    """Attach the outreach of a finished urgent report to its case and put it on the case's
+    plan; a visit recorded before the report was finished opens its follow-up now."""
+    store = OutreachStore(svc.cipher)
     async with svc.db.transaction() as conn:
-        return await OutreachStore(svc.cipher).link_case(conn, draft_key, case_id)
+        oid = await store.link_case(conn, draft_key, case_id)
+        row = await store.get(conn, oid) if oid is not None else None
+        if row is not None and row.case_id is not None:
+            await plan_records.urgent_on_plan(svc, conn, row, svc.clock.now())
+        return oid
 
 
 async def _escalate(svc: Services, store: OutreachStore, outreach_id: int, now: datetime) -> bool:
@@ -232,6 +239,8 @@ async def record_visit(
                           outreach_id=row.id, by=person_id)  # fmt: skip
         await append_audit(conn, at=now, actor=actor_for(person_id), action="outreach_visit",
                            case_id=row.case_id, detail=f"outreach {row.id}: {outcome}")  # fmt: skip
+        if row.status != "visited":  # the first record opens the follow-up, once
+            await plan_records.visit_follow_up(svc, conn, row, outcome, person_id, now)
     return OutreachResult(True)
 
 

@@ -21,6 +21,7 @@ from bot.domain.office import Office
 from bot.domain.permissions import may_read_case
 from bot.domain.referrals import DATE_KINDS, FACT_KEYS, REFERRAL_KINDS, is_kdrt, protection_due
 from bot.domain.validation import clean_text
+from bot.services import plan_records
 from bot.services.context import Services
 from bot.store.audit import append_audit
 from bot.store.cases import CaseRow
@@ -148,6 +149,7 @@ async def record_fact(
         await store.touch(conn, row.id, now)
         await append_audit(conn, at=now, actor=actor_for(person_id), action="referral_fact",
                            case_id=row.case_id, detail=f"referral {row.id}: {key}")  # fmt: skip
+        await plan_records.fact_recorded(svc, conn, row.id, key, actor_for(person_id), now)
     return ReferralResult(True, referral_id=row.id)
 
 

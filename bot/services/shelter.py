@@ -16,14 +16,17 @@ from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Role
 from bot.domain.permissions import may_decide_as_head
 from bot.domain.validation import clean_text
+from bot.services import plan_records
 from bot.services.context import Services
 from bot.store.audit import append_audit
+from bot.store.case_plan import CasePlanStore
+from bot.store.db import Tx
 from bot.store.referrals import ReferralStore
 from bot.store.reminders import ReminderStore
 from bot.store.rows import iso
 from bot.store.shelter import ShelterStore
 
-__all__ = ["STAY_ENDING", "ShelterResult", "admit", "discharge", "remind_ending"]
+__all__ = ["STAY_ENDING", "ShelterResult", "admit", "discharge", "refuse", "remind_ending"]
 
 STAY_ENDING = "shelter_stay_ending"
 
@@ -73,6 +76,11 @@ async def admit(
             )  # fmt: skip
             await append_audit(conn, at=now, actor=actor, action="shelter_full", case_id=case_id,
                                detail=f"referral {rid}: partner shelter")  # fmt: skip
+            request = await _requested(conn, case_id)
+            if request is not None:
+                await CasePlanStore().set_record(conn, request, f"request:{case_id}")
+                await plan_records.end_for_record(svc, conn, f"request:{case_id}",
+                                                  "referred_partner", actor, now)  # fmt: skip
             return ShelterResult(False, N_("The shelter is full ({n} of {capacity} places): "
                                            "referred to the partner shelter {partner} "
                                            "(referral {id})."),
@@ -83,9 +91,41 @@ async def admit(
                                    ends_at=ends, decided_by=person_id,
                                    plan={"safety_plan": clean_text(safety_plan)})  # fmt: skip
         await svc.cases.add_event(conn, case_id, now, actor, "shelter_admitted", {"stay_id": sid})
+        request = await _requested(conn, case_id)
+        if request is not None:  # the plan's shelter service follows the stay from now on
+            await CasePlanStore().set_record(conn, request, f"stay:{sid}")
         await append_audit(conn, at=now, actor=actor, action="shelter_admit", case_id=case_id,
                            detail=f"stay {sid}")  # fmt: skip
     return ShelterResult(True, stay_id=sid, params={"ends_at": iso(ends)})
+
+
+async def _requested(conn: Tx, case_id: int) -> int | None:
+    """The case's running shelter service still waiting for the head's decision."""
+    for s in await CasePlanStore().services(conn, case_id):
+        if s.kind == "shelter" and s.status == "running" and s.record is None:
+            return s.id
+    return None
+
+
+async def refuse(svc: Services, case_id: int, person_id: int) -> ShelterResult:
+    """The head refuses the shelter admission asked on the plan; back to the case manager."""
+    now, actor = svc.clock.now(), actor_for(person_id)
+    async with svc.db.transaction() as conn:
+        case = await svc.cases.get(conn, case_id)
+        office = svc.offices.get(case.office_id) if case else None
+        if case is None or office is None:
+            return ShelterResult(False, N_("There is no such case."))
+        if not may_decide_as_head(office, person_id):
+            await append_audit(conn, at=now, actor=actor, action="denied:shelter_refuse",
+                               case_id=case_id)  # fmt: skip
+            return ShelterResult(False, N_("Only the head decides a shelter admission."))
+        request = await _requested(conn, case_id)
+        if request is None:
+            return ShelterResult(False, N_("No shelter admission is waiting for this case."))
+        await CasePlanStore().set_record(conn, request, f"request:{case_id}")
+        await plan_records.end_for_record(svc, conn, f"request:{case_id}", "rejected", actor, now)
+        await append_audit(conn, at=now, actor=actor, action="shelter_refused", case_id=case_id)
+    return ShelterResult(True)
 
 
 async def discharge(
@@ -103,11 +143,17 @@ async def discharge(
             await append_audit(conn, at=now, actor=actor, action="denied:shelter_discharge",
                                case_id=stay.case_id)  # fmt: skip
             return ShelterResult(False, N_("Only the head or a case manager ends a stay."))
+        plan = clean_text(discharge_plan)
+        if not plan:
+            return ShelterResult(False, N_("Write the discharge plan: where she goes and who "
+                                           "follows up."))  # fmt: skip
         if not await shelters.discharge(conn, stay.id, now):
             return ShelterResult(False, N_("This stay has already ended."))
+        await shelters.save_plan(conn, stay.id, {**await shelters.plan(conn, stay.id),
+                                                 "discharge_plan": plan})  # fmt: skip
+        await plan_records.end_for_record(svc, conn, f"stay:{stay.id}", "completed", actor, now)
         await svc.cases.add_event(conn, stay.case_id, now, actor, "shelter_discharged",
-                                  {"stay_id": stay.id,
-                                   "with_plan": bool(clean_text(discharge_plan))})  # fmt: skip
+                                  {"stay_id": stay.id, "with_plan": True})  # fmt: skip
         await append_audit(conn, at=now, actor=actor, action="shelter_discharge",
                            case_id=stay.case_id, detail=f"stay {stay.id}")  # fmt: skip
     return ShelterResult(True, stay_id=stay.id)
@@ -138,7 +184,7 @@ async def remind_ending(svc: Services, now: datetime) -> int:
                         params={"stay_id": stay.id, "case_id": stay.case_id, "when": when,
                                 "case_number": case.number if case else "",
                                 "ends_at": iso(stay.ends_at)},
-                        dedupe_key=f"rem:{STAY_ENDING}:{stay.id}.{when}:{to.key()}",
+                        dedupe_key=f"rem:{STAY_ENDING}:{subject}.{when}:{to.key()}",
                     )  # fmt: skip
                     await svc.outbox.add(conn, notice, at=now)
     return sent

@@ -34,9 +34,13 @@ class AccessStore:
             return frozenset(int(r[0]) for r in await cur.fetchall())
 
     async def step_people(self, tx: Tx, case_id: int) -> frozenset[int]:
-        """Whoever was assigned or completed any of the case's steps, past or open."""
+        """Whoever was assigned or completed any of the case's steps, past or open, and whoever
+        follows a service of its plan or accompanies one of its referrals."""
         async with tx.execute(
-            "SELECT assignee_user_id, completed_by FROM steps WHERE case_id = ?", (case_id,)
+            "SELECT assignee_user_id, completed_by FROM steps WHERE case_id = ?"
+            " UNION ALL SELECT assignee_user_id, NULL FROM case_services WHERE case_id = ?"
+            " UNION ALL SELECT companion_id, NULL FROM referrals WHERE case_id = ?",
+            (case_id, case_id, case_id),
         ) as cur:
             rows = await cur.fetchall()
         return frozenset(int(v) for r in rows for v in (r[0], r[1]) if v is not None)

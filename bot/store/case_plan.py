@@ -28,6 +28,7 @@ class ServiceRow:
     started_at: datetime
     ended_at: datetime | None
     outcome: str | None
+    record: str | None = None  # "outreach:<id>", "referral:<id>", "stay:<id>" (no SOP)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _service(r: Row) -> ServiceRow:
         id=r["id"], case_id=r["case_id"], kind=r["kind"], status=r["status"],
         instance_id=r["instance_id"], assignee_user_id=r["assignee_user_id"],
         added_by=r["added_by"], started_at=datetime.fromisoformat(r["started_at"]),
-        ended_at=_dt(r["ended_at"]), outcome=r["outcome"],
+        ended_at=_dt(r["ended_at"]), outcome=r["outcome"], record=r["record"],
     )  # fmt: skip
 
 
@@ -53,15 +54,25 @@ class CasePlanStore:
 
     async def add_service(
         self, conn: Tx, *, case_id: int, kind: str, instance_id: int | None,
-        assignee_user_id: int | None, added_by: str, at: datetime,
+        assignee_user_id: int | None, added_by: str, at: datetime, record: str | None = None,
     ) -> int:  # fmt: skip
         """Put a running service on the plan; returns its id."""
         return await _insert(
             conn,
             "INSERT INTO case_services (case_id, kind, instance_id, assignee_user_id, added_by,"
-            " started_at) VALUES (?,?,?,?,?,?)",
-            (case_id, kind, instance_id, assignee_user_id, added_by, iso(at)),
+            " started_at, record) VALUES (?,?,?,?,?,?,?)",
+            (case_id, kind, instance_id, assignee_user_id, added_by, iso(at), record),
         )
+
+    async def running_for_record(self, conn: Tx, record: str) -> ServiceRow | None:
+        """The running service that follows a record ("referral:5"), None if none."""
+        sql = "SELECT * FROM case_services WHERE record = ? AND status = 'running'"
+        rows = await _all(conn, sql, (record,))
+        return _service(rows[0]) if rows else None
+
+    async def set_record(self, conn: Tx, service_id: int, record: str) -> None:
+        """The record a service follows from now on (a shelter request became a stay)."""
+        await conn.execute("UPDATE case_services SET record = ? WHERE id = ?", (record, service_id))
 
     async def services(self, conn: Tx, case_id: int) -> list[ServiceRow]:
         """A case's services in the order they were added."""

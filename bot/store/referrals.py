@@ -235,6 +235,15 @@ class ReferralStore:
         )
         return [_date(r) for r in await fetch_all(conn, sql, (iso(now),))]
 
+    async def travelled(self, conn: Tx, before: datetime) -> list[ReferralDate]:
+        """Travel dates (a return home) at or before ``before``, of cases not closed."""
+        sql = (
+            f"SELECT {_DATE} JOIN cases c ON c.id = r.case_id WHERE d.kind = 'travel'"
+            " AND d.status != 'cancelled' AND c.status != 'closed'"
+            " AND julianday(d.scheduled_at) <= julianday(?) ORDER BY d.scheduled_at, d.id"
+        )
+        return [_date(r) for r in await fetch_all(conn, sql, (iso(before),))]
+
     async def upcoming_for(self, conn: Tx, person: int, now: datetime) -> list[ReferralDate]:
         """Scheduled events still to come where a person is the companion."""
         return [d for d in await self.upcoming(conn, now) if d.companion_id == person]

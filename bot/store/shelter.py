@@ -78,6 +78,49 @@ class ShelterStore:
         await conn.execute("UPDATE shelter_stays SET plan_enc = ? WHERE id = ?", (blob, sid))
         return sid
 
+    async def plan(self, conn: Tx, stay_id: int) -> dict[str, Any]:
+        """The stay's plans (safety, discharge, extensions), decrypted."""
+        rows = await fetch_all(conn, "SELECT plan_enc FROM shelter_stays WHERE id = ?", (stay_id,))
+        if not rows or not rows[0]["plan_enc"]:
+            return {}
+        data = self.cipher.decrypt_json(rows[0]["plan_enc"], context=f"shelter:{stay_id}".encode())
+        return dict(data) if isinstance(data, dict) else {}
+
+    async def save_plan(self, conn: Tx, stay_id: int, plan: dict[str, Any]) -> None:
+        """Replace the stay's plans (encrypted)."""
+        blob = self.cipher.encrypt_json(plan, context=f"shelter:{stay_id}".encode())
+        await conn.execute("UPDATE shelter_stays SET plan_enc = ? WHERE id = ?", (blob, stay_id))
+
+    async def extend(self, conn: Tx, stay_id: int, ends_at: datetime) -> bool:
+        """A stay in progress now ends later (False if it has ended)."""
+        cur = await conn.execute(
+            "UPDATE shelter_stays SET ends_at = ? WHERE id = ? AND status = 'in'",
+            (iso(ends_at), stay_id),
+        )
+        return cur.rowcount == 1
+
+    async def check_in(self, conn: Tx, stay_id: int, at: datetime) -> bool:
+        """Record the daily check-in of a stay in progress."""
+        cur = await conn.execute(
+            "UPDATE shelter_stays SET checked_in_at = ? WHERE id = ? AND status = 'in'",
+            (iso(at), stay_id),
+        )
+        return cur.rowcount == 1
+
+    async def staying(self, conn: Tx, office_id: str) -> list[ShelterStay]:
+        """An office's stays in progress, of cases not closed."""
+        sql = (
+            f"SELECT {', '.join('s.' + c.strip() for c in _COLS.split(','))}"
+            " FROM shelter_stays s JOIN cases c ON c.id = s.case_id"
+            " WHERE s.office_id = ? AND s.status = 'in' AND c.status != 'closed' ORDER BY s.id"
+        )
+        return [_stay(r) for r in await fetch_all(conn, sql, (office_id,))]
+
+    async def of_case(self, conn: Tx, case_id: int) -> list[ShelterStay]:
+        """A case's stays, oldest first."""
+        sql = f"SELECT {_COLS} FROM shelter_stays WHERE case_id = ? ORDER BY id"
+        return [_stay(r) for r in await fetch_all(conn, sql, (case_id,))]
+
     async def discharge(self, conn: Tx, stay_id: int, at: datetime) -> bool:
         """End a stay (False if it had ended)."""
         cur = await conn.execute(

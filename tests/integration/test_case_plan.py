@@ -89,13 +89,13 @@ async def test_the_law_still_decides_mediation_on_the_plan(env: Env) -> None:
 
 async def test_a_service_not_achieved_needs_a_reason_and_returns(env: Env) -> None:
     cid = await new_case(env, "TNG")
-    assert (await env.wf.add_services(cid, TNG["mk"], [("shelter", TNG["pendamping"])])).ok
+    assert (await env.wf.add_services(cid, TNG["mk"], [("health", TNG["pendamping"])])).ok
     serve = await open_step(env, cid, "serve")
     bare = await env.wf.complete_step(serve.id, TNG["pendamping"], "not_achieved")
     assert bare.outcome is Outcome.INVALID
     assert (await env.wf.complete_step(serve.id, TNG["pendamping"], "not_achieved",
-                                       report="Rumah aman penuh")).ok  # fmt: skip
-    await returned(env, cid, "shelter", "not_achieved")
+                                       report="Rumah sakit menolak")).ok  # fmt: skip
+    await returned(env, cid, "health", "not_achieved")
 
 
 async def test_a_failed_mediation_is_ended_by_hand_and_returns(env: Env) -> None:

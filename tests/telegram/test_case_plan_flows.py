@@ -155,16 +155,16 @@ async def test_the_reporter_sees_the_team_at_work_on_the_plan(wh: Harness) -> No
     case = await to_service(h, "TNG", "accompaniment")
     await kasus(h, mk, case)
     await press(h, mk, f"pa:{case}")
-    await press(h, mk, f"pk:{case}:shelter")
-    await press(h, mk, f"pk:{case}:shelter:{await h.person(ids['pendamping'])}")
+    await press(h, mk, f"pk:{case}:health")
+    await press(h, mk, f"pk:{case}:health:{await h.person(ids['pendamping'])}")
     sid = int(await scalar(h, "SELECT id FROM case_services WHERE case_id = ? AND kind = ?",
                            case, "accompaniment"))  # fmt: skip
     await kasus(h, mk, case)
     await press(h, mk, f"pe:{sid}")
     await press(h, mk, f"pe:{sid}:completed")
     during = await reporter_sees(h, case)  # a service without an SOP: never named to her
-    assert "planning the help" in during and "safe house" not in during.lower()
-    await do_step(h, case, "serve", ids["pendamping"], report="Rumah aman disediakan.")
+    assert "planning the help" in during and "visum" not in during.lower()
+    await do_step(h, case, "serve", ids["pendamping"], report="Visum dilakukan.")
     assert await running(h, case) == []
     assert "planning the help" in await reporter_sees(h, case)  # between services, still open
 

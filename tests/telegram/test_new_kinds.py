@@ -12,7 +12,10 @@ SOURCES = (
     "bot/services/outreach.py",
     "bot/services/referrals.py",
     "bot/services/shelter.py",
+    "bot/services/shelter_stay.py",
+    "bot/services/plan_records.py",
     "bot/scheduler/referrals.py",
+    "bot/scheduler/returns_sweep.py",
 )
 
 
@@ -35,6 +38,7 @@ def _emitted() -> set[str]:
 async def test_every_new_kind_is_rendered(harness: Harness) -> None:
     kinds = _emitted()
     assert {"outreach_page", "referral_reminder", "protection_overdue",
-            "shelter_stay_ending", "referral_no_news"} <= kinds  # fmt: skip
+            "shelter_stay_ending", "referral_no_news", "shelter_check_in", "shelter_request",
+            "plan_record_started", "return_follow_up"} <= kinds  # fmt: skip
     missing = kinds - harness.rt.sender.catalog.kinds()
     assert not missing, missing

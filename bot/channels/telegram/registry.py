@@ -31,6 +31,7 @@ from bot.channels.telegram.handlers import (
     outreach,
     plan,
     plan_commands,
+    record_letters_ui,
     referrals,
     reports,
     retention,
@@ -223,8 +224,20 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
         ),
         Entry(
             GROUP_MAIN,
-            CommandHandler(["rumahaman", "keluar"], shelter.dispatch),
-            "shelter: the head admits (within capacity), a stay is ended",
+            CommandHandler(["rumahaman", "keluar", "perpanjang"], shelter.dispatch),
+            "shelter: the head admits (within capacity) or extends a stay, a stay is ended",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(
+                record_letters_ui.on_record_letter, pattern=record_letters_ui.PATTERN
+            ),
+            "a referral's Surat Rujukan (or protection-order request), a shelter admission record",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(shelter.on_decision, pattern=r"^s[arc]:"),
+            "the head admits or refuses a shelter request from the plan; the daily check-in",
         ),
         Entry(GROUP_MAIN, CommandHandler("kasus", kasus.kasus), "a case's steps and letters"),
         Entry(

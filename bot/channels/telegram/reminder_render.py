@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.handlers.deadline_lines import render_deadline_reminder
+from bot.channels.telegram.record_lines import digest_date_lines
 from bot.channels.telegram.rendering import Rendered
 from bot.domain.office import Office
 from bot.i18n import Translator
@@ -193,6 +194,11 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
             t.ngettext("{n} case with an overdue step", "{n} cases with an overdue step", len(late))
             + _listed(late),
         ]
+        dated = list(p.get("dates_today") or [])
+        if dated:  # hearings and other referral dates today: case numbers only
+            lines.append(t.ngettext("{n} case with a hearing or referral date today",
+                                    "{n} cases with a hearing or referral date today",
+                                    len(dated)) + _listed(dated))  # fmt: skip
         return "\n".join(lines), None
     now = svc.clock.now()
     store = WorkflowStore(svc.cipher)
@@ -203,8 +209,13 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
             case = await svc.cases.get(conn, step.case_id) if step else None
             if step and case and step.status == "open" and case.status != "closed":
                 rows.append((step, case.number))
+    dates = await digest_date_lines(svc, [int(i) for i in p.get("date_ids") or ()], t,
+                                    office.timezone)  # fmt: skip
     if not rows:
-        return None
+        if not dates:
+            return None
+        head = t.gettext("☀ <b>Your coming dates</b>, {day}:", day=day)
+        return "\n".join([head, *dates]), None
     lines = [t.ngettext("☀ <b>Your open tasks</b> ({n}), {day}:",
                         "☀ <b>Your open tasks</b> ({n}), {day}:", len(rows), day=day)]  # fmt: skip
     rows.sort(key=lambda r: r[0].due_at or now)  # most urgent first
@@ -218,4 +229,4 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
         lines.append(line)
     if len(rows) > MAX_LISTED:
         lines.append(t.gettext("… and {n} more: see /tugas", n=len(rows) - MAX_LISTED))
-    return "\n".join(lines), None
+    return "\n".join(lines + dates), None

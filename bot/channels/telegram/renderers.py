@@ -14,6 +14,7 @@ from bot.channels.telegram.handlers.plan_render import PLAN_KINDS, render_plan_i
 from bot.channels.telegram.handlers.rights_render import register_rights
 from bot.channels.telegram.handlers.workflow_render import WORKFLOW_KINDS, render_workflow_item
 from bot.channels.telegram.outreach_render import outreach_renderers
+from bot.channels.telegram.plan_record_render import plan_record_renderers
 from bot.channels.telegram.referral_render import referral_renderers
 from bot.channels.telegram.reminder_render import GROUP_LINE_KINDS, reminder_line, render_reminder
 from bot.channels.telegram.rendering import Rendered, Renderer, RendererCatalog
@@ -270,4 +271,5 @@ def telegram_renderers(svc: Services, workflow: Workflow) -> RendererCatalog:
     outreach_renderers(svc, catalog)
     referral_renderers(svc, catalog)
     shelter_renderers(svc, catalog)
+    plan_record_renderers(svc, catalog)
     return catalog

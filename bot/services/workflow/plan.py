@@ -14,11 +14,13 @@ from bot.domain.case_plan import (
     closure_blockers,
     service_kind,
     sop_for,
+    split_key,
 )
 from bot.domain.i18n_marker import N_
 from bot.domain.identity import actor_for
 from bot.domain.notice import Recipient
 from bot.domain.permissions import may_manage_plan, may_reopen_case
+from bot.services import plan_records
 from bot.services.workflow import returns
 from bot.services.workflow.eligibility import NOT_ELIGIBLE_MESSAGE, default_rules, refusal
 from bot.services.workflow.engine import Engine, Outcome, WorkflowResult, _r, _Tx
@@ -28,6 +30,7 @@ from bot.store.case_plan import ReviewRow, ServiceRow
 
 __all__ = ["ALREADY_RUNNING", "BLOCKER_MESSAGES", "CasePlan", "PlanUseCases"]
 
+_RECORD = ""  # a service that starts a record, not an SOP (bot/services/plan_records.py)
 _NO_CASE = N_("There is no such case.")
 _CLOSED = N_("The case is closed.")
 ALREADY_RUNNING = N_("This service is already running for this case.")
@@ -80,25 +83,28 @@ class PlanUseCases(Engine):
                 return _r(Outcome.INVALID, _CLOSED)
             if not services:
                 return _r(Outcome.INVALID, N_("Add at least one service."))
-            added = await self._add_checked(t, services)
+            added = await self._add_checked(t, services, user_id)
             if isinstance(added, WorkflowResult):
                 return added
         return WorkflowResult(Outcome.OK, params={"services": added}, opened=tuple(t.opened))
 
     async def _add_checked(
-        self, t: _Tx, services: Sequence[tuple[str, int | None]]
+        self, t: _Tx, services: Sequence[tuple[str, int | None]], person: int | None = None
     ) -> list[int] | WorkflowResult:
         """Check every service (kind, not running, the law, who gives it), then start them all
-        (each its SOP instance, on the plan); a refusal starts none."""
+        (each its SOP instance or its record, on the plan); a refusal starts none."""
         running = await self._running_kinds(t.conn, t.case.id)
         plan: list[tuple[str, str, int | None]] = []
+        ctx = plan_records.PlanCtx(t.conn, t.case, t.office, t.now, t.actor, person)
         for key, assignee in services:
             kind = service_kind(key)
-            if kind is None:
+            if kind is None or (not kind.record and split_key(key)[1]):
                 return _r(Outcome.INVALID, N_("There is no such service."))
-            if key in running:
+            if kind.key in running and not kind.many:
                 return _r(Outcome.INVALID, ALREADY_RUNNING)
-            decision = await refusal(default_rules(), t.conn, t.case, key, actor=t.actor,
+            if kind.record and (why := await plan_records.check(self.svc, ctx, key)):
+                return _r(Outcome.INVALID, why)
+            decision = await refusal(default_rules(), t.conn, t.case, kind.key, actor=t.actor,
                                      at=t.now)  # fmt: skip
             if decision is not None:
                 return _r(Outcome.NOT_ELIGIBLE, NOT_ELIGIBLE_MESSAGE,
@@ -113,10 +119,13 @@ class PlanUseCases(Engine):
                     Outcome.INVALID,
                     N_("Choose a staff member who holds the role for this service."),
                 )
-            running.add(key)
-            plan.append((key, name or GENERIC_SOP, assignee))
+            running.add(kind.key)
+            plan.append((key, _RECORD if kind.record else name or GENERIC_SOP, assignee))
         ids = []
         for key, name, assignee in plan:
+            if name == _RECORD and assignee is not None:
+                ids.append(await plan_records.start(self.svc, ctx, key, assignee))
+                continue
             iid = await self._start(t, name, None, None, assignee)
             ids.append(await self._plan_service(t, key, iid, assignee))
         return ids

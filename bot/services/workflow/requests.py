@@ -57,7 +57,7 @@ class RequestUseCases(PlanUseCases):
                 return _r(Outcome.INVALID, N_("The case is closed."))
             if note is not None and len(note) > MAX_REPORT_CHARS:
                 return _r(Outcome.INVALID, N_("The report is too long."), limit=MAX_REPORT_CHARS)
-            added = await self._add_checked(t, [(kind, None)])
+            added = await self._add_checked(t, [(kind, None)], user_id)
             if isinstance(added, WorkflowResult):
                 return added
             await self.svc.cases.add_event(conn, case_id, t.now, t.actor, "request_recorded",

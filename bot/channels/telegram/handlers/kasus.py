@@ -23,6 +23,7 @@ from bot.channels.telegram.handlers.workflow_render import (
     due_line,
     label,
 )
+from bot.channels.telegram.record_lines import case_record_lines
 from bot.domain.identity import actor_for
 from bot.domain.permissions import (
     may_decide_as_head,
@@ -113,6 +114,7 @@ async def kasus(update: Update, context: Ctx) -> None:
         and may_record_request(office, on_request.step(on_request.first_step), me),
     )  # fmt: skip
     plan_buttons += move_buttons(t, await wf.movable_sessions(case.id, me), office.timezone)
+    plan_lines += await case_record_lines(svc, case.id, t, office.timezone)
     text, markup = await _progress(t, wf, case.id, case.number, head, office.timezone, resend,
                                    (plan_lines, plan_buttons))  # fmt: skip
     await reply(update, context, text, markup)

@@ -65,6 +65,8 @@ KIND_LABELS = {
     LetterKind.REKAM_KASUS.value: N_("Case record"),
     LetterKind.LEMBAR_DISPOSISI.value: N_("Disposition sheet"),
     LetterKind.PERSETUJUAN.value: N_("Statement of consent"),
+    LetterKind.PERLINDUNGAN.value: N_("Protection order request"),
+    LetterKind.PENERIMAAN.value: N_("Shelter admission record"),
 }
 # the button option of a further letter of a step that takes no choice (wl:<step>:<code>)
 _PLAIN_CODES = {k: c.lower() for k, c in KIND_CODES.items()}
@@ -80,7 +82,7 @@ OPTION_LABELS = {
 # the parameter each letter kind takes from its button, with the values allowed
 _OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     LetterKind.PEMBERITAHUAN.value: ("variant", NOTICE_VARIANTS),
-    LetterKind.RUJUKAN.value: ("destination", tuple(DESTINATIONS)),
+    LetterKind.RUJUKAN.value: ("destination", tuple(DESTINATIONS)[:4]),  # a step's choices
 }
 
 

@@ -14,7 +14,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.plan_render import (
-    SERVICE_LABELS,
     request_recorded_text,
     service_label,
 )
@@ -27,9 +26,11 @@ from bot.domain.case_plan import (
     SERVICE_KINDS,
     service_kind,
     sop_for,
+    split_key,
 )
 from bot.domain.office import Office
 from bot.domain.permissions import may_manage_plan, may_reopen_case
+from bot.domain.referrals import PLAN_REFERRAL_KINDS, REFERRAL_KINDS
 from bot.i18n import Translator
 from bot.services.workflow import WorkflowResult
 from bot.store.cases import CaseRow
@@ -39,7 +40,7 @@ __all__ = ["PATTERN", "on_plan_button"]
 PATTERN = r"^p[akevcor]:"
 _ID = r"(\d{1,12})"
 _ADD_MENU = re.compile(rf"^pa:{_ID}$")
-_ADD = re.compile(rf"^pk:{_ID}:([a-z_]{{1,30}})(?::(\d{{1,15}}))?$")
+_ADD = re.compile(rf"^pk:{_ID}:([a-z_.]{{1,30}})(?::(\d{{1,15}}))?$")
 _END = re.compile(rf"^pe:{_ID}(?::([a-z_]{{1,20}}))?$")
 _REVIEW = re.compile(rf"^pv:{_ID}$")
 _CLOSE = re.compile(rf"^pc:{_ID}(?::([a-z_]{{1,20}}))?$")
@@ -125,7 +126,7 @@ async def _add_menu(update: Update, context: Ctx, case_id: int, person: int) -> 
     plan = await context.deps.workflow.case_plan(case_id)
     running = {s.kind for s in plan.services if s.status == "running"}
     rows = [(t.translate(k.label), f"pk:{case_id}:{k.key}") for k in SERVICE_KINDS
-            if k.key not in running]  # fmt: skip
+            if k.key not in running or k.many]  # fmt: skip
     await answer(update)
     text = t.gettext("Which service should case {number} receive? Several can run at once.",
                      number=esc(found[0].number))  # fmt: skip
@@ -146,6 +147,12 @@ async def _add(
         await bad_button(update, context, "add_service")
         return
     office = found[1]
+    if kind.key == "referral" and not split_key(key)[1] and may_manage_plan(office, person):
+        rows = [(t.translate(REFERRAL_KINDS[k]), f"pk:{case_id}:referral.{k}")
+                for k in PLAN_REFERRAL_KINDS]  # fmt: skip
+        await answer(update)
+        await reply(update, context, t.gettext("Where is the case referred?"), _keyboard(rows))
+        return
     if assignee is None and sop_for(kind, office) is None and may_manage_plan(office, person):
         people = sorted({u for r in kind.roles for u in office.people_with(r)})
         if not people:
@@ -159,6 +166,5 @@ async def _add(
         return
     result = await context.deps.workflow.add_services(case_id, person, [(key, assignee)])
     text = t.gettext("➕ {service} was added to the plan of case {number}.",
-                     service=esc(t.translate(SERVICE_LABELS[key])),
-                     number=esc(found[0].number))  # fmt: skip
+                     service=service_label(t, key), number=esc(found[0].number))  # fmt: skip
     await _done(update, context, result, text)

@@ -37,6 +37,11 @@ SERVICE_WORDS = {
     "psikologis": "psychosocial", "psikososial": "psychosocial", "rumah_aman": "shelter",
     "pendampingan": "accompaniment", "mediasi": "mediation", "mediasi_perdata": "mediation_civil",
     "reintegrasi": "reintegration", "pemulangan": "reintegration", "diversi": "diversion_referral",
+    "penjangkauan": "outreach", "perlindungan": "protection",
+    "rujuk_polisi": "referral.police", "rujuk_rs": "referral.hospital",
+    "rujuk_pengadilan": "referral.court", "rujuk_psikolog": "referral.psychologist",
+    "rujuk_lbh": "referral.legal_aid", "rujuk_dinsos": "referral.social_service",
+    "rujuk_uptd": "referral.uptd_ppa",
 }  # fmt: skip
 CLOSE_WORDS = {
     "selesai": "completed", "dirujuk": "referred", "mundur": "withdrawn",

@@ -7,8 +7,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.workflow_render import OUTCOME_LABELS, label
 from bot.channels.telegram.rendering import Rendered
-from bot.domain.case_plan import CLOSE_REASONS, END_OUTCOMES, REOPEN_REASONS, SERVICE_KINDS
+from bot.domain.case_plan import (
+    CLOSE_REASONS,
+    END_OUTCOMES,
+    REOPEN_REASONS,
+    SERVICE_KINDS,
+    split_key,
+)
 from bot.domain.i18n_marker import N_
+from bot.domain.outreach import VISIT_OUTCOMES
+from bot.domain.referrals import REFERRAL_KINDS
 from bot.i18n import Translator
 from bot.scheduler.sweep import CASE_REVIEW_DUE
 from bot.services.context import Services
@@ -32,12 +40,20 @@ SERVICE_LABELS = {
     **{k.key: k.label for k in SERVICE_KINDS},
     "intake": N_("Intake and case management"),
 }
-_OUTCOMES = {**OUTCOME_LABELS, **END_OUTCOMES, "not_achieved": N_("Not achieved")}
+_OUTCOMES = {
+    **OUTCOME_LABELS,
+    **END_OUTCOMES,
+    **VISIT_OUTCOMES,
+    "not_achieved": N_("Not achieved"),
+    "referred_partner": N_("Referred to a partner shelter"),
+}
 
 
 def service_label(t: Translator, kind: str) -> str:
-    """A service kind's name in the reader's language (escaped)."""
-    return label(t, SERVICE_LABELS, kind)
+    """A service kind's name in the reader's language (escaped); "referral.police" says where."""
+    base, option = split_key(kind)
+    text = label(t, SERVICE_LABELS, base)
+    return f"{text}: {label(t, REFERRAL_KINDS, option)}" if option else text
 
 
 def outcome_label(t: Translator, outcome: str) -> str:

@@ -16,10 +16,12 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
+from bot.channels.telegram.handlers.record_letters_ui import referral_letter_button
+from bot.domain.i18n_marker import N_
 from bot.domain.referrals import DATE_KINDS, FACT_KEYS, REFERRAL_KINDS
 from bot.i18n import Translator
 from bot.services import referrals as uc
@@ -116,18 +118,22 @@ async def rujukan(update: Update, context: Ctx) -> None:
     if not views:
         await reply(update, context, t.gettext("This case has no referrals yet."))
         return
-    parts = []
+    parts, buttons = [], []
     for v in views:
         kind = esc(t.translate(REFERRAL_KINDS.get(v.row.kind, v.row.kind)))
         lines = [t.gettext("<b>Referral {id}</b>: {kind}", id=v.row.id, kind=kind)]
+        buttons.append([referral_letter_button(
+            t.gettext("📄 Letter for referral {id}", id=v.row.id), v.row.id)])  # fmt: skip
         for key, value in v.facts.items():
-            label = t.translate(FACT_KEYS.get(key, key))
+            if key == "request":  # what a protection or return referral is for: its kind says
+                continue
+            label = t.translate({**FACT_KEYS, "letter_number": N_("Letter")}.get(key, key))
             lines.append(f"  {esc(label)}: {esc(value)}")
         for d in v.dates:
             what = t.translate(DATE_KINDS.get(d.kind, d.kind))
             lines.append(f"  📅 [{d.id}] {esc(what)}: {t.datetime(d.scheduled_at, v.timezone)}")
         parts.append("\n".join(lines))
-    await reply(update, context, "\n\n".join(parts))
+    await reply(update, context, "\n\n".join(parts), InlineKeyboardMarkup(buttons[:20]))
 
 
 async def fakta(update: Update, context: Ctx) -> None:
