@@ -69,9 +69,10 @@ class WaHarness:
         return resp.status
 
     async def pump(self) -> None:
-        """Handle what is stored, then send."""
+        """Handle what is stored, then send (WhatsApp, and Telegram for the staff)."""
         await self.wing.webhook.process_pending()
         await self.wing.sender.drain()
+        await self.h.rt.sender.drain()
 
     async def _new(self, wa_id: str, body: dict[str, Any]) -> list[SentWa]:
         before = len(self.fake.to(wa_id))
