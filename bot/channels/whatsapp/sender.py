@@ -140,6 +140,12 @@ class WhatsAppSender:
             async with self.svc.db.transaction() as conn:
                 await self.svc.outbox.mark_cancelled(conn, item.id, "24-hour window closed")
             return True
+        async with self.svc.db.reading() as conn:
+            case = None if item.case_id is None else await self.svc.cases.get(conn, item.case_id)
+        if case is None or case.notify_mode == "none":  # she did not agree to later messages
+            async with self.svc.db.transaction() as conn:
+                await self.svc.outbox.mark_cancelled(conn, item.id, "no later messages")
+            return True
         fresh = template_at is None or (last is not None and template_at < last)
         if fresh:
             body = template(self.template_name, item.language)
