@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.clock import FakeClock
 from bot.domain.notice import Notice, Recipient
 from bot.store.whatsapp import WINDOW_HOLD

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.app import Runtime
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.conversation import Conversation
 from bot.channels.whatsapp.receipt import Submitter
@@ -14,7 +17,7 @@ from bot.config import Settings
 from bot.i18n import I18n
 from bot.services.workflow import Workflow
 
-__all__ = ["WhatsAppWing", "build_whatsapp"]
+__all__ = ["WhatsAppWing", "build_whatsapp", "serve_whatsapp"]
 
 
 @dataclass
@@ -48,3 +51,18 @@ def build_whatsapp(
         process=process,
     )
     return WhatsAppWing(client, sender, runner, webhook)
+
+
+async def serve_whatsapp(
+    runtime: Runtime,
+    settings: Settings,
+    listen: str,
+    stop: asyncio.Event,
+    on_ready: Callable[[int], None] | None = None,
+) -> None:
+    """Serve the WhatsApp webhook on ``listen`` (host:port) until ``stop`` (the store stays
+    open: the Telegram side closes the runtime after this returns)."""
+    host, _, port = listen.rpartition(":")
+    workflow = runtime.application.bot_data["deps"].workflow
+    wing = build_whatsapp(settings, workflow, runtime.i18n)
+    await wing.webhook.serve(host or "127.0.0.1", int(port), stop, on_ready=on_ready)
