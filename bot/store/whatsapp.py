@@ -130,6 +130,15 @@ class WhatsAppStore:
             ),
         )
 
+    async def idle_sessions(self, tx: Tx, before: datetime) -> list[WaSession]:
+        """Sessions holding state whose reporter last wrote before ``before``."""
+        async with tx.execute(
+            "SELECT person_id FROM wa_sessions WHERE state_enc IS NOT NULL AND last_inbound_at < ?",
+            (before.isoformat(),),
+        ) as cur:
+            ids = [int(r[0]) for r in await cur.fetchall()]
+        return [await self.session(tx, person) for person in ids]
+
     async def template_sent(self, tx: Tx, person_id: int, at: datetime) -> None:
         """The "there is news" template went out to her at ``at``."""
         await tx.execute(

@@ -82,11 +82,18 @@ class Conversation:
             return self._ask(state, d) if isinstance(d, dict) else self._welcome(state)
         if turn.kind == "text" and low in _DELETE_WORDS:
             return [text(self._how_to_delete(self._t(state)))]
+        notice: Out = []
+        if state.pop("expired", None):  # told once, then as usual
+            notice = [text(self._t(state).gettext(
+                "Welcome back. For your safety, a report that is not finished is deleted after "
+                "some days without messages, so the one you started earlier is no longer kept. "
+                "You can start again at any time with /lapor; we are here to help."
+            ))]  # fmt: skip
         d = state.get("draft")
         if not isinstance(d, dict):
             if low in _START_WORDS or turn.choice == "start":
-                return self._start(state)
-            return self._welcome(state)
+                return [*notice, *self._start(state)]
+            return [*notice, *self._welcome(state)]
         if low in qs.CANCEL_WORDS or turn.choice == "s|cancel":
             return self._cancel(state)
         if state.get("stage") == "summary":

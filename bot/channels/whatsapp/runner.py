@@ -9,6 +9,7 @@ the same case.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from bot.channels.whatsapp import WHATSAPP
 from bot.channels.whatsapp.conversation import Conversation, Turn
@@ -16,10 +17,11 @@ from bot.channels.whatsapp.payload import Inbound, inbound_from_json
 from bot.channels.whatsapp.sender import REPLY_KIND
 from bot.domain.identity import Handle
 from bot.domain.notice import Notice, Recipient
+from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS
 from bot.faultpoints import crash_point
 from bot.services.context import Services
 from bot.services.persons import person_for
-from bot.store.whatsapp import WaInboxRow, WhatsAppStore
+from bot.store.whatsapp import WaInboxRow, WaSession, WhatsAppStore
 
 __all__ = ["MAX_ATTEMPTS", "WhatsAppRunner"]
 
@@ -69,12 +71,37 @@ class WhatsAppRunner:
                 continue
             done += 1
 
+    def _expired(self, session: WaSession, now: datetime) -> bool:
+        """Whether her unfinished report outlived its office's draft retention."""
+        d = session.state.get("draft")
+        if not isinstance(d, dict) or session.last_inbound_at is None:
+            return False
+        office = self.svc.offices.get(str(d.get("answers", {}).get("office")))
+        days = office.draft_retention_days if office else DEFAULT_DRAFT_RETENTION_DAYS
+        return now - session.last_inbound_at > timedelta(days=days)
+
+    async def expire_drafts(self) -> int:
+        """Delete unfinished reports past their retention (only her language is kept)."""
+        now = self.svc.clock.now()
+        shortest = min((o.draft_retention_days for o in self.svc.offices.values()),
+                       default=DEFAULT_DRAFT_RETENTION_DAYS)  # fmt: skip
+        done = 0
+        async with self.svc.db.transaction() as conn:
+            for session in await self.store.idle_sessions(conn, now - timedelta(days=shortest)):
+                if self._expired(session, now):
+                    session.state = {"lang": session.state.get("lang") or "id", "expired": True}
+                    await self.store.save_session(conn, session)
+                    done += 1
+        return done
+
     async def _handle(self, row: WaInboxRow) -> None:
         m = inbound_from_json(row.payload)
         person = await person_for(self.svc, Handle(WHATSAPP, m.wa_id))
         now = self.svc.clock.now()
         async with self.svc.db.reading() as conn:
             session = await self.store.session(conn, person)
+        if self._expired(session, now):
+            session.state = {"lang": session.state.get("lang") or "id", "expired": True}
         turn = Turn(person, m.kind, m.text, m.choice, m.media, m.location)
         replies = await self.conversation.handle(session.state, turn)
         await crash_point("in_handler")

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 PATH = "/whatsapp/webhook"
 _MAX_BODY = 1024 * 1024
+_EXPIRE_EVERY = 600.0  # seconds between looks for unfinished reports past their retention
 
 
 class WhatsAppWebhook:
@@ -103,8 +104,16 @@ class WhatsAppWebhook:
         return done
 
     async def run_processor(self, stop: asyncio.Event) -> None:
-        """Process whenever a message arrives, until stopped."""
+        """Process whenever a message arrives (and expire old drafts now and then)."""
+        loop = asyncio.get_running_loop()
+        next_expiry = loop.time()
         while not stop.is_set():
+            if loop.time() >= next_expiry:
+                next_expiry = loop.time() + _EXPIRE_EVERY
+                try:
+                    await self.runner.expire_drafts()
+                except Exception:
+                    log.exception("expiring WhatsApp drafts failed")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, timeout=5.0,
