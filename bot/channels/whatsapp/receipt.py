@@ -63,7 +63,8 @@ class Submitter:
             self.workflow,
             answers=answers,
             evidence=evidence,
-            idempotency_key=f"whatsapp:{person_id}:{d['id']}",
+            # the reporter's key form (the purge finds her by it): reporter:<person>:<draft>
+            idempotency_key=f"reporter:{person_id}:wa-{d['id']}",
             mode="reporter",
             reporter=Handle(WHATSAPP, handle.address),
             recorded_by=None,
