@@ -139,3 +139,28 @@ async def test_evidence_is_downloaded_from_the_graph_api(wa: WaHarness) -> None:
         await wa.say(WA_REPORTER, words)
     row = await wa.h.rt.db.fetchone("SELECT COUNT(*) FROM evidence WHERE case_id = 1")
     assert row is not None and row[0] == 1
+
+
+async def test_typed_number_in_the_edit_list_picks_that_answer_not_the_summary_choice(
+    wa: WaHarness,
+) -> None:
+    await full_report(wa, send=False)
+    listing = await wa.say(WA_REPORTER, "2")  # change an answer
+    assert "3." in listing[0].text
+    asked = await wa.say(WA_REPORTER, "3")  # the third answer listed, never "cancel"
+    assert asked[-1].choices  # a question, with its choices
+    row = await wa.h.rt.db.fetchone("SELECT COUNT(*) FROM wa_sessions WHERE state_enc IS NULL")
+    assert row is not None and row[0] == 0  # the draft is still there
+    summary = await wa.say(WA_REPORTER, "1")
+    assert any(cid == "s|send" for cid, _ in summary[-1].choices)
+    receipt = await wa.say(WA_REPORTER, "kirim")
+    assert "PPA-TNG-2026-00001" in receipt[-1].text
+
+
+async def test_typed_cancel_number_in_the_summary_cancels(wa: WaHarness) -> None:
+    await full_report(wa, send=False)
+    await wa.say(WA_REPORTER, "3")
+    after = await wa.say(WA_REPORTER, "kirim")  # nothing to send any more: the welcome
+    assert [cid for cid, _ in after[-1].choices] == ["start"]
+    row = await wa.h.rt.db.fetchone("SELECT COUNT(*) FROM cases")
+    assert row is not None and row[0] == 0

@@ -90,3 +90,15 @@ async def test_delivery_statuses_update_the_outbox(wa: WaHarness) -> None:
     # the message id is kept only as a blind index (it embeds her number)
     ids = await wa.h.rt.db.fetchall("SELECT provider_message_id FROM outbox")
     assert all(r[0] is None or not str(r[0]).startswith("wamid.") for r in ids)
+
+
+async def test_a_reaction_is_acknowledged_but_not_an_answer(wa: WaHarness) -> None:
+    await wa.say(WA_REPORTER, "lapor")
+    before = len(wa.fake.to(WA_REPORTER))
+    body, _ = wa.maker.message(
+        WA_REPORTER, wa.h.clock.now(), type="reaction", reaction={"message_id": "x", "emoji": "👍"}
+    )
+    assert await wa.post(body) == 200
+    await wa.pump()
+    assert len(wa.fake.to(WA_REPORTER)) == before
+    assert await _stored(wa) == 1

@@ -96,7 +96,7 @@ class Conversation:
             return [*notice, *self._welcome(state)]
         if low in qs.CANCEL_WORDS or turn.choice == "s|cancel":
             return self._cancel(state)
-        if state.get("stage") == "summary":
+        if state.get("stage") in ("summary", "edit"):
             return await self._on_summary(state, d, turn, low)
         if low in qs.BACK_WORDS or (turn.choice or "").endswith("|b"):
             if d["history"]:
@@ -303,20 +303,37 @@ class Conversation:
     async def _on_summary(self, state: dict[str, Any], d: dict[str, Any], turn: Turn,
                           low: str) -> Out:  # fmt: skip
         t = self._t(state)
+        keys = self._editable(d)
+        if state.get("stage") == "edit" and turn.choice is None:
+            if low in qs.BACK_WORDS:
+                return self._summary(state, d)
+            if low.isdigit() and 1 <= int(low) <= len(keys):  # the number of a listed answer
+                return self._edit(state, d, keys[int(low) - 1])
+            return self._edit_list(state, d, keys)
         choice = turn.choice or {"1": "s|send", "kirim": "s|send", "2": "s|edit",
                                  "ubah": "s|edit", "3": "s|cancel"}.get(low)  # fmt: skip
+        if choice == "s|cancel":
+            return self._cancel(state)
         if choice == "s|send":
             out = await self.submitter.submit(state, d, turn.person_id, t)
             state.pop("draft", None)
             state["stage"] = None
             return out
         if choice == "s|edit":
-            keys = self._editable(d)
-            choices = [Choice(f"e|{k}", t.translate(question(k).summary_label)) for k in keys]
-            body = t.gettext("Which answer do you want to change?")
-            return choice_messages(body, choices, pick=t.gettext("Choose"))
-        if choice is not None and choice.startswith("e|") and choice[2:] in self._editable(d):
-            d["editing"] = True
-            d["current"] = choice[2:]
-            return self._ask(state, d)
+            return self._edit_list(state, d, keys)
+        if choice is not None and choice.startswith("e|") and choice[2:] in keys:
+            return self._edit(state, d, choice[2:])
         return self._summary(state, d)
+
+    def _edit_list(self, state: dict[str, Any], d: dict[str, Any], keys: list[str]) -> Out:
+        t = self._t(state)
+        state["stage"] = "edit"
+        choices = [Choice(f"e|{k}", t.translate(question(k).summary_label)) for k in keys]
+        lines = [t.gettext("Which answer do you want to change?"), ""]
+        lines += [f"{i}. {c.label}" for i, c in enumerate(choices, 1)]
+        return choice_messages("\n".join(lines), choices, pick=t.gettext("Choose"))
+
+    def _edit(self, state: dict[str, Any], d: dict[str, Any], key: str) -> Out:
+        d["editing"] = True
+        d["current"] = key
+        return self._ask(state, d)

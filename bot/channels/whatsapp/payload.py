@@ -97,6 +97,8 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
     if not isinstance(wa_id, str) or not wa_id.isdigit() or not isinstance(mid, str) or not mid:
         return None
     kind = raw.get("type")
+    if kind in ("reaction", "system"):  # an emoji on a message, a number change: not answers
+        return None
     base: dict[str, Any] = {
         "wa_id": wa_id,
         "message_id": mid,
