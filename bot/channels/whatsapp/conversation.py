@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.channels.telegram.handlers.texts import child_welcome_text, emergency_text, welcome_text
 from bot.channels.whatsapp import questions as qs
+from bot.channels.whatsapp import urgent
 from bot.channels.whatsapp.messages import Choice, choice_messages, text, wa_format
 from bot.channels.whatsapp.receipt import Submitter
 from bot.channels.whatsapp.status import STATUS_WORD, status_reply
@@ -183,7 +184,8 @@ class Conversation:
         if q.kind is Kind.EVIDENCE:
             return self._on_evidence(state, d, turn)
         if q.kind is Kind.LOCATION and turn.location is not None:
-            return await self._record(state, d, q.key, dict(turn.location))
+            point = {"lat": turn.location["latitude"], "lon": turn.location["longitude"]}
+            return await self._record(state, d, q.key, point)
         if turn.kind != "text" or turn.text is None:
             return self._invalid(state, d, Invalid(qs.TEXT_ONLY))
         value = qs.parse_typed(q, turn.text, self._today(d))
@@ -261,6 +263,7 @@ class Conversation:
                 "by phone:"
             )
             return [*out, text(refusal + "\n\n" + wa_format(emergency_text(t)))]
+        out += await urgent.on_answer(self.svc, state, d, key, value, t)
         return [*out, *await self._advance(state, d)]
 
     async def _advance(self, state: dict[str, Any], d: dict[str, Any]) -> Out:

@@ -13,6 +13,7 @@ from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import child_reporter
 from bot.i18n import Translator
 from bot.services.intake import Evidence
+from bot.services.outreach import link_case
 from bot.services.persons import handle_of
 from bot.services.submit import submit_and_start
 from bot.services.workflow import Workflow
@@ -71,6 +72,8 @@ class Submitter:
             language=t.language,
             actor=actor_for(person_id),
         )
+        if isinstance(d.get("outreach_key"), str):  # the urgent report's outreach joins it
+            await link_case(svc, draft_key=d["outreach_key"], case_id=result.case_id)
         if self.kick is not None:
             self.kick()
         office = svc.office(result.office_id)
