@@ -164,3 +164,20 @@ async def test_typed_cancel_number_in_the_summary_cancels(wa: WaHarness) -> None
     assert [cid for cid, _ in after[-1].choices] == ["start"]
     row = await wa.h.rt.db.fetchone("SELECT COUNT(*) FROM cases")
     assert row is not None and row[0] == 0
+
+
+async def test_status_without_code_explains_and_tries_are_limited(wa: WaHarness) -> None:
+    out = await wa.say(WA_REPORTER, "status")
+    assert "status KMXA-4PRT-9WYA" in out[-1].text
+    for _ in range(10):
+        out = await wa.say(WA_REPORTER, "status AAAA-BBBB-CCCC")
+        assert "KMXA-4PRT-9WYA" in out[-1].text  # not found: the format is explained
+    out = await wa.say(WA_REPORTER, "/status AAAA-BBBB-CCCC")
+    assert "satu jam" in out[-1].text  # too many tries: wait an hour
+
+
+async def test_english_on_request(wa: WaHarness) -> None:
+    out = await wa.say(WA_REPORTER, "english")
+    assert "To report, reply *lapor*" in out[-1].text
+    asked = await wa.say(WA_REPORTER, "lapor")
+    assert "immediate danger" in asked[-1].text

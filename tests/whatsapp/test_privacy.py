@@ -15,7 +15,7 @@ def _cells(path: Path) -> list[tuple[str, str, object]]:
     conn = sqlite3.connect(path)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        out = []
+        out: list[tuple[str, str, object]] = []
         for table in tables:
             cur = conn.execute(f"SELECT * FROM {table}")
             names = [d[0] for d in cur.description]
