@@ -234,6 +234,7 @@ class _OfficeModel(BaseModel):
     on_call: _OnCallModel = _OnCallModel()
     shelter: _ShelterModel = _ShelterModel()
     referral_follow_up_days: int = Field(default=14, ge=1, le=180)
+    whatsapp_phone_number_id: str = Field(default="", pattern=r"^(\d{5,20})?$")
 
     @field_validator("timezone")
     @classmethod
@@ -309,6 +310,7 @@ class _OfficeModel(BaseModel):
             on_call=self.on_call.to_domain(),
             shelter=self.shelter.to_domain(),
             referral_follow_up_days=self.referral_follow_up_days,
+            whatsapp_number_id=self.whatsapp_phone_number_id,
         )
 
 

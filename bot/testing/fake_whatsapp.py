@@ -26,6 +26,7 @@ class SentWa:
     to: str
     body: dict[str, Any]
     wamid: str
+    via: str = ""  # the phone number ID it was sent from
 
     @property
     def text(self) -> str:
@@ -70,6 +71,7 @@ class FakeCloudAPI:
     faults: list[Fault] = field(default_factory=list)
     refused: int = 0
     base_url: str = ""
+    other_numbers: set[str] = field(default_factory=set)  # further numbers of the account
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -84,7 +86,8 @@ class FakeCloudAPI:
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     async def _messages(self, request: web.Request) -> web.Response:
-        if not self._authorised(request) or request.match_info["phone"] != self.phone_number_id:
+        via = request.match_info["phone"]
+        if not self._authorised(request) or via not in {self.phone_number_id, *self.other_numbers}:
             return web.json_response({"error": {"code": 190}}, status=401)
         body = await request.json()
         if self.faults:
@@ -103,7 +106,7 @@ class FakeCloudAPI:
             return web.json_response({"error": {"code": 100}}, status=400)
         wamid = f"wamid.FAKE{next(self._ids):08d}"
         message = {k: v for k, v in body.items() if k not in ("messaging_product", "to")}
-        self.sent.append(SentWa(str(body["to"]), message, wamid))
+        self.sent.append(SentWa(str(body["to"]), message, wamid, via))
         return web.json_response({"messages": [{"id": wamid}]})
 
     async def _media(self, request: web.Request) -> web.Response:
@@ -140,8 +143,9 @@ class WebhookMaker:
         self.phone_number_id = phone_number_id
         self._ids = itertools.count(1)
 
-    def _envelope(self, value: dict[str, Any]) -> dict[str, Any]:
-        meta = {"display_phone_number": "628111000000", "phone_number_id": self.phone_number_id}
+    def _envelope(self, value: dict[str, Any], to_number: str | None = None) -> dict[str, Any]:
+        number = to_number or self.phone_number_id
+        meta = {"display_phone_number": "628111000000", "phone_number_id": number}
         return {
             "object": "whatsapp_business_account",
             "entry": [{"id": "1", "changes": [{"field": "messages",
@@ -149,12 +153,15 @@ class WebhookMaker:
                                                           "metadata": meta, **value}}]}],
         }  # fmt: skip
 
-    def message(self, wa_id: str, at: datetime, **content: Any) -> tuple[dict[str, Any], str]:
-        """A message body (``type`` and its part, e.g. text={"body": ...}) and its id."""
+    def message(
+        self, wa_id: str, at: datetime, to_number: str | None = None, **content: Any
+    ) -> tuple[dict[str, Any], str]:
+        """A message body (``type`` and its part, e.g. text={"body": ...}) and its id, sent to
+        the unit's number ``to_number`` (default: the configured one)."""
         wamid = f"wamid.IN{next(self._ids):08d}"
         raw = {"from": wa_id, "id": wamid, "timestamp": str(int(at.timestamp())), **content}
         contacts = [{"profile": {"name": "x"}, "wa_id": wa_id}]
-        return self._envelope({"contacts": contacts, "messages": [raw]}), wamid
+        return self._envelope({"contacts": contacts, "messages": [raw]}, to_number), wamid
 
     def text(self, wa_id: str, words: str, at: datetime) -> tuple[dict[str, Any], str]:
         """She types words."""

@@ -61,9 +61,10 @@ class GraphClient:
             await self._session.close()
             self._session = None
 
-    async def send(self, message: dict[str, Any]) -> str:
-        """Send one message (the JSON of the Cloud API); returns Meta's message id."""
-        url = f"{self.base_url}/{self.phone_number_id}/messages"
+    async def send(self, message: dict[str, Any], *, via: str | None = None) -> str:
+        """Send one message (the JSON of the Cloud API) from the number ``via`` (default: the
+        configured one); returns Meta's message id."""
+        url = f"{self.base_url}/{via or self.phone_number_id}/messages"
         body = {"messaging_product": "whatsapp", **message}
         try:
             async with self._http().post(url, json=body) as resp:

@@ -56,6 +56,7 @@ class Turn:
     choice: str | None = None
     media: dict[str, str] | None = None
     location: dict[str, float] | None = None
+    via: str | None = None  # the unit's number she wrote to (its phone number ID)
 
 
 class Conversation:
@@ -72,6 +73,8 @@ class Conversation:
 
     async def handle(self, state: dict[str, Any], turn: Turn) -> Out:
         """The replies to one message."""
+        if turn.via:
+            state["via"] = turn.via  # the answers go out from the number she wrote to
         words = (turn.text or "").strip()
         low = words.casefold()
         if turn.kind == "text" and (m := STATUS_WORD.match(words)):
@@ -123,6 +126,9 @@ class Conversation:
 
     def _start(self, state: dict[str, Any]) -> Out:
         offices = sorted(self.svc.offices)
+        via = state.get("via")
+        routed = [o for o in offices if via and self.svc.offices[o].whatsapp_number_id == via]
+        offices = routed or offices  # a unit's own number: its office, no question
         d: dict[str, Any] = {
             "id": secrets.token_hex(8),
             "mode": "reporter",

@@ -46,6 +46,7 @@ class Inbound:
     choice: str | None = None  # the id of the pressed reply button or list row
     media: dict[str, str] | None = None  # {"kind", "id", "mime"}
     location: dict[str, float] | None = None
+    to_number: str | None = None  # the phone number ID she wrote to (metadata)
 
     def to_json(self) -> dict[str, Any]:
         """For the encrypted inbox row."""
@@ -58,6 +59,7 @@ class Inbound:
             "choice": self.choice,
             "media": self.media,
             "location": self.location,
+            "to_number": self.to_number,
         }
 
 
@@ -73,6 +75,7 @@ def inbound_from_json(value: dict[str, Any]) -> Inbound:
         choice=value.get("choice"),
         media=value.get("media"),
         location=value.get("location"),
+        to_number=value.get("to_number"),
     )
 
 
@@ -92,7 +95,7 @@ def _when(value: object) -> datetime | None:
         return None
 
 
-def _message(raw: dict[str, Any]) -> Inbound | None:
+def _message(raw: dict[str, Any], to_number: str | None) -> Inbound | None:
     wa_id, mid = raw.get("from"), raw.get("id")
     if not isinstance(wa_id, str) or not wa_id.isdigit() or not isinstance(mid, str) or not mid:
         return None
@@ -103,6 +106,7 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
         "wa_id": wa_id,
         "message_id": mid,
         "sent_at": _when(raw.get("timestamp")),
+        "to_number": to_number,
     }
     if kind == "text" and isinstance(raw.get("text"), dict):
         return Inbound(**base, kind="text", text=str(raw["text"].get("body", "")))
@@ -137,8 +141,11 @@ def parse_webhook(body: Any) -> tuple[list[Inbound], list[StatusUpdate]] | None:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
+            meta = value.get("metadata")
+            number = meta.get("phone_number_id") if isinstance(meta, dict) else None
+            to_number = str(number) if isinstance(number, str | int) else None
             for raw in value.get("messages") or []:
-                if isinstance(raw, dict) and (m := _message(raw)) is not None:
+                if isinstance(raw, dict) and (m := _message(raw, to_number)) is not None:
                     messages.append(m)
             for raw in value.get("statuses") or []:
                 if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):

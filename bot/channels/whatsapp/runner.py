@@ -33,9 +33,13 @@ MAX_ATTEMPTS = 3
 class WhatsAppRunner:
     """Stores incoming messages and handles them one at a time."""
 
-    def __init__(self, services: Services, conversation: Conversation, kick: object = None) -> None:
+    def __init__(self, services: Services, conversation: Conversation, kick: object = None,
+                 *, number: str = "") -> None:  # fmt: skip
         self.svc = services
         self.conversation = conversation
+        # the numbers the bot answers from: the configured one and the offices' own
+        self.numbers = {number, *(o.whatsapp_number_id for o in services.offices.values())}
+        self.numbers.discard("")
         self.store = WhatsAppStore(services.cipher)
         self._kick = kick
 
@@ -102,7 +106,8 @@ class WhatsAppRunner:
             session = await self.store.session(conn, person)
         if self._expired(session, now):
             session.state = {"lang": session.state.get("lang") or "id", "expired": True}
-        turn = Turn(person, m.kind, m.text, m.choice, m.media, m.location)
+        via = m.to_number if m.to_number in self.numbers else None
+        turn = Turn(person, m.kind, m.text, m.choice, m.media, m.location, via)
         replies = await self.conversation.handle(session.state, turn)
         await crash_point("in_handler")
         wrote = min(m.sent_at or now, now)

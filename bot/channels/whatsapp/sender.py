@@ -109,9 +109,11 @@ class WhatsAppSender:
             if person in blocked:
                 continue
             last = session.last_inbound_at
+            number = session.state.get("via")
+            via = number if isinstance(number, str) else None  # the unit's number she wrote to
             if last is None or now - last >= WINDOW:
-                if not await self._outside_window(item, person, wa_id, session.template_sent_at,
-                                                  last, now):  # fmt: skip
+                if not await self._outside_window(item, person, (wa_id, via),
+                                                  session.template_sent_at, last, now):  # fmt: skip
                     blocked.add(person)
                 continue
             try:
@@ -123,7 +125,7 @@ class WhatsAppSender:
                 async with self.svc.db.transaction() as conn:
                     await self.svc.outbox.mark_failed(conn, item.id, "nothing to send")
                 continue
-            outcome = await self._send(item, wa_id, message)
+            outcome = await self._send(item, wa_id, message, via)
             if outcome == "sent":
                 sent += 1
             elif outcome == "throttled":
@@ -132,7 +134,7 @@ class WhatsAppSender:
                 blocked.add(person)
         return sent
 
-    async def _outside_window(self, item: OutboxItem, person: int, wa_id: str,
+    async def _outside_window(self, item: OutboxItem, person: int, to: tuple[str, str | None],
                               template_at: datetime | None, last: datetime | None,
                               now: datetime) -> bool:  # fmt: skip
         """Hold a row outside the window (and send the template once); False: keep order."""
@@ -150,7 +152,7 @@ class WhatsAppSender:
         if fresh:
             body = template(self.template_name, item.language)
             try:
-                wamid = await self.client.send({"to": wa_id, **body})
+                wamid = await self.client.send({"to": to[0], **body}, via=to[1])
             except GraphRetry as exc:
                 await self._retry(item, exc.delay, str(exc))
                 return False
@@ -164,9 +166,10 @@ class WhatsAppSender:
             await self.store.hold(conn, item.id, now + _HOLD)
         return True
 
-    async def _send(self, item: OutboxItem, wa_id: str, message: dict[str, Any]) -> str:
+    async def _send(self, item: OutboxItem, wa_id: str, message: dict[str, Any],
+                    via: str | None) -> str:  # fmt: skip
         try:
-            wamid = await self.client.send({"to": wa_id, **message})
+            wamid = await self.client.send({"to": wa_id, **message}, via=via)
         except GraphRetry as exc:
             await self._retry(item, exc.delay, str(exc))
             return "throttled" if exc.delay > 0 else "retry"

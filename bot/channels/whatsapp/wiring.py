@@ -42,7 +42,9 @@ def build_whatsapp(
     )
     sender = WhatsAppSender(svc, i18n, client, template_name=settings.whatsapp_template_news)
     conversation = Conversation(svc, workflow, i18n, Submitter(workflow, client, sender.kick))
-    runner = WhatsAppRunner(svc, conversation, sender.kick)
+    runner = WhatsAppRunner(
+        svc, conversation, sender.kick, number=settings.whatsapp_phone_number_id
+    )
     webhook = WhatsAppWebhook(
         runner,
         sender,
