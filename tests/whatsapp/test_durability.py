@@ -63,6 +63,8 @@ async def test_a_message_that_always_fails_is_given_up_after_three_tries(
         await wa.pump()
     row = await wa.h.rt.db.fetchone("SELECT status, attempts FROM wa_inbox")
     assert row is not None and tuple(row) == ("dead", 3)
+    told = [m for m in wa.h.fake.messages(TNG_GROUP) if "⚠" in (m.plain_text or "")]
+    assert len(told) == 1 and "lapor" not in (told[0].plain_text or "")
     later, _ = wa.maker.text(WA_REPORTER, "halo", wa.h.clock.now())
     monkeypatch.undo()
     assert await wa.post(later) == 200

@@ -21,6 +21,7 @@ from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS
 from bot.faultpoints import crash_point
 from bot.services.context import Services
 from bot.services.persons import person_for
+from bot.store import Tx
 from bot.store.whatsapp import WaInboxRow, WaSession, WhatsAppStore
 
 __all__ = ["MAX_ATTEMPTS", "WhatsAppRunner"]
@@ -66,14 +67,25 @@ class WhatsAppRunner:
                 log.error("whatsapp message %s failed: %s", row.id, type(exc).__name__,
                           exc_info=exc)  # fmt: skip
                 attempts = row.attempts + 1
+                dead = attempts >= MAX_ATTEMPTS
                 async with self.svc.db.transaction() as conn:
-                    await self.store.inbound_failed(
-                        conn, row.id, attempts, dead=attempts >= MAX_ATTEMPTS
-                    )
+                    await self.store.inbound_failed(conn, row.id, attempts, dead=dead)
+                    if dead:  # the staff groups are told (no content), as for Telegram
+                        await self._tell_dead(conn, row.id)
+                if dead:
+                    log.error("whatsapp message %s moved to dead letters", row.id)
                 if attempts < MAX_ATTEMPTS:
                     return done  # tried again on the next pass, still in order
                 continue
             done += 1
+
+    async def _tell_dead(self, conn: Tx, row_id: int) -> None:
+        now = self.svc.clock.now()
+        for office in self.svc.offices.values():
+            notice = Notice(kind="dead_letter", recipient=Recipient.staff_group(office.id),
+                            params={"update_id": row_id}, language=office.language,
+                            dedupe_key=f"wa_dead:{row_id}:{office.id}")  # fmt: skip
+            await self.svc.outbox.add(conn, notice, at=now)
 
     def _expired(self, session: WaSession, now: datetime) -> bool:
         """Whether her unfinished report outlived its office's draft retention."""
