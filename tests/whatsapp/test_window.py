@@ -130,3 +130,15 @@ async def test_server_errors_are_retried_and_bad_requests_fail(
     await wa.say(WA_REPORTER, "tidak")
     status, error, _ = await _row(wa, "wa_message")
     assert status == "failed" and error is not None and "131026" in error
+
+
+async def test_neutral_wording_names_no_case(wa: WaHarness) -> None:
+    await full_report(wa, notify="2")  # neutral wording only
+    h = wa.h
+    await h.send(OFFICER, "/start")
+    notice = next(m for m in reversed(h.fake.messages(TNG_GROUP)) if "take:1" in m.callback_data)
+    await h.click_data(OFFICER, TNG_GROUP, notice.message_id, "take:1")
+    await wa.pump()
+    assert await _row(wa, "reporter_taken") == ("sent", None, "whatsapp")
+    last = wa.fake.to(WA_REPORTER)[-1].text
+    assert "PPA-TNG" not in last and last.startswith("Pesan dari layanan\nAda kabar")
