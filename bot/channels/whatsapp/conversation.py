@@ -57,6 +57,7 @@ class Turn:
     media: dict[str, str] | None = None
     location: dict[str, float] | None = None
     via: str | None = None  # the unit's number she wrote to (its phone number ID)
+    paused: bool = False  # her previous message was long ago: offer to continue or restart
 
 
 class Conversation:
@@ -100,6 +101,8 @@ class Conversation:
             return [*notice, *self._welcome(state)]
         if low in qs.CANCEL_WORDS or turn.choice == "s|cancel":
             return self._cancel(state)
+        if state.get("stage") == "resume" or turn.paused:
+            return self._resume(state, d, turn, low)
         if state.get("stage") in ("summary", "edit"):
             return await self._on_summary(state, d, turn, low)
         if low in qs.BACK_WORDS or (turn.choice or "").endswith("|b"):
@@ -284,6 +287,29 @@ class Conversation:
         d["history"].append(d["current"])
         d["current"] = nxt
         return self._ask(state, d)
+
+    def _resume(self, state: dict[str, Any], d: dict[str, Any], turn: Turn, low: str) -> Out:
+        """After a pause: continue the report where it was, or start again."""
+        t = self._t(state)
+        if state.get("stage") != "resume":
+            state["resumes"], state["stage"] = state.get("stage") or "ask", "resume"
+            body = t.gettext(
+                "You have a report that is not finished yet. Do you want to continue it or "
+                "start again?"
+            )
+            choices = [Choice("r|go", t.gettext("Continue my report")),
+                       Choice("r|new", t.gettext("Start again"))]  # fmt: skip
+            body += "\n\n" + "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
+            return choice_messages(body, choices, pick=t.gettext("Choose"))
+        choice = turn.choice or {"1": "r|go", "lanjut": "r|go", "2": "r|new"}.get(low)
+        if choice == "r|new":
+            return self._start(state)
+        if choice == "r|go":
+            if state.pop("resumes", "ask") in ("summary", "edit"):
+                return self._summary(state, d)
+            return self._ask(state, d)
+        state["stage"] = state.get("resumes") or "ask"
+        return self._resume(state, d, turn, low)
 
     # -- the summary ----------------------------------------------------------------------------
 

@@ -24,11 +24,12 @@ from bot.services.persons import person_for
 from bot.store import Tx
 from bot.store.whatsapp import WaInboxRow, WaSession, WhatsAppStore
 
-__all__ = ["MAX_ATTEMPTS", "WhatsAppRunner"]
+__all__ = ["MAX_ATTEMPTS", "RESUME_AFTER", "WhatsAppRunner"]
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+RESUME_AFTER = timedelta(hours=2)  # a report left this long is offered to continue or restart
 
 
 class WhatsAppRunner:
@@ -119,7 +120,9 @@ class WhatsAppRunner:
         if self._expired(session, now):
             session.state = {"lang": session.state.get("lang") or "id", "expired": True}
         via = m.to_number if m.to_number in self.numbers else None
-        turn = Turn(person, m.kind, m.text, m.choice, m.media, m.location, via)
+        last = session.last_inbound_at
+        paused = last is not None and now - last > RESUME_AFTER and "draft" in session.state
+        turn = Turn(person, m.kind, m.text, m.choice, m.media, m.location, via, paused)
         replies = await self.conversation.handle(session.state, turn)
         await crash_point("in_handler")
         wrote = min(m.sent_at or now, now)
