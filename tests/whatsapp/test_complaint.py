@@ -181,3 +181,13 @@ async def test_english_on_request(wa: WaHarness) -> None:
     assert "To report, reply *lapor*" in out[-1].text
     asked = await wa.say(WA_REPORTER, "lapor")
     assert "immediate danger" in asked[-1].text
+
+
+async def test_someone_else_was_hurt_too_is_counted(wa: WaHarness) -> None:
+    await full_report(wa, send=False)
+    await wa.say(WA_REPORTER, "4")
+    summary = await wa.press(WA_REPORTER, "s|more")
+    assert "*Korban lain*: 2" in summary[-1].text
+    await wa.say(WA_REPORTER, "kirim")
+    row = await wa.h.rt.db.fetchone("SELECT COUNT(*) FROM case_victims WHERE case_id = 1")
+    assert row is not None and row[0] == 3

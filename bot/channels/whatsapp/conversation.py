@@ -321,6 +321,7 @@ class Conversation:
             Choice("s|send", t.gettext("✅ Send report")),
             Choice("s|edit", t.gettext("✏ Change an answer")),
             Choice("s|cancel", t.gettext("✖ Cancel")),
+            Choice("s|more", t.gettext("➕ Someone else was hurt too")),
         ]
         body += "\n\n" + "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
         return choice_messages(body, choices, pick=t.gettext("Choose"))
@@ -345,10 +346,15 @@ class Conversation:
             if low.isdigit() and 1 <= int(low) <= len(keys):  # the number of a listed answer
                 return self._edit(state, d, keys[int(low) - 1])
             return self._edit_list(state, d, keys)
-        choice = turn.choice or {"1": "s|send", "kirim": "s|send", "2": "s|edit",
-                                 "ubah": "s|edit", "3": "s|cancel"}.get(low)  # fmt: skip
+        typed = {"1": "s|send", "kirim": "s|send", "2": "s|edit", "ubah": "s|edit",
+                 "3": "s|cancel", "4": "s|more"}  # fmt: skip
+        choice = turn.choice or typed.get(low)
         if choice == "s|cancel":
             return self._cancel(state)
+        if choice == "s|more":  # another victim: counted now, the staff ask about them later
+            answers = d["answers"]
+            answers["other_victims"] = min(int(answers.get("other_victims") or 0) + 1, 20)
+            return self._summary(state, d)
         if choice == "s|send":
             out = await self.submitter.submit(state, d, turn.person_id, t)
             state.pop("draft", None)

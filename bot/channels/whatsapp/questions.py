@@ -185,4 +185,7 @@ def summary_text(d: dict[str, Any], t: Translator, offices: dict[str, Office]) -
             long = q.key == "story" and isinstance(raw, str) and len(raw) > 600
             value = raw[:600] + "…" if long else answer_label(q.key, raw, t, offices)
         lines.append(f"*{label}*: {value}")
+    others = d["answers"].get("other_victims")
+    if isinstance(others, int) and others > 0:
+        lines.append(f"*{t.gettext('Others hurt too')}*: {others}")
     return "\n".join(lines)
