@@ -69,6 +69,8 @@ def _settings() -> Settings:
         raise ConfigError(str(exc)) from None
     load_offices(settings.ppa_offices)
     check_not_example(settings.ppa_offices, allow=settings.ppa_allow_example)
+    if (problem := settings.whatsapp_problem()) is not None:
+        raise ConfigError(problem)
     return settings
 
 
@@ -100,6 +102,26 @@ async def _serve_webhook(
         scheduler.shutdown(wait=False)
 
 
+async def _whatsapp_then(
+    runtime: Any,
+    settings: Settings,
+    args: argparse.Namespace,
+    stop: asyncio.Event,
+    then: asyncio.Event,
+) -> None:
+    """Serve WhatsApp (with --whatsapp-listen) until ``stop``, then set ``then``."""
+    try:
+        if args.whatsapp_listen:
+            from bot.channels.whatsapp.wiring import serve_whatsapp
+
+            await serve_whatsapp(runtime, settings, args.whatsapp_listen, stop)
+        else:
+            await stop.wait()
+    finally:
+        stop.set()
+        then.set()
+
+
 async def _check_key(settings: Settings) -> None:
     """Refuse to start under a key the stored data was not written with (UnknownKeyError)."""
     from bot.security.keys import RotationInterrupted, check_key
@@ -122,6 +144,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     settings = _settings()
+    if args.whatsapp_listen and not settings.whatsapp_enabled:
+        return _fail("--whatsapp-listen needs the WHATSAPP_ settings (see README, WhatsApp).")
     _setup_logging(settings.ppa_log_level)
     from bot.app import build_runtime
     from bot.channels.telegram.runner import InboxRunner, InstanceLock
@@ -145,10 +169,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         logging.getLogger("bot").info(
             "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
         )
-        if args.webhook_url:
-            await _serve_webhook(runtime, settings, args, stop)
-        else:
-            await InboxRunner(runtime).run(stop)
+        # the WhatsApp webhook beside Telegram; it stops first, then Telegram closes the store
+        telegram_stop = asyncio.Event()
+        relay = asyncio.create_task(_whatsapp_then(runtime, settings, args, stop, telegram_stop))
+        try:
+            if args.webhook_url:
+                await _serve_webhook(runtime, settings, args, telegram_stop)
+            else:
+                await InboxRunner(runtime).run(telegram_stop)
+        finally:
+            stop.set()
+            await asyncio.gather(relay, return_exceptions=True)
 
     try:
         asyncio.run(main())
@@ -211,6 +242,10 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     print(f"settings: ok (database {settings.ppa_database}, time scale {settings.ppa_time_scale})")
     print(f"token: {'set' if settings.telegram_bot_token else 'NOT SET (ppa-bot run will refuse)'}")
     print(f"api: {settings.telegram_api_base_url}")
+    if settings.whatsapp_enabled:
+        print(f"whatsapp: on (api {settings.whatsapp_api_base_url})")
+    else:
+        print("whatsapp: off (no WHATSAPP_ settings)")
     for o in offices:
         print(
             f"office {o.id}: {o.name} ({o.timezone}), staff group {staff_group_chat(o)}, "
@@ -289,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling, or a webhook)")
     run.add_argument("--webhook-url", help="public HTTPS URL for Telegram's webhook")
     run.add_argument("--listen", default="127.0.0.1:8443", help="host:port for the webhook")
+    run.add_argument("--whatsapp-listen", help="host:port for the WhatsApp webhook (off if unset)")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="offline demo with a fake Telegram")
     demo.add_argument("--quiet", action="store_true")

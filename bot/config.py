@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import tomllib
 from datetime import date, time
@@ -39,6 +40,7 @@ __all__ = [
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+GRAPH_API = "https://graph.facebook.com/v21.0"
 
 
 ENV_FILE = Path(".env")
@@ -63,6 +65,59 @@ class Settings(BaseSettings):
     ppa_log_level: str = "INFO"
     # only for the demo and tests: accept the example office file (made-up roster, numbers)
     ppa_allow_example: bool = False
+    # the WhatsApp channel for reporters (off unless all four secrets are set)
+    whatsapp_access_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_api_base_url: str = GRAPH_API
+    whatsapp_template_news: str = "ppa_ada_kabar"  # the approved "there is news" template
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether the WhatsApp channel is configured (any of its secrets set)."""
+        return any(
+            v.strip()
+            for v in (
+                self.whatsapp_access_token,
+                self.whatsapp_phone_number_id,
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+            )
+        )
+
+    def whatsapp_problem(self) -> str | None:
+        """One line saying what is wrong with the WhatsApp settings (None: off, or all fine)."""
+        if not self.whatsapp_enabled:
+            return None
+        for name in (
+            "whatsapp_access_token",
+            "whatsapp_phone_number_id",
+            "whatsapp_app_secret",
+            "whatsapp_verify_token",
+        ):
+            if not str(getattr(self, name)).strip():
+                return (
+                    f"{name.upper()}: not set, but other WHATSAPP_ settings are; set all four "
+                    "(see README, WhatsApp) or none to keep the channel off."
+                )
+        if not self.whatsapp_phone_number_id.strip().isdigit():
+            return (
+                "WHATSAPP_PHONE_NUMBER_ID: must be the digits of the phone number ID shown in "
+                "Meta's WhatsApp Manager (not the phone number itself)."
+            )
+        if len(self.whatsapp_verify_token.strip()) < 16:
+            return "WHATSAPP_VERIFY_TOKEN: use at least 16 random characters."
+        if not self.whatsapp_api_base_url.startswith(
+            ("https://", "http://127.", "http://localhost")
+        ):
+            return "WHATSAPP_API_BASE_URL: must be an https:// URL (http only for a local fake)."
+        if not re.fullmatch(r"[a-z0-9_]{1,512}", self.whatsapp_template_news):
+            return (
+                "WHATSAPP_TEMPLATE_NEWS: a template name has only lower-case letters, digits "
+                "and underscores."
+            )
+        return None
 
     @field_validator("ppa_log_level")
     @classmethod
@@ -179,6 +234,7 @@ class _OfficeModel(BaseModel):
     on_call: _OnCallModel = _OnCallModel()
     shelter: _ShelterModel = _ShelterModel()
     referral_follow_up_days: int = Field(default=14, ge=1, le=180)
+    whatsapp_phone_number_id: str = Field(default="", pattern=r"^(\d{5,20})?$")
 
     @field_validator("timezone")
     @classmethod
@@ -254,6 +310,7 @@ class _OfficeModel(BaseModel):
             on_call=self.on_call.to_domain(),
             shelter=self.shelter.to_domain(),
             referral_follow_up_days=self.referral_follow_up_days,
+            whatsapp_number_id=self.whatsapp_phone_number_id,
         )
 
 

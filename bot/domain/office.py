@@ -181,6 +181,9 @@ class Office:
     shelter: ShelterPolicy = field(default_factory=ShelterPolicy)
     # days a referral may go without news before the case manager is reminded to follow up
     referral_follow_up_days: int = 14
+    # the WhatsApp Cloud API phone number ID that routes reporters to this office ("" = none;
+    # a message to it skips the office question and is answered from the same number)
+    whatsapp_number_id: str = ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -69,6 +69,12 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("referral_dates", "place_enc"): (
         "SELECT id, place_enc, 'referral_date:' || id FROM referral_dates"
     ),
+    ("wa_inbox", "payload_enc"): (
+        "SELECT id, payload_enc, 'wa_inbox' FROM wa_inbox WHERE payload_enc IS NOT NULL"
+    ),
+    ("wa_sessions", "state_enc"): (
+        "SELECT person_id, state_enc, 'wa_session' FROM wa_sessions WHERE state_enc IS NOT NULL"
+    ),
 }
 
 # the primary key column each table's first selected value refers to
@@ -90,6 +96,8 @@ KEY_COLUMN = {
     "referrals": "id",
     "referral_dates": "id",
     "shelter_stays": "id",
+    "wa_inbox": "id",
+    "wa_sessions": "person_id",
 }
 
 # blind-index columns rewritten after a rotation (``set_case_indexes``, PersonStore.reindex)

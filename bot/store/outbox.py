@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.crypto import Cipher
-from bot.domain.notice import Notice, Recipient
+from bot.domain.notice import Notice, Recipient, RecipientKind
+from bot.store.cases import CaseStore
 from bot.store.db import Tx
 
 __all__ = [
@@ -52,9 +53,15 @@ class OutboxStore:
         self.cipher = cipher
         self.channel = channel  # the channel of notices to people, groups and reporters
 
-    async def add(self, conn: Tx, notice: Notice, *, at: datetime) -> None:
-        """Queue a notice; a repeated dedupe key is ignored (idempotent handlers)."""
-        channel = notice.recipient.channel or self.channel
+    async def add(
+        self, conn: Tx, notice: Notice, *, at: datetime, channel: str | None = None
+    ) -> None:
+        """Queue a notice; a repeated dedupe key is ignored (idempotent handlers).
+
+        The channel: the one given, a raw address's own, the channel the case's reporter wrote
+        from (a notice to her goes where she is), else the default.
+        """
+        channel = channel or notice.recipient.channel or await self._reporter_channel(conn, notice)
         await conn.execute(
             "INSERT OR IGNORE INTO outbox (created_at, recipient, channel, kind, case_id,"
             " dedupe_key, language, payload_enc, not_before) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -73,6 +80,12 @@ class OutboxStore:
             ),
         )
 
+    async def _reporter_channel(self, conn: Tx, notice: Notice) -> str:
+        if notice.recipient.kind is not RecipientKind.REPORTER:
+            return self.channel
+        handle = await CaseStore(self.cipher).reporter(conn, int(notice.recipient.ref))
+        return handle.channel if handle is not None else self.channel
+
     async def enqueue(
         self,
         conn: Tx,
@@ -85,6 +98,7 @@ class OutboxStore:
         case_id: int | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        channel: str | None = None,
     ) -> None:
         """Queue a channel-level message (the Telegram wing's deferred replies, deletions)."""
         notice = Notice(
@@ -96,7 +110,17 @@ class OutboxStore:
             case_id=case_id,
             not_before=not_before,
         )
-        await self.add(conn, notice, at=at)
+        await self.add(conn, notice, at=at, channel=channel)
+
+    async def retrying(self, conn: Tx, now: datetime, channel: str) -> dict[str, int]:
+        """Recipients with a message waiting to be tried again (recipient key -> its row id,
+        the oldest): what was queued for them after it must wait too, to keep their order."""
+        async with conn.execute(
+            "SELECT recipient, MIN(id) FROM outbox WHERE status = 'pending' AND attempts > 0"
+            " AND not_before > ? AND channel = ? GROUP BY recipient",
+            (now.isoformat(), channel),
+        ) as cur:
+            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
 
     async def due(
         self,

@@ -185,4 +185,6 @@ async def forget_former_reporters(tx: Tx, person_ids: set[int]) -> int:
         if row is not None and int(row[0]) == 0:
             cur2 = await tx.execute("DELETE FROM person_handles WHERE person_id = ?", (pid,))
             forgotten += int(cur2.rowcount or 0)
+            # her WhatsApp conversation state and window go with the handle
+            await tx.execute("DELETE FROM wa_sessions WHERE person_id = ?", (pid,))
     return forgotten

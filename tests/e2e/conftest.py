@@ -52,6 +52,7 @@ class BotProcess:
         self._tmp = tmp_path
         self._logs = logs
         self.proc: asyncio.subprocess.Process | None = None
+        self.args: list[str] = ["run"]  # the command line after ``python -m bot``
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PPA_"))}
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -90,7 +91,7 @@ class BotProcess:
                 sys.executable,
                 "-m",
                 "bot",
-                "run",
+                *self.args,
                 cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

@@ -1,0 +1,165 @@
+"""The WhatsApp webhook: Meta's verification handshake, signed POSTs into the inbox.
+
+A POST is answered 200 only after its messages are committed (Meta retries otherwise); a
+POST whose X-Hub-Signature-256 is not the app secret's HMAC of the body is refused with 403
+and logged without its body. Delivery statuses update the outbox rows they are about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.channels.whatsapp.payload import (
+    SIGNATURE_HEADER,
+    StatusUpdate,
+    parse_webhook,
+    signature_ok,
+)
+from bot.channels.whatsapp.runner import WhatsAppRunner
+from bot.channels.whatsapp.sender import WhatsAppSender
+from bot.faultpoints import crash_point
+from bot.store.whatsapp import WhatsAppStore
+
+__all__ = ["PATH", "WhatsAppWebhook"]
+
+log = logging.getLogger(__name__)
+
+PATH = "/whatsapp/webhook"
+_MAX_BODY = 1024 * 1024
+_EXPIRE_EVERY = 600.0  # seconds between looks for unfinished reports past their retention
+
+
+class WhatsAppWebhook:
+    """The HTTP side of the channel, and its background processing."""
+
+    def __init__(self, runner: WhatsAppRunner, sender: WhatsAppSender, *, app_secret: str,
+                 verify_token: str, process: bool = True) -> None:  # fmt: skip
+        if not app_secret or not verify_token:
+            raise ValueError("the WhatsApp webhook needs the app secret and a verify token")
+        self.runner = runner
+        self.sender = sender
+        self._secret = app_secret
+        self._verify = verify_token
+        self._process = process
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._site: web.AppRunner | None = None
+        self.port = 0
+
+    def web_app(self) -> web.Application:
+        """The aiohttp application (GET: the handshake, POST: notifications)."""
+        app = web.Application(client_max_size=_MAX_BODY)
+        app.router.add_get(PATH, self.verify)
+        app.router.add_post(PATH, self.receive)
+        return app
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """Meta's subscription check: echo hub.challenge when the verify token matches."""
+        q = request.query
+        token = q.get("hub.verify_token", "").encode()
+        if q.get("hub.mode") == "subscribe" and hmac.compare_digest(token, self._verify.encode()):
+            return web.Response(text=q.get("hub.challenge", ""))
+        log.warning("whatsapp webhook: verification refused")
+        return web.Response(status=403)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check the signature, commit the messages and statuses, then answer 200."""
+        body = await request.read()
+        if not signature_ok(self._secret, body, request.headers.get(SIGNATURE_HEADER)):
+            log.warning("whatsapp webhook: bad signature refused (%d bytes)", len(body))
+            return web.Response(status=403)
+        try:
+            parsed = parse_webhook(json.loads(body))
+        except ValueError:
+            return web.Response(status=400)
+        if parsed is None:
+            return web.Response(status=400)
+        messages, statuses = parsed
+        if messages:
+            await self.runner.store_messages(messages)
+            await crash_point("after_inbox_commit")
+        if statuses:
+            await self._statuses(statuses)
+        self._wake.set()
+        return web.Response(status=200)
+
+    async def _statuses(self, statuses: list[StatusUpdate]) -> None:
+        svc = self.runner.svc
+        store = WhatsAppStore(svc.cipher)
+        async with svc.db.transaction() as conn:
+            for s in statuses:
+                await store.delivery(conn, store.message_key(s.message_id), s.status, s.error)
+
+    async def process_pending(self) -> int:
+        """Handle what is stored, one pass at a time; then send."""
+        async with self._lock:
+            done = await self.runner.process_pending()
+        self.sender.kick()
+        return done
+
+    async def run_processor(self, stop: asyncio.Event) -> None:
+        """Process whenever a message arrives (and expire old drafts now and then)."""
+        loop = asyncio.get_running_loop()
+        next_expiry = loop.time()
+        while not stop.is_set():
+            if loop.time() >= next_expiry:
+                next_expiry = loop.time() + _EXPIRE_EVERY
+                try:
+                    await self.runner.expire_drafts()
+                except Exception:
+                    log.exception("expiring WhatsApp drafts failed")
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=5.0,
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            waiter.cancel()
+            stopper.cancel()
+            self._wake.clear()
+            try:
+                await self.process_pending()
+            except Exception:
+                log.exception("processing the WhatsApp inbox failed")
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on host:port (0 picks a free port); returns the bound port."""
+        runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._site = runner
+        self.port = int(runner.addresses[0][1])
+        return self.port
+
+    async def serve(self, host: str, port: int, stop: asyncio.Event,
+                    on_ready: Callable[[int], None] | None = None) -> None:  # fmt: skip
+        """Replay what is left, listen, process and send until ``stop``."""
+        sender_task = asyncio.create_task(self.sender.run(stop))
+        processor: asyncio.Task[None] | None = None
+        try:
+            await self.process_pending()
+            await self.start(host, port)
+            log.info("whatsapp webhook listening on %s:%s%s", host, self.port, PATH)
+            if on_ready is not None:
+                on_ready(self.port)
+            if self._process:
+                processor = asyncio.create_task(self.run_processor(stop))
+            await stop.wait()
+        finally:
+            if self._site is not None:
+                await self._site.cleanup()
+                self._site = None
+            if processor is not None:
+                self._wake.set()
+                await asyncio.gather(processor, return_exceptions=True)
+            await asyncio.gather(sender_task, return_exceptions=True)
+            await self.sender.client.close()
