@@ -10,7 +10,7 @@ from bot.clock import FakeClock
 from bot.scheduler.sweep import sweep
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
-from tests.telegram.test_sop_flows import (
+from tests.telegram.sop_support import (
     GROUPS,
     IDS,
     case_closed,

@@ -6,7 +6,7 @@ import pytest
 
 from bot.testing.harness import Harness
 from tests.telegram.flows import full_report, press
-from tests.telegram.test_sop_flows import IDS, open_step, scalar, to_service, tx, wh
+from tests.telegram.sop_support import IDS, open_step, scalar, to_service, tx, wh
 
 __all__ = ["wh"]  # the fixture, re-used from test_sop_flows
 

@@ -18,7 +18,7 @@ from bot.store.workflow import WorkflowStore
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
-from tests.telegram.test_sop_flows import IDS, open_step, scalar, schedule, to_service
+from tests.telegram.sop_support import IDS, open_step, scalar, schedule, to_service
 
 ADMIN = IDS["TNG"]["admin"]  # the invitation letter is the administration's step
 HEAD = IDS["TNG"]["ketua"]

@@ -10,8 +10,7 @@ from bot.clock import FakeClock
 from bot.scheduler.sweep import mediation_schedule, sweep
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
-from tests.telegram.test_case_plan_flows import kasus
-from tests.telegram.test_sop_flows import (
+from tests.telegram.sop_support import (
     GROUPS,
     IDS,
     do_step,
@@ -23,6 +22,7 @@ from tests.telegram.test_sop_flows import (
     tx,
     wh,
 )
+from tests.telegram.test_case_plan_flows import kasus
 
 __all__ = ["wh"]  # the fixture, re-used from test_sop_flows
 

@@ -19,8 +19,8 @@ from bot.reports import list_letters
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, choose, office, press
+from tests.telegram.sop_support import do_step, open_step, scalar, tx
 from tests.telegram.test_letters_ui import docs, invite_step
-from tests.telegram.test_sop_flows import do_step, open_step, scalar, tx
 
 TNG_GROUP = -1001000000001
 HEAD = 100000001  # ketua

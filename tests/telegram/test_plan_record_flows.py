@@ -12,8 +12,8 @@ from bot.scheduler.sweep import sweep
 from bot.services import referrals, shelter
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
+from tests.telegram.sop_support import GROUPS, IDS, scalar, to_service, tx, wh
 from tests.telegram.test_case_plan_flows import kasus, plain, running
-from tests.telegram.test_sop_flows import GROUPS, IDS, scalar, to_service, tx, wh
 
 __all__ = ["wh"]  # the fixture, re-used from test_sop_flows
 

@@ -10,7 +10,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.scheduler.sweep import sweep
 from bot.testing.harness import Harness
-from tests.telegram.test_sop_flows import (
+from tests.telegram.sop_support import (
     IDS,
     dispose_by_button,
     do_step,

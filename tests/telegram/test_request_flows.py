@@ -7,8 +7,7 @@ from __future__ import annotations
 from bot.services.workflow.steps import ON_THE_PLAN
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
-from tests.telegram.test_case_plan_flows import kasus, running
-from tests.telegram.test_sop_flows import (
+from tests.telegram.sop_support import (
     IDS,
     dispose_by_button,
     do_step,
@@ -18,6 +17,7 @@ from tests.telegram.test_sop_flows import (
     tx,
     wh,
 )
+from tests.telegram.test_case_plan_flows import kasus, running
 
 __all__ = ["wh"]  # the fixture, re-used from test_sop_flows
 

@@ -7,8 +7,7 @@ from bot.services.workflow import RULE_MESSAGES
 from bot.services.workflow.steps import NAME_NEXT
 from bot.testing.harness import Harness
 from tests.telegram.flows import press
-from tests.telegram.test_letters_ui import ADMIN, HEAD, docs, docx_text, invite_step, wh
-from tests.telegram.test_sop_flows import (
+from tests.telegram.sop_support import (
     IDS,
     add_party,
     dispose_by_button,
@@ -20,6 +19,7 @@ from tests.telegram.test_sop_flows import (
     to_service,
     tx,
 )
+from tests.telegram.test_letters_ui import ADMIN, HEAD, docs, docx_text, invite_step, wh
 
 __all__ = ["wh"]  # the fixture, re-used
 

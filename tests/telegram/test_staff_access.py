@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.testing.harness import Harness
 from tests.telegram.flows import full_report, press
-from tests.telegram.test_sop_flows import scalar, tx
+from tests.telegram.sop_support import scalar, tx
 
 TNG_GROUP = -1001000000001
 OFFICER = 100000002  # petugas (and admin), TNG: the first response is theirs
