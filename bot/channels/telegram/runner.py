@@ -92,6 +92,7 @@ class InboxRunner:
         self.concurrency = max(1, concurrency or runtime.concurrency)
         self._stop = asyncio.Event()
         self._transient_tries = 0
+        self._newest: int | None = None  # the newest stored update id, once read
         self.inbox = InboxStore()
         self.states = StateStore(runtime.services.cipher)
 
@@ -108,12 +109,17 @@ class InboxRunner:
             for item in raw:
                 blob = self._cipher.encrypt_json(item, context=b"inbox")
                 await self.inbox.add(conn, int(item["update_id"]), now, blob)
+        newest = max(int(item["update_id"]) for item in raw)
+        if self._newest is not None:  # unknown until read once (older rows may be stored)
+            self._newest = max(self._newest, newest)
 
     async def next_offset(self) -> int | None:
-        """One past the newest stored update (None for an empty inbox)."""
-        async with self.rt.db.reading() as conn:
-            newest = await self.inbox.newest_id(conn)
-        return newest + 1 if newest is not None else None
+        """One past the newest stored update (None for an empty inbox); read from the inbox
+        once, then kept in memory (this process is the only one storing in polling mode)."""
+        if self._newest is None:
+            async with self.rt.db.reading() as conn:
+                self._newest = await self.inbox.newest_id(conn)
+        return self._newest + 1 if self._newest is not None else None
 
     async def process_pending(self) -> int:
         """Process stored updates: one chat's in order, different chats' concurrently (bounded,
@@ -128,6 +134,10 @@ class InboxRunner:
             done += handled
             if pause is not None:
                 await self._pause(pause)
+            elif handled == len(batch) < BATCH:
+                # all finished and the inbox had no more: no need to ask it again (an update
+                # stored meanwhile comes with its own call: after a poll, or the webhook's wake)
+                return done
 
     def _decode(self, pending: PendingUpdate) -> _Item:
         data = self._cipher.decrypt_json(pending.payload_enc, context=b"inbox")
