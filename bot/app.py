@@ -17,7 +17,7 @@ from telegram.request import BaseRequest
 from bot.channels.telegram.context import Deps, context_types
 from bot.channels.telegram.handlers import join
 from bot.channels.telegram.handlers.common import Ctx
-from bot.channels.telegram.lanes import IN_FLIGHT_KEY
+from bot.channels.telegram.lanes import DEFAULT_CONCURRENCY, IN_FLIGHT_KEY
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.channels.telegram.registry import register_all
 from bot.channels.telegram.renderers import telegram_renderers
@@ -50,7 +50,7 @@ class Runtime:
     # retried in order after a pause, never dead-lettered for that
     transient_updates: dict[int, float] = field(default_factory=dict)
     # updates of different chats handled at once by the inbox runner (PPA_CONCURRENCY)
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @property
     def db(self) -> Database:

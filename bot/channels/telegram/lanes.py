@@ -17,7 +17,12 @@ from telegram import Update
 __all__ = [
     "ALONE",
     "DEFAULT_CONCURRENCY",
-    "IN_FLIGHT_KEY", "InFlight", "conflicts", "in_flight", "lane_keys"]
+    "IN_FLIGHT_KEY",
+    "InFlight",
+    "conflicts",
+    "in_flight",
+    "lane_keys",
+]
 
 # an update without chat and user: conflicts with every other one
 ALONE = 0
