@@ -146,7 +146,7 @@ async def reporters_at_once(
         await h.stop()
 
 
-class bot_api_latency:  # noqa: N801 - used as a context manager
+class bot_api_latency:
     """Every Bot API call but getUpdates takes ``ms`` longer (a network between bot and
     Telegram; 0 leaves the in-process fake as it is)."""
 
