@@ -177,6 +177,7 @@ class InboxRunner:
                 outcome = task.result()
                 if outcome.finished:
                     handled += 1
+                    self.rt.sender.kick()  # the sender task drains; handling never waits on it
                 else:
                     stopped |= item.keys
                 if outcome.pause is not None:
@@ -188,8 +189,6 @@ class InboxRunner:
             pause = max(pause, min(60.0, 2.0**self._transient_tries))
         elif handled:
             self._transient_tries = 0
-        if handled:
-            self.rt.sender.kick()  # the sender task drains; handling never waits on Telegram
         return handled, pause
 
     async def _one(self, item: _Item) -> _Outcome:
