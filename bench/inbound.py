@@ -1,5 +1,6 @@
 """Inbound throughput: complete intake conversations through the real Application, the durable
-inbox and the store, against a bare python-telegram-bot echo Application on the same fake."""
+inbox and the store, against a bare python-telegram-bot echo Application on the same fake; and
+many reporters at once, with per-chat concurrency against strictly one update at a time."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import asyncio
 import sqlite3
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from common import OFFICE_TIME, machine, table
 from telegram import Update
@@ -16,6 +19,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
+from bot.testing import fake_request
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness
@@ -90,6 +94,99 @@ async def echo_bot(updates: int) -> float:
         await app.shutdown()
 
 
+async def reporters_at_once(
+    reporters: int, concurrency: int, directory: Path, latency_ms: float
+) -> tuple[int, float]:
+    """``reporters`` complete complaints at the same time (one pump at a time, each taking what
+    is queued); returns (updates handled, seconds)."""
+    clock = FakeClock(OFFICE_TIME)
+    h = await Harness.create(directory, clock=clock)
+    time_ = VirtualTime(clock)
+    h.rt.sender.throttle = Throttle(monotonic=time_.monotonic, sleep=time_.sleep)
+    assert h.runner is not None
+    h.runner.concurrency = concurrency
+    real_pump = h.pump
+    # one pumping loop, as the polling loop is: each pass takes every update queued so far;
+    # a reporter waits for the first pass that starts after her update was queued
+    queued = asyncio.Event()
+    passes = asyncio.Condition()
+    started = finished = 0
+
+    async def pump() -> None:
+        target = started + 1
+        queued.set()
+        async with passes:
+            await passes.wait_for(lambda: finished >= target)
+
+    async def loop() -> None:
+        nonlocal started, finished
+        while True:
+            await queued.wait()
+            queued.clear()
+            started += 1
+            await real_pump()
+            async with passes:
+                finished = started
+                passes.notify_all()
+
+    pumping = asyncio.create_task(loop())
+    h.pump = pump  # type: ignore[method-assign]
+    try:
+        await full_report(h, user=900000)  # warm-up
+        before = _inbox_rows(h)
+        with bot_api_latency(latency_ms):
+            start = time.perf_counter()
+            await asyncio.gather(*(full_report(h, user=910000 + i) for i in range(reporters)))
+            seconds = time.perf_counter() - start
+        return _inbox_rows(h) - before, seconds
+    finally:
+        pumping.cancel()
+        await asyncio.gather(pumping, return_exceptions=True)
+        h.pump = real_pump  # type: ignore[method-assign]
+        await h.stop()
+
+
+class bot_api_latency:
+    """Every Bot API call but getUpdates takes ``ms`` longer (a network between bot and
+    Telegram; 0 leaves the in-process fake as it is)."""
+
+    def __init__(self, ms: float) -> None:
+        self.ms = ms
+        self.real: Callable[..., Awaitable[Any]] = FakeRequest.do_request
+
+    def __enter__(self) -> None:
+        if self.ms <= 0:
+            return
+        real, seconds = self.real, self.ms / 1000
+
+        async def slow(req: FakeRequest, url: str, *a: Any, **kw: Any) -> Any:
+            if not url.endswith("/getUpdates"):
+                await asyncio.sleep(seconds)
+            return await real(req, url, *a, **kw)
+
+        fake_request.FakeRequest.do_request = slow  # type: ignore[method-assign]
+
+    def __exit__(self, *_: object) -> None:
+        fake_request.FakeRequest.do_request = self.real  # type: ignore[method-assign]
+
+
+async def run_concurrent(reporters: int, concurrency: int, latency_ms: float) -> None:
+    """Throughput of ``reporters`` at once: per-chat concurrency against strictly serial."""
+    rows = []
+    results: dict[int, float] = {}
+    for conc in (1, concurrency):
+        with tempfile.TemporaryDirectory() as tmp:
+            updates, seconds = await reporters_at_once(reporters, conc, Path(tmp), latency_ms)
+        results[conc] = updates / seconds
+        label = "strictly serial" if conc == 1 else f"per-chat, up to {conc} at once"
+        rows.append((label, updates, f"{seconds:.2f}", f"{updates / seconds:.0f}"))
+    print(
+        f"\n{reporters} reporters at once, Bot API latency {latency_ms:g} ms per call; {machine()}"
+    )
+    print(table(("inbox", "updates", "seconds", "updates/s"), rows))
+    print(f"\nthroughput, per-chat / serial: {results[concurrency] / results[1]:.2f}x")
+
+
 async def run(reports: int) -> None:
     """Measure both and print a table."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,10 +211,17 @@ async def run(reports: int) -> None:
 
 
 def main() -> None:
-    """Command line: --reports N."""
+    """Command line: --reports N; --reporters N (0: skip) --concurrency N --latency-ms X."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=40)
-    asyncio.run(run(parser.parse_args().reports))
+    parser.add_argument("--reporters", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.reports:
+        asyncio.run(run(args.reports))
+    if args.reporters:
+        asyncio.run(run_concurrent(args.reporters, args.concurrency, args.latency_ms))
 
 
 if __name__ == "__main__":

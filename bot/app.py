@@ -17,6 +17,7 @@ from telegram.request import BaseRequest
 from bot.channels.telegram.context import Deps, context_types
 from bot.channels.telegram.handlers import join
 from bot.channels.telegram.handlers.common import Ctx
+from bot.channels.telegram.lanes import DEFAULT_CONCURRENCY, IN_FLIGHT_KEY
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.channels.telegram.registry import register_all
 from bot.channels.telegram.renderers import telegram_renderers
@@ -48,6 +49,8 @@ class Runtime:
     # updates whose handler failed only because Telegram was unreachable or rate limiting:
     # retried in order after a pause, never dead-lettered for that
     transient_updates: dict[int, float] = field(default_factory=dict)
+    # updates of different chats handled at once by the inbox runner (PPA_CONCURRENCY)
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @property
     def db(self) -> Database:
@@ -76,6 +79,7 @@ async def build_runtime(
     services = Services(db, clock or SystemClock(settings.ppa_time_scale), cipher, offices)
     await apply_roster_changes(services)  # the roster table: the TOML, approved changes on top
     i18n = I18n()
+    persistence = SqlitePersistence(db, cipher)
     builder = (
         ApplicationBuilder()
         .application_class(join.RosterFreshApplication)  # reads the roster before each update
@@ -84,7 +88,7 @@ async def build_runtime(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .updater(None)
-        .persistence(SqlitePersistence(db, cipher))
+        .persistence(persistence)
         .concurrent_updates(False)
     )
     if request is not None:
@@ -94,7 +98,8 @@ async def build_runtime(
     # the one table of outbox kinds the Telegram channel renders
     catalog = telegram_renderers(services, workflow)
     sender = OutboxSender(app.bot, services, i18n, catalog=catalog)
-    runtime = Runtime(app, services, sender, i18n)
+    runtime = Runtime(app, services, sender, i18n, concurrency=settings.ppa_concurrency)
+    app.bot_data[IN_FLIGHT_KEY] = persistence.in_flight  # handlers leave busy chats' data alone
     app.bot_data["deps"] = Deps(
         services, i18n, workflow, kick=sender.kick, group_moved=sender.failures.migrated
     )

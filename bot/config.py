@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     ppa_secret_key: str = ""
     ppa_time_scale: float = Field(default=1.0, gt=0)
     ppa_log_level: str = "INFO"
+    # updates of different chats handled at once (one chat's updates always one after another)
+    ppa_concurrency: int = Field(default=8, ge=1, le=256)
     # only for the demo and tests: accept the example office file (made-up roster, numbers)
     ppa_allow_example: bool = False
     # the WhatsApp channel for reporters (off unless all four secrets are set)

@@ -39,6 +39,8 @@ class OfficeCalendar:
         self.office = office
         self.tz: ZoneInfo = office.tz
         self._holidays: dict[int, frozenset[date]] = {}
+        # open periods per day asked (the sweep asks the same days for every open step)
+        self._periods: dict[date, tuple[_Period, ...]] = {}
 
     # -- days ---------------------------------------------------------------
 
@@ -62,15 +64,25 @@ class OfficeCalendar:
 
     def periods_on(self, d: date) -> list[_Period]:
         """Open periods of a day as aware datetimes in the office zone (empty if closed)."""
-        if not self.is_working_day(d):
-            return []
-        return [
-            (
-                datetime.combine(d, p.start, tzinfo=self.tz),
-                datetime.combine(d, p.end, tzinfo=self.tz),
+        if isinstance(d, datetime):
+            d = d.date()
+        cached = self._periods.get(d)
+        if cached is None:
+            cached = (
+                ()
+                if not self.is_working_day(d)
+                else tuple(
+                    (
+                        datetime.combine(d, p.start, tzinfo=self.tz),
+                        datetime.combine(d, p.end, tzinfo=self.tz),
+                    )
+                    for p in self.office.hours[d.weekday()]
+                )
             )
-            for p in self.office.hours[d.weekday()]
-        ]
+            if len(self._periods) > 4096:  # days far apart: start again rather than grow
+                self._periods.clear()
+            self._periods[d] = cached
+        return list(cached)
 
     def _periods_from(self, local: datetime) -> Iterator[_Period]:
         """Open periods ending after `local`, in order, without end."""

@@ -3,7 +3,7 @@ member's own open steps and coming referral dates (hearings, BAP, visum, travel 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.notice import Recipient
@@ -19,13 +19,9 @@ __all__ = ["DATES_AHEAD_DAYS", "office_digest"]
 DATES_AHEAD_DAYS = 7
 
 
-def _numbers(steps: list[tuple[int, str, datetime, int | None, tuple[str, ...]]]) -> list[str]:
-    return list(dict.fromkeys(s[1] for s in steps))
-
-
 async def office_digest(s: _Sweep, office: Office) -> None:
     """Queue the office's digest once per working day, at or after its opening."""
-    from bot.scheduler.sweep import DAILY_DIGEST, previous_opening
+    from bot.scheduler.sweep import DAILY_DIGEST, DIGEST_LISTED, previous_opening
 
     calendar = s.svc.calendars[office.id]
     day = calendar.local(s.now).date()
@@ -44,10 +40,13 @@ async def office_digest(s: _Sweep, office: Office) -> None:
         s.report.reminders[DAILY_DIGEST] += 1
         since = await s.log.last_digest(conn, office.id, day.isoformat())
         since = since or previous_opening(calendar, day)
-        new = await s.log.new_case_numbers(conn, office.id, since, s.now)
-        steps = await s.log.open_steps_of_office(conn, office.id)
-        overdue = [x for x in steps if x[2] <= s.now]
-        today = [x for x in steps if x[2] > s.now and calendar.local(x[2]).date() == day]
+        # counts and the first few of each list: the digest names at most DIGEST_LISTED
+        # (the store counts the rest; nothing here grows with the number of cases)
+        n_new, new = await s.digests.new_cases(conn, office.id, since, s.now, DIGEST_LISTED)
+        n_late, late = await s.digests.step_cases(conn, office.id, None, s.now, DIGEST_LISTED)
+        midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=calendar.tz)
+        end = midnight - timedelta(milliseconds=1)  # due today: before the next midnight
+        n_today, today = await s.digests.step_cases(conn, office.id, s.now, end, DIGEST_LISTED)
         horizon = day + timedelta(days=DATES_AHEAD_DAYS)
         dated: list[tuple[int, str, int | None, bool]] = []  # (date id, number, companion, today)
         for d in await ReferralStore(s.svc.cipher).upcoming(conn, s.now):
@@ -58,7 +57,8 @@ async def office_digest(s: _Sweep, office: Office) -> None:
         key = f"{office.id}.{day.isoformat()}"
         group: dict[str, object] = {
             "office_id": office.id, "day": day.isoformat(), "audience": "group", "new": new,
-            "due_today": _numbers(today), "overdue": _numbers(overdue),
+            "due_today": today, "overdue": late,
+            "new_count": n_new, "due_today_count": n_today, "overdue_count": n_late,
         }  # fmt: skip
         if any(now for *_, now in dated):  # hearings and other dates today: numbers only
             group["dates_today"] = list(dict.fromkeys(n for _, n, _, now in dated if now))
@@ -66,12 +66,13 @@ async def office_digest(s: _Sweep, office: Office) -> None:
                      language=office.language, case_id=None)  # fmt: skip
         for uid, held in sorted(office.roster.items()):
             roles = {r.value for r in held}
-            mine = [x[0] for x in steps
-                    if x[3] == uid or (x[3] is None and roles & set(x[4]))]  # fmt: skip
+            n_mine, mine = await s.digests.person_steps(conn, office.id, uid, roles,
+                                                        DIGEST_LISTED)  # fmt: skip
             dates = [i for i, _, who, _ in dated if who == uid]
             if mine or dates:
                 own: dict[str, object] = {"office_id": office.id, "day": day.isoformat(),
-                                          "audience": "person", "step_ids": mine}  # fmt: skip
+                                          "audience": "person", "step_ids": mine,
+                                          "open_count": n_mine}  # fmt: skip
                 if dates:
                     own["date_ids"] = dates
                 await s.send(conn, Recipient.person(uid), DAILY_DIGEST, key, own,

@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
-from bot.scheduler import sweep as base  # module object: the two modules import each other
 from bot.scheduler.returns_sweep import RETURN_FOLLOW_UP, sweep_returns
+from bot.scheduler.schedule import due_mediation_kinds
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem, case_status
@@ -71,7 +71,7 @@ async def _date(svc: Services, store: ReferralStore, d: ReferralDate, now: datet
         done = await reminders.recorded(conn, subject)
         session = MediationDue(fresh.id, fresh.case_id, 0, fresh.scheduled_at, now)
         calendar = svc.calendars[office.id]
-        for when, at in base._due_mediation_kinds(session, calendar, now, done):
+        for when, at in due_mediation_kinds(session, calendar, now, done):
             if not await reminders.claim(conn, subject=subject, kind=when, due_at=at, at=now,
                                          office_id=office.id):  # fmt: skip
                 continue

@@ -6,27 +6,39 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from bot.domain.calendar import OfficeCalendar
 from bot.domain.case_plan import case_managers, next_review
-from bot.domain.duration import Duration, Unit
 from bot.domain.notice import Notice, Recipient
 from bot.domain.office import Office, Role
 from bot.domain.sop import Sop
-from bot.scheduler import referrals as referral_sweep
 from bot.scheduler.digest import office_digest  # module: it reuses this one's schedule
+from bot.scheduler.pages import PAGE, pages
+from bot.scheduler.referrals import sweep_referrals
 from bot.scheduler.rights_sweep import sweep_breaches, sweep_rights
+from bot.scheduler.schedule import (
+    DUE_SOON_FRACTION,
+    STEP_DUE_SOON,
+    STEP_ESCALATED,
+    STEP_ESCALATED_AGAIN,
+    STEP_OVERDUE,
+    due_mediation_kinds,
+    due_step_kinds,
+    mediation_schedule,
+    previous_opening,
+    step_schedule,
+)
 from bot.scheduler.sop_deadlines import SOP_DEADLINE_KINDS, shipped_sops, sweep_instance
 from bot.services.context import Services
 from bot.services.outreach import escalate_due, forget_abandoned
 from bot.services.shelter_stay import shelter_reminders
 from bot.store import Tx
 from bot.store.case_plan import CasePlanStore
+from bot.store.digests import DigestStore
 from bot.store.outbox import OutboxItem, case_status, mediation_slot, step_round
 from bot.store.reminders import MediationDue, ReminderStore
-from bot.store.workflow import StepRow, WorkflowStore, iso
+from bot.store.workflow import InstanceRow, StepRow, WorkflowStore, iso
 
 __all__ = [
     "CASE_REVIEW_DUE",
@@ -50,10 +62,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STEP_DUE_SOON = "step_due_soon"
-STEP_OVERDUE = "step_overdue"
-STEP_ESCALATED = "step_escalated"
-STEP_ESCALATED_AGAIN = "step_escalated_again"
 MEDIATION_REMINDER = "mediation_reminder"
 DAILY_DIGEST = "daily_digest"
 CASE_REVIEW_DUE = "case_review_due"
@@ -61,8 +69,7 @@ STEP_KINDS = (STEP_DUE_SOON, STEP_OVERDUE, STEP_ESCALATED, STEP_ESCALATED_AGAIN)
 REMINDER_KINDS = frozenset(
     {*STEP_KINDS, MEDIATION_REMINDER, DAILY_DIGEST, CASE_REVIEW_DUE, *SOP_DEADLINE_KINDS}
 )
-DUE_SOON_FRACTION = 0.75
-DAY_BEFORE, TWO_HOURS = "day_before", "two_hours"
+DIGEST_LISTED = 25  # case numbers or tasks a digest names (the renderer shows as many)
 _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
 
 
@@ -78,82 +85,6 @@ class SweepReport:
     def total(self) -> int:
         """Reminders recorded in all."""
         return sum(self.reminders.values())
-
-
-# -- when -------------------------------------------------------------------------------
-
-
-def step_schedule(
-    step: StepRow, office: Office, calendar: OfficeCalendar, session_at: datetime | None = None
-) -> dict[str, datetime]:
-    """When each reminder of an open step is due (office time; wall clock for urgent steps).
-
-    A step held at a mediation session (`session_at`) is "due soon" only after the session
-    has started: its time before the session is not time to do the work.
-    """
-    assert step.due_at is not None
-    due, opened = step.due_at, max(step.opened_at, session_at or step.opened_at)
-    if step.urgent:
-        soon = opened + (due - opened) * DUE_SOON_FRACTION
-    else:
-        minutes = int(calendar.open_minutes_between(opened, due) * DUE_SOON_FRACTION)
-        soon = min(due, calendar.add(opened, Duration(minutes, Unit.MINUTES)))
-    grace = Duration(office.escalation_grace_hours, Unit.HOURS)
-    escalated = calendar.add(due, grace, urgent=step.urgent)
-    again = calendar.add(escalated, Duration(1, Unit.WORKING_DAYS), urgent=step.urgent)
-    return {STEP_DUE_SOON: soon, STEP_OVERDUE: due, STEP_ESCALATED: escalated,
-            STEP_ESCALATED_AGAIN: again}  # fmt: skip
-
-
-def previous_opening(calendar: OfficeCalendar, day: date) -> datetime:
-    """Opening time of the last working day before ``day`` (office zone)."""
-    d = day
-    for _ in range(60):
-        d -= timedelta(days=1)
-        periods = calendar.periods_on(d)
-        if periods:
-            return periods[0][0]
-    return datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=calendar.tz)
-
-
-def mediation_schedule(scheduled_at: datetime, calendar: OfficeCalendar) -> dict[str, datetime]:
-    """The previous working day's opening time, and two hours before the session."""
-    local = calendar.local(scheduled_at)
-    return {DAY_BEFORE: previous_opening(calendar, local.date()),
-            TWO_HOURS: scheduled_at - timedelta(hours=2)}  # fmt: skip
-
-
-def _due_step_kinds(
-    step: StepRow, office: Office, calendar: OfficeCalendar, now: datetime, done: set[str],
-    session_at: datetime | None = None,
-) -> list[tuple[str, datetime]]:  # fmt: skip
-    plan = step_schedule(step, office, calendar, session_at)
-    out = []
-    for kind, at in plan.items():
-        if at > now or kind in done:
-            continue
-        if kind == STEP_DUE_SOON and now >= plan[STEP_OVERDUE]:
-            continue  # superseded by the overdue alert (e.g. after downtime)
-        out.append((kind, at))
-    return out
-
-
-def _due_mediation_kinds(
-    m: MediationDue, calendar: OfficeCalendar, now: datetime, done: set[str]
-) -> list[tuple[str, datetime]]:
-    plan = mediation_schedule(m.scheduled_at, calendar)
-    out = []
-    for when, at in plan.items():
-        if at > now or when in done or now >= m.scheduled_at:
-            continue
-        late = (
-            now >= plan[TWO_HOURS]
-            or calendar.local(now).date() >= calendar.local(m.scheduled_at).date()
-        )
-        if when == DAY_BEFORE and late:
-            continue  # no longer the day before: the two-hour reminder says it
-        out.append((when, at))
-    return out
 
 
 # -- to whom ------------------------------------------------------------------------------
@@ -183,6 +114,7 @@ class _Sweep:
         self.log = ReminderStore()
         self.steps = WorkflowStore(svc.cipher)
         self.plan = CasePlanStore()
+        self.digests = DigestStore()
         self.report = SweepReport()
 
     async def guard(self, label: str, work: Awaitable[None]) -> None:
@@ -214,7 +146,7 @@ class _Sweep:
         done = await self.log.recorded(conn, f"step:{step.id}", step.extended_count)
         session_at = await self.log.session_start(conn, step.id)
         calendar = self.svc.calendars[office.id]
-        due = _due_step_kinds(step, office, calendar, self.now, done, session_at)
+        due = due_step_kinds(step, office, calendar, self.now, done, session_at)
         return step, office, case.number, due
 
     async def step(self, step_id: int) -> None:
@@ -256,7 +188,7 @@ class _Sweep:
                 return
             subject = f"mediation:{m.id}@{iso(m.scheduled_at)}"
             done = await self.log.recorded(conn, subject)
-            due = _due_mediation_kinds(m, self.svc.calendars[office.id], self.now, done)
+            due = due_mediation_kinds(m, self.svc.calendars[office.id], self.now, done)
             if not due:
                 return
             step = await self.steps.get_step(conn, m.step_id)
@@ -337,19 +269,33 @@ async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = N
     await svc.refresh_roster()  # the roster as the database has it (another process may decide)
     # urgent pages not acknowledged: the next person on call, then the head (wall clock)
     await s.guard("outreach", _escalations(s, now))
-    s.report.reminders.update(+await referral_sweep.sweep_referrals(svc, now))
-    async with svc.db.reading() as conn:
-        step_ids = await s.log.open_step_ids(conn, now)
-        mediations = await s.log.scheduled_mediations(conn, now)
-        reviews = await s.plan.due_reviews(conn, now)
-        tracked = await s.log.open_instances(conn, [k for k, v in sops.items() if v.deadlines])
-    for step_id in step_ids:
+    s.report.reminders.update(+await sweep_referrals(svc, now))
+    # each list is read a page at a time (PAGE rows), so memory does not grow with the cases
+    log_, plan = s.log, s.plan
+
+    async def steps(conn: Tx, after: Any) -> list[tuple[str, int]]:
+        return await log_.open_step_ids(conn, now, after=after, limit=PAGE)
+
+    async for _, step_id in pages(svc, steps, lambda row: row, PAGE):
         await s.guard(f"step {step_id}", s.step(step_id))
-    for m in mediations:
+
+    async def mediations(conn: Tx, after: Any) -> list[tuple[str, MediationDue]]:
+        return await log_.scheduled_mediations(conn, now, after=after, limit=PAGE)
+
+    async for _, m in pages(svc, mediations, lambda row: (row[0], row[1].id), PAGE):
         await s.guard(f"mediation {m.id}", s.mediation(m))
-    for case_id in reviews:
+
+    async def reviews(conn: Tx, after: Any) -> list[tuple[str, int]]:
+        return await plan.due_reviews(conn, now, after=after, limit=PAGE)
+
+    async for _, case_id in pages(svc, reviews, lambda row: row, PAGE):
         await s.guard(f"review {case_id}", s.review(case_id))
-    for inst in tracked:
+    keys = [k for k, v in sops.items() if v.deadlines]
+
+    async def instances(conn: Tx, after: Any) -> list[InstanceRow]:
+        return await log_.open_instances(conn, keys, after=after or 0, limit=PAGE)
+
+    async for inst in pages(svc, instances, lambda row: row.id, PAGE):
         await s.guard(f"instance {inst.id}", s.deadlines(sops[inst.sop_key], inst.id))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))

@@ -64,6 +64,8 @@ class Services:
     _file_rosters: dict[str, Mapping[int, frozenset[Role]]] = field(init=False, repr=False)
     _file_on_call: dict[str, OnCall] = field(init=False, repr=False)
     _roster_seeded: bool = field(init=False, default=False, repr=False)
+    # the roster's change counter when it was last read (None: read it whatever the counter)
+    _roster_version: int | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.cases = CaseStore(self.cipher)
@@ -140,6 +142,7 @@ class Services:
                 self.offices[oid] = dataclasses.replace(self.offices[oid], on_call=on_call)
         failures = self.roster.take_failures()
         self._roster_seeded = True
+        self._roster_version = None
         await self.refresh_roster()  # the heads to alert are person ids from here on
         if failures:
             async with self.db.transaction() as conn:
@@ -172,7 +175,11 @@ class Services:
             await self.load_roster()
             return
         async with self.db.reading() as conn:
+            version = await self.roster.version(conn)
+            if version == self._roster_version:
+                return  # nothing changed since the last read: one small query per update
             rosters = await self.roster.load(conn, self.offices)
+            self._roster_version = version
             for roster in rosters.values():
                 for pid in roster.keys() - self.staff_handles.keys():
                     handle = await self.persons.handle(conn, pid, STAFF_CHANNEL)

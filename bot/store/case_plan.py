@@ -140,13 +140,20 @@ class CasePlanStore:
         """No more reviews (the case is closed)."""
         await conn.execute("DELETE FROM case_reviews WHERE case_id = ?", (case_id,))
 
-    async def due_reviews(self, conn: Tx, now: datetime) -> list[int]:
-        """Cases, not closed, whose review is due at ``now``."""
+    async def due_reviews(
+        self, conn: Tx, now: datetime, *, after: tuple[str, int] | None = None, limit: int = -1
+    ) -> list[tuple[str, int]]:
+        """(due time as stored, case id) of cases, not closed, whose review is due at ``now``;
+        a page of ``limit`` after ``after``."""
+        more = " AND (r.due_at > ? OR (r.due_at = ? AND r.case_id > ?))" if after else ""
         sql = (
-            "SELECT r.case_id FROM case_reviews r JOIN cases c ON c.id = r.case_id"
-            " WHERE c.status != 'closed' AND r.due_at <= ? ORDER BY r.due_at, r.case_id"
+            "SELECT r.due_at, r.case_id FROM case_reviews r JOIN cases c ON c.id = r.case_id"
+            f" WHERE c.status != 'closed' AND r.due_at <= ?{more} ORDER BY r.due_at, r.case_id"
+            " LIMIT ?"
         )
-        return [int(r["case_id"]) for r in await _all(conn, sql, (iso(now),))]
+        cursor = () if after is None else (after[0], after[0], after[1])
+        rows = await _all(conn, sql, (iso(now), *cursor, limit))
+        return [(str(r["due_at"]), int(r["case_id"])) for r in rows]
 
     # -- the closing decision -------------------------------------------------------------
 

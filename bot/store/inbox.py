@@ -46,6 +46,18 @@ class InboxStore:
             return None
         return PendingUpdate(int(row["update_id"]), row["payload_enc"], int(row["attempts"]))
 
+    async def pending(self, tx: Tx, limit: int) -> list[PendingUpdate]:
+        """The oldest ``limit`` updates not yet done nor dead, in update id order."""
+        async with tx.execute(
+            "SELECT update_id, payload_enc, attempts FROM inbox WHERE status = 'new'"
+            " ORDER BY update_id LIMIT ?",
+            (limit,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            PendingUpdate(int(r["update_id"]), r["payload_enc"], int(r["attempts"])) for r in rows
+        ]
+
     async def mark_done(self, tx: Tx, update_id: int, at: datetime) -> None:
         """Handled: keep the id (duplicates stay ignored), forget the payload."""
         await tx.execute(

@@ -24,6 +24,15 @@ class MediationDue:
     created_at: datetime
 
 
+# keyset paging: rows after the last one read, in (key, id) order (no OFFSET: each page is
+# as cheap as the first, and nothing is held between pages)
+_AFTER = " AND ({key} > ? OR ({key} = ? AND {id} > ?))"
+
+
+def _cursor(after: tuple[str, int] | None) -> tuple[Any, ...]:
+    return () if after is None else (after[0], after[0], after[1])
+
+
 async def _all(conn: Tx, sql: str, params: tuple[Any, ...]) -> list[Any]:
     async with conn.execute(sql, params) as cur:
         return list(await cur.fetchall())
@@ -59,17 +68,22 @@ class ReminderStore:
         rows = await _all(conn, sql, (office_id, before_day))
         return datetime.fromisoformat(rows[0]["sent_at"]) if rows else None
 
-    async def open_step_ids(self, conn: Tx, now: datetime) -> list[int]:
-        """Open steps with a due time, of cases not closed, with reminders still to come."""
+    async def open_step_ids(
+        self, conn: Tx, now: datetime, *, after: tuple[str, int] | None = None, limit: int = -1
+    ) -> list[tuple[str, int]]:
+        """(due time as stored, id) of open steps with a due time, of cases not closed, with
+        reminders still to come, in that order; a page of ``limit`` after ``after``."""
         sql = (
-            "SELECT s.id FROM steps s JOIN cases c ON c.id = s.case_id"
+            "SELECT s.due_at, s.id FROM steps s JOIN cases c ON c.id = s.case_id"
             " WHERE s.status = 'open' AND s.due_at IS NOT NULL AND c.status != 'closed'"
             " AND julianday(s.opened_at) <= julianday(?)"
             " AND NOT EXISTS (SELECT 1 FROM reminder_log r WHERE r.subject = 'step:' || s.id"
             " AND r.round = s.extended_count AND r.kind = 'step_escalated_again')"
-            " ORDER BY s.due_at, s.id"
+            f"{_AFTER.format(key='s.due_at', id='s.id') if after else ''}"
+            " ORDER BY s.due_at, s.id LIMIT ?"
         )
-        return [int(r["id"]) for r in await _all(conn, sql, (iso(now),))]
+        rows = await _all(conn, sql, (iso(now), *_cursor(after), limit))
+        return [(str(r["due_at"]), int(r["id"])) for r in rows]
 
     async def session_start(self, conn: Tx, step_id: int) -> datetime | None:
         """The session a step's current due time counts from (None: counted from its opening)."""
@@ -80,19 +94,24 @@ class ReminderStore:
         rows = await _all(conn, sql, (step_id,))
         return datetime.fromisoformat(rows[0]["s"]) if rows and rows[0]["s"] else None
 
-    async def scheduled_mediations(self, conn: Tx, now: datetime) -> list[MediationDue]:
-        """Mediations still to come, of cases not closed."""
+    async def scheduled_mediations(
+        self, conn: Tx, now: datetime, *, after: tuple[str, int] | None = None, limit: int = -1
+    ) -> list[tuple[str, MediationDue]]:
+        """(time as stored, mediation) of mediations still to come, of cases not closed; a page
+        of ``limit`` after ``after`` (a time as stored and an id)."""
         sql = (
             "SELECT m.id, m.case_id, m.step_id, m.scheduled_at, m.created_at FROM mediations m"
             " JOIN cases c ON c.id = m.case_id WHERE m.status = 'scheduled'"
             " AND c.status != 'closed' AND julianday(m.scheduled_at) > julianday(?)"
-            " ORDER BY m.scheduled_at, m.id"
+            f"{_AFTER.format(key='m.scheduled_at', id='m.id') if after else ''}"
+            " ORDER BY m.scheduled_at, m.id LIMIT ?"
         )
         return [
-            MediationDue(r["id"], r["case_id"], r["step_id"],
-                         datetime.fromisoformat(r["scheduled_at"]),
-                         datetime.fromisoformat(r["created_at"]))
-            for r in await _all(conn, sql, (iso(now),))
+            (str(r["scheduled_at"]),
+             MediationDue(r["id"], r["case_id"], r["step_id"],
+                          datetime.fromisoformat(r["scheduled_at"]),
+                          datetime.fromisoformat(r["created_at"])))
+            for r in await _all(conn, sql, (iso(now), *_cursor(after), limit))
         ]  # fmt: skip
 
     async def new_case_numbers(
@@ -122,8 +141,11 @@ class ReminderStore:
             for r in await _all(conn, sql, (office_id,))
         ]  # fmt: skip
 
-    async def open_instances(self, conn: Tx, sop_keys: Iterable[str]) -> list[InstanceRow]:
-        """Open SOP instances of those SOPs, of cases not closed, oldest first."""
+    async def open_instances(
+        self, conn: Tx, sop_keys: Iterable[str], *, after: int = 0, limit: int = -1
+    ) -> list[InstanceRow]:
+        """Open SOP instances of those SOPs, of cases not closed, oldest first (a page of
+        ``limit`` with ids above ``after``)."""
         keys = sorted(set(sop_keys))
         if not keys:
             return []
@@ -131,9 +153,9 @@ class ReminderStore:
         sql = (
             "SELECT i.* FROM sop_instances i JOIN cases c ON c.id = i.case_id"
             f" WHERE i.status = 'open' AND c.status != 'closed' AND i.sop_key IN ({marks})"
-            " ORDER BY i.id"
+            " AND i.id > ? ORDER BY i.id LIMIT ?"
         )
-        return [instance_row(r) for r in await _all(conn, sql, tuple(keys))]
+        return [instance_row(r) for r in await _all(conn, sql, (*keys, after, limit))]
 
     async def instance_is_open(self, conn: Tx, instance_id: int) -> bool:
         """Whether an SOP instance is still open."""

@@ -170,6 +170,12 @@ class RosterStore:
                 del found[oid]
         return {oid: {u: frozenset(r) for u, r in held.items()} for oid, held in found.items()}
 
+    async def version(self, conn: aiosqlite.Connection) -> int:
+        """The roster's change counter (moves with every write to the roster table)."""
+        async with conn.execute("SELECT n FROM roster_version WHERE id = 1") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row is not None else -1
+
     async def replace(
         self, conn: aiosqlite.Connection, office_id: str, roster: Mapping[int, frozenset[Role]]
     ) -> None:

@@ -150,8 +150,10 @@ async def test_a_failing_update_becomes_a_dead_letter_and_staff_are_told(
     third = h.fake.user_sends_command(513, "/start")["update_id"]
     await h.pump()
 
-    # tried MAX_ATTEMPTS times, then set aside; the others still handled, in order
-    assert order == [failing] * MAX_ATTEMPTS + [second, third]
+    # tried MAX_ATTEMPTS times, then set aside; the other chats' updates handled meanwhile (per
+    # chat concurrency: a failing chat holds up only its own later updates), in order
+    assert [u for u in order if u == failing] == [failing] * MAX_ATTEMPTS
+    assert [u for u in order if u != failing] == [second, third]
     assert h.fake.messages(512) and h.fake.messages(513)
     status, attempts = (
         db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", failing),

@@ -103,7 +103,9 @@ async def test_daily_digest_at_opening_on_working_days_only(env: Env) -> None:
     await env.sweep()
     (monday,) = await items(env, "daily_digest", chat=GROUP)
     assert monday.payload == {"office_id": "TNG", "day": "2026-03-02", "audience": "group",
-                              "new": [], "due_today": [], "overdue": []}  # fmt: skip
+                              "new": [], "due_today": [], "overdue": [],
+                              "new_count": 0, "due_today_count": 0,
+                              "overdue_count": 0}  # fmt: skip
     assert await items(env, "daily_digest", chat=PETUGAS) == []  # nothing to do yet
     env.at(wib(2, 9))
     cid = await new_case(env)  # due Tuesday 09:00

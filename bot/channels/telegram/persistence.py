@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from bot.channels.telegram.lanes import InFlight
 from bot.crypto import Cipher
 from bot.store.conversations import DataTable, StateStore, StateWrite
 from bot.store.db import Database
@@ -15,6 +19,11 @@ from bot.store.db import Database
 __all__ = ["SEEN_KEY", "SqlitePersistence", "is_empty"]
 
 UD = dict[str, Any]
+# what one write is about: ("user_data" | "chat_data", id) or (conversation name, key JSON)
+Target = tuple[str, str]
+
+# the update whose state is being flushed in this task (writes about no update in flight join it)
+_FLUSHING: contextvars.ContextVar[int | None] = contextvars.ContextVar("flushing", default=None)
 
 # user/chat data key: when the user or chat was last seen (ISO), for expiry; alone it is nothing
 # worth keeping
@@ -40,22 +49,45 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         self.cipher = cipher
         self.store = StateStore(cipher)
         self._adopted = False
-        # while held, writes are collected and committed by the inbox runner together with
-        # "this update is done", so a crash can never replay an update on top of its own state
-        self._held: list[StateWrite] | None = None
+        # updates in flight (chat and user ids -> update id), shared with the inbox runner
+        self.in_flight = InFlight()
+        # while an update is held, writes about its chat or user are collected and committed by
+        # the inbox runner together with "this update is done", so a crash can never replay an
+        # update on top of its own state; several updates (of different chats) may be held
+        self._held: dict[int, dict[Target, StateWrite]] = {}
 
-    def hold(self) -> None:
-        """Collect writes instead of committing them (until ``release``)."""
-        self._held = []
+    def hold(self, update_id: int) -> None:
+        """Collect the writes about this update's chat and user (until ``release``)."""
+        self._held[update_id] = {}
 
-    def release(self) -> list[StateWrite]:
-        """Stop collecting; returns the collected writes for the caller's transaction."""
-        held, self._held = self._held or [], None
-        return held
+    @contextmanager
+    def flushing(self, update_id: int) -> Iterator[None]:
+        """Writes made now that concern no update in flight belong to ``update_id``."""
+        token = _FLUSHING.set(update_id)
+        try:
+            yield
+        finally:
+            _FLUSHING.reset(token)
 
-    async def _write(self, write: StateWrite) -> None:
-        if self._held is not None:
-            self._held.append(write)
+    def release(self, update_id: int) -> list[StateWrite]:
+        """Stop collecting for one update; its writes (the last per row) for its transaction."""
+        return list(self._held.pop(update_id, {}).values())
+
+    def _holder(self, idents: tuple[object, ...]) -> dict[Target, StateWrite] | None:
+        """The buffer a write about these ids goes to: the update in flight for one of them,
+        else the update being flushed; None to commit at once (no update is being handled)."""
+        for ident in idents:
+            owner = self.in_flight.owner(ident)
+            if owner is not None and owner in self._held:
+                return self._held[owner]
+        flushing = _FLUSHING.get()
+        return self._held.get(flushing) if flushing is not None else None
+
+    async def _write(self, target: Target, idents: tuple[object, ...], write: StateWrite) -> None:
+        held = self._holder(idents)
+        if held is not None:
+            held.pop(target, None)  # the newest write of a row wins, in the order made
+            held[target] = write
             return
         async with self.db.transaction() as tx:
             await self.store.apply(tx, [write])
@@ -107,10 +139,12 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     ) -> None:
         """Write one conversation's state (None ends it)."""
         k = json.dumps(list(key))
+        target = (f"conversation:{name}", k)
         if new_state is None:
-            await self._write(self.store.end_conversation(name, k))
+            await self._write(target, tuple(key), self.store.end_conversation(name, k))
         else:
-            await self._write(self.store.set_conversation(name, k, json.dumps(new_state)))
+            write = self.store.set_conversation(name, k, json.dumps(new_state))
+            await self._write(target, tuple(key), write)
 
     async def update_user_data(self, user_id: int, data: UD) -> None:
         """Write one user's data."""
@@ -124,10 +158,10 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         if is_empty(data):
             # nothing to keep (a visitor who only said /start, a finished or deleted form):
             # no row is left behind with this user's or chat's id
-            await self._write(self.store.drop_data(table, ident))
+            await self._write((table, str(ident)), (ident,), self.store.drop_data(table, ident))
             return
         blob = self.cipher.encrypt_json(data, context=table.encode())
-        await self._write(self.store.put_data(table, ident, blob))
+        await self._write((table, str(ident)), (ident,), self.store.put_data(table, ident, blob))
 
     async def update_bot_data(self, data: UD) -> None:
         """Not persisted."""
@@ -137,11 +171,13 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget a chat."""
-        await self._write(self.store.drop_data("chat_data", chat_id))
+        write = self.store.drop_data("chat_data", chat_id)
+        await self._write(("chat_data", str(chat_id)), (chat_id,), write)
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget a user."""
-        await self._write(self.store.drop_data("user_data", user_id))
+        write = self.store.drop_data("user_data", user_id)
+        await self._write(("user_data", str(user_id)), (user_id,), write)
 
     async def refresh_user_data(self, user_id: int, user_data: UD) -> None:
         """Nothing to refresh: this process is the only writer."""

@@ -14,7 +14,7 @@ from bot.scheduler.referrals import (
     REFERRAL_REMINDER,
     referral_still_relevant,
 )
-from bot.scheduler.sweep import DAY_BEFORE
+from bot.scheduler.schedule import DAY_BEFORE
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem

@@ -165,11 +165,11 @@ def _day(office: Office, iso_day: str) -> datetime:
 MAX_LISTED = 25  # case numbers or tasks named in one digest; Telegram allows 4,096 characters
 
 
-def _listed(numbers: list[str]) -> str:
+def _listed(numbers: list[str], total: int) -> str:
     if not numbers:
         return ""
     shown = ", ".join(_esc(n) for n in numbers[:MAX_LISTED])
-    more = len(numbers) - MAX_LISTED
+    more = total - min(len(numbers), MAX_LISTED)
     return ": " + shown + (f" … (+{more})" if more > 0 else "")
 
 
@@ -179,26 +179,28 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
     day = t.date(_day(office, str(p["day"])), office.timezone)
     if p.get("audience") == "group":
         new, today, late = list(p["new"]), list(p["due_today"]), list(p["overdue"])
+        # the sweep lists the first few and counts all (rows queued before it did: lists only)
+        n_new = int(p.get("new_count", len(new)))
+        n_today = int(p.get("due_today_count", len(today)))
+        n_late = int(p.get("overdue_count", len(late)))
         lines = [
             t.gettext("☀ <b>Daily summary</b>, {office}, {day}", office=_esc(office.name), day=day),
             t.ngettext(
                 "{n} new case since the last summary",
                 "{n} new cases since the last summary",
-                len(new),
+                n_new,
             )
-            + _listed(new),
-            t.ngettext(
-                "{n} case with a step due today", "{n} cases with a step due today", len(today)
-            )
-            + _listed(today),
-            t.ngettext("{n} case with an overdue step", "{n} cases with an overdue step", len(late))
-            + _listed(late),
+            + _listed(new, n_new),
+            t.ngettext("{n} case with a step due today", "{n} cases with a step due today", n_today)
+            + _listed(today, n_today),
+            t.ngettext("{n} case with an overdue step", "{n} cases with an overdue step", n_late)
+            + _listed(late, n_late),
         ]
         dated = list(p.get("dates_today") or [])
         if dated:  # hearings and other referral dates today: case numbers only
             lines.append(t.ngettext("{n} case with a hearing or referral date today",
                                     "{n} cases with a hearing or referral date today",
-                                    len(dated)) + _listed(dated))  # fmt: skip
+                                    len(dated)) + _listed(dated, len(dated)))  # fmt: skip
         return "\n".join(lines), None
     now = svc.clock.now()
     store = WorkflowStore(svc.cipher)
@@ -216,8 +218,11 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
             return None
         head = t.gettext("☀ <b>Your coming dates</b>, {day}:", day=day)
         return "\n".join([head, *dates]), None
+    # the sweep names the most urgent few and counts all; those closed since are not counted
+    listed = list(p["step_ids"])
+    total = int(p.get("open_count", len(listed))) - (len(listed) - len(rows))
     lines = [t.ngettext("☀ <b>Your open tasks</b> ({n}), {day}:",
-                        "☀ <b>Your open tasks</b> ({n}), {day}:", len(rows), day=day)]  # fmt: skip
+                        "☀ <b>Your open tasks</b> ({n}), {day}:", total, day=day)]  # fmt: skip
     rows.sort(key=lambda r: r[0].due_at or now)  # most urgent first
     for step, number in rows[:MAX_LISTED]:
         assert step.due_at is not None
@@ -227,6 +232,7 @@ async def _digest(svc: Services, item: OutboxItem, t: Translator) -> Rendered | 
         if step.due_at <= now:
             line += " " + t.gettext("⚠ overdue")
         lines.append(line)
-    if len(rows) > MAX_LISTED:
-        lines.append(t.gettext("… and {n} more: see /tugas", n=len(rows) - MAX_LISTED))
+    shown = min(len(rows), MAX_LISTED)
+    if total > shown:
+        lines.append(t.gettext("… and {n} more: see /tugas", n=total - shown))
     return "\n".join(lines + dates), None

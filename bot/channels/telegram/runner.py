@@ -1,4 +1,5 @@
-"""The durable inbox: each update is committed before it is confirmed, then processed in order."""
+"""The durable inbox: each update is committed before it is confirmed, then processed in order
+(per chat: different chats' updates run concurrently, see lanes.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import fcntl
 import logging
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -14,12 +16,13 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Runtime
+from bot.channels.telegram.lanes import conflicts, lane_keys
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.domain.notice import Notice, Recipient
 from bot.faultpoints import crash_point
 from bot.scheduler.jobs import start_scheduler
 from bot.store.conversations import StateStore, StateWrite
-from bot.store.inbox import InboxStore
+from bot.store.inbox import InboxStore, PendingUpdate
 
 __all__ = ["MAX_ATTEMPTS", "InboxRunner", "InstanceLock"]
 
@@ -27,6 +30,24 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 MAX_TRANSIENT = 8  # pauses of 2, 4, ... 60 s while Telegram is unreachable
+BATCH = 200  # stored updates read at once; each round starts those it may
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A stored update, decoded, with the chat and user ids it touches."""
+
+    pending: PendingUpdate
+    update: Update
+    keys: frozenset[int]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How one update's handling ended: finished (done or dead), or to be tried again."""
+
+    finished: bool
+    pause: float | None
 
 
 class InstanceLock:
@@ -63,11 +84,15 @@ class InstanceLock:
 class InboxRunner:
     """Own polling loop replacing PTB's Updater (see ARCHITECTURE.md, Durability)."""
 
-    def __init__(self, runtime: Runtime, *, poll_timeout: int = 20) -> None:
+    def __init__(
+        self, runtime: Runtime, *, poll_timeout: int = 20, concurrency: int | None = None
+    ) -> None:
         self.rt = runtime
         self.poll_timeout = poll_timeout
+        self.concurrency = max(1, concurrency or runtime.concurrency)
         self._stop = asyncio.Event()
         self._transient_tries = 0
+        self._newest: int | None = None  # the newest stored update id, once read
         self.inbox = InboxStore()
         self.states = StateStore(runtime.services.cipher)
 
@@ -84,53 +109,122 @@ class InboxRunner:
             for item in raw:
                 blob = self._cipher.encrypt_json(item, context=b"inbox")
                 await self.inbox.add(conn, int(item["update_id"]), now, blob)
+        newest = max(int(item["update_id"]) for item in raw)
+        if self._newest is not None:  # unknown until read once (older rows may be stored)
+            self._newest = max(self._newest, newest)
 
     async def next_offset(self) -> int | None:
-        """One past the newest stored update (None for an empty inbox)."""
-        async with self.rt.db.reading() as conn:
-            newest = await self.inbox.newest_id(conn)
-        return newest + 1 if newest is not None else None
+        """One past the newest stored update (None for an empty inbox); read from the inbox
+        once, then kept in memory (this process is the only one storing in polling mode)."""
+        if self._newest is None:
+            async with self.rt.db.reading() as conn:
+                self._newest = await self.inbox.newest_id(conn)
+        return self._newest + 1 if self._newest is not None else None
 
     async def process_pending(self) -> int:
-        """Process stored updates in order; returns how many were handled."""
-        app = self.rt.application
+        """Process stored updates: one chat's in order, different chats' concurrently (bounded,
+        ``concurrency``); returns how many were handled."""
         done = 0
         while True:
             async with self.rt.db.reading() as conn:
-                pending = await self.inbox.next_pending(conn)
-            if pending is None:
+                batch = await self.inbox.pending(conn, BATCH)
+            if not batch:
                 return done
-            update_id = pending.update_id
-            data = self._cipher.decrypt_json(pending.payload_enc, context=b"inbox")
-            update = Update.de_json(data, app.bot)
-            self.rt.failed_updates.discard(update_id)
-            self.rt.transient_updates.pop(update_id, None)
+            handled, pause = await self._round([self._decode(p) for p in batch])
+            done += handled
+            if pause is not None:
+                await self._pause(pause)
+            elif handled == len(batch) < BATCH:
+                # all finished and the inbox had no more: no need to ask it again (an update
+                # stored meanwhile comes with its own call: after a poll, or the webhook's wake)
+                return done
+
+    def _decode(self, pending: PendingUpdate) -> _Item:
+        data = self._cipher.decrypt_json(pending.payload_enc, context=b"inbox")
+        update = Update.de_json(data, self.rt.application.bot)
+        return _Item(pending, update, lane_keys(update))
+
+    async def _round(self, items: list[_Item]) -> tuple[int, float | None]:
+        """Run one batch: start every update whose chat and user have nothing earlier waiting
+        or running; a lane whose update is to be retried stops for this round (order kept).
+        Returns (updates finished, pause before the next round or None)."""
+        waiting = list(items)
+        running: dict[asyncio.Task[_Outcome], _Item] = {}
+        stopped: set[int] = set()  # keys of lanes that stop for this round
+        handled, pause, error = 0, None, None
+        while waiting or running:
+            ahead = set(stopped)
+            busy = {key for item in running.values() for key in item.keys}
+            left: list[_Item] = []
+            for item in waiting:
+                free = error is None and len(running) < self.concurrency
+                if free and not conflicts(item.keys, ahead) and not conflicts(item.keys, busy):
+                    running[asyncio.create_task(self._one(item))] = item
+                    busy |= item.keys
+                else:
+                    left.append(item)
+                    ahead |= item.keys
+            waiting = left
+            if not running:
+                break  # what is left waits behind a stopped lane: the next round
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                item = running.pop(task)
+                if task.exception() is not None:
+                    error = error or task.exception()
+                    stopped |= item.keys
+                    continue
+                outcome = task.result()
+                if outcome.finished:
+                    handled += 1
+                    self.rt.sender.kick()  # the sender task drains; handling never waits on it
+                else:
+                    stopped |= item.keys
+                if outcome.pause is not None:
+                    pause = max(pause or 0.0, outcome.pause)
+        if error is not None:
+            raise error  # the updates running beside it were finished and committed first
+        if pause is not None:
+            self._transient_tries += 1
+            pause = max(pause, min(60.0, 2.0**self._transient_tries))
+        elif handled:
+            self._transient_tries = 0
+        return handled, pause
+
+    async def _one(self, item: _Item) -> _Outcome:
+        """Handle one update; its state writes and its status in one transaction."""
+        app = self.rt.application
+        update_id = item.pending.update_id
+        persistence = app.persistence
+        assert isinstance(persistence, SqlitePersistence)
+        self.rt.failed_updates.discard(update_id)
+        self.rt.transient_updates.pop(update_id, None)
+        persistence.in_flight.enter(update_id, item.keys)
+        persistence.hold(update_id)
+        try:
             try:
-                await app.process_update(update)
-                failed = update_id in self.rt.failed_updates
-            except Exception:
-                log.exception("update processing crashed")
-                failed = True
-            transient = self.rt.transient_updates.pop(update_id, None)
-            persistence = app.persistence
-            assert isinstance(persistence, SqlitePersistence)
-            persistence.hold()
-            try:
-                await app.update_persistence()
+                try:
+                    await app.process_update(item.update)
+                    failed = update_id in self.rt.failed_updates
+                except Exception:
+                    log.exception("update processing crashed")
+                    failed = True
+                transient = self.rt.transient_updates.pop(update_id, None)
+                with persistence.flushing(update_id):
+                    await app.update_persistence()
             finally:
-                writes = persistence.release()
+                writes = persistence.release(update_id)
             await crash_point("before_inbox_done")
             if failed and transient is not None and self._transient_tries < MAX_TRANSIENT:
                 # Telegram was unreachable: keep the state, retry this same update after a
                 # pause (order kept); it does not count towards the dead-letter attempts
-                await self._finish(update_id, pending.attempts, None, writes)
-                self._transient_tries += 1
-                await self._pause(max(transient, min(60.0, 2.0**self._transient_tries)))
-                continue
-            self._transient_tries = 0
-            await self._finish(update_id, pending.attempts, failed, writes)
-            done += 1
-            self.rt.sender.kick()  # the sender task drains; handling never waits on Telegram
+                await self._finish(update_id, item.pending.attempts, None, writes)
+                return _Outcome(finished=False, pause=transient)
+            await self._finish(update_id, item.pending.attempts, failed, writes)
+            retried = failed and item.pending.attempts + 1 < MAX_ATTEMPTS
+            return _Outcome(finished=not retried, pause=None)
+        finally:
+            persistence.in_flight.leave(item.keys)
 
     async def _pause(self, seconds: float) -> None:
         """Wait, but return at once when the bot is stopping."""

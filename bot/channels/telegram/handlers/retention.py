@@ -21,6 +21,7 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.handlers.common import Ctx, reply
 from bot.channels.telegram.handlers.safety import is_private, state_of
+from bot.channels.telegram.lanes import InFlight, in_flight
 from bot.channels.telegram.persistence import is_empty
 from bot.domain.office import DEFAULT_DRAFT_RETENTION_DAYS
 
@@ -81,17 +82,29 @@ def _deps(app: BotApp) -> Deps:
 
 
 def sweep(
-    app: BotApp, now: datetime, *, skip_user: int | None = None, skip_chat: int | None = None
+    app: BotApp,
+    now: datetime,
+    *,
+    skip_user: int | None = None,
+    skip_chat: int | None = None,
+    update_id: int | None = None,
 ) -> None:
     """Expire every user's and chat's data by the draft rule; forget empty entries and
-    conversation states left without a draft (nothing stays behind with a visitor's id)."""
+    conversation states left without a draft (nothing stays behind with a visitor's id).
+    Users and chats with another update in flight are left alone (their own update owns
+    their data until its state is committed)."""
+    busy = in_flight(app.bot_data)
     for user_id, data in list(app.user_data.items()):
+        if busy.held_by_other(user_id, update_id):
+            continue
         if is_empty(data):
             if user_id != skip_user:
                 app.drop_user_data(user_id)
             continue
         _expire_user(app, user_id, data, now)
     for chat_id, data in list(app.chat_data.items()):
+        if busy.held_by_other(chat_id, update_id):
+            continue
         if is_empty(data):
             if chat_id != skip_chat:
                 app.drop_chat_data(chat_id)
@@ -99,9 +112,24 @@ def sweep(
         _expire_chat(app, chat_id, data, now)
     for handler in complaint_conversations(app):
         for chat_id, user_id in handler.open_keys():
+            if busy.held_by_other(user_id, update_id) or busy.held_by_other(chat_id, update_id):
+                continue
             owner = app.user_data.get(user_id)
             if not (isinstance(owner, dict) and isinstance(owner.get("draft"), dict)):
                 handler.forget(chat_id, user_id)
+
+
+def _stamp_earlier(app: BotApp, busy: InFlight, update_id: int) -> None:
+    """Stamp the senders of earlier updates, except those with another update in flight
+    (stamped at a later update, once theirs is committed)."""
+    state = state_of(app.bot_data)
+    left = []
+    for user_id, chat_id, at in state.unstamped:
+        if busy.held_by_other(user_id, update_id) or busy.held_by_other(chat_id, update_id):
+            left.append((user_id, chat_id, at))
+        else:
+            _stamp(app, user_id, chat_id, at)
+    state.unstamped = left
 
 
 def _stamp(app: BotApp, user_id: int | None, chat_id: int | None, at: datetime) -> None:
@@ -133,13 +161,11 @@ class ExpiryHandler(BaseHandler[Update, Ctx, None]):
         app = self.app
         now = _deps(app).services.clock.now()
         state = state_of(app.bot_data)
+        busy = in_flight(app.bot_data)
         user, chat = update.effective_user, update.effective_chat
-        if state.previous is not None:
-            _stamp(app, *state.previous)
-        state.previous = (
-            user.id if user is not None else None,
-            chat.id if chat is not None else None,
-            now,
+        _stamp_earlier(app, busy, update.update_id)
+        state.unstamped.append(
+            (user.id if user is not None else None, chat.id if chat is not None else None, now)
         )
         if state.swept_at is None or now - state.swept_at >= SWEEP_EVERY:
             state.swept_at = now
@@ -148,6 +174,7 @@ class ExpiryHandler(BaseHandler[Update, Ctx, None]):
                 now,
                 skip_user=user.id if user is not None else None,
                 skip_chat=chat.id if chat is not None else None,
+                update_id=update.update_id,
             )
         else:
             if user is not None and (data := app.user_data.get(user.id)):

@@ -66,8 +66,9 @@ class SafetyState:
     first_ids: dict[int, int] = field(default_factory=dict)
     # when every user's and chat's data was last checked for expiry
     swept_at: datetime | None = None
-    # (user id, chat id, time) of the previous update: data it created is stamped as seen then
-    previous: tuple[int | None, int | None, datetime] | None = None
+    # (user id, chat id, time) of earlier updates not yet stamped: data they created is
+    # stamped as seen then (at the next update whose handling may touch it)
+    unstamped: list[tuple[int | None, int | None, datetime]] = field(default_factory=list)
 
 
 def state_of(bot_data: dict[str, Any]) -> SafetyState:
