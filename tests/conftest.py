@@ -10,6 +10,9 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.testing.harness import Harness
+from tests.stores import db_target, pg_server, store_kind
+
+__all__ = ["clock", "db_target", "harness", "pg_server", "store_kind"]
 
 # Monday 2 March 2026, 10:00 WIB: every example office is open.
 MONDAY_10_WIB = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)

@@ -7,14 +7,12 @@ roles: no names or other personal data.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.office import Role
+from bot.store.db import Row, Tx
 
 __all__ = ["RosterChange", "RosterStore"]
 
@@ -40,7 +38,7 @@ class RosterChange:
     decided_at: datetime | None
 
 
-def _change(r: aiosqlite.Row) -> RosterChange:
+def _change(r: Row) -> RosterChange:
     return RosterChange(
         id=int(r["id"]),
         office_id=str(r["office_id"]),
@@ -61,7 +59,7 @@ class RosterStore:
     # -- the roster ------------------------------------------------------------------------
 
     async def load(
-        self, conn: aiosqlite.Connection, office_ids: Iterable[str]
+        self, conn: Tx, office_ids: Iterable[str]
     ) -> dict[str, dict[int, frozenset[Role]]]:
         """The roster of each office asked for (empty when it has no one); unknown roles skipped."""
         found: dict[str, dict[int, set[Role]]] = {oid: {} for oid in office_ids}
@@ -77,7 +75,7 @@ class RosterStore:
         return {oid: {u: frozenset(r) for u, r in held.items()} for oid, held in found.items()}
 
     async def replace(
-        self, conn: aiosqlite.Connection, office_id: str, roster: Mapping[int, frozenset[Role]]
+        self, conn: Tx, office_id: str, roster: Mapping[int, frozenset[Role]]
     ) -> None:
         """Make an office's roster exactly ``roster``."""
         await conn.execute("DELETE FROM roster WHERE office_id = ?", (office_id,))
@@ -86,18 +84,14 @@ class RosterStore:
             [(office_id, uid, r.value) for uid, held in roster.items() for r in sorted(held)],
         )
 
-    async def grant(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role
-    ) -> None:
+    async def grant(self, conn: Tx, office_id: str, user_id: int, role: Role) -> None:
         """The user holds the role in the office (no-op when already so)."""
         await conn.execute(
             "INSERT OR IGNORE INTO roster (office_id, user_id, role) VALUES (?,?,?)",
             (office_id, user_id, role.value),
         )
 
-    async def revoke(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role
-    ) -> None:
+    async def revoke(self, conn: Tx, office_id: str, user_id: int, role: Role) -> None:
         """The user no longer holds the role in the office."""
         await conn.execute(
             "DELETE FROM roster WHERE office_id = ? AND user_id = ? AND role = ?",
@@ -106,7 +100,7 @@ class RosterStore:
 
     # -- change requests and decisions --------------------------------------------------------
 
-    async def change(self, conn: aiosqlite.Connection, change_id: int) -> RosterChange | None:
+    async def change(self, conn: Tx, change_id: int) -> RosterChange | None:
         """One roster change by id."""
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM roster_changes WHERE id = ?", (change_id,)
@@ -114,9 +108,7 @@ class RosterStore:
             r = await cur.fetchone()
         return None if r is None else _change(r)
 
-    async def approved_changes(
-        self, conn: aiosqlite.Connection, office_id: str
-    ) -> list[tuple[int, str, str]]:
+    async def approved_changes(self, conn: Tx, office_id: str) -> list[tuple[int, str, str]]:
         """(user_id, role, action) of an office's approved changes, in decision order."""
         async with conn.execute(
             "SELECT user_id, role, action FROM roster_changes"
@@ -126,9 +118,7 @@ class RosterStore:
             rows = await cur.fetchall()
         return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
-    async def has_pending(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role
-    ) -> bool:
+    async def has_pending(self, conn: Tx, office_id: str, user_id: int, role: Role) -> bool:
         """Whether the same request already waits."""
         async with conn.execute(
             "SELECT id FROM roster_changes WHERE office_id = ? AND user_id = ? AND role = ?"
@@ -137,7 +127,7 @@ class RosterStore:
         ) as cur:
             return await cur.fetchone() is not None
 
-    async def pending_of(self, conn: aiosqlite.Connection, user_id: int) -> RosterChange | None:
+    async def pending_of(self, conn: Tx, user_id: int) -> RosterChange | None:
         """The person's request that waits for a decision (any office, any role), if any."""
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM roster_changes WHERE user_id = ? AND action = 'add'"
@@ -147,7 +137,7 @@ class RosterStore:
             r = await cur.fetchone()
         return None if r is None else _change(r)
 
-    async def last_refused_at(self, conn: aiosqlite.Connection, user_id: int) -> datetime | None:
+    async def last_refused_at(self, conn: Tx, user_id: int) -> datetime | None:
         """When a request of this person to join was last refused (any office, any role)."""
         async with conn.execute(
             "SELECT MAX(decided_at) FROM roster_changes WHERE user_id = ? AND action = 'add'"
@@ -158,22 +148,21 @@ class RosterStore:
         return None if r is None or r[0] is None else datetime.fromisoformat(r[0])
 
     async def add_request(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role, at: datetime
+        self, conn: Tx, office_id: str, user_id: int, role: Role, at: datetime
     ) -> int | None:
         """A pending request to join; None when the same request already waits."""
-        try:
-            cur = await conn.execute(
-                "INSERT INTO roster_changes (office_id, user_id, role, action, status,"
-                " requested_by, requested_at) VALUES (?,?,?,'add','pending',?,?)",
-                (office_id, user_id, role.value, user_id, at.isoformat()),
-            )
-        except sqlite3.IntegrityError:
-            return None
-        return cur.lastrowid
+        # OR IGNORE, not a caught IntegrityError: on PostgreSQL a failed statement would
+        # abort the whole transaction (roster_changes_one_pending is the unique index)
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO roster_changes (office_id, user_id, role, action, status,"
+            " requested_by, requested_at) VALUES (?,?,?,'add','pending',?,?)",
+            (office_id, user_id, role.value, user_id, at.isoformat()),
+        )
+        return cur.lastrowid if cur.rowcount == 1 else None
 
     async def add_removal(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         office_id: str,
         user_id: int,
         role: Role,
@@ -196,7 +185,7 @@ class RosterStore:
         return change_id
 
     async def decide(
-        self, conn: aiosqlite.Connection, change_id: int, approve: bool, head_id: int, at: datetime
+        self, conn: Tx, change_id: int, approve: bool, head_id: int, at: datetime
     ) -> None:
         """Approve or reject a pending request."""
         await conn.execute(
