@@ -122,11 +122,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     _setup_logging(settings.ppa_log_level)
     from bot.app import build_runtime
-    from bot.channels.telegram.runner import InboxRunner, InstanceLock
-    from bot.store.db import private_folder
+    from bot.channels.telegram.runner import InboxRunner
+    from bot.store.pg_lock import instance_lock
 
-    private_folder(settings.ppa_database)  # before the lock file creates it world-readable
-    lock = InstanceLock(settings.ppa_database)
+    lock = instance_lock(settings.ppa_database)
     if not lock.acquire():
         return _fail(
             f"another ppa-bot is already running on {settings.ppa_database} "

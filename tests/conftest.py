@@ -18,6 +18,14 @@ __all__ = ["clock", "db_target", "harness", "pg_server", "store_kind"]
 MONDAY_10_WIB = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``sqlite_only`` (it reads SQLite's own files or pragmas) runs on SQLite."""
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "sqlite_only"
+    ):
+        metafunc.parametrize("store_kind", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """A clock that only moves when a test moves it."""
@@ -25,9 +33,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The real Application on a fresh database, talking to an in-process fake Telegram."""
-    h = await Harness.create(tmp_path, clock=clock)
+async def harness(
+    tmp_path: Path, clock: FakeClock, db_target: str | Path
+) -> AsyncIterator[Harness]:
+    """The real Application on a fresh database (each store), talking to a fake Telegram."""
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         yield h
     finally:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
-from bot.store.db import Database
+from bot.store.db import Database, is_postgres_url
+from bot.store.pg_sql import translate
 from bot.testing.postgres import PgServer
 
 __all__ = ["STORES", "db_target", "pg_server", "store_kind", "stored_bytes"]
@@ -26,6 +29,20 @@ STORES = ["sqlite", *(["postgresql"] if os.environ.get("PPA_TEST_POSTGRESQL") ==
 TEMPLATE = "ppa_template"
 _names = itertools.count(1)
 _servers: list[PgServer] = []
+
+
+def query_now(target: str | Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows read by a connection of its own (as another process would see them), on either
+    store; the SQL is the stores' SQLite dialect."""
+    if is_postgres_url(target):
+        with psycopg.connect(str(target), autocommit=True) as pg:
+            cur = pg.execute(translate(sql, frozenset()).sql, params)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+    conn = sqlite3.connect(target)
+    try:
+        return [tuple(r) for r in conn.execute(sql, params).fetchall()]
+    finally:
+        conn.close()
 
 
 async def _migrate(url: str) -> None:
@@ -73,22 +90,20 @@ def db_target(
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-async def stored_bytes(db: Database) -> bytes:
-    """Every byte the store keeps on disk for this database.
+def stored_bytes(target: str | Path) -> bytes:
+    """Every byte the store keeps on disk for this database (as a thief of the disk sees it).
 
     SQLite: the file and its WAL. PostgreSQL: after a CHECKPOINT, the database's own folder
     (base/<oid>) and the write-ahead log (pg_wal) of the test server.
     """
-    if db.dialect == "sqlite":
-        return b"".join(
-            p.read_bytes() for p in (Path(db.path), Path(db.path + "-wal")) if p.exists()
-        )
-    async with db.reading() as tx:
-        await tx.execute("CHECKPOINT")
-        async with tx.execute(
+    if not is_postgres_url(target):
+        files = (Path(target), Path(f"{target}-wal"))
+        return b"".join(p.read_bytes() for p in files if p.exists())
+    with psycopg.connect(str(target), autocommit=True) as pg:
+        pg.execute("CHECKPOINT")
+        row = pg.execute(
             "SELECT oid FROM pg_database WHERE datname = current_database()"
-        ) as cur:
-            row = await cur.fetchone()
+        ).fetchone()
     assert row is not None and len(_servers) == 1
     data = _servers[0].data
     files = [*(data / "base" / str(row[0])).iterdir(), *(data / "pg_wal").glob("0*")]

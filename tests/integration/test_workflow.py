@@ -81,7 +81,7 @@ async def test_tng_pendampingan_records_encrypted_output(env: Env) -> None:
     assert (letter.file, letter.file_name, letter.file_mime) == (
         b"%PDF-1", "surat_tugas.pdf", "application/pdf"
     )  # fmt: skip
-    raw = await stored_bytes(env.svc.db)
+    raw = stored_bytes(env.svc.db.path)
     assert b"case_record" in raw  # a plain column of the same database was read
     assert b"Siti Rahma" not in raw and b"surat_tugas" not in raw
 

@@ -1,6 +1,6 @@
 -- 0013 for PostgreSQL: the SQLite migration (bot/store/migrations/0013_records.sql) with
 -- its JSON functions in PostgreSQL's words (json_each, json_group_array are SQLite's).
--- Keep the two in step: tests/store/test_pg_sql.py compares their schemas.
+-- Keep the two in step: tests/unit/test_pg_sql.py checks they differ only there.
 CREATE TABLE case_victims (
     case_id BIGINT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
     ord BIGINT NOT NULL,
