@@ -38,7 +38,7 @@ def query_now(target: str | Path, sql: str, *params: Any) -> list[tuple[Any, ...
         with psycopg.connect(str(target), autocommit=True) as pg:
             cur = pg.execute(translate(sql, frozenset()).sql, params)
             return [tuple(r) for r in cur.fetchall()] if cur.description else []
-    conn = sqlite3.connect(target)
+    conn = sqlite3.connect(target, isolation_level=None)  # each statement commits
     try:
         return [tuple(r) for r in conn.execute(sql, params).fetchall()]
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -12,19 +11,14 @@ import psycopg
 
 from bot.store.db import Database, Tx, migrations
 from bot.store.pg import PgConnection
-from bot.store.pg_sql import translate_migration
+from bot.store.pg_sql import redact_url, translate_migration
 
-__all__ = ["PgDatabase", "pg_migrations", "redact_url"]
+__all__ = ["PgDatabase", "pg_migrations"]
 
 log = logging.getLogger(__name__)
 
 # serialises migrations across processes (any constant; "ppa" in ASCII)
 _MIGRATION_LOCK = 0x707061
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password (for messages and logs)."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def pg_migrations() -> list[tuple[int, str, str]]:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import psycopg
 
 from bot.store.pg import is_postgres_url
-from bot.store.pg_database import redact_url
+from bot.store.pg_sql import redact_url
 
 __all__ = ["Lock", "PgInstanceLock", "instance_lock"]
 

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["PgStatement", "translate", "translate_migration"]
+__all__ = ["PgStatement", "redact_url", "translate", "translate_migration"]
 
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
 _JULIANDAY = re.compile(r"julianday\(([^()]*)\)", re.IGNORECASE)
@@ -20,6 +20,11 @@ _UNSUPPORTED = re.compile(
     r"\b(sqlite_master|PRAGMA|json_each|json_group_array|GLOB|strftime|datetime\(|date\()",
     re.IGNORECASE,
 )
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password (for messages and logs); a path unchanged."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 class PgStatement(NamedTuple):

@@ -9,8 +9,8 @@ import pytest
 
 from bot.store.db import migrations
 from bot.store.pg import PgRow
-from bot.store.pg_database import pg_migrations, redact_url
-from bot.store.pg_sql import translate, translate_migration
+from bot.store.pg_database import pg_migrations
+from bot.store.pg_sql import redact_url, translate, translate_migration
 
 IDS = frozenset({"cases", "roster_changes"})
 
