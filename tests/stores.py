@@ -65,9 +65,9 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
-@pytest.fixture(params=STORES)
+@pytest.fixture
 def store_kind(request: pytest.FixtureRequest) -> str:
-    """Which store this run of the test uses."""
+    """Which store this run of the test uses (parametrized by tests/conftest.py)."""
     return str(request.param)
 
 

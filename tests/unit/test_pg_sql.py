@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
+from bot.config import load_settings
 from bot.store.db import migrations
 from bot.store.pg import PgRow
 from bot.store.pg_database import pg_migrations
@@ -101,3 +103,11 @@ def test_rows_read_by_index_and_by_name_like_sqlite_rows() -> None:
 
 def test_the_url_shown_never_carries_the_password() -> None:
     assert redact_url("postgresql://ppa:s3cret@db:5432/ppa") == "postgresql://ppa:***@db:5432/ppa"
+
+
+def test_ppa_database_keeps_a_postgresql_url_as_text_and_a_file_as_a_path() -> None:
+    url = "postgresql://ppa@/ppa?host=/run/postgresql"
+    assert load_settings(ppa_database=url, _env_file=None).ppa_database == url
+    assert load_settings(ppa_database="data/x.sqlite3", _env_file=None).ppa_database == Path(
+        "data/x.sqlite3"
+    )
