@@ -45,9 +45,12 @@ lock-check: | $(UV)
 lock: | $(UV)
 	$(UV) lock --upgrade --python $(PYTHON)
 
-## Set up and run every check CI runs.
+## Set up and run every check CI runs: the whole suite on SQLite, then the store-level
+## tests again on PostgreSQL (a throwaway server; see tests/stores.py).
 test: lock-check setup lint typecheck
 	$(BIN)/pytest -q
+	scripts/ensure-postgresql.sh
+	PPA_TEST_POSTGRESQL=1 $(BIN)/pytest -q -m "not e2e" -k postgresql -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff check bot tests

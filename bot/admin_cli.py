@@ -46,9 +46,9 @@ def _read_new_key(args: argparse.Namespace) -> str:
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Re-encrypt the whole store under a new key (the bot must be stopped)."""
-    from bot.channels.telegram.runner import InstanceLock
     from bot.security.keys import RotationError, RotationInterrupted, rotate_key
-    from bot.store.db import Database, private_folder
+    from bot.store.db import Database
+    from bot.store.pg_lock import instance_lock
 
     settings = load_settings()
     new_key = _read_new_key(args)
@@ -60,8 +60,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         Cipher(new_key)
     except KeyError_ as exc:
         return _fail(f"new key: {exc}")
-    private_folder(settings.ppa_database)  # before the lock file creates it world-readable
-    lock = InstanceLock(settings.ppa_database)
+    lock = instance_lock(settings.ppa_database)
     if not lock.acquire():
         return _fail("the bot is running on this database; stop it before rotating the key")
 

@@ -20,6 +20,7 @@ from bot.config import (
     load_settings,
 )
 from bot.crypto import Cipher, KeyError_, UnknownKeyError, generate_key
+from bot.store.pg_sql import redact_url
 
 __all__ = ["main"]
 
@@ -148,14 +149,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail("--whatsapp-listen needs the WHATSAPP_ settings (see README, WhatsApp).")
     _setup_logging(settings.ppa_log_level)
     from bot.app import build_runtime
-    from bot.channels.telegram.runner import InboxRunner, InstanceLock
-    from bot.store.db import private_folder
+    from bot.channels.telegram.runner import InboxRunner
+    from bot.store.pg_lock import instance_lock
 
-    private_folder(settings.ppa_database)  # before the lock file creates it world-readable
-    lock = InstanceLock(settings.ppa_database)
+    lock = instance_lock(settings.ppa_database)
     if not lock.acquire():
         return _fail(
-            f"another ppa-bot is already running on {settings.ppa_database} "
+            f"another ppa-bot is already running on {redact_url(str(settings.ppa_database))} "
             f"(lock {lock.path}). Stop it first, or use another PPA_DATABASE."
         )
 
@@ -226,7 +226,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
     applied, version = asyncio.run(main())
     print(
-        f"{settings.ppa_database}: schema version {version}"
+        f"{redact_url(str(settings.ppa_database))}: schema version {version}"
         + (f" (applied {', '.join(applied)})" if applied else " (up to date)")
     )
     return 0
@@ -239,7 +239,8 @@ def cmd_check_config(_: argparse.Namespace) -> int:
     _warn_env_file()
     settings = _settings()
     offices = load_offices(settings.ppa_offices)
-    print(f"settings: ok (database {settings.ppa_database}, time scale {settings.ppa_time_scale})")
+    shown = redact_url(str(settings.ppa_database))
+    print(f"settings: ok (database {shown}, time scale {settings.ppa_time_scale})")
     print(f"token: {'set' if settings.telegram_bot_token else 'NOT SET (ppa-bot run will refuse)'}")
     print(f"api: {settings.telegram_api_base_url}")
     if settings.whatsapp_enabled:

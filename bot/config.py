@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_api_base_url: str = TELEGRAM_API
     telegram_file_base_url: str = TELEGRAM_FILES
-    ppa_database: Path = Path("data/ppa.sqlite3")
+    # a SQLite file, or a PostgreSQL server's URL (postgresql://user@host/db; bot/store/pg.py)
+    ppa_database: Path | str = Path("data/ppa.sqlite3")
     ppa_offices: Path = Path("config/offices.example.toml")
     ppa_secret_key: str = ""
     ppa_time_scale: float = Field(default=1.0, gt=0)
@@ -120,6 +121,14 @@ class Settings(BaseSettings):
                 "and underscores."
             )
         return None
+
+    @field_validator("ppa_database")
+    @classmethod
+    def _database(cls, v: Path | str) -> Path | str:
+        text = str(v)
+        if text.startswith(("postgresql://", "postgres://")):
+            return text  # a URL: kept as text (a Path would fold its "//")
+        return Path(v)
 
     @field_validator("ppa_log_level")
     @classmethod

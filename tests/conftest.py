@@ -10,9 +10,29 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.testing.harness import Harness
+from tests.stores import STORES, db_target, pg_server, store_kind
+
+__all__ = ["clock", "db_target", "harness", "pg_server", "store_kind"]
+
+# tests of what only PostgreSQL has: not collected at all without PPA_TEST_POSTGRESQL=1
+collect_ignore = [] if "postgresql" in STORES else ["integration/test_postgresql_only.py"]
 
 # Monday 2 March 2026, 10:00 WIB: every example office is open.
 MONDAY_10_WIB = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test using ``db_target`` runs once per store (tests/stores.py); one marked
+    ``sqlite_only`` (it reads SQLite's own files or pragmas) on SQLite alone, and those of
+    test_postgresql_only.py on PostgreSQL alone."""
+    if "store_kind" not in metafunc.fixturenames:
+        return
+    stores = STORES
+    if metafunc.module.__name__.endswith("test_postgresql_only"):
+        stores = ["postgresql"]
+    elif metafunc.definition.get_closest_marker("sqlite_only"):
+        stores = ["sqlite"]
+    metafunc.parametrize("store_kind", stores, indirect=True)
 
 
 @pytest.fixture
@@ -22,9 +42,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The real Application on a fresh database, talking to an in-process fake Telegram."""
-    h = await Harness.create(tmp_path, clock=clock)
+async def harness(
+    tmp_path: Path, clock: FakeClock, db_target: str | Path
+) -> AsyncIterator[Harness]:
+    """The real Application on a fresh database (each store), talking to a fake Telegram."""
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         yield h
     finally:

@@ -12,7 +12,12 @@ from pathlib import Path
 from bot.store.db import Database
 from bot.store.snapshot import SnapshotError, check_copy, vacuum_into
 
-__all__ = ["BackupError", "BackupResult", "backup_database"]
+__all__ = ["PG_BACKUP", "BackupError", "BackupResult", "backup_database"]
+
+PG_BACKUP = (
+    "on PostgreSQL, back up with the server's own tools: pg_dump --format=custom (see"
+    " docs/SECURITY.md, Backup on PostgreSQL); keep PPA_SECRET_KEY apart from the dump"
+)
 
 
 class BackupError(RuntimeError):
@@ -43,6 +48,8 @@ async def backup_database(
     db: Database, target: str | Path, *, overwrite: bool = False
 ) -> BackupResult:
     """Copy the committed database with ``VACUUM INTO`` (consistent, no free pages)."""
+    if db.dialect != "sqlite":
+        raise BackupError(PG_BACKUP)
     path = Path(target)
     await asyncio.to_thread(_prepare, path, Path(db.path), overwrite)
     # a private folder next to the target: the copy is never readable by others

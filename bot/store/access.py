@@ -48,7 +48,8 @@ class AccessStore:
     async def in_step(self, tx: Tx, case_id: int, step_key: str) -> bool:
         """Whether the case is at that step: it is open, or no step has opened yet."""
         async with tx.execute(
-            "SELECT COUNT(*), COALESCE(SUM(step_key = ? AND status = 'open'), 0)"
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN step_key = ? AND status = 'open'"
+            " THEN 1 ELSE 0 END), 0)"
             " FROM steps WHERE case_id = ?",
             (step_key, case_id),
         ) as cur:

@@ -138,7 +138,7 @@ class CaseStore:
         """Allocate the next sequence number for an office and year."""
         await conn.execute(
             "INSERT INTO case_counters (office_id, year, last) VALUES (?, ?, 1) "
-            "ON CONFLICT (office_id, year) DO UPDATE SET last = last + 1",
+            "ON CONFLICT (office_id, year) DO UPDATE SET last = case_counters.last + 1",
             (office_id, year),
         )
         async with conn.execute(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.crypto import Cipher
-from bot.store.db import Tx
+from bot.store.db import Row, Tx
 
 __all__ = ["DataTable", "StateStore", "StateWrite"]
 
@@ -49,7 +49,7 @@ class StateStore:
         async with tx.execute(
             "SELECT key_enc, data_enc FROM state_data WHERE kind = ?", (table,)
         ) as cur:
-            rows = list(await cur.fetchall())
+            rows: list[Row] = list(await cur.fetchall())
         return [(int(self._key_text(table, r[0])), bytes(r[1])) for r in rows]
 
     async def conversations(self, tx: Tx, name: str) -> list[tuple[str, str]]:
@@ -57,7 +57,7 @@ class StateStore:
         async with tx.execute(
             "SELECT key_enc, state FROM state_conversations WHERE name = ?", (name,)
         ) as cur:
-            rows = list(await cur.fetchall())
+            rows: list[Row] = list(await cur.fetchall())
         return [(self._key_text(name, r[0]), str(r[1])) for r in rows]
 
     def set_conversation(self, name: str, key: str, state: str) -> StateWrite:
@@ -105,7 +105,7 @@ class StateStore:
         moved = 0
         for table, key in _LEGACY_KEY.items():
             async with tx.execute(f"SELECT {key}, data_enc FROM {table}") as cur:
-                rows = list(await cur.fetchall())
+                rows: list[Row] = list(await cur.fetchall())
             for ident, blob in rows:
                 kind: DataTable = "user_data" if table == "user_data" else "chat_data"
                 await self.apply(tx, [self.put_data(kind, int(ident), bytes(blob))])
@@ -127,7 +127,7 @@ class StateStore:
         count = 0
         for table, scope_col in (("state_data", "kind"), ("state_conversations", "name")):
             async with tx.execute(f"SELECT rowid, {scope_col}, key_enc FROM {table}") as cur:
-                rows = list(await cur.fetchall())
+                rows: list[Row] = list(await cur.fetchall())
             for rowid, scope, blob in rows:
                 key = self._key_text(str(scope), bytes(blob))
                 await tx.execute(

@@ -15,11 +15,14 @@ from typing import Any, TypeAlias
 
 import aiosqlite
 
+from bot.store.pg import PgConnection, PgRow, is_postgres_url
+
 __all__ = [
     "Database",
     "Row",
     "Tx",
     "install_sql_log_redaction",
+    "is_postgres_url",
     "migrations",
     "private_folder",
 ]
@@ -27,8 +30,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # what callers outside bot/store hold: an open transaction (or read) handle, and a row of it
-Tx: TypeAlias = aiosqlite.Connection
-Row: TypeAlias = aiosqlite.Row
+# (aiosqlite's, or the PostgreSQL adapter's with the same interface: bot/store/pg.py)
+Tx: TypeAlias = aiosqlite.Connection | PgConnection
+Row: TypeAlias = sqlite3.Row | PgRow
 
 _CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
 _PRIVATE_FILE = 0o600
@@ -100,7 +104,13 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """The application's single connection; all writes go through ``transaction()``."""
+    """The application's single connection; all writes go through ``transaction()``.
+
+    SQLite here; a ``postgresql://`` target opens the PostgreSQL adapter (PgDatabase, the
+    same interface) instead.
+    """
+
+    dialect = "sqlite"
 
     def __init__(self, conn: Tx, path: str) -> None:
         self.conn = conn
@@ -110,6 +120,10 @@ class Database:
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         """Open (creating folders), set pragmas and apply pending migrations."""
+        if is_postgres_url(path):
+            from bot.store.pg_database import PgDatabase
+
+            return await PgDatabase.open(str(path), migrate=migrate)
         install_sql_log_redaction()
         p = str(path)
         if p != ":memory:":

@@ -67,7 +67,7 @@ async def next_seq(tx: Tx, office_id: str, kind: str, year: int) -> int:
     """Next sequence number for an office, kind and year."""
     await tx.execute(
         "INSERT INTO letter_counters (office_id, kind, year, last) VALUES (?, ?, ?, 1)"
-        " ON CONFLICT (office_id, kind, year) DO UPDATE SET last = last + 1",
+        " ON CONFLICT (office_id, kind, year) DO UPDATE SET last = letter_counters.last + 1",
         (office_id, kind, year),
     )
     async with tx.execute(

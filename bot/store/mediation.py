@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.crypto import Cipher
+from bot.store.db import Row, Tx
 from bot.store.rows import fetch_all as _all
 from bot.store.rows import insert_returning_id as _insert
 from bot.store.rows import iso
@@ -44,13 +43,13 @@ class MediationRow:
     status: str
 
 
-def _mediation(r: aiosqlite.Row) -> MediationRow:
+def _mediation(r: Row) -> MediationRow:
     return MediationRow(r["id"], r["case_id"], r["step_id"],
                         datetime.fromisoformat(r["scheduled_at"]), r["created_by"],
                         datetime.fromisoformat(r["created_at"]), r["status"])  # fmt: skip
 
 
-def _party(r: aiosqlite.Row) -> Party:
+def _party(r: Row) -> Party:
     return Party(
         id=r["id"], case_id=r["case_id"], role=r["role"], is_child=bool(r["is_child"]),
         has_special_needs=bool(r["has_special_needs"]),
@@ -66,7 +65,7 @@ class MediationStore:
     cipher: Cipher
 
     async def save_party(
-        self, conn: aiosqlite.Connection, case_id: int, party_id: int | None, role: str, *,
+        self, conn: Tx, case_id: int, party_id: int | None, role: str, *,
         is_child: bool, has_special_needs: bool, guardian_present: bool,
         special_companion_present: bool, guardian_is_terlapor: bool = False,
     ) -> int | None:  # fmt: skip
@@ -89,18 +88,18 @@ class MediationStore:
         )
         return party_id if cur.rowcount == 1 else None
 
-    async def delete_party(self, conn: aiosqlite.Connection, party_id: int, case_id: int) -> bool:
+    async def delete_party(self, conn: Tx, party_id: int, case_id: int) -> bool:
         """Remove a party of that case."""
         sql = "DELETE FROM mediation_parties WHERE id = ? AND case_id = ?"
         return (await conn.execute(sql, (party_id, case_id))).rowcount == 1
 
-    async def parties(self, conn: aiosqlite.Connection, case_id: int) -> list[Party]:
+    async def parties(self, conn: Tx, case_id: int) -> list[Party]:
         """A case's parties in recording order."""
         sql = "SELECT * FROM mediation_parties WHERE case_id = ? ORDER BY id"
         return [_party(r) for r in await _all(conn, sql, (case_id,))]
 
     async def insert_mediation(
-        self, conn: aiosqlite.Connection, *, case_id: int, step_id: int, scheduled_at: datetime,
+        self, conn: Tx, *, case_id: int, step_id: int, scheduled_at: datetime,
         location: str, created_by: int, at: datetime,
     ) -> int:  # fmt: skip
         """Schedule a mediation session (location encrypted); returns its id."""
@@ -112,23 +111,19 @@ class MediationStore:
             (case_id, step_id, iso(scheduled_at), location_enc, created_by, iso(at)),
         )
 
-    async def mediations(self, conn: aiosqlite.Connection, case_id: int) -> list[MediationRow]:
+    async def mediations(self, conn: Tx, case_id: int) -> list[MediationRow]:
         """A case's mediation sessions in scheduling order."""
         rows = await _all(
             conn, "SELECT * FROM mediations WHERE case_id = ? ORDER BY id", (case_id,)
         )
         return [_mediation(r) for r in rows]
 
-    async def get_mediation(
-        self, conn: aiosqlite.Connection, mediation_id: int
-    ) -> MediationRow | None:
+    async def get_mediation(self, conn: Tx, mediation_id: int) -> MediationRow | None:
         """A session by id."""
         rows = await _all(conn, "SELECT * FROM mediations WHERE id = ?", (mediation_id,))
         return _mediation(rows[0]) if rows else None
 
-    async def instance_session(
-        self, conn: aiosqlite.Connection, instance_id: int
-    ) -> MediationRow | None:
+    async def instance_session(self, conn: Tx, instance_id: int) -> MediationRow | None:
         """The latest still scheduled session set by a step of that SOP instance."""
         rows = await _all(
             conn,
@@ -139,7 +134,7 @@ class MediationStore:
         return _mediation(rows[0]) if rows else None
 
     async def move_mediation(
-        self, conn: aiosqlite.Connection, mediation_id: int, scheduled_at: datetime,
+        self, conn: Tx, mediation_id: int, scheduled_at: datetime,
         location: str | None,
     ) -> bool:  # fmt: skip
         """Move a scheduled session (and, when given, change its place); False if not scheduled."""
@@ -160,7 +155,7 @@ class MediationStore:
             )
         return cur.rowcount == 1
 
-    async def mediation_location(self, conn: aiosqlite.Connection, mediation_id: int) -> str:
+    async def mediation_location(self, conn: Tx, mediation_id: int) -> str:
         """The decrypted location of a session."""
         sql = "SELECT step_id, location_enc FROM mediations WHERE id = ?"
         rows = await _all(conn, sql, (mediation_id,))

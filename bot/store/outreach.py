@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.crypto import Cipher
-from bot.store.db import Tx
+from bot.store.db import Row, Tx
 from bot.store.rows import fetch_all, insert_returning_id, iso, parse_dt
 
 __all__ = ["OutreachRow", "OutreachStore"]
@@ -36,7 +34,7 @@ class OutreachRow:
     outcome: str | None
 
 
-def _row(r: aiosqlite.Row) -> OutreachRow:
+def _row(r: Row) -> OutreachRow:
     return OutreachRow(
         id=int(r["id"]), office_id=str(r["office_id"]), draft_key=str(r["draft_key"]),
         case_id=r["case_id"], opened_at=datetime.fromisoformat(r["opened_at"]),

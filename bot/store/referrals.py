@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.crypto import Cipher
-from bot.store.db import Tx
+from bot.store.db import Row, Tx
 from bot.store.rows import fetch_all, insert_returning_id, iso, parse_dt
 
 __all__ = ["ReferralDate", "ReferralRow", "ReferralStore"]
@@ -44,7 +42,7 @@ class ReferralDate:
     companion_id: int | None
 
 
-def _referral(r: aiosqlite.Row) -> ReferralRow:
+def _referral(r: Row) -> ReferralRow:
     return ReferralRow(
         id=int(r["id"]), case_id=int(r["case_id"]), kind=str(r["kind"]),
         companion_id=r["companion_id"], status=str(r["status"]), created_by=int(r["created_by"]),
@@ -54,7 +52,7 @@ def _referral(r: aiosqlite.Row) -> ReferralRow:
     )  # fmt: skip
 
 
-def _date(r: aiosqlite.Row) -> ReferralDate:
+def _date(r: Row) -> ReferralDate:
     return ReferralDate(
         id=int(r["id"]), referral_id=int(r["referral_id"]), kind=str(r["kind"]),
         scheduled_at=datetime.fromisoformat(r["scheduled_at"]), status=str(r["status"]),

@@ -55,8 +55,8 @@ class ReportStore:
     async def services(self, tx: Tx, case_id: int) -> list[str]:
         """Services started for a case, in the order they were started."""
         async with tx.execute(
-            "SELECT DISTINCT service FROM sop_instances WHERE case_id = ? AND service IS NOT NULL"
-            " ORDER BY id",
+            "SELECT service FROM sop_instances WHERE case_id = ? AND service IS NOT NULL"
+            " GROUP BY service ORDER BY MIN(id)",
             (case_id,),
         ) as cur:
             return [str(r[0]) for r in await cur.fetchall()]

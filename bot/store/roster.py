@@ -13,15 +13,13 @@ so a later legitimate change cannot launder a tampering.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.crypto import Cipher
 from bot.domain.office import Role
+from bot.store.db import Row, Tx
 from bot.store.integrity import (
     CHANGE_COLUMNS,
     IntegrityFailure,
@@ -54,7 +52,7 @@ class RosterChange:
     decided_at: datetime | None
 
 
-def _change(r: aiosqlite.Row) -> RosterChange:
+def _change(r: Row) -> RosterChange:
     return RosterChange(
         id=int(r["id"]),
         office_id=str(r["office_id"]),
@@ -84,7 +82,7 @@ class RosterStore:
 
     # -- integrity ---------------------------------------------------------------------------
 
-    def _row_ok(self, r: aiosqlite.Row) -> bool:
+    def _row_ok(self, r: Row) -> bool:
         fields = tuple(r)[:10]
         if self.cipher.mac_ok("roster_changes", fields, r["row_mac"]):
             return True
@@ -95,14 +93,14 @@ class RosterStore:
         )
         return False
 
-    async def _office_rows(self, conn: aiosqlite.Connection, office_id: str) -> list[list[object]]:
+    async def _office_rows(self, conn: Tx, office_id: str) -> list[list[object]]:
         async with conn.execute(
             "SELECT user_id, role FROM roster WHERE office_id = ? ORDER BY user_id, role",
             (office_id,),
         ) as cur:
             return [[int(r[0]), str(r[1])] for r in await cur.fetchall()]
 
-    async def roster_seal_ok(self, conn: aiosqlite.Connection, office_id: str) -> bool:
+    async def roster_seal_ok(self, conn: Tx, office_id: str) -> bool:
         """Whether the office's roster rows match their seal."""
         rows = await self._office_rows(conn, office_id)
         seal = await get_seal(conn, roster_seal_name(office_id))
@@ -110,16 +108,14 @@ class RosterStore:
             return True
         return self.cipher.mac_ok("roster", [office_id, rows], seal)
 
-    async def reseal_roster(self, conn: aiosqlite.Connection, office_id: str) -> None:
+    async def reseal_roster(self, conn: Tx, office_id: str) -> None:
         """Seal the office's roster rows as they are now."""
         rows = await self._office_rows(conn, office_id)
         await put_seal(
             conn, roster_seal_name(office_id), self.cipher.mac("roster", [office_id, rows])
         )
 
-    async def _approved_macs(
-        self, conn: aiosqlite.Connection, office_id: str
-    ) -> list[list[object]]:
+    async def _approved_macs(self, conn: Tx, office_id: str) -> list[list[object]]:
         async with conn.execute(
             "SELECT id, row_mac FROM roster_changes WHERE status = 'approved' AND office_id = ?"
             " ORDER BY id",
@@ -127,7 +123,7 @@ class RosterStore:
         ) as cur:
             return [[int(r[0]), r[1]] for r in await cur.fetchall()]
 
-    async def changes_seal_ok(self, conn: aiosqlite.Connection, office_id: str) -> bool:
+    async def changes_seal_ok(self, conn: Tx, office_id: str) -> bool:
         """Whether the office's approved changes match their seal."""
         rows = await self._approved_macs(conn, office_id)
         seal = await get_seal(conn, change_seal_name(office_id))
@@ -135,13 +131,13 @@ class RosterStore:
             return True
         return self.cipher.mac_ok("roster_changes", [office_id, rows], seal)
 
-    async def reseal_changes(self, conn: aiosqlite.Connection, office_id: str) -> None:
+    async def reseal_changes(self, conn: Tx, office_id: str) -> None:
         """Seal the office's approved changes as they are now."""
         rows = await self._approved_macs(conn, office_id)
         mac = self.cipher.mac("roster_changes", [office_id, rows])
         await put_seal(conn, change_seal_name(office_id), mac)
 
-    async def reseal_all(self, conn: aiosqlite.Connection, offices: Iterable[str]) -> None:
+    async def reseal_all(self, conn: Tx, offices: Iterable[str]) -> None:
         """Seal every office's approved changes as they are now (after signing them once)."""
         for office_id in offices:
             await self.reseal_changes(conn, office_id)
@@ -149,7 +145,7 @@ class RosterStore:
     # -- the roster ------------------------------------------------------------------------
 
     async def load(
-        self, conn: aiosqlite.Connection, office_ids: Iterable[str]
+        self, conn: Tx, office_ids: Iterable[str]
     ) -> dict[str, dict[int, frozenset[Role]]]:
         """The roster of each office asked for whose seal holds (empty when it has no one);
         unknown roles skipped. An office that fails its seal is left out (and recorded)."""
@@ -170,14 +166,14 @@ class RosterStore:
                 del found[oid]
         return {oid: {u: frozenset(r) for u, r in held.items()} for oid, held in found.items()}
 
-    async def version(self, conn: aiosqlite.Connection) -> int:
+    async def version(self, conn: Tx) -> int:
         """The roster's change counter (moves with every write to the roster table)."""
         async with conn.execute("SELECT n FROM roster_version WHERE id = 1") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row is not None else -1
 
     async def replace(
-        self, conn: aiosqlite.Connection, office_id: str, roster: Mapping[int, frozenset[Role]]
+        self, conn: Tx, office_id: str, roster: Mapping[int, frozenset[Role]]
     ) -> None:
         """Make an office's roster exactly ``roster`` (and seal it)."""
         await conn.execute("DELETE FROM roster WHERE office_id = ?", (office_id,))
@@ -187,9 +183,7 @@ class RosterStore:
         )
         await self.reseal_roster(conn, office_id)
 
-    async def grant(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role
-    ) -> None:
+    async def grant(self, conn: Tx, office_id: str, user_id: int, role: Role) -> None:
         """The user holds the role in the office (no-op when already so)."""
         sealed = await self.roster_seal_ok(conn, office_id)
         await conn.execute(
@@ -199,9 +193,7 @@ class RosterStore:
         if sealed:
             await self.reseal_roster(conn, office_id)
 
-    async def revoke(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role
-    ) -> None:
+    async def revoke(self, conn: Tx, office_id: str, user_id: int, role: Role) -> None:
         """The user no longer holds the role in the office."""
         sealed = await self.roster_seal_ok(conn, office_id)
         await conn.execute(
@@ -213,7 +205,7 @@ class RosterStore:
 
     # -- change requests and decisions --------------------------------------------------------
 
-    async def change(self, conn: aiosqlite.Connection, change_id: int) -> RosterChange | None:
+    async def change(self, conn: Tx, change_id: int) -> RosterChange | None:
         """One roster change by id (None when unknown or when it fails its MAC)."""
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM roster_changes WHERE id = ?", (change_id,)
@@ -221,9 +213,7 @@ class RosterStore:
             r = await cur.fetchone()
         return None if r is None or not self._row_ok(r) else _change(r)
 
-    async def approved_changes(
-        self, conn: aiosqlite.Connection, office_id: str
-    ) -> list[tuple[int, str, str]]:
+    async def approved_changes(self, conn: Tx, office_id: str) -> list[tuple[int, str, str]]:
         """(user_id, role, action) of an office's approved changes, in decision order; a row
         failing its MAC is left out, and a failing seal (a row added or deleted) recorded."""
         async with conn.execute(
@@ -241,9 +231,7 @@ class RosterStore:
             (int(r["user_id"]), str(r["role"]), str(r["action"])) for r in rows if self._row_ok(r)
         ]
 
-    async def has_pending(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role
-    ) -> bool:
+    async def has_pending(self, conn: Tx, office_id: str, user_id: int, role: Role) -> bool:
         """Whether the same request already waits."""
         async with conn.execute(
             "SELECT id FROM roster_changes WHERE office_id = ? AND user_id = ? AND role = ?"
@@ -252,7 +240,7 @@ class RosterStore:
         ) as cur:
             return await cur.fetchone() is not None
 
-    async def pending_of(self, conn: aiosqlite.Connection, user_id: int) -> RosterChange | None:
+    async def pending_of(self, conn: Tx, user_id: int) -> RosterChange | None:
         """The person's request that waits for a decision (any office, any role), if any."""
         async with conn.execute(
             f"SELECT {_COLUMNS} FROM roster_changes WHERE user_id = ? AND action = 'add'"
@@ -262,7 +250,7 @@ class RosterStore:
             r = await cur.fetchone()
         return None if r is None else _change(r)
 
-    async def last_refused_at(self, conn: aiosqlite.Connection, user_id: int) -> datetime | None:
+    async def last_refused_at(self, conn: Tx, user_id: int) -> datetime | None:
         """When a request of this person to join was last refused (any office, any role)."""
         async with conn.execute(
             "SELECT MAX(decided_at) FROM roster_changes WHERE user_id = ? AND action = 'add'"
@@ -273,24 +261,24 @@ class RosterStore:
         return None if r is None or r[0] is None else datetime.fromisoformat(r[0])
 
     async def add_request(
-        self, conn: aiosqlite.Connection, office_id: str, user_id: int, role: Role, at: datetime
+        self, conn: Tx, office_id: str, user_id: int, role: Role, at: datetime
     ) -> int | None:
         """A pending request to join; None when the same request already waits."""
-        try:
-            cur = await conn.execute(
-                "INSERT INTO roster_changes (office_id, user_id, role, action, status,"
-                " requested_by, requested_at) VALUES (?,?,?,'add','pending',?,?)",
-                (office_id, user_id, role.value, user_id, at.isoformat()),
-            )
-        except sqlite3.IntegrityError:
+        # OR IGNORE, not a caught IntegrityError: on PostgreSQL a failed statement would
+        # abort the whole transaction (roster_changes_one_pending is the unique index)
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO roster_changes (office_id, user_id, role, action, status,"
+            " requested_by, requested_at) VALUES (?,?,?,'add','pending',?,?)",
+            (office_id, user_id, role.value, user_id, at.isoformat()),
+        )
+        if cur.rowcount != 1 or cur.lastrowid is None:
             return None
-        if cur.lastrowid is not None:
-            await sign_changes(conn, self.cipher, "WHERE id = ?", (cur.lastrowid,))
+        await sign_changes(conn, self.cipher, "WHERE id = ?", (cur.lastrowid,))
         return cur.lastrowid
 
     async def add_removal(
         self,
-        conn: aiosqlite.Connection,
+        conn: Tx,
         office_id: str,
         user_id: int,
         role: Role,
@@ -322,7 +310,7 @@ class RosterStore:
         return change_id
 
     async def decide(
-        self, conn: aiosqlite.Connection, change_id: int, approve: bool, head_id: int, at: datetime
+        self, conn: Tx, change_id: int, approve: bool, head_id: int, at: datetime
     ) -> None:
         """Approve or reject a pending request (signed; the office's seal renewed if it held)."""
         async with conn.execute(

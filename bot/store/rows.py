@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
+from bot.store.db import Tx
 
 __all__ = ["fetch_all", "insert_returning_id", "iso", "parse_dt", "step_context"]
 
@@ -20,13 +20,13 @@ def parse_dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+async def fetch_all(conn: Tx, sql: str, params: tuple[Any, ...]) -> list[Any]:
     """Every row of a query."""
     async with conn.execute(sql, params) as cur:
         return list(await cur.fetchall())
 
 
-async def insert_returning_id(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> int:
+async def insert_returning_id(conn: Tx, sql: str, params: tuple[Any, ...]) -> int:
     """Run an INSERT; the new row's id."""
     cur = await conn.execute(sql, params)
     assert cur.lastrowid is not None

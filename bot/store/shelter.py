@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.crypto import Cipher
-from bot.store.db import Tx
+from bot.store.db import Row, Tx
 from bot.store.rows import fetch_all, insert_returning_id, iso, parse_dt
 
 __all__ = ["ShelterStay", "ShelterStore"]
@@ -29,7 +27,7 @@ class ShelterStay:
     discharged_at: datetime | None
 
 
-def _stay(r: aiosqlite.Row) -> ShelterStay:
+def _stay(r: Row) -> ShelterStay:
     return ShelterStay(
         id=int(r["id"]), case_id=int(r["case_id"]), office_id=str(r["office_id"]),
         status=str(r["status"]), admitted_at=datetime.fromisoformat(r["admitted_at"]),

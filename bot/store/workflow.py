@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.crypto import Cipher
+from bot.store.db import Row, Tx
 from bot.store.mediation import MediationRow, MediationStore, Party
 from bot.store.rows import fetch_all as _all
 from bot.store.rows import insert_returning_id as _insert
@@ -99,7 +98,7 @@ _STEP_SQL = (
 _OPEN = "s.status = 'open' ORDER BY s.due_at, s.id"
 
 
-def _step(r: aiosqlite.Row) -> StepRow:
+def _step(r: Row) -> StepRow:
     return StepRow(
         id=r["id"], instance_id=r["instance_id"], case_id=r["case_id"], office_id=r["office_id"],
         sop_key=r["sop_key"], step_key=r["step_key"], title=r["title"],
@@ -112,7 +111,7 @@ def _step(r: aiosqlite.Row) -> StepRow:
     )  # fmt: skip
 
 
-def instance_row(r: aiosqlite.Row) -> InstanceRow:
+def instance_row(r: Row) -> InstanceRow:
     return InstanceRow(
         id=r["id"], case_id=r["case_id"], sop_key=r["sop_key"], service=r["service"],
         status=r["status"], started_at=datetime.fromisoformat(r["started_at"]),
@@ -121,7 +120,7 @@ def instance_row(r: aiosqlite.Row) -> InstanceRow:
     )  # fmt: skip
 
 
-async def _steps(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[StepRow]:
+async def _steps(conn: Tx, where: str, params: tuple[Any, ...]) -> list[StepRow]:
     return [_step(r) for r in await _all(conn, f"{_STEP_SQL} WHERE {where}", params)]
 
 
@@ -134,7 +133,7 @@ class WorkflowStore(MediationStore):
     # -- instances ------------------------------------------------------------
 
     async def insert_instance(
-        self, conn: aiosqlite.Connection, *, case_id: int, sop_key: str, service: str | None,
+        self, conn: Tx, *, case_id: int, sop_key: str, service: str | None,
         at: datetime, parent_instance_id: int | None = None, parent_step_id: int | None = None,
     ) -> int:  # fmt: skip
         """Start an SOP instance; returns its id."""
@@ -145,18 +144,18 @@ class WorkflowStore(MediationStore):
             (case_id, sop_key, service, iso(at), parent_instance_id, parent_step_id),
         )
 
-    async def get_instance(self, conn: aiosqlite.Connection, id_: int) -> InstanceRow | None:
+    async def get_instance(self, conn: Tx, id_: int) -> InstanceRow | None:
         """An instance by id."""
         rows = await _all(conn, "SELECT * FROM sop_instances WHERE id = ?", (id_,))
         return instance_row(rows[0]) if rows else None
 
-    async def instances(self, conn: aiosqlite.Connection, case_id: int) -> list[InstanceRow]:
+    async def instances(self, conn: Tx, case_id: int) -> list[InstanceRow]:
         """A case's instances in start order."""
         sql = "SELECT * FROM sop_instances WHERE case_id = ? ORDER BY id"
         return [instance_row(r) for r in await _all(conn, sql, (case_id,))]
 
     async def end_instance(
-        self, conn: aiosqlite.Connection, instance_id: int, at: datetime, status: str = "done"
+        self, conn: Tx, instance_id: int, at: datetime, status: str = "done"
     ) -> None:
         """Mark an open instance done (or cancelled)."""
         await conn.execute(
@@ -167,7 +166,7 @@ class WorkflowStore(MediationStore):
     # -- steps ----------------------------------------------------------------
 
     async def insert_step(
-        self, conn: aiosqlite.Connection, *, instance_id: int, case_id: int, step_key: str,
+        self, conn: Tx, *, instance_id: int, case_id: int, step_key: str,
         title: str, roles: tuple[str, ...], opened_at: datetime, due_at: datetime | None,
         urgent: bool, status: str = "open",
     ) -> int:  # fmt: skip
@@ -180,26 +179,24 @@ class WorkflowStore(MediationStore):
              iso(due_at) if due_at else None, int(urgent)),
         )  # fmt: skip
 
-    async def get_step(self, conn: aiosqlite.Connection, step_id: int) -> StepRow | None:
+    async def get_step(self, conn: Tx, step_id: int) -> StepRow | None:
         """A step by id."""
         rows = await _steps(conn, "s.id = ?", (step_id,))
         return rows[0] if rows else None
 
-    async def steps_of_case(self, conn: aiosqlite.Connection, case_id: int) -> list[StepRow]:
+    async def steps_of_case(self, conn: Tx, case_id: int) -> list[StepRow]:
         """Every step of a case, in opening order."""
         return await _steps(conn, "s.case_id = ? ORDER BY s.id", (case_id,))
 
-    async def open_steps_for_case(self, conn: aiosqlite.Connection, case_id: int) -> list[StepRow]:
+    async def open_steps_for_case(self, conn: Tx, case_id: int) -> list[StepRow]:
         """Open steps of a case, most urgent first."""
         return await _steps(conn, f"s.case_id = ? AND {_OPEN}", (case_id,))
 
-    async def open_steps_for_assignee(self, conn: aiosqlite.Connection, user: int) -> list[StepRow]:
+    async def open_steps_for_assignee(self, conn: Tx, user: int) -> list[StepRow]:
         """Open steps assigned to a person, most urgent first."""
         return await _steps(conn, f"s.assignee_user_id = ? AND {_OPEN}", (user,))
 
-    async def open_steps_for_role(
-        self, conn: aiosqlite.Connection, office_id: str, role: str
-    ) -> list[StepRow]:
+    async def open_steps_for_role(self, conn: Tx, office_id: str, role: str) -> list[StepRow]:
         """Open, unassigned steps of an office's cases that a role may act on."""
         where = (
             "c.office_id = ? AND s.assignee_user_id IS NULL"
@@ -207,12 +204,12 @@ class WorkflowStore(MediationStore):
         )
         return await _steps(conn, where, (office_id, role))
 
-    async def open_steps_due(self, conn: aiosqlite.Connection, now: datetime) -> list[StepRow]:
+    async def open_steps_due(self, conn: Tx, now: datetime) -> list[StepRow]:
         """Open steps whose due time has passed (for the scheduler's sweep)."""
         return await _steps(conn, f"s.due_at <= ? AND {_OPEN}", (iso(now),))
 
     async def complete_step(
-        self, conn: aiosqlite.Connection, step_id: int, *, outcome: str, user_id: int,
+        self, conn: Tx, step_id: int, *, outcome: str, user_id: int,
         at: datetime, report: str | None, file: tuple[str, str, bytes] | None,
     ) -> bool:  # fmt: skip
         """Record an open step's outcome and encrypted output; False if it was not open."""
@@ -231,7 +228,7 @@ class WorkflowStore(MediationStore):
         )  # fmt: skip
         return cur.rowcount == 1
 
-    async def step_output(self, conn: aiosqlite.Connection, step_id: int) -> StepOutput:
+    async def step_output(self, conn: Tx, step_id: int) -> StepOutput:
         """Decrypted report text and file of a step (all None when it has none)."""
         sql = "SELECT report_enc, file_enc, file_mime FROM steps WHERE id = ?"
         rows = await _all(conn, sql, (step_id,))
@@ -244,9 +241,7 @@ class WorkflowStore(MediationStore):
             content = self.cipher.decrypt(r["file_enc"], context=_ctx(step_id, "file"))
         return StepOutput(value["text"], value["file_name"], r["file_mime"], content)
 
-    async def resume_step(
-        self, conn: aiosqlite.Connection, step_id: int, at: datetime, due_at: datetime
-    ) -> None:
+    async def resume_step(self, conn: Tx, step_id: int, at: datetime, due_at: datetime) -> None:
         """A step whose sub-SOP ended becomes open with a due time counted from now."""
         await conn.execute(
             "UPDATE steps SET status = 'open', opened_at = ?, due_at = ?"
@@ -254,7 +249,7 @@ class WorkflowStore(MediationStore):
             (iso(at), iso(due_at), step_id),
         )
 
-    async def release_steps(self, conn: aiosqlite.Connection, office_id: str, user_id: int) -> int:
+    async def release_steps(self, conn: Tx, office_id: str, user_id: int) -> int:
         """Unassign a person's open and waiting steps in an office; returns how many."""
         cur = await conn.execute(
             "UPDATE steps SET assignee_user_id = NULL WHERE assignee_user_id = ?"
@@ -264,27 +259,25 @@ class WorkflowStore(MediationStore):
         )
         return cur.rowcount
 
-    async def reassign(self, conn: aiosqlite.Connection, step_id: int, user_id: int) -> None:
+    async def reassign(self, conn: Tx, step_id: int, user_id: int) -> None:
         """Give a step to a named person."""
         await conn.execute("UPDATE steps SET assignee_user_id = ? WHERE id = ?", (user_id, step_id))
 
-    async def extend_due(self, conn: aiosqlite.Connection, step_id: int, due_at: datetime) -> None:
+    async def extend_due(self, conn: Tx, step_id: int, due_at: datetime) -> None:
         """Move a step's due time and count the extension."""
         await conn.execute(
             "UPDATE steps SET due_at = ?, extended_count = extended_count + 1 WHERE id = ?",
             (iso(due_at), step_id),
         )
 
-    async def move_due(self, conn: aiosqlite.Connection, step_id: int, due_at: datetime) -> None:
+    async def move_due(self, conn: Tx, step_id: int, due_at: datetime) -> None:
         """Move an open step's due time (its session moved): a new round of reminders.
 
         `extended_count` is the reminder round; it counts every move of the due time.
         """
         await self.extend_due(conn, step_id, due_at)
 
-    async def cancel_open_steps(
-        self, conn: aiosqlite.Connection, case_id: int, at: datetime
-    ) -> int:
+    async def cancel_open_steps(self, conn: Tx, case_id: int, at: datetime) -> int:
         """Cancel a case's open / waiting steps and open instances; returns steps cancelled."""
         cur = await conn.execute(
             "UPDATE steps SET status = 'cancelled', completed_at = ?"
@@ -301,7 +294,7 @@ class WorkflowStore(MediationStore):
     # -- events ---------------------------------------------------------------
 
     async def add_event(
-        self, conn: aiosqlite.Connection, step_id: int, at: datetime, actor: str, kind: str,
+        self, conn: Tx, step_id: int, at: datetime, actor: str, kind: str,
         data: dict[str, Any] | None = None,
     ) -> int:  # fmt: skip
         """Append to a step's history (no personal data in ``data``); returns the event id."""
@@ -311,7 +304,7 @@ class WorkflowStore(MediationStore):
             (step_id, iso(at), actor, kind, json.dumps(data or {})),
         )
 
-    async def events(self, conn: aiosqlite.Connection, step_id: int) -> list[StepEvent]:
+    async def events(self, conn: Tx, step_id: int) -> list[StepEvent]:
         """A step's history, oldest first."""
         rows = await _all(
             conn, "SELECT * FROM step_events WHERE step_id = ? ORDER BY id", (step_id,)

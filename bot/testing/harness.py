@@ -50,11 +50,13 @@ class Harness:
         offices: Path = EXAMPLE_OFFICES,
         secret_key: str | None = None,
         fake: FakeTelegram | None = None,
+        database: str | Path | None = None,
     ) -> Harness:
-        """A started bot on a new database in ``directory``."""
+        """A started bot on a new database in ``directory`` (or ``database``: a PostgreSQL
+        URL, or a file)."""
         settings = Settings(
             telegram_bot_token=TOKEN,
-            ppa_database=directory / "ppa.sqlite3",
+            ppa_database=database or directory / "ppa.sqlite3",
             ppa_offices=offices,
             ppa_secret_key=secret_key or generate_key(),
             _env_file=None,  # type: ignore[call-arg]

@@ -137,9 +137,9 @@ async def open_world(db: Database, clock: FakeClock, cipher: Cipher) -> AsyncIte
 
 
 @pytest.fixture
-async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
-    """A new migrated database and the sender (see open_world)."""
-    db = await Database.open(tmp_path / "outbox.sqlite3")
+async def world(db_target: str | Path, clock: FakeClock) -> AsyncIterator[World]:
+    """A new migrated database (each store) and the sender (see open_world)."""
+    db = await Database.open(db_target)
     try:
         async with open_world(db, clock, Cipher(generate_key())) as w:
             yield w

@@ -54,9 +54,9 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    """A migrated database file, the example offices, the shipped SOPs, a fake clock."""
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+async def env(db_target: str | Path) -> AsyncIterator[Env]:
+    """A migrated database (each store), the example offices, the shipped SOPs, a fake clock."""
+    db = await Database.open(db_target)
     offices = {o.id: o for o in load_offices(ROOT / "config" / "offices.example.toml")}
     clock = FakeClock(wib(2, 9).astimezone(UTC))  # Monday 2 March 2026, 09:00 WIB
     svc = Services(db, clock, Cipher(generate_key()), offices)

@@ -21,6 +21,7 @@ from bot.domain.validation import Invalid, clean_text, parse_phone, parse_text
 from bot.reports.export import COLUMNS, IDENTITY_COLUMNS, render_export
 from bot.security.ratelimit import RateLimiter
 from bot.testing.harness import Harness
+from tests.stores import query_now
 from tests.telegram.flows import full_report
 
 __all__: list[str] = []
@@ -50,13 +51,7 @@ async def hook(harness: Harness) -> AsyncIterator[TestClient[Any, Any]]:
 
 
 def _inbox_rows(h: Harness) -> int:
-    import sqlite3
-
-    conn = sqlite3.connect(h.rt.db.path)
-    try:
-        return int(conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
-    finally:
-        conn.close()
+    return int(query_now(h.settings.ppa_database, "SELECT COUNT(*) FROM inbox")[0][0])
 
 
 MARK = "RAHASIA-KORBAN-77"

@@ -4,7 +4,6 @@ conversation state committed on every update (the real Application, an in-proces
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from bot.channels.telegram.addresses import staff_group_chat
 from bot.channels.telegram.runner import MAX_ATTEMPTS
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
+from tests.stores import query_now
 from tests.telegram.flows import REPORTER, full_report, press
 
 __all__ = ["Crash", "crash_at", "crash_restart", "hard_stop", "is_notice", "receipts"]
@@ -75,9 +75,8 @@ def receipts(h: Harness, user: int = REPORTER) -> list[str]:
 
 def db_scalar(h: Harness, sql: str, *params: Any) -> Any:
     """One value straight from the database file (as another process would see it)."""
-    with sqlite3.connect(h.settings.ppa_database) as conn:
-        row = conn.execute(sql, params).fetchone()
-    return row[0] if row else None
+    rows = query_now(h.settings.ppa_database, sql, *params)
+    return rows[0][0] if rows else None
 
 
 def record_order(h: Harness) -> list[int]:

@@ -33,10 +33,13 @@ LONG_DATE = re.compile(
 
 @pytest.fixture
 async def h(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    db_target: str | Path,
 ) -> AsyncIterator[Harness]:
     """The offline bot with the letters tables."""
-    harness = await Harness.create(tmp_path, clock=clock)
+    harness = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         yield harness
     finally:

@@ -15,9 +15,9 @@ TABLES = ("outreach", "referrals", "referral_dates", "shelter_stays")
 
 
 async def test_purge_removes_the_new_rows_of_a_closed_case(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in (COMPANION, HEAD):
             await h.send(uid, "/start")

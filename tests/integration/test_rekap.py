@@ -28,9 +28,12 @@ PKL_KETUA = 200000001  # staff, but of another office
 
 @pytest.fixture
 async def h(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    db_target: str | Path,
 ) -> AsyncIterator[Harness]:
-    harness = await Harness.create(tmp_path, clock=clock)
+    harness = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         yield harness
     finally:

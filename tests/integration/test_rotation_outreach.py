@@ -17,10 +17,10 @@ COMPANION, HEAD = 100000004, 100000001
 
 
 async def test_rotation_covers_outreach_referrals_and_shelter(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:
     old, new = generate_key(), generate_key()
-    h = await Harness.create(tmp_path, clock=clock, secret_key=old)
+    h = await Harness.create(tmp_path, clock=clock, secret_key=old, database=db_target)
     try:
         for uid in (COMPANION, HEAD):
             await h.send(uid, "/start")
@@ -35,7 +35,7 @@ async def test_rotation_covers_outreach_referrals_and_shelter(
         fake = h.fake
     finally:
         await h.stop()
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    db = await Database.open(db_target)
     try:
         report = await rotate_key(db, old, new, at=clock.now())
     finally:
@@ -43,7 +43,7 @@ async def test_rotation_covers_outreach_referrals_and_shelter(
     for column in ("outreach.details_enc", "referrals.facts_enc", "referral_dates.place_enc",
                    "shelter_stays.plan_enc"):  # fmt: skip
         assert report.values[column] == 1, column
-    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake)
+    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake, database=db_target)
     try:
         svc = h2.rt.services
         v = await outreach.view(svc, 1, None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import psycopg
 import pytest
 
 from bot import admin_cli, cli
@@ -25,6 +26,7 @@ from bot.store.db import Database
 from bot.store.encrypted import ENCRYPTED_COLUMNS, encrypted_columns
 from bot.testing.harness import EXAMPLE_OFFICES, Harness
 from bot.testing.people import same_ids_for_staff
+from tests.stores import query_now
 from tests.telegram.flows import full_report, press
 
 __all__: list[str] = []
@@ -43,8 +45,10 @@ def _code(messages: list[Any]) -> str:
     raise AssertionError("no tracking code shown")
 
 
-async def _filled(tmp_path: Path, clock: FakeClock, key: str) -> tuple[Harness, str]:
-    h = await Harness.create(tmp_path, clock=clock, secret_key=key)
+async def _filled(
+    tmp_path: Path, clock: FakeClock, key: str, database: str | Path | None = None
+) -> tuple[Harness, str]:
+    h = await Harness.create(tmp_path, clock=clock, secret_key=key, database=database)
     out = await full_report(h)
     code = _code(out)
     await h.send(OFFICER, "/start")
@@ -55,31 +59,24 @@ async def _filled(tmp_path: Path, clock: FakeClock, key: str) -> tuple[Harness, 
     return h, code
 
 
-def _all_values(path: Path) -> list[tuple[str, bytes, bytes]]:
-    """Every stored encrypted value with its AAD context, read straight from the file."""
-    conn = sqlite3.connect(path)
-    try:
-        out = []
-        for (table, column), sql in ENCRYPTED_COLUMNS.items():
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-            ).fetchone()
-            if exists:
-                for _, blob, ctx in conn.execute(sql):
-                    out.append((f"{table}.{column}", bytes(blob), str(ctx).encode()))
-        return out
-    finally:
-        conn.close()
+def _all_values(target: str | Path) -> list[tuple[str, bytes, bytes]]:
+    """Every stored encrypted value with its AAD context, read by a connection of its own
+    (every table of ENCRYPTED_COLUMNS exists in a migrated database)."""
+    out = []
+    for (table, column), sql in ENCRYPTED_COLUMNS.items():
+        for _, blob, ctx in query_now(target, sql):
+            out.append((f"{table}.{column}", bytes(blob), str(ctx).encode()))
+    return out
 
 
 async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:
     old, new = generate_key(), generate_key()
-    h, code = await _filled(tmp_path, clock, old)
+    h, code = await _filled(tmp_path, clock, old, db_target)
     fake = h.fake
     await h.stop()
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    db = await Database.open(db_target)
     try:
         report = await rotate_key(db, old, new, at=clock.now())
         assert report.values["cases.details_enc"] == 1 and report.indexes == 1
@@ -90,7 +87,7 @@ async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
         assert row is not None and row[0] == "rotate_key"
     finally:
         await db.close()
-    values = _all_values(tmp_path / "ppa.sqlite3")
+    values = _all_values(db_target)
     assert {
         "cases.details_enc",
         "state_data.data_enc",
@@ -105,7 +102,7 @@ async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
         with pytest.raises(ValueError):
             only_old.decrypt(blob, context=ctx)
     # the bot on the new key: /status finds the case through the recomputed blind index
-    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake)
+    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake, database=db_target)
     try:
         out = await h2.send(REPORTER, f"/status {code}")
         assert any("PPA-TNG-2026-00001" in (m.plain_text or "") for m in out)
@@ -136,9 +133,11 @@ async def test_rotate_key_refuses_unknown_columns_and_same_key(
         await db.close()
 
 
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str) -> None:
+def _env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str, database: str | Path | None = None
+) -> None:
     monkeypatch.chdir(tmp_path)  # no .env from the project folder
-    monkeypatch.setenv("PPA_DATABASE", str(tmp_path / "ppa.sqlite3"))
+    monkeypatch.setenv("PPA_DATABASE", str(database or tmp_path / "ppa.sqlite3"))
     monkeypatch.setenv("PPA_SECRET_KEY", key)
     monkeypatch.setenv("PPA_OFFICES", str(EXAMPLE_OFFICES))
     monkeypatch.setenv("PPA_ALLOW_EXAMPLE", "1")  # the example roster, in a test
@@ -200,31 +199,33 @@ async def test_backup_is_consistent_private_and_standalone(
 
 
 async def test_tampered_audit_entry_is_reported(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, capsys: Any
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    db_target: str | Path,
 ) -> None:
     key = generate_key()
-    h, _ = await _filled(tmp_path, clock, key)
+    h, _ = await _filled(tmp_path, clock, key, db_target)
     await h.stop()
-    conn = sqlite3.connect(tmp_path / "ppa.sqlite3")
-    try:
-        ids = [r[0] for r in conn.execute("SELECT id FROM audit_log ORDER BY id")]
-        assert len(ids) >= 3
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("UPDATE audit_log SET actor = 'x' WHERE id = ?", (ids[1],))
-        # an attacker with the file drops the trigger first and rewrites history
-        conn.execute("DROP TRIGGER audit_no_update")
-        conn.execute("UPDATE audit_log SET actor = 'staff:42' WHERE id = ?", (ids[1],))
-        conn.commit()
-    finally:
-        conn.close()
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    ids = [r[0] for r in query_now(db_target, "SELECT id FROM audit_log ORDER BY id")]
+    assert len(ids) >= 3
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
+        query_now(db_target, "UPDATE audit_log SET actor = 'x' WHERE id = ?", ids[1])
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
+        query_now(db_target, "DELETE FROM audit_log WHERE id = ?", ids[1])
+    # an attacker with the database drops the trigger first and rewrites history
+    pg = isinstance(db_target, str)
+    query_now(db_target, "DROP TRIGGER audit_no_update" + (" ON audit_log" if pg else ""))
+    query_now(db_target, "UPDATE audit_log SET actor = 'staff:42' WHERE id = ?", ids[1])
+    db = await Database.open(db_target)
     try:
         async with db.reading() as c:
             _, broken = await verify_chain(c)
         assert broken == ids[1]
     finally:
         await db.close()
-    _env(monkeypatch, tmp_path, key)
+    _env(monkeypatch, tmp_path, key, db_target)
     assert await _to_thread(cli.main, ["audit", "verify"]) == 1
     assert f"entry {ids[1]}" in capsys.readouterr().err
 
@@ -252,14 +253,14 @@ async def _seed(db: Database, cipher: Cipher, clock: FakeClock) -> dict[str, Off
     now = clock.now().isoformat()
     async with db.transaction() as conn:
         for case_id in (1, 2, 3):
-            await conn.execute(
+            cur = await conn.execute(
                 "INSERT INTO sop_instances (case_id, sop_key, started_at) VALUES (?, 'x', ?)",
                 (case_id, now),
             )
             cur = await conn.execute(
                 "INSERT INTO steps (instance_id, case_id, step_key, title, role, opened_at)"
-                " VALUES (last_insert_rowid(), ?, 's', 't', 'petugas', ?)",
-                (case_id, now),
+                " VALUES (?, ?, 's', 't', 'petugas', ?)",
+                (cur.lastrowid, case_id, now),
             )
             step = cur.lastrowid
             await conn.execute(
@@ -292,10 +293,10 @@ TABLES = ("cases", "case_events", "evidence", "outbox", "sop_instances", "steps"
           "step_events", "mediations")  # fmt: skip
 
 
-async def test_purge_dry_run_then_purge(tmp_path: Path) -> None:
+async def test_purge_dry_run_then_purge(db_target: str | Path) -> None:
     clock = FakeClock(datetime(2031, 6, 2, 3, 0, tzinfo=UTC))
     cipher = Cipher(generate_key())
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    db = await Database.open(db_target)
     try:
         offices = await _seed(db, cipher, clock)
         dry = await purge(db, offices, now=clock.now(), dry_run=True)

@@ -49,9 +49,9 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    """A migrated database file, the example offices, the shipped SOPs, a fake clock."""
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+async def env(db_target: str | Path) -> AsyncIterator[Env]:
+    """A migrated database (each store), the example offices, the shipped SOPs, a fake clock."""
+    db = await Database.open(db_target)
     offices = {o.id: o for o in load_offices(ROOT / "config" / "offices.example.toml")}
     # the example PSR roster has no admin, whom tng_pengelolaan_kasus needs (record_in_system)
     roster = {**offices["PSR"].roster, PSR["admin"]: frozenset({Role.ADMIN})}

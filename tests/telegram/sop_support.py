@@ -28,9 +28,9 @@ IDS: dict[str, dict[str, int]] = {
 
 
 @pytest.fixture
-async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    """The harness with every example staff member started."""
-    h = await Harness.create(tmp_path, clock=clock)
+async def wh(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The harness with every example staff member started (on each store under test)."""
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in h.rt.services.file_staff():
             await h.send(uid, "/start")

@@ -42,9 +42,9 @@ async def _restart(h: Harness) -> None:
 
 
 @pytest.fixture
-async def jh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def jh(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The offline bot with the join handlers wired in; both heads have a private chat."""
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         await _wire(h)
         await h.send(TNG_HEAD, "/start")

@@ -30,9 +30,9 @@ CALLBACK = re.compile(r"^w[lr]:\d{1,12}(:[a-z_]{1,20})?$")
 
 
 @pytest.fixture
-async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def wh(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The harness with every example staff member and a stranger started."""
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in h.rt.services.file_staff():
             await h.send(uid, "/start")

@@ -51,8 +51,8 @@ WARNING = (
 )
 
 
-async def _started(tmp_path: Path, clock: FakeClock) -> Harness:
-    h = await Harness.create(tmp_path, clock=clock)
+async def _started(tmp_path: Path, clock: FakeClock, database: str | Path) -> Harness:
+    h = await Harness.create(tmp_path, clock=clock, database=database)
     added = [
         (await h.person(uid), role) for uid, role in ((SECOND_OFFICER, "petugas"), (CLERK, "admin"))
     ]
@@ -65,9 +65,9 @@ async def _started(tmp_path: Path, clock: FakeClock) -> Harness:
 
 
 @pytest.fixture
-async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def wh(tmp_path: Path, clock: FakeClock, db_target: str | Path) -> AsyncIterator[Harness]:
     """Every TNG role started, and one reported TNG case (child victim, step-parent)."""
-    h = await _started(tmp_path, clock)
+    h = await _started(tmp_path, clock, db_target)
     try:
         await report(h)
         yield h
@@ -76,9 +76,9 @@ async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-async def bare(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def bare(tmp_path: Path, clock: FakeClock, db_target: str | Path) -> AsyncIterator[Harness]:
     """Every TNG role started, no case yet."""
-    h = await _started(tmp_path, clock)
+    h = await _started(tmp_path, clock, db_target)
     try:
         yield h
     finally:

@@ -25,10 +25,10 @@ STORY = "Suaminya memukul dengan kayu malam ini, rahasia-cerita-XYZ."
 
 
 @pytest.fixture
-async def night(tmp_path: Path) -> AsyncIterator[tuple[Harness, FakeClock]]:
+async def night(tmp_path: Path, db_target: str | Path) -> AsyncIterator[tuple[Harness, FakeClock]]:
     """The bot on a Saturday night, every TNG staff member started."""
     clock = FakeClock(SATURDAY_23_WIB)
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in h.rt.services.file_staff("TNG"):
             await h.send(uid, "/start")

@@ -30,10 +30,10 @@ def wib(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[tuple[Harness, FakeClock]]:
+async def env(tmp_path: Path, db_target: str | Path) -> AsyncIterator[tuple[Harness, FakeClock]]:
     """A TNG case (a step-father's violence: KDRT) and its staff started."""
     clock = FakeClock(MONDAY_10_WIB)
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in h.rt.services.file_staff("TNG"):
             await h.send(uid, "/start")

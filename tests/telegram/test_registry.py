@@ -98,8 +98,8 @@ def _label(handler: BaseHandler[object, BotContext, object]) -> str:
 
 
 @pytest.fixture
-async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = await Harness.create(tmp_path, clock=clock)
+async def h(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    harness = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         yield harness
     finally:

@@ -23,8 +23,8 @@ PSY = TNG["serve"]  # a psychologist in the example roster
 
 
 @pytest.fixture
-async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    h = await Harness.create(tmp_path, clock=clock)
+async def wh(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in h.rt.services.file_staff("TNG"):
             await h.send(uid, "/start")

@@ -26,9 +26,9 @@ NUMBER = "PPA-TNG-2026-00001"
 
 
 @pytest.fixture
-async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def h(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The harness with the Tangerang staff started."""
-    harness = await Harness.create(tmp_path, clock=clock)
+    harness = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in harness.rt.services.file_staff("TNG"):
             await harness.send(uid, "/start")

@@ -27,10 +27,10 @@ def number(n: int) -> str:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[tuple[Harness, FakeClock]]:
+async def env(tmp_path: Path, db_target: str | Path) -> AsyncIterator[tuple[Harness, FakeClock]]:
     """Three TNG cases; TNG's shelter has two places (config/offices.example.toml)."""
     clock = FakeClock(MONDAY_10_WIB)
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in h.rt.services.file_staff("TNG"):
             await h.send(uid, "/start")

@@ -33,9 +33,9 @@ FORGED = [
 
 
 @pytest.fixture
-async def wh(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+async def wh(tmp_path: Path, db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The harness with one TNG case whose first response is open."""
-    h = await Harness.create(tmp_path, clock=clock)
+    h = await Harness.create(tmp_path, clock=clock, database=db_target)
     try:
         for uid in (OFFICER, HEAD, COUNSELLOR, PKL_HEAD, STRANGER):
             await h.send(uid, "/start")
