@@ -69,6 +69,7 @@ def _all_values(target: str | Path) -> list[tuple[str, bytes, bytes]]:
     return out
 
 
+@pytest.mark.sqlite_only  # rotate-key refuses PostgreSQL (test_postgresql_only.py)
 async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
     tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:

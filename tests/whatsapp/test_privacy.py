@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.testing.whatsapp_harness import WaHarness
 from tests.whatsapp.flows import full_report
 
@@ -26,6 +28,7 @@ def _cells(path: Path) -> list[tuple[str, str, object]]:
         conn.close()
 
 
+@pytest.mark.sqlite_only  # it reads the SQLite file and its WAL
 async def test_no_number_nor_answer_in_the_clear(wa: WaHarness) -> None:
     out = await full_report(wa, WA_SECRET_REPORTER)
     assert "PPA-TNG-2026-00001" in out[-1].text
