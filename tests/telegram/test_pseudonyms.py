@@ -83,7 +83,9 @@ async def test_no_telegram_id_of_reporter_or_staff_anywhere_in_the_database(
         assert str(OFFICER).encode() not in blob, file.name
 
 
-async def test_purge_forgets_the_reporters_handle(h: Harness, clock: FakeClock) -> None:
+async def test_purge_forgets_the_reporters_handle_and_nothing_names_her_after(
+    h: Harness, clock: FakeClock
+) -> None:
     await full_report(h, REPORTER)
     svc = h.rt.services
     reporter = await h.person(REPORTER)
@@ -104,3 +106,10 @@ async def test_purge_forgets_the_reporters_handle(h: Harness, clock: FakeClock) 
     officer = await h.person(OFFICER)
     async with svc.db.reading() as conn:
         assert await svc.persons.handle(conn, officer, "telegram") is not None
+    # and after the purge nothing anywhere names her (every cell, the file and its WAL)
+    await h.send(REPORTER, "/hapus")
+    await svc.db.checkpoint()
+    database = Path(h.settings.ppa_database)
+    assert _found(_cells(database), REPORTER) == []
+    for file in database.parent.glob("ppa.sqlite3*"):
+        assert str(REPORTER).encode() not in file.read_bytes(), file.name
