@@ -14,11 +14,11 @@ from typing import Any
 from bot.config import (
     ConfigError,
     Settings,
-    check_not_example,
     env_file_warning,
     load_offices,
     load_settings,
 )
+from bot.config_examples import check_not_example
 from bot.crypto import Cipher, KeyError_, UnknownKeyError, generate_key
 from bot.store.pg_sql import redact_url
 
