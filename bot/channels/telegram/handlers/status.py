@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -14,41 +12,12 @@ from bot.channels.telegram.handlers.common import Ctx, esc, reply
 from bot.channels.telegram.handlers.reporter_progress import reporter_progress
 from bot.channels.telegram.handlers.rights import remember_case, rights_markup
 from bot.channels.telegram.preview import for_reporter
-from bot.domain.i18n_marker import N_
+from bot.domain.tracking import MAX_TRIES_PER_HOUR, STAGE_TEXT, status_try_allowed
 from bot.services.status import find_by_code
 
 __all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "status"]
 
 log = logging.getLogger(__name__)
-
-MAX_TRIES_PER_HOUR = 10
-
-STAGE_TEXT = {
-    "received": (
-        N_("Received. It is waiting for a complaint officer."),
-        N_("A complaint officer will respond by {due}."),
-    ),
-    "taken": (
-        N_("A complaint officer is handling the report."),
-        N_(
-            "The unit will decide the next service with you (counselling, legal help, "
-            "accompaniment or mediation)."
-        ),
-    ),
-}
-
-
-def _allowed(data: dict[str, Any], now: datetime) -> bool:
-    recent = [
-        t
-        for t in data.get("status_tries", [])
-        if now - datetime.fromisoformat(t) < timedelta(hours=1)
-    ]
-    allowed = len(recent) < MAX_TRIES_PER_HOUR
-    if allowed:
-        recent.append(now.isoformat())
-    data["status_tries"] = recent
-    return allowed
 
 
 async def _in_group(update: Update, context: Ctx) -> None:
@@ -99,7 +68,7 @@ async def status(update: Update, context: Ctx) -> None:
         )
         return
     data = context.user_data if isinstance(context.user_data, dict) else {}
-    if not _allowed(data, svc.clock.now()):
+    if not status_try_allowed(data, svc.clock.now()):
         await reply(
             update,
             context,
