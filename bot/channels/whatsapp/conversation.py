@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.telegram.handlers.texts import child_welcome_text, emergency_text, welcome_text
 from bot.channels.whatsapp import questions as qs
 from bot.channels.whatsapp import urgent
 from bot.channels.whatsapp.messages import Choice, choice_messages, text, wa_format
@@ -31,6 +30,7 @@ from bot.domain.intake import (
 )
 from bot.domain.validation import Invalid, parse_text
 from bot.i18n import I18n, Translator
+from bot.presentation.texts import child_welcome_text, emergency_text, welcome_text
 from bot.services.context import Services
 from bot.services.workflow import Workflow
 

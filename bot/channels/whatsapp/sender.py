@@ -14,12 +14,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels.telegram.preview import for_reporter
 from bot.channels.whatsapp import WHATSAPP
 from bot.channels.whatsapp.client import GraphClient, GraphFailed, GraphRetry
 from bot.channels.whatsapp.messages import template, text, wa_format
 from bot.domain.notice import RecipientKind
 from bot.i18n import I18n
+from bot.presentation.preview import for_reporter
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem

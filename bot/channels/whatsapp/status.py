@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.channels.telegram.handlers.reporter_progress import reporter_progress
-from bot.channels.telegram.preview import for_reporter
 from bot.channels.whatsapp.messages import wa_format
 from bot.domain.tracking import MAX_TRIES_PER_HOUR, STAGE_TEXT, status_try_allowed
 from bot.i18n import Translator
+from bot.presentation.preview import for_reporter
+from bot.presentation.progress import reporter_progress
 from bot.services.context import Services
 from bot.services.status import find_by_code
 from bot.services.workflow import Workflow

@@ -9,10 +9,10 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.channels.telegram.handlers.common import Ctx, esc, reply
-from bot.channels.telegram.handlers.reporter_progress import reporter_progress
 from bot.channels.telegram.handlers.rights import remember_case, rights_markup
-from bot.channels.telegram.preview import for_reporter
 from bot.domain.tracking import MAX_TRIES_PER_HOUR, STAGE_TEXT, status_try_allowed
+from bot.presentation.preview import for_reporter
+from bot.presentation.progress import reporter_progress
 from bot.services.status import find_by_code
 
 __all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "status"]
