@@ -21,8 +21,16 @@ STATUS_WORD = re.compile(r"^/?(status|cek|lacak)\b\s*(?P<code>.*)$", re.IGNORECA
 
 async def status_reply(
     svc: Services, workflow: Workflow, t: Translator, state: dict[str, Any], code: str
-) -> str:
-    """The answer to ``status KODE`` (the tries of the last hour counted in ``state``)."""
+) -> tuple[str, int | None]:
+    """The answer to ``status KODE`` (the tries of the last hour counted in ``state``), and
+    the case found (None: none)."""
+    text = await _status_text(svc, workflow, t, state, code)
+    return (text, None) if isinstance(text, str) else text
+
+
+async def _status_text(
+    svc: Services, workflow: Workflow, t: Translator, state: dict[str, Any], code: str
+) -> str | tuple[str, int]:
     if not code.strip():
         return for_reporter(
             t,
@@ -50,7 +58,7 @@ async def status_reply(
     ]
     progress = await reporter_progress(svc, workflow, case, t)
     if progress:
-        return for_reporter(t, "\n".join([*lines, wa_format(progress)]))
+        return for_reporter(t, "\n".join([*lines, wa_format(progress)])), case.id
     stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
     lines += [
         t.gettext("Status: {stage}", stage=t.translate(stage)),
@@ -59,4 +67,4 @@ async def status_reply(
             next=t.translate(following, due=t.datetime(case.first_response_due, office.timezone)),
         ),
     ]
-    return for_reporter(t, "\n".join(lines))
+    return for_reporter(t, "\n".join(lines)), case.id
