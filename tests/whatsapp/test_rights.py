@@ -97,6 +97,11 @@ async def test_deleting_asks_first_then_records_the_erasure_request(wa: WaHarnes
     await wa.say(WA_REPORTER, "hmm")  # anything else forgets the question
     await wa.say(WA_REPORTER, "ya")
     assert await scalar(wa, "SELECT COUNT(*) FROM rights_requests") == 0
+    await wa.say(WA_REPORTER, "hapus data")
+    await wa.press(WA_REPORTER, "start")  # a press forgets the question too
+    await wa.say(WA_REPORTER, "ya")
+    assert await scalar(wa, "SELECT COUNT(*) FROM rights_requests") == 0
+    await wa.say(WA_REPORTER, "batal")
     await wa.say(WA_REPORTER, "delete my data")
     out = await wa.say(WA_REPORTER, "ya")
     assert await scalar(wa, "SELECT kind FROM rights_requests") == "erase"

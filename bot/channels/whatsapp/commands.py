@@ -63,7 +63,7 @@ class Commands:
         low = normalized(words)
         choice = turn.choice
         chosen = lang.chosen_language(state, low, choice)  # also forgets an unanswered menu
-        confirmed = self.rights.pending_confirm(state, words) if words else None
+        confirmed = self.rights.pending_confirm(state, words)  # forgotten by any message
         if chosen is not None:
             state["lang"] = chosen
             t = self._t(state)
