@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bot.channels.telegram.handlers.reporter_progress import reporter_progress
 from bot.clock import FakeClock
+from bot.presentation.progress import reporter_progress
 from bot.scheduler.sweep import sweep
 from bot.testing.harness import Harness
 from tests.telegram.flows import press

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram.handlers.reporter_progress import reporter_progress
 from bot.channels.telegram.handlers.workflow_render import render_workflow_item
 from bot.clock import FakeClock
 from bot.domain.notice import Recipient
+from bot.presentation.progress import reporter_progress
 from bot.services.workflow import RULE_MESSAGES
 from bot.store.outbox import OutboxItem
 from bot.testing.harness import Harness

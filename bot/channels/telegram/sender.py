@@ -30,7 +30,6 @@ from bot.channels.telegram.addresses import TelegramAddresses
 from bot.channels.telegram.cleanup import DELETE_KIND, delete_due
 from bot.channels.telegram.delivery_failures import DeliveryFailures
 from bot.channels.telegram.digest import DIGEST_MAX_CHARS, digest_texts
-from bot.channels.telegram.preview import for_reporter
 from bot.channels.telegram.renderers import core_renderers, render_staff_notice
 from bot.channels.telegram.rendering import (
     CheckFn,
@@ -43,6 +42,7 @@ from bot.channels.telegram.throttle import Throttle
 from bot.domain.notice import RecipientKind
 from bot.faultpoints import delivering
 from bot.i18n import I18n
+from bot.presentation.preview import for_reporter
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem

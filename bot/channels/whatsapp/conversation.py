@@ -12,12 +12,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.telegram.handlers.texts import child_welcome_text, emergency_text, welcome_text
 from bot.channels.whatsapp import questions as qs
 from bot.channels.whatsapp import urgent
+from bot.channels.whatsapp.commands import Commands, how_to_delete
 from bot.channels.whatsapp.messages import Choice, choice_messages, text, wa_format
 from bot.channels.whatsapp.receipt import Submitter
-from bot.channels.whatsapp.status import STATUS_WORD, status_reply
 from bot.domain.consent import CONSENT_VERSION
 from bot.domain.intake import (
     EVIDENCE_KINDS,
@@ -31,6 +30,7 @@ from bot.domain.intake import (
 )
 from bot.domain.validation import Invalid, parse_text
 from bot.i18n import I18n, Translator
+from bot.presentation.texts import child_welcome_text, emergency_text, welcome_text
 from bot.services.context import Services
 from bot.services.workflow import Workflow
 
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 Out = list[dict[str, Any]]
 _START_WORDS = frozenset({"lapor", "/lapor", "mulai", "/start", "start", "report"})
-_DELETE_WORDS = frozenset({"hapus", "/hapus", "delete"})
-_LANG_WORDS = {"english": "en", "bahasa inggris": "en", "indonesia": "id", "bahasa indonesia": "id"}
 _MEDIA_KIND = {"image": "photo", "document": "document", "audio": "voice", "video": "video"}
 _MAX_NOTES = 100
 
@@ -68,6 +66,7 @@ class Conversation:
         self.workflow = workflow
         self.i18n = i18n
         self.submitter = submitter
+        self.commands = Commands(svc, workflow, i18n, self._where_she_was)
 
     def _t(self, state: dict[str, Any]) -> Translator:
         return self.i18n.get(state.get("lang") or "id")
@@ -76,17 +75,10 @@ class Conversation:
         """The replies to one message."""
         if turn.via:
             state["via"] = turn.via  # the answers go out from the number she wrote to
-        words = (turn.text or "").strip()
-        low = words.casefold()
-        if turn.kind == "text" and (m := STATUS_WORD.match(words)):
-            t = self._t(state)
-            return [text(await status_reply(self.svc, self.workflow, t, state, m["code"]))]
-        if turn.kind == "text" and low in _LANG_WORDS:
-            state["lang"] = _LANG_WORDS[low]
-            d = state.get("draft")
-            return self._ask(state, d) if isinstance(d, dict) else self._welcome(state)
-        if turn.kind == "text" and low in _DELETE_WORDS:
-            return [text(self._how_to_delete(self._t(state)))]
+        low = (turn.text or "").strip().casefold()
+        answered = await self.commands.handle(state, turn)  # status, rights, language, hapus
+        if answered is not None:
+            return answered
         notice: Out = []
         if state.pop("expired", None):  # told once, then as usual
             notice = [text(self._t(state).gettext(
@@ -166,16 +158,19 @@ class Conversation:
                     "again at any time with /lapor."
                 )
             ),
-            text(self._how_to_delete(t)),
+            text(how_to_delete(t)),
         ]
 
-    @staticmethod
-    def _how_to_delete(t: Translator) -> str:
-        return t.gettext(
-            "The bot cannot delete messages in your WhatsApp. To remove this chat from your "
-            "phone: open the chat, tap ⋮ (or the contact's name), then *Clear chat*; or press "
-            "and hold the chat in the list and choose *Delete chat*."
-        )
+    def _where_she_was(self, state: dict[str, Any]) -> Out:
+        """Her current question, summary or choice again (after a language change)."""
+        d = state.get("draft")
+        if not isinstance(d, dict):
+            return self._welcome(state)
+        if state.get("stage") == "resume":
+            return self._resume_prompt(state)
+        if state.get("stage") in ("summary", "edit"):
+            return self._summary(state, d)
+        return self._ask(state, d)
 
     # -- answers --------------------------------------------------------------------------------
 
@@ -290,17 +285,9 @@ class Conversation:
 
     def _resume(self, state: dict[str, Any], d: dict[str, Any], turn: Turn, low: str) -> Out:
         """After a pause: continue the report where it was, or start again."""
-        t = self._t(state)
         if state.get("stage") != "resume":
             state["resumes"], state["stage"] = state.get("stage") or "ask", "resume"
-            body = t.gettext(
-                "You have a report that is not finished yet. Do you want to continue it or "
-                "start again?"
-            )
-            choices = [Choice("r|go", t.gettext("Continue my report")),
-                       Choice("r|new", t.gettext("Start again"))]  # fmt: skip
-            body += "\n\n" + "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
-            return choice_messages(body, choices, pick=t.gettext("Choose"))
+            return self._resume_prompt(state)
         choice = turn.choice or {"1": "r|go", "lanjut": "r|go", "2": "r|new"}.get(low)
         if choice == "r|new":
             return self._start(state)
@@ -310,6 +297,16 @@ class Conversation:
             return self._ask(state, d)
         state["stage"] = state.get("resumes") or "ask"
         return self._resume(state, d, turn, low)
+
+    def _resume_prompt(self, state: dict[str, Any]) -> Out:
+        t = self._t(state)
+        body = t.gettext(
+            "You have a report that is not finished yet. Do you want to continue it or start again?"
+        )
+        choices = [Choice("r|go", t.gettext("Continue my report")),
+                   Choice("r|new", t.gettext("Start again"))]  # fmt: skip
+        body += "\n\n" + "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
+        return choice_messages(body, choices, pick=t.gettext("Choose"))
 
     # -- the summary ----------------------------------------------------------------------------
 

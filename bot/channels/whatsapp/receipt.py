@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from bot.channels.telegram.handlers.texts import office_contacts
-from bot.channels.telegram.preview import for_reporter
 from bot.channels.whatsapp import WHATSAPP
 from bot.channels.whatsapp.messages import text, wa_format
 from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import child_reporter
 from bot.i18n import Translator
+from bot.presentation.preview import for_reporter
+from bot.presentation.receipt import receipt_text
 from bot.services.intake import Evidence
 from bot.services.outreach import link_case
 from bot.services.persons import handle_of
@@ -77,42 +77,5 @@ class Submitter:
         if self.kick is not None:
             self.kick()
         office = svc.office(result.office_id)
-        lines = [
-            t.gettext("<b>We have your report.</b> You were brave. We will help you.")
-            if child_reporter(d["answers"])
-            else t.gettext("<b>Your report has been received.</b> Thank you for your courage."),
-            "",
-            t.gettext("Case number: <b>{number}</b>", number=result.number),
-            t.gettext("Tracking code: <code>{code}</code>", code=result.tracking_code),
-            t.gettext(
-                "Keep this code somewhere safe. Anyone with it can check the status with "
-                "/status {code}.",
-                code=result.tracking_code,
-            ),
-            "",
-        ]
-        if result.urgent:
-            lines.append(t.gettext("This report is marked URGENT; staff have been alerted."))
-        elif not result.open_now:
-            lines.append(
-                t.gettext(
-                    "The office is closed now; staff will answer from {when}.",
-                    when=t.datetime(result.next_opening, office.timezone),
-                )
-            )
-        lines.append(
-            t.gettext(
-                "A complaint officer will respond by {when}.",
-                when=t.datetime(result.first_response_due, office.timezone),
-            )
-        )
-        if failed:
-            lines.append(
-                t.gettext(
-                    "{n} file(s) could not be saved; please send them again to the "
-                    "officer when they contact you.",
-                    n=failed,
-                )
-            )
-        lines += ["", office_contacts(t, office)]
-        return [text(wa_format(for_reporter(t, "\n".join(lines))))]
+        body = receipt_text(t, result, office, child=child_reporter(d["answers"]), failed=failed)
+        return [text(wa_format(for_reporter(t, body)))]

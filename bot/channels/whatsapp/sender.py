@@ -10,16 +10,17 @@ dropped (she gets the current question when she writes).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels.telegram.preview import for_reporter
-from bot.channels.whatsapp import WHATSAPP
+from bot.channels.whatsapp import WHATSAPP, person_of_address
 from bot.channels.whatsapp.client import GraphClient, GraphFailed, GraphRetry
 from bot.channels.whatsapp.messages import template, text, wa_format
 from bot.domain.notice import RecipientKind
 from bot.i18n import I18n
+from bot.presentation.preview import for_reporter
 from bot.services.context import Services
 from bot.store import Tx
 from bot.store.outbox import OutboxItem
@@ -57,6 +58,9 @@ class WhatsAppSender:
         if rec.kind is RecipientKind.PERSON and rec.ref.isdigit():
             handle = await self.svc.persons.handle(conn, int(rec.ref), WHATSAPP)
             return None if handle is None else (int(rec.ref), handle.address)
+        if (ref := person_of_address(rec.channel_address)) is not None:  # a rights requester
+            handle = await self.svc.persons.handle(conn, ref, WHATSAPP)
+            return None if handle is None else (ref, handle.address)
         if rec.kind is RecipientKind.REPORTER:
             handle = await self.svc.cases.reporter(conn, int(rec.ref))
             if handle is None or handle.channel != WHATSAPP:
@@ -109,6 +113,8 @@ class WhatsAppSender:
                     await self.svc.outbox.mark_failed(conn, item.id, "no WhatsApp address")
                 continue
             person, wa_id = found
+            if isinstance(lang := session.state.get("lang"), str):  # her latest choice
+                item = dataclasses.replace(item, language=lang)
             if person in blocked:
                 continue
             last = session.last_inbound_at

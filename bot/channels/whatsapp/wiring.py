@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.app import Runtime
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.conversation import Conversation
 from bot.channels.whatsapp.receipt import Submitter
@@ -16,6 +16,9 @@ from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.services.workflow import Workflow
+
+if TYPE_CHECKING:  # the runtime carries the Telegram wing: only its type is needed here
+    from bot.app import Runtime
 
 __all__ = ["WhatsAppWing", "build_whatsapp", "serve_whatsapp"]
 

@@ -30,11 +30,11 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.conversations.summary import show_summary
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
-from bot.channels.telegram.handlers.texts import child_welcome_text, emergency_text
 from bot.domain.consent import CONSENT_VERSION
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import Kind, child_reporter, next_question, question, questions_for
 from bot.domain.validation import Invalid, parse_text
+from bot.presentation.texts import child_welcome_text, emergency_text
 
 __all__ = ["on_button", "on_message"]
 

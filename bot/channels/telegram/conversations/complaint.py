@@ -36,7 +36,7 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.conversations.summary import cancel, on_edit, on_summary
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
-from bot.channels.telegram.handlers.texts import welcome_text
+from bot.presentation.texts import welcome_text
 
 __all__ = [
     "ComplaintConversation",

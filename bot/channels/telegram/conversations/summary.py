@@ -21,14 +21,14 @@ from bot.channels.telegram.conversations.draft import (
     user_data_of,
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
-from bot.channels.telegram.handlers.texts import office_contacts
-from bot.channels.telegram.preview import for_reporter
 from bot.domain.eligibility import facts_from_answers
 from bot.domain.filetypes import sniff
 from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
+from bot.presentation.preview import for_reporter
+from bot.presentation.receipt import receipt_text
 from bot.services.intake import Evidence, attach_evidence, attached_evidence
 from bot.services.outreach import link_case
 from bot.services.submit import submit_and_start
@@ -193,56 +193,8 @@ async def _submit(update: Update, context: Ctx, d: dict[str, Any]) -> str | int:
     dp.kick()  # the staff are told now; the files follow
     failed, refused = await _attach(context, result.case_id, d)
     office = dp.services.office(result.office_id)
-    lines = [
-        t.gettext("<b>The complaint has been recorded.</b>")
-        if staff
-        else t.gettext("<b>We have your report.</b> You were brave. We will help you.")
-        if child_reporter(d["answers"])
-        else t.gettext("<b>Your report has been received.</b> Thank you for your courage."),
-        "",
-        t.gettext("Case number: <b>{number}</b>", number=esc(result.number)),
-        t.gettext("Tracking code: <code>{code}</code>", code=esc(result.tracking_code)),
-        t.gettext(
-            "Keep this code somewhere safe. Anyone with it can check the status with "
-            "/status {code}.",
-            code=esc(result.tracking_code),
-        ),
-        "",
-    ]
-    if result.urgent:
-        lines.append(t.gettext("This report is marked URGENT; staff have been alerted."))
-    elif not result.open_now:
-        lines.append(
-            t.gettext(
-                "The office is closed now; staff will answer from {when}.",
-                when=t.datetime(result.next_opening, office.timezone),
-            )
-        )
-    lines.append(
-        t.gettext(
-            "A complaint officer will respond by {when}.",
-            when=t.datetime(result.first_response_due, office.timezone),
-        )
-    )
-    if refused:
-        lines.append(
-            t.gettext(
-                "{n} file(s) were not kept because their content is not a photo, PDF or Word "
-                "document, voice note, audio or video. If they matter, please show them to "
-                "the officer when they contact you.",
-                n=refused,
-            )
-        )
-    if failed:
-        lines.append(
-            t.gettext(
-                "{n} file(s) could not be saved; please send them again to the "
-                "officer when they contact you.",
-                n=failed,
-            )
-        )
-    lines += ["", office_contacts(t, office)]
-    text = "\n".join(lines)
+    text = receipt_text(t, result, office, staff=staff, child=child_reporter(d["answers"]),
+                        failed=failed, refused=refused)  # fmt: skip
     # the reporter's phone may be shared: its lock screen shows a neutral first line only
     await reply(update, context, text if staff else for_reporter(t, text))
     # only now: if the receipt failed, the retried update finds the draft and the same case

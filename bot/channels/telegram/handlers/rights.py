@@ -18,11 +18,12 @@ from bot.channels.telegram.handlers.rights_texts import (
     kind_text,
     rights_markup,
 )
-from bot.channels.telegram.preview import for_reporter
 from bot.domain.identity import Handle
 from bot.domain.intake import question
 from bot.domain.rights import HOLD_REASONS, Answer, RequestKind
 from bot.i18n import Translator
+from bot.presentation.preview import for_reporter
+from bot.presentation.rights import action_label, own_data_text, request_text
 from bot.services.rights import (
     MAX_CORRECTION,
     RightsOutcome,
@@ -34,7 +35,6 @@ from bot.services.rights import (
     see_own_data,
     set_legal_hold,
 )
-from bot.store.rights import RightsRequest
 
 __all__ = [
     "SESSION",
@@ -91,11 +91,6 @@ async def _send_private(context: Ctx, chat_id: int, text: str) -> None:
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, protect_content=True)
 
 
-def _due(t: Translator, context: Ctx, request: RightsRequest) -> str:
-    office = context.services.office(request.office_id)
-    return t.datetime(request.due_at, office.timezone)
-
-
 def _label(key: str, value: Any, t: Translator, context: Ctx) -> str | None:
     try:
         q = question(key)
@@ -116,36 +111,12 @@ async def _see(update: Update, context: Ctx, case_id: int) -> None:
         )
         return
     office = context.services.office(view.office_id)
-    lines = [
-        t.gettext("<b>What we hold about you</b> (report {number})", number=esc(view.number)),
-        t.gettext("Received: {when}", when=t.datetime(view.received_at, office.timezone)),
-        "",
-    ]
-    lines += [x for k, v in view.answers if (x := _label(k, v, t, context)) is not None]
-    if view.evidence:
-        lines.append(t.gettext("Evidence: {n} file(s)", n=view.evidence))
-    if view.more_held:
-        lines += ["", t.gettext(
-            "The unit also holds what you told about the victim and what happened. It is "
-            "the victim's data, so it is not shown here; ask for a full copy and the unit "
-            "will contact you."
-        )]  # fmt: skip
-    lines += ["", t.gettext(
-        "Never shown here: what you told about the person reported, and the staff's notes."
-    )]  # fmt: skip
-    for r in view.requests:
-        state = t.gettext("open, answer by {due}", due=_due(t, context, r))
-        if r.status == "done":
-            state = t.gettext("done")
-        elif r.status == "refused":
-            state = t.gettext("not possible now; the unit will explain")
-        lines.append(t.gettext("Your request for {kind}: {state}",
-                               kind=kind_text(t, r.kind), state=state))  # fmt: skip
+    text = own_data_text(t, view, office, lambda k, v: _label(k, v, t, context))
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("📦 Ask for a full copy"), callback_data="ds:copy")]]
+        [[InlineKeyboardButton(action_label(t, "copy"), callback_data="ds:copy")]]
     )
     try:
-        await context.bot.send_message(chat.id, for_reporter(t, "\n".join(lines)),
+        await context.bot.send_message(chat.id, for_reporter(t, text),
                                        parse_mode=ParseMode.HTML, protect_content=True,
                                        reply_markup=markup)  # fmt: skip
     except TelegramError as exc:
@@ -166,24 +137,8 @@ async def _request(
             update, context, for_reporter(t, t.gettext("This report is not held any more."))
         )
         return
-    head = (
-        t.gettext("Your request for {kind} is recorded.", kind=kind_text(t, r.kind))
-        if result.created
-        else t.gettext("Your request for {kind} was already recorded.", kind=kind_text(t, r.kind))
-    )
-    lines = [head, t.gettext("The unit's staff will answer by {due}.", due=_due(t, context, r))]
-    if r.kind == RequestKind.ERASE:
-        lines.append(t.gettext(
-            "Once the report is deleted, /status will no longer find your code; no message "
-            "will be sent about it."
-        ))  # fmt: skip
-    if r.hold:
-        lines.append(t.gettext(
-            "Please note: the data of this report is needed now for {why}. The law lets the "
-            "unit keep it while that runs (UU 27/2022 Pasal 15), so it can be deleted only "
-            "after that; the unit will tell you.", why=hold_text(t, r.hold),
-        ))  # fmt: skip
-    await reply(update, context, for_reporter(t, "\n".join(lines)))
+    office = context.services.office(r.office_id)
+    await reply(update, context, for_reporter(t, request_text(t, result, office)))
 
 
 async def on_reporter_button(update: Update, context: Ctx) -> None:
@@ -209,20 +164,11 @@ async def on_reporter_button(update: Update, context: Ctx) -> None:
             "Write /koreksi followed by what should be corrected, in one message, for "
             "example: /koreksi The victim is 15, not 16."
         )))  # fmt: skip
-    elif action == "del":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            t.gettext("Yes, ask to delete"), callback_data="ds:del!")]])  # fmt: skip
-        await reply(update, context, for_reporter(t, t.gettext(
-            "Asking to delete means: the unit's staff check the request and delete the report, "
-            "its evidence and its history, unless the law requires keeping it for now (for "
-            "example a court case). After that the unit cannot continue helping with this "
-            "report. Do you want to ask?"
-        )), markup)  # fmt: skip
-    elif action == "del!":
-        await _request(update, context, case_id, RequestKind.ERASE)
-    elif action in ("limit", "withdraw"):
+    elif action in ("del", "limit", "withdraw"):
         text, markup = confirm_text(t, action)
         await reply(update, context, for_reporter(t, text), markup)
+    elif action == "del!":
+        await _request(update, context, case_id, RequestKind.ERASE)
     elif action == "limit!":
         await _request(update, context, case_id, RequestKind.RESTRICT)
     elif action == "withdraw!":

@@ -6,10 +6,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.handlers.common import esc
 from bot.channels.telegram.handlers.rights import hold_text, kind_text
-from bot.channels.telegram.preview import for_reporter
 from bot.channels.telegram.rendering import Rendered, RendererCatalog
 from bot.domain.rights import RequestKind
 from bot.i18n import Translator
+from bot.presentation.preview import for_reporter
 from bot.scheduler.rights_sweep import (
     BREACH_DUE_SOON,
     BREACH_KINDS,

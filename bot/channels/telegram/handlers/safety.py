@@ -22,8 +22,8 @@ from bot.channels.telegram.conversations.draft import (
     EXPIRED_KEY,
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
-from bot.channels.telegram.preview import for_reporter
 from bot.domain.identity import Handle
+from bot.presentation.preview import for_reporter
 from bot.security.ratelimit import Decision, RateLimiter
 
 __all__ = [

@@ -6,9 +6,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.channels.telegram.handlers.common import Ctx, answer, reply
-from bot.channels.telegram.handlers.texts import emergency_text, office_contacts, welcome_text
-from bot.channels.telegram.preview import for_reporter
 from bot.i18n import LANGUAGES
+from bot.presentation.preview import for_reporter
+from bot.presentation.texts import emergency_text, office_contacts, welcome_text
 
 __all__ = [
     "fallback_private",

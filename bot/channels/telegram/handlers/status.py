@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.channels.telegram.handlers.common import Ctx, esc, reply
-from bot.channels.telegram.handlers.reporter_progress import reporter_progress
+from bot.channels.telegram.handlers.common import Ctx, reply
 from bot.channels.telegram.handlers.rights import remember_case, rights_markup
-from bot.channels.telegram.preview import for_reporter
 from bot.domain.tracking import MAX_TRIES_PER_HOUR, STAGE_TEXT, status_try_allowed
+from bot.presentation.preview import for_reporter
+from bot.presentation.status import not_found_text, status_text, too_many_text
 from bot.services.status import find_by_code
 
 __all__ = ["MAX_TRIES_PER_HOUR", "STAGE_TEXT", "status"]
@@ -69,46 +69,12 @@ async def status(update: Update, context: Ctx) -> None:
         return
     data = context.user_data if isinstance(context.user_data, dict) else {}
     if not status_try_allowed(data, svc.clock.now()):
-        await reply(
-            update,
-            context,
-            for_reporter(
-                t,
-                t.gettext("Too many attempts. Please try again in an hour, or call the unit."),
-            ),
-        )
+        await reply(update, context, for_reporter(t, too_many_text(t)))
         return
     case = await find_by_code(svc, " ".join(context.args)[:40])
     if case is None:
-        await reply(
-            update,
-            context,
-            for_reporter(
-                t,
-                t.gettext(
-                    "No report was found with that code. Please check it: it has 12 letters and "
-                    "numbers, like KMXA-4PRT-9WYA."
-                ),
-            ),
-        )
+        await reply(update, context, for_reporter(t, not_found_text(t)))
         return
-    office = svc.office(case.office_id)
     remember_case(context, case.id, svc.clock.now())
-    markup = rights_markup(t)
-    lines = [
-        t.gettext("Report <b>{number}</b>", number=esc(case.number)),
-        t.gettext("Received: {when}", when=t.datetime(case.received_at, office.timezone)),
-    ]
-    progress = await reporter_progress(svc, context.workflow, case, t)
-    if progress:
-        await reply(update, context, for_reporter(t, "\n".join([*lines, progress])), markup)
-        return
-    stage, following = STAGE_TEXT.get(case.stage, STAGE_TEXT["taken"])
-    lines += [
-        t.gettext("Status: {stage}", stage=t.translate(stage)),
-        t.gettext(
-            "Next: {next}",
-            next=t.translate(following, due=t.datetime(case.first_response_due, office.timezone)),
-        ),
-    ]
-    await reply(update, context, for_reporter(t, "\n".join(lines)), markup)
+    text = await status_text(svc, context.workflow, case, t)
+    await reply(update, context, for_reporter(t, text), rights_markup(t))
