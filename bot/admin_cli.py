@@ -67,7 +67,13 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     async def main() -> str:
         db = await Database.open(settings.ppa_database)
         try:
-            report = await rotate_key(db, settings.ppa_secret_key, new_key, at=datetime.now(UTC))
+            report = await rotate_key(
+                db,
+                settings.ppa_secret_key,
+                new_key,
+                at=datetime.now(UTC),
+                evidence_dir=settings.ppa_evidence_dir,
+            )
         finally:
             await db.close()
         parts = ", ".join(f"{k} {v}" for k, v in report.values.items() if v)
@@ -137,6 +143,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     """Delete closed cases older than each office's retention period."""
     from bot.security.retention import purge
     from bot.store.db import Database
+    from bot.store.evidence_files import EvidenceFiles, default_folder
 
     settings = load_settings()
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
@@ -144,7 +151,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def main() -> list[str]:
         db = await Database.open(settings.ppa_database)
         try:
-            report = await purge(db, offices, now=datetime.now(UTC), dry_run=args.dry_run)
+            files = EvidenceFiles(
+                settings.ppa_evidence_dir or default_folder(settings.ppa_database)
+            )
+            report = await purge(
+                db, offices, now=datetime.now(UTC), dry_run=args.dry_run, files=files
+            )
         finally:
             await db.close()
         head = ("would purge" if report.dry_run else "purged") + f" {len(report.cases)} case(s)"
