@@ -199,9 +199,7 @@ async def test_remove_overwrites_and_deletes_and_sweep_finds_leftovers(
     (files.folder / "README").write_text("not ours")
     # the orphan and the part file go; the referenced file, the recent one and others stay
     assert files.sweep({kept.ref}) == 2
-    assert sorted(p.name for p in files.folder.iterdir()) == sorted(
-        [kept.ref, young.ref, "README"]
-    )
+    assert sorted(p.name for p in files.folder.iterdir()) == sorted([kept.ref, young.ref, "README"])
     assert files.remove([kept.ref, kept.ref, orphan.ref]) == 1
     assert files.refs() == [young.ref]
 
