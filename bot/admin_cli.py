@@ -117,25 +117,34 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """Consistent copy of the live database (fields stay encrypted)."""
     from bot.security.backup import BackupError, backup_database
     from bot.store.db import Database
+    from bot.store.evidence_files import EvidenceFiles, default_folder
 
     settings = load_settings()
 
     async def main() -> str:
         db = await Database.open(settings.ppa_database, migrate=False)
         try:
-            result = await backup_database(db, args.path)
+            files = EvidenceFiles(
+                settings.ppa_evidence_dir or default_folder(settings.ppa_database)
+            )
+            result = await backup_database(db, args.path, evidence=files)
             await _audit_backup(db)
         finally:
             await db.close()
         return (
             f"backup written to {result.path} ({result.size} bytes, schema {result.schema_version})"
+            + f" and {result.files} evidence file(s) to {result.evidence_path}"
+            + (f" ({result.files_missing} deleted meanwhile)" if result.files_missing else "")
         )
 
     try:
         print(asyncio.run(main()))
     except BackupError as exc:
         return _fail(str(exc))
-    print("The copy is encrypted field by field; it is useless without PPA_SECRET_KEY.")
+    print(
+        "The copy is encrypted field by field; it is useless without PPA_SECRET_KEY. Keep the "
+        "database file and its .evidence folder together: restoring needs both."
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ re-encrypts them (crash-safe), and BLOBs of before migration 0021 move to files 
 from __future__ import annotations
 
 import json
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.config import load_offices
 from bot.crypto import Cipher, UnknownKeyError, generate_key
 from bot.domain.identity import Handle
 from bot.security import evidence_rotation
+from bot.security.backup import backup_database
 from bot.security.keys import rotate_key
 from bot.security.retention import purge, retention_days
 from bot.services.context import Services
@@ -22,7 +24,7 @@ from bot.services.evidence_migration import move_legacy_evidence
 from bot.services.intake import Evidence, submit_complaint
 from bot.store import db as db_module
 from bot.store.db import Database
-from bot.store.evidence_files import EvidenceFiles
+from bot.store.evidence_files import EvidenceFiles, chunks_of
 from bot.testing.harness import EXAMPLE_OFFICES
 from bot.testing.people import same_ids_for_staff
 from tests.stores import stored_bytes
@@ -253,3 +255,32 @@ async def test_a_crash_in_the_move_leaves_the_blob_and_no_stray_file(
         assert svc.evidence.refs() == []
     finally:
         await db.close()
+
+
+@pytest.mark.sqlite_only  # PostgreSQL is backed up with its own tools
+async def test_a_backup_takes_the_files_the_copy_refers_to(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    cipher = Cipher(generate_key())
+    db = await Database.open(tmp_path / "ppa.sqlite3")
+    try:
+        svc = await _services(db, cipher, clock, tmp_path / "evidence")
+        await _cases(svc, 2)
+        stray = await svc.evidence.put(chunks_of(b"no row refers to this"))
+        result = await backup_database(db, tmp_path / "bk" / "copy.sqlite3", evidence=svc.evidence)
+    finally:
+        await db.close()
+    assert result.evidence_path == tmp_path / "bk" / "copy.sqlite3.evidence"
+    assert (result.files, result.files_missing) == (2, 0)
+    folder = result.evidence_path
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
+    assert stray.ref not in {p.name for p in folder.iterdir()}
+    # restored: the copy and its folder read back every file
+    restored = await Database.open(result.path)
+    try:
+        files = EvidenceFiles(folder, cipher)
+        for case_id, ref in (await _refs(restored)).items():
+            assert await _read(files, ref) == _content(case_id - 1)
+    finally:
+        await restored.close()
