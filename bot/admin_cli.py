@@ -79,7 +79,9 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         parts = ", ".join(f"{k} {v}" for k, v in report.values.items() if v)
         return (
             f"re-encrypted {report.total} values ({parts or 'none'}) and {report.indexes} "
-            f"cases' look-up indexes: key {report.old_key_id} -> {report.new_key_id}"
+            f"cases' look-up indexes, and {report.files} evidence file(s)"
+            + (f" ({report.files_failing} missing or damaged)" if report.files_failing else "")
+            + f": key {report.old_key_id} -> {report.new_key_id}"
         )
 
     try:

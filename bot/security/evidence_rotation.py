@@ -13,7 +13,7 @@ import logging
 
 from bot.store import Database
 from bot.store.evidence import file_batch, referenced, set_file
-from bot.store.evidence_files import EvidenceFiles
+from bot.store.evidence_files import EvidenceFileError, EvidenceFiles
 
 __all__ = ["recrypt_files", "sweep_after_rotation"]
 
@@ -22,22 +22,22 @@ log = logging.getLogger(__name__)
 
 async def recrypt_files(db: Database, files: EvidenceFiles, batch: int) -> tuple[int, int]:
     """Re-encrypt every stored evidence file under the files' cipher's current key, one file at
-    a time; (files re-encrypted, files missing)."""
-    done = missing = 0
+    a time; (files re-encrypted, files missing or failing their check, left as they are)."""
+    done = failing = 0
     after = -1
     current = files.cipher.key_id
     while True:
         async with db.reading() as conn:
             rows = await file_batch(conn, after, batch)
-        for evidence_id, ref in rows:
+        for evidence_id, case_id, ref, digest in rows:
             try:
                 if files.key_id_of(ref) == current:
                     continue  # done by an earlier, interrupted run
-            except FileNotFoundError:
-                log.warning("evidence %d: its file is missing from the store", evidence_id)
-                missing += 1
+                new = await files.recrypt(ref, case_id, digest)
+            except (OSError, EvidenceFileError) as exc:
+                log.warning("evidence %d: its file is missing or damaged (%s)", evidence_id, exc)
+                failing += 1
                 continue
-            new = await files.recrypt(ref)
             switched = False
             try:
                 async with db.transaction() as conn:
@@ -46,7 +46,7 @@ async def recrypt_files(db: Database, files: EvidenceFiles, batch: int) -> tuple
                 files.remove([ref] if switched else [new.ref])
             done += switched
         if len(rows) < batch:
-            return done, missing
+            return done, failing
         after = rows[-1][0]
 
 

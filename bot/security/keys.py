@@ -84,7 +84,7 @@ class RotationReport:
     macs_failing: int = 0
     resumed: bool = False
     files: int = 0  # evidence files re-encrypted (bot/security/evidence_rotation.py)
-    files_missing: int = 0
+    files_failing: int = 0  # missing or damaged: left as they were (a warning names each)
 
     @property
     def total(self) -> int:
@@ -267,7 +267,7 @@ async def rotate_key(
             1 if (table, column) in FILE_COLUMNS else batch,
         )
     files = EvidenceFiles(evidence_dir or default_folder(db.path), cipher)
-    report.files, report.files_missing = await recrypt_files(db, files, batch)
+    report.files, report.files_failing = await recrypt_files(db, files, batch)
     report.indexes = await _reindex(db, cipher, batch)
     async with db.transaction() as tx:
         await _resign(tx, old, Cipher(new_key), report)

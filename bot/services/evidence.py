@@ -43,7 +43,8 @@ async def record_stored(
     try:
         async with svc.db.transaction() as conn:
             if await svc.cases.get(conn, case_id) is not None:
-                added = await add_file(conn, case_id, kind, mime, file, svc.clock.now(), item_no)
+                bound = svc.evidence.bind(case_id, file)
+                added = await add_file(conn, case_id, kind, mime, bound, svc.clock.now(), item_no)
     finally:
         if not added:
             svc.evidence.remove([file.ref])
@@ -92,7 +93,7 @@ async def read_evidence(
         await append_audit(conn, at=svc.clock.now(), actor=actor_for(user_id),
                            action="read_evidence", case_id=row.case_id,
                            detail=f"evidence {row.id}")  # fmt: skip
-    return Outcome.OK, row, svc.evidence.read(row.file_ref)
+    return Outcome.OK, row, svc.evidence.read(row.file_ref, case_id=row.case_id, digest=row.digest)
 
 
 async def remove_case_files(svc: Services, refs: Iterable[str]) -> int:

@@ -52,10 +52,10 @@ async def _move(svc: Services, evidence_id: int) -> bool:
         found = await legacy_blob(conn, evidence_id)
     if found is None:
         return False
-    blob, number = found
+    blob, number, case_id = found
     plain = svc.cipher.decrypt(blob, context=f"case:{number}:evidence".encode())
     del blob
-    file = await svc.evidence.put(chunks_of(plain))
+    file = svc.evidence.bind(case_id, await svc.evidence.put(chunks_of(plain)))
     del plain
     switched = False
     try:

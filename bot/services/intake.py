@@ -261,7 +261,9 @@ async def _submit(
             PartyRow(1, relation=relation, sex=str(answers.get("perpetrator_sex") or UNKNOWN)),
         )
         for item, file in evidence:
-            await add_file(conn, case_id, item.kind, item.mime, file, now)
+            await add_file(
+                conn, case_id, item.kind, item.mime, svc.evidence.bind(case_id, file), now
+            )
         actor = f"staff:{recorded_by}" if recorded_by else "reporter"
         await svc.cases.add_event(
             conn, case_id, now, actor, "received", {"mode": mode, "evidence": len(evidence)}

@@ -101,14 +101,15 @@ async def referenced(conn: Tx) -> set[str]:
         return {str(r[0]) for r in await cur.fetchall()}
 
 
-async def file_batch(conn: Tx, after: int, limit: int) -> list[tuple[int, str]]:
-    """(id, file reference) of the next rows whose evidence is in the file store."""
+async def file_batch(conn: Tx, after: int, limit: int) -> list[tuple[int, int, str, str]]:
+    """(id, case id, file reference, digest) of the next rows whose evidence is in the file
+    store."""
     async with conn.execute(
-        "SELECT id, file_ref FROM evidence WHERE id > ? AND file_ref IS NOT NULL"
+        "SELECT id, case_id, file_ref, digest FROM evidence WHERE id > ? AND file_ref IS NOT NULL"
         " ORDER BY id LIMIT ?",
         (after, limit),
     ) as cur:
-        return [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in await cur.fetchall()]
 
 
 async def legacy_batch(conn: Tx, after: int, limit: int) -> list[int]:
@@ -120,15 +121,15 @@ async def legacy_batch(conn: Tx, after: int, limit: int) -> list[int]:
         return [int(r[0]) for r in await cur.fetchall()]
 
 
-async def legacy_blob(conn: Tx, evidence_id: int) -> tuple[bytes, str] | None:
-    """(encrypted BLOB, case number) of a row not moved yet; None once it is moved."""
+async def legacy_blob(conn: Tx, evidence_id: int) -> tuple[bytes, str, int] | None:
+    """(encrypted BLOB, case number, case id) of a row not moved yet; None once it is moved."""
     async with conn.execute(
-        "SELECT e.content_enc, c.number FROM evidence e JOIN cases c ON c.id = e.case_id"
+        "SELECT e.content_enc, c.number, c.id FROM evidence e JOIN cases c ON c.id = e.case_id"
         " WHERE e.id = ? AND e.content_enc IS NOT NULL",
         (evidence_id,),
     ) as cur:
         row = await cur.fetchone()
-    return None if row is None else (bytes(row[0]), str(row[1]))
+    return None if row is None else (bytes(row[0]), str(row[1]), int(row[2]))
 
 
 async def set_file(

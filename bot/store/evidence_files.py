@@ -12,6 +12,8 @@ segment at a time. Removing overwrites the header (which holds the per-file salt
 
 from __future__ import annotations
 
+import dataclasses
+import hmac
 import os
 import re
 import secrets
@@ -30,6 +32,7 @@ from bot.store.evidence_stream import (
     Header,
     SegmentCipher,
     digest_of,
+    row_digest,
 )
 
 __all__ = [
@@ -68,8 +71,9 @@ def default_folder(database: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A file written to the store: its reference, plaintext size and keyed digest, and a
-    sample of its plaintext for the type check (its first bytes and its last 64 KiB)."""
+    """A file written to the store: its reference, plaintext size and keyed digest (of the
+    content; ``EvidenceFiles.bind`` makes it the row's), and a sample of its plaintext for the
+    type check (its first bytes and its last 64 KiB)."""
 
     ref: str
     size: int
@@ -166,14 +170,24 @@ class EvidenceFiles:
             raise
         return StoredFile(ref, sampler.size, digest.hexdigest(), sampler.sample())
 
+    def bind(self, case_id: int, stored: StoredFile) -> StoredFile:
+        """The file with the digest its case's row keeps (bound to the case and the file)."""
+        return dataclasses.replace(
+            stored, digest=row_digest(self.cipher, case_id, stored.ref, stored.digest)
+        )
+
     def key_id_of(self, ref: str) -> str:
         """The id of the secret key a stored file is under."""
         with self.path(ref).open("rb") as f:
             return Header.decode(f.read(HEADER_LEN)).key_id
 
-    async def read(self, ref: str) -> AsyncIterator[bytes]:
+    async def read(
+        self, ref: str, *, case_id: int | None = None, digest: str | None = None
+    ) -> AsyncIterator[bytes]:
         """The plaintext of a stored file, one segment at a time (EvidenceFileError when it is
-        missing, damaged, cut short or reordered: stop using what was read)."""
+        missing, damaged, cut short or reordered: stop using what was read). With its row's
+        ``case_id`` and ``digest``, the last segment is given only if the row's digest
+        verifies (the file belongs to that row)."""
         try:
             f = self.path(ref).open("rb")
         except FileNotFoundError:
@@ -181,6 +195,7 @@ class EvidenceFiles:
         with f:
             header = Header.decode(f.read(HEADER_LEN))
             opener = SegmentCipher(self.cipher, ref, header)
+            content = digest_of(self.cipher, header.key_id)
             size = SEGMENT + SEGMENT_OVERHEAD
             current = f.read(size)
             index = 0
@@ -189,22 +204,31 @@ class EvidenceFiles:
                 final = not following
                 if len(current) < SEGMENT_OVERHEAD or (not final and len(current) != size):
                     raise EvidenceFileError(f"segment {index} is cut short")
-                yield opener.open(index, current, final)
+                piece = opener.open(index, current, final)
+                content.update(piece)
+                if final and case_id is not None:
+                    found = row_digest(
+                        self.cipher, case_id, ref, content.hexdigest(), header.key_id
+                    )
+                    if digest is None or not hmac.compare_digest(found, digest):
+                        raise EvidenceFileError("the file is not the one its case's row names")
+                yield piece
                 if final:
                     return
                 current, index = following, index + 1
 
     async def digest(self, ref: str) -> str:
-        """The keyed digest of a stored file's plaintext (read through, segment by segment)."""
-        found = digest_of(self.cipher)
+        """The keyed digest of a stored file's content (read through, segment by segment)."""
+        found = digest_of(self.cipher, self.key_id_of(ref))
         async for piece in self.read(ref):
             found.update(piece)
         return found.hexdigest()
 
-    async def recrypt(self, ref: str) -> StoredFile:
-        """A copy of a stored file under the cipher's current key, in a new file (streaming);
-        the old file stays until the caller has switched its reference and removes it."""
-        return await self.put(self.read(ref))
+    async def recrypt(self, ref: str, case_id: int, digest: str) -> StoredFile:
+        """A copy of a stored file under the cipher's current key, in a new file (streaming),
+        checked against its row and bound to it again; the old file stays until the caller has
+        switched its reference and removes it."""
+        return self.bind(case_id, await self.put(self.read(ref, case_id=case_id, digest=digest)))
 
     def remove(self, refs: Iterable[str]) -> int:
         """Delete stored files (their header, with the per-file salt, overwritten first);

@@ -36,6 +36,7 @@ __all__ = [
     "Header",
     "SegmentCipher",
     "digest_of",
+    "row_digest",
 ]
 
 MAGIC = b"PPAE"
@@ -111,3 +112,14 @@ def digest_of(cipher: Cipher, key_id: str | None = None) -> hmac.HMAC:
     """A keyed digest (HMAC-SHA256) of a file's plaintext: without the key, a known photo
     cannot be matched against the stored digest."""
     return hmac.new(cipher.subkey(DIGEST_PURPOSE, key_id), digestmod="sha256")
+
+
+def row_digest(
+    cipher: Cipher, case_id: int, ref: str, content: str, key_id: str | None = None
+) -> str:
+    """What a row keeps as its digest: a MAC over its case, its file's name and the keyed digest
+    of the content. A file reference (with its digest) copied from another case's row into
+    this one does not verify: staff of this case are never sent that case's file."""
+    mac = hmac.new(cipher.subkey(DIGEST_PURPOSE, key_id), digestmod="sha256")
+    mac.update(f"evidence-row\x00{int(case_id)}\x00{ref}\x00{content}".encode())
+    return mac.hexdigest()

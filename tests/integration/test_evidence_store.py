@@ -20,11 +20,12 @@ from bot.security.backup import backup_database
 from bot.security.keys import rotate_key
 from bot.security.retention import purge, retention_days
 from bot.services.context import Services
+from bot.services.evidence import read_evidence
 from bot.services.evidence_migration import move_legacy_evidence
 from bot.services.intake import Evidence, submit_complaint
 from bot.store import db as db_module
 from bot.store.db import Database
-from bot.store.evidence_files import EvidenceFiles, chunks_of
+from bot.store.evidence_files import EvidenceFileError, EvidenceFiles, chunks_of
 from bot.testing.harness import EXAMPLE_OFFICES
 from bot.testing.people import same_ids_for_staff
 from tests.stores import stored_bytes
@@ -95,6 +96,40 @@ async def test_the_database_holds_a_reference_and_the_files_no_plaintext(
         await db.close()
 
 
+async def test_a_file_named_in_another_cases_row_is_not_sent(
+    db_target: str | Path, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Write access to the database without the key: swapping two cases' file references and
+    digests does not give one case's readers the other case's file."""
+    db = await Database.open(db_target)
+    try:
+        svc = await _services(db, Cipher(generate_key()), clock, tmp_path / "evidence")
+        await _cases(svc, 2)
+        rows = await db.fetchall("SELECT case_id, file_ref, digest FROM evidence ORDER BY id")
+        (_, ref1, dig1), (_, ref2, dig2) = [tuple(r) for r in rows]
+        async with db.transaction() as conn:
+            swap = "UPDATE evidence SET file_ref = ?, digest = ? WHERE case_id = ?"
+            await conn.execute(swap, ("0" * 32, "", 2))
+            await conn.execute(swap, (ref2, dig2, 1))
+            await conn.execute(swap, (ref1, dig1, 2))
+        head = 100000001  # the head of TNG (person id = the file's id) may read every case
+        for evidence_id in (1, 2):
+            outcome, row, chunks = await read_evidence(svc, evidence_id, head)
+            assert outcome.value == "ok" and row is not None and chunks is not None
+            with pytest.raises(EvidenceFileError, match="not the one"):
+                async for _ in chunks:
+                    pass
+        # swapped back: each row reads its own file again
+        async with db.transaction() as conn:
+            await conn.execute(swap, ("0" * 32, "", 2))
+            await conn.execute(swap, (ref1, dig1, 1))
+            await conn.execute(swap, (ref2, dig2, 2))
+        outcome, row, chunks = await read_evidence(svc, 2, head)
+        assert chunks is not None and b"".join([p async for p in chunks]) == _content(1)
+    finally:
+        await db.close()
+
+
 async def test_the_retention_purge_deletes_the_files_of_the_cases_it_purges(
     db_target: str | Path, tmp_path: Path
 ) -> None:
@@ -159,10 +194,12 @@ async def test_rotation_reencrypts_every_file_and_the_old_key_reads_none(
         assert stray.ref not in after.values()
         now_files = EvidenceFiles(folder, Cipher(new))
         old_files = EvidenceFiles(folder, Cipher(old))
-        digests = await db.fetchall("SELECT case_id, digest FROM evidence ORDER BY case_id")
+        rows = await db.fetchall("SELECT case_id, digest FROM evidence ORDER BY case_id")
+        digests = {int(r[0]): str(r[1]) for r in rows}
         for case_id, ref in after.items():
-            assert await _read(now_files, ref) == _content(case_id - 1)
-            assert await now_files.digest(ref) == dict((r[0], r[1]) for r in digests)[case_id]
+            # the content, and the row's digest again bound to its case under the new key
+            bound = now_files.read(ref, case_id=case_id, digest=digests[case_id])
+            assert b"".join([p async for p in bound]) == _content(case_id - 1)
             with pytest.raises(UnknownKeyError):
                 await _read(old_files, ref)
     finally:
