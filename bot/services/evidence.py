@@ -11,14 +11,14 @@ the files back, one segment at a time; every read and every refusal is audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator
 
 from bot.domain.filetypes import sniff
 from bot.domain.identity import actor_for
 from bot.services.context import Services
 from bot.services.staff import Outcome, check_identity_access
 from bot.store.audit import append_audit
-from bot.store.evidence import EvidenceRow, add_file, case_refs, evidence_row, evidence_rows
+from bot.store.evidence import EvidenceRow, add_file, evidence_row, evidence_rows
 from bot.store.evidence_files import StoredFile
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "case_evidence",
     "read_evidence",
     "record_stored",
-    "remove_case_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -94,14 +93,3 @@ async def read_evidence(
                            action="read_evidence", case_id=row.case_id,
                            detail=f"evidence {row.id}")  # fmt: skip
     return Outcome.OK, row, svc.evidence.read(row.file_ref, case_id=row.case_id, digest=row.digest)
-
-
-async def remove_case_files(svc: Services, refs: Iterable[str]) -> int:
-    """Delete the files of rows already deleted (after the deleting transaction committed)."""
-    return svc.evidence.remove(refs)
-
-
-async def case_file_refs(svc: Services, case_id: int) -> list[str]:
-    """The file references of a case's evidence."""
-    async with svc.db.reading() as conn:
-        return await case_refs(conn, case_id)
