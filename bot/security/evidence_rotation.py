@@ -43,7 +43,7 @@ async def recrypt_files(db: Database, files: EvidenceFiles, batch: int) -> tuple
                 async with db.transaction() as conn:
                     switched = await set_file(conn, evidence_id, new, replacing=ref)
             finally:
-                files.remove([ref] if switched else [new.ref])
+                await files.discard([ref] if switched else [new.ref])
             done += switched
         if len(rows) < batch:
             return done, failing

@@ -114,7 +114,7 @@ async def purge(
                 detail=f"{len(report.cases)} cases, {shredded} handles forgotten",
             )  # fmt: skip
     if files is not None:
-        files.remove(refs)
+        await files.discard(refs)
     elif refs:
         log.warning("retention purge: %d evidence file(s) left for the start-up sweep", len(refs))
     if report.cases:

@@ -46,7 +46,7 @@ async def record_stored(
                 added = await add_file(conn, case_id, kind, mime, bound, svc.clock.now(), item_no)
     finally:
         if not added:
-            svc.evidence.remove([file.ref])
+            await svc.evidence.discard([file.ref])
     return added
 
 
@@ -59,7 +59,7 @@ async def attach_evidence_chunks(
     file = await svc.evidence.put(chunks)
     real = sniff(file.sample, declared=declared)
     if real is None:
-        svc.evidence.remove([file.ref])
+        await svc.evidence.discard([file.ref])
         return None
     await record_stored(svc, case_id, item_no, kind, real, file)
     return real

@@ -63,7 +63,7 @@ async def _move(svc: Services, evidence_id: int) -> bool:
             switched = await set_file(conn, evidence_id, file)
     finally:
         if not switched:
-            svc.evidence.remove([file.ref])
+            await svc.evidence.discard([file.ref])
     return switched
 
 

@@ -148,7 +148,7 @@ async def submit_complaint(
         return result
     finally:
         if not kept:
-            svc.evidence.remove(s.ref for _, s in stored)
+            await svc.evidence.discard(s.ref for _, s in stored)
 
 
 async def _submit(

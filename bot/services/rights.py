@@ -291,7 +291,7 @@ async def answer_request(
                 )
                 await svc.outbox.add(conn, notice, at=now)
         answered = await store.get(conn, request_id)
-    svc.evidence.remove(erased_files)  # the rows are gone: now their files
+    await svc.evidence.discard(erased_files)  # the rows are gone: now their files
     return RightsOutcome.OK, answered
 
 

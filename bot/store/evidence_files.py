@@ -12,6 +12,7 @@ segment at a time. Removing overwrites the header (which holds the per-file salt
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hmac
 import os
@@ -22,6 +23,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.crypto import Cipher
 from bot.store.evidence_stream import (
@@ -161,10 +163,8 @@ class EvidenceFiles:
                         sampler.add(piece)
                     del view, chunk
                 out.write(seal.seal(index, pending, final=True))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(part, self.folder / ref)
-            _sync_folder(self.folder)
+                await asyncio.to_thread(_durable, out)  # an fsync may take a while
+            await asyncio.to_thread(_publish, part, self.folder / ref)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
@@ -230,6 +230,10 @@ class EvidenceFiles:
         switched its reference and removes it."""
         return self.bind(case_id, await self.put(self.read(ref, case_id=case_id, digest=digest)))
 
+    async def discard(self, refs: Iterable[str]) -> int:
+        """``remove`` in a worker thread (each deletion waits for the disk)."""
+        return await asyncio.to_thread(self.remove, list(refs))
+
     def remove(self, refs: Iterable[str]) -> int:
         """Delete stored files (their header, with the per-file salt, overwritten first);
         a file already gone is not an error. Returns how many were deleted."""
@@ -288,9 +292,16 @@ class EvidenceFiles:
                 p.chmod(_FILE_MODE)
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in the folder durable."""
-    fd = os.open(folder, os.O_RDONLY)
+def _durable(out: BinaryIO) -> None:
+    """The file's bytes on disk."""
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _publish(part: Path, target: Path) -> None:
+    """Rename a complete part file to its name, durably."""
+    os.replace(part, target)
+    fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
