@@ -7,6 +7,7 @@ segments at most, whatever the size of the file.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
 import stat
@@ -134,13 +135,31 @@ async def test_files_are_private_and_hold_no_plaintext(files: EvidenceFiles) -> 
     assert MARK not in everything and _data(64) not in everything
 
 
-async def test_a_failed_or_cancelled_write_leaves_nothing(files: EvidenceFiles) -> None:
+async def test_a_failed_write_leaves_nothing(files: EvidenceFiles) -> None:
     async def broken() -> AsyncIterator[bytes]:
         yield _data(3 * SEGMENT)
         raise ConnectionError("the download broke off")
 
     with pytest.raises(ConnectionError):
         await files.put(broken())
+    assert list(files.folder.iterdir()) == []
+
+
+async def test_a_cancelled_write_leaves_nothing(files: EvidenceFiles) -> None:
+    started = asyncio.Event()
+
+    async def hanging() -> AsyncIterator[bytes]:
+        yield _data(2 * SEGMENT + 5)
+        started.set()
+        await asyncio.Event().wait()  # the download stalls
+        yield b""
+
+    task = asyncio.create_task(files.put(hanging()))
+    await started.wait()
+    assert [p.name.endswith(".part") for p in files.folder.iterdir()] == [True]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert list(files.folder.iterdir()) == []
 
 
