@@ -96,3 +96,32 @@ async def test_hapus_leaves_no_file_of_the_unfinished_report(harness: Harness) -
     assert not any("draft" in d for d in await _user_rows(h, REPORTER))
     assert _stored(h) == b""  # it never reached the store: nothing to leave behind
     assert await _count(h, "SELECT COUNT(*) FROM evidence") == 0
+
+
+async def test_the_bot_moves_old_blobs_to_the_store_when_it_starts(harness: Harness) -> None:
+    """A row as the bot wrote it before migration 0021 (the file as a BLOB in the database):
+    the next start moves it to the store, and staff get it back from there."""
+    h = harness
+    await _reported(h)
+    svc = h.rt.services
+    row = await h.rt.db.fetchone("SELECT id, file_ref FROM evidence ORDER BY id LIMIT 1")
+    assert row is not None
+    blob = svc.cipher.encrypt(PDF, context=b"case:PPA-TNG-2026-00001:evidence")
+    async with h.rt.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE evidence SET content_enc = ?, file_ref = NULL, digest = NULL WHERE id = ?",
+            (blob, row[0]),
+        )
+    svc.evidence.remove([str(row[1])])
+    await h.restart()
+    moved = await h.rt.db.fetchone(
+        "SELECT content_enc IS NULL, file_ref FROM evidence WHERE id = ?", (row[0],)
+    )
+    assert moved is not None and moved[0] == 1 and moved[1] is not None
+    assert str(moved[1]) in h.rt.services.evidence.refs()
+    await press(h, OFFICER, "take:1", chat=TNG_GROUP)
+    await press(h, OFFICER, "det:1", chat=TNG_GROUP)
+    button = next(m for m in reversed(h.fake.messages(OFFICER)) if "evf:1" in m.callback_data)
+    await h.click_data(OFFICER, OFFICER, button.message_id, "evf:1")
+    docs = [m.document for m in h.fake.messages(OFFICER) if m.document is not None]
+    assert [d[1] for d in docs] == [PDF, PNG]
