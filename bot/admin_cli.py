@@ -67,13 +67,21 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     async def main() -> str:
         db = await Database.open(settings.ppa_database)
         try:
-            report = await rotate_key(db, settings.ppa_secret_key, new_key, at=datetime.now(UTC))
+            report = await rotate_key(
+                db,
+                settings.ppa_secret_key,
+                new_key,
+                at=datetime.now(UTC),
+                evidence_dir=settings.ppa_evidence_dir,
+            )
         finally:
             await db.close()
         parts = ", ".join(f"{k} {v}" for k, v in report.values.items() if v)
         return (
             f"re-encrypted {report.total} values ({parts or 'none'}) and {report.indexes} "
-            f"cases' look-up indexes: key {report.old_key_id} -> {report.new_key_id}"
+            f"cases' look-up indexes, and {report.files} evidence file(s)"
+            + (f" ({report.files_failing} missing or damaged)" if report.files_failing else "")
+            + f": key {report.old_key_id} -> {report.new_key_id}"
         )
 
     try:
@@ -111,25 +119,34 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """Consistent copy of the live database (fields stay encrypted)."""
     from bot.security.backup import BackupError, backup_database
     from bot.store.db import Database
+    from bot.store.evidence_files import EvidenceFiles, default_folder
 
     settings = load_settings()
 
     async def main() -> str:
         db = await Database.open(settings.ppa_database, migrate=False)
         try:
-            result = await backup_database(db, args.path)
+            files = EvidenceFiles(
+                settings.ppa_evidence_dir or default_folder(settings.ppa_database)
+            )
+            result = await backup_database(db, args.path, evidence=files)
             await _audit_backup(db)
         finally:
             await db.close()
         return (
             f"backup written to {result.path} ({result.size} bytes, schema {result.schema_version})"
+            + f" and {result.files} evidence file(s) to {result.evidence_path}"
+            + (f" ({result.files_missing} deleted meanwhile)" if result.files_missing else "")
         )
 
     try:
         print(asyncio.run(main()))
     except BackupError as exc:
         return _fail(str(exc))
-    print("The copy is encrypted field by field; it is useless without PPA_SECRET_KEY.")
+    print(
+        "The copy is encrypted field by field; it is useless without PPA_SECRET_KEY. Keep the "
+        "database file and its .evidence folder together: restoring needs both."
+    )
     return 0
 
 
@@ -137,6 +154,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     """Delete closed cases older than each office's retention period."""
     from bot.security.retention import purge
     from bot.store.db import Database
+    from bot.store.evidence_files import EvidenceFiles, default_folder
 
     settings = load_settings()
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
@@ -144,7 +162,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def main() -> list[str]:
         db = await Database.open(settings.ppa_database)
         try:
-            report = await purge(db, offices, now=datetime.now(UTC), dry_run=args.dry_run)
+            files = EvidenceFiles(
+                settings.ppa_evidence_dir or default_folder(settings.ppa_database)
+            )
+            report = await purge(
+                db, offices, now=datetime.now(UTC), dry_run=args.dry_run, files=files
+            )
         finally:
             await db.close()
         head = ("would purge" if report.dry_run else "purged") + f" {len(report.cases)} case(s)"

@@ -27,6 +27,7 @@ from bot.config import Settings, load_offices
 from bot.crypto import Cipher
 from bot.i18n import I18n
 from bot.services.context import Services
+from bot.services.evidence_migration import move_legacy_evidence
 from bot.services.roster import apply_roster_changes
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR
@@ -76,7 +77,14 @@ async def build_runtime(
     cipher = Cipher(settings.ppa_secret_key)
     offices = {o.id: o for o in load_offices(settings.ppa_offices)}
     db = await Database.open(settings.ppa_database)
-    services = Services(db, clock or SystemClock(settings.ppa_time_scale), cipher, offices)
+    services = Services(
+        db,
+        clock or SystemClock(settings.ppa_time_scale),
+        cipher,
+        offices,
+        evidence_dir=settings.ppa_evidence_dir,
+    )
+    await move_legacy_evidence(services)  # BLOBs of before 0021 into the file store (once)
     await apply_roster_changes(services)  # the roster table: the TOML, approved changes on top
     i18n = I18n()
     persistence = SqlitePersistence(db, cipher)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # a SQLite file, or a PostgreSQL server's URL (postgresql://user@host/db; bot/store/pg.py)
     ppa_database: Path | str = Path("data/ppa.sqlite3")
     ppa_offices: Path = Path("config/offices.example.toml")
+    # the encrypted evidence files (empty: evidence/ beside the SQLite file, data/evidence with
+    # PostgreSQL); every instance of one deployment must see the same folder
+    ppa_evidence_dir: Path | None = None
     ppa_secret_key: str = ""
     ppa_time_scale: float = Field(default=1.0, gt=0)
     ppa_log_level: str = "INFO"
@@ -125,6 +128,11 @@ class Settings(BaseSettings):
         if text.startswith(("postgresql://", "postgres://")):
             return text  # a URL: kept as text (a Path would fold its "//")
         return Path(v)
+
+    @field_validator("ppa_evidence_dir", mode="before")
+    @classmethod
+    def _evidence_dir(cls, v: object) -> object:
+        return None if v is None or (isinstance(v, str) and not v.strip()) else v
 
     @field_validator("ppa_log_level")
     @classmethod

@@ -73,9 +73,13 @@ class Cipher:
         master = parse_key(key)
         self._current = self._make(master)
         self._by_id: dict[bytes, AESGCM] = {self._current[0]: self._current[1]}
+        # the secret keys by id, for subkeys of other purposes (the evidence file store)
+        self._masters: dict[bytes, bytes] = {self._current[0]: master}
         for old in old_keys:
-            kid, aead = self._make(parse_key(old))
+            old_master = parse_key(old)
+            kid, aead = self._make(old_master)
             self._by_id.setdefault(kid, aead)
+            self._masters.setdefault(kid, old_master)
         # blind indexes always use the current key's index subkey
         self._index_key = _derive(master, b"index")
         # MACs over rows that grant rights or route messages (roster, staff groups)
@@ -137,3 +141,12 @@ class Cipher:
     def mac_ok(self, kind: str, fields: Sequence[object], mac: str | None) -> bool:
         """Whether ``mac`` is this key's MAC of the fields (constant-time compare)."""
         return mac is not None and hmac.compare_digest(self.mac(kind, fields), mac)
+
+    def subkey(self, purpose: str, key_id: str | None = None) -> bytes:
+        """A 256-bit key for ``purpose`` (HKDF) derived from the current key, or from the known
+        key with id ``key_id``; UnknownKeyError for a key this process does not hold."""
+        kid = self._current[0] if key_id is None else bytes.fromhex(key_id)
+        master = self._masters.get(kid)
+        if master is None:
+            raise UnknownKeyError(kid.hex(), self.key_id)
+        return _derive(master, purpose.encode())

@@ -6,7 +6,8 @@ batches, each its own transaction; a value already under the new key is skipped,
 indexes are recomputed in batches too (idempotent), then the MACs and seals are re-signed in
 one transaction (small tables), and the journal row goes in the same transaction as the audit
 row. While the journal row is there the bot refuses to start (``check_key``): values under two
-keys and half-recomputed indexes are never used.
+keys and half-recomputed indexes are never used. Evidence files are re-encrypted one at a time
+as streams, each into a new file before its row switches (bot/security/evidence_rotation.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 from bot.crypto import Cipher, UnknownKeyError
 from bot.domain.identity import Handle
+from bot.security.evidence_rotation import recrypt_files, sweep_after_rotation
 from bot.store import Database, Tx
 from bot.store import rotation as rot
 from bot.store.audit import append_audit
@@ -32,6 +35,7 @@ from bot.store.encrypted import (
     keyed_columns,
     set_case_indexes,
 )
+from bot.store.evidence_files import EvidenceFiles, default_folder
 from bot.store.integrity import MAC_COLUMNS, resign_rows, sealed_offices
 from bot.store.persons import PersonStore
 from bot.store.roster import RosterStore
@@ -51,7 +55,8 @@ log = logging.getLogger(__name__)
 
 # rows per transaction
 BATCH = 500
-# columns holding whole files (evidence up to 20 MB, step files, letters): one row at a time
+# columns holding whole files (evidence written before the file store, step files, letters):
+# one row at a time
 FILE_COLUMNS = frozenset(
     {("evidence", "content_enc"), ("steps", "file_enc"), ("letters", "content_enc")}
 )
@@ -78,6 +83,8 @@ class RotationReport:
     macs: int = 0
     macs_failing: int = 0
     resumed: bool = False
+    files: int = 0  # evidence files re-encrypted (bot/security/evidence_rotation.py)
+    files_failing: int = 0  # missing or damaged: left as they were (a warning names each)
 
     @property
     def total(self) -> int:
@@ -213,6 +220,7 @@ async def rotate_key(
     at: datetime,
     actor: str = "admin:cli",
     batch: int = BATCH,
+    evidence_dir: Path | None = None,
 ) -> RotationReport:
     """Re-encrypt everything under ``new_key`` in batches (see the module's note on crashes)."""
     if getattr(db, "dialect", "sqlite") != "sqlite":
@@ -258,6 +266,8 @@ async def rotate_key(
             recrypt,
             1 if (table, column) in FILE_COLUMNS else batch,
         )
+    files = EvidenceFiles(evidence_dir or default_folder(db.path), cipher)
+    report.files, report.files_failing = await recrypt_files(db, files, batch)
     report.indexes = await _reindex(db, cipher, batch)
     async with db.transaction() as tx:
         await _resign(tx, old, Cipher(new_key), report)
@@ -267,9 +277,10 @@ async def rotate_key(
             actor=actor,
             action="rotate_key",
             detail=f"{report.old_key_id}->{report.new_key_id} values={report.total}"
-            + (" resumed" if report.resumed else ""),
+            f" files={report.files}" + (" resumed" if report.resumed else ""),
         )
         await rot.end_journal(tx)
+    await sweep_after_rotation(db, files)  # files left by an interrupted earlier run
     # old ciphertexts must not linger in the WAL or in free pages
     for statement, reason in await db.scrub():  # secure_delete already zeroed old cells
         log.warning("after rotation, %s was skipped: %s", statement, reason)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot.domain.office import Office
 from bot.store import Database, Tx
 from bot.store.audit import append_audit
+from bot.store.evidence_files import EvidenceFiles
 from bot.store.persons import case_reporter, forget_former_reporters
 from bot.store.purge import case_tables, closed_cases, count_case_rows, delete_case
 from bot.store.rights import forget_case
@@ -72,10 +73,18 @@ async def _candidates(tx: Tx, offices: Mapping[str, Office], now: datetime) -> l
 
 
 async def purge(
-    db: Database, offices: Mapping[str, Office], *, now: datetime, dry_run: bool = False
+    db: Database,
+    offices: Mapping[str, Office],
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    files: EvidenceFiles | None = None,
 ) -> PurgeReport:
-    """Delete expired closed cases and every row that belongs to them (secure_delete is on)."""
+    """Delete expired closed cases and every row that belongs to them (secure_delete is on),
+    then their evidence files (``files``: the file store; None: nothing to delete there, as
+    for a store without one)."""
     report = PurgeReport(dry_run=dry_run)
+    refs: list[str] = []
     async with db.transaction() as conn:
         report.cases = await _candidates(conn, offices, now)
         if dry_run:
@@ -86,7 +95,7 @@ async def purge(
             if (reporter := await case_reporter(conn, c.case_id)) is not None:
                 reporters.add(reporter)
             # children first: deepest tables (steps' events) go with their steps by cascade
-            await delete_case(conn, c.case_id, children)
+            refs += await delete_case(conn, c.case_id, children)
             await forget_case(conn, c.case_id, by=ACTOR, at=now)
             await append_audit(
                 conn,
@@ -104,6 +113,10 @@ async def purge(
                 conn, at=now, actor=ACTOR, action="purge_run",
                 detail=f"{len(report.cases)} cases, {shredded} handles forgotten",
             )  # fmt: skip
+    if files is not None:
+        await files.discard(refs)
+    elif refs:
+        log.warning("retention purge: %d evidence file(s) left for the start-up sweep", len(refs))
     if report.cases:
         await db.checkpoint()
     log.info("retention purge: %d case(s)%s", len(report.cases), " (dry run)" if dry_run else "")

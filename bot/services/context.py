@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.crypto import Cipher
@@ -15,6 +16,7 @@ from bot.domain.office import Office, OnCall, Role, roster_overlay
 from bot.store.audit import append_audit
 from bot.store.cases import CaseStore
 from bot.store.db import Database, Tx
+from bot.store.evidence_files import EvidenceFiles, default_folder
 from bot.store.integrity import (
     IntegrityFailure,
     adopt_unsigned,
@@ -49,6 +51,10 @@ class Services:
     clock: Clock
     cipher: Cipher
     offices: dict[str, Office]
+    # the encrypted evidence file store's folder (None: beside the SQLite file, see
+    # bot/store/evidence_files.py default_folder; PPA_EVIDENCE_DIR)
+    evidence_dir: Path | None = None
+    evidence: EvidenceFiles = field(init=False)
     cases: CaseStore = field(init=False)
     outbox: OutboxStore = field(init=False)
     records: RecordStore = field(init=False)
@@ -68,6 +74,8 @@ class Services:
     _roster_version: int | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
+        folder = self.evidence_dir or default_folder(self.db.path)
+        self.evidence = EvidenceFiles(folder, self.cipher)
         self.cases = CaseStore(self.cipher)
         self.outbox = OutboxStore(self.cipher)
         self.records = RecordStore()

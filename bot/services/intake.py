@@ -14,8 +14,11 @@ from bot.domain.notice import Notice, Recipient
 from bot.domain.simfoni import UNKNOWN
 from bot.domain.validation import age_group
 from bot.services.context import Services
+from bot.services.evidence import record_stored
 from bot.store.audit import append_audit
 from bot.store.cases import NewCase
+from bot.store.evidence import add_file
+from bot.store.evidence_files import StoredFile, chunks_of
 from bot.store.records import PartyRow, VictimRow
 
 __all__ = [
@@ -107,14 +110,11 @@ async def raise_urgent_alert(svc: Services, *, office_id: str, draft_id: str) ->
 
 
 async def attach_evidence(svc: Services, case_id: int, item_no: int, item: Evidence) -> None:
-    """One evidence file of a stored case, in its own transaction, so that a report's files are
-    never all in memory at once; the same item twice (a replayed update) is a no-op."""
-    async with svc.db.transaction() as conn:
-        case = await svc.cases.get(conn, case_id)
-        if case is None:
-            return
-        await svc.cases.add_evidence(conn, case_id, case.number, item.kind, item.mime,
-                                     item.content, svc.clock.now(), item_no=item_no)  # fmt: skip
+    """One evidence file already in memory, attached to a stored case as it is (its type
+    given); the same item twice (a replayed update) is a no-op. Streams use
+    bot/services/evidence.py ``attach_evidence_chunks``."""
+    stored = await svc.evidence.put(chunks_of(item.content))
+    await record_stored(svc, case_id, item_no, item.kind, item.mime, stored)
 
 
 async def attached_evidence(svc: Services, case_id: int) -> set[int]:
@@ -135,6 +135,32 @@ async def submit_complaint(
     language: str,
 ) -> SubmitResult:
     """Store the case and queue the staff notice; the same key twice gives the same case."""
+    # the files first (written in segments, outside the transaction); removed again when no
+    # row comes to refer to them (a replay, an error)
+    stored: list[tuple[Evidence, StoredFile]] = []
+    kept = False
+    try:
+        for item in evidence:
+            stored.append((item, await svc.evidence.put(chunks_of(item.content))))
+        result = await _submit(svc, answers, stored, idempotency_key, mode, reporter,
+                               recorded_by, language)  # fmt: skip
+        kept = result.created
+        return result
+    finally:
+        if not kept:
+            await svc.evidence.discard(s.ref for _, s in stored)
+
+
+async def _submit(
+    svc: Services,
+    answers: dict[str, Any],
+    evidence: list[tuple[Evidence, StoredFile]],
+    idempotency_key: str,
+    mode: str,
+    reporter: Handle | None,
+    recorded_by: int | None,
+    language: str,
+) -> SubmitResult:
     office = svc.office(str(answers["office"]))
     calendar = svc.calendars[office.id]
     now = svc.clock.now()
@@ -234,9 +260,9 @@ async def submit_complaint(
             case_id,
             PartyRow(1, relation=relation, sex=str(answers.get("perpetrator_sex") or UNKNOWN)),
         )
-        for item in evidence:
-            await svc.cases.add_evidence(
-                conn, case_id, number, item.kind, item.mime, item.content, now
+        for item, file in evidence:
+            await add_file(
+                conn, case_id, item.kind, item.mime, svc.evidence.bind(case_id, file), now
             )
         actor = f"staff:{recorded_by}" if recorded_by else "reporter"
         await svc.cases.add_event(

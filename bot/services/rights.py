@@ -230,6 +230,7 @@ async def answer_request(
     """
     now, actor = svc.clock.now(), actor_for(user_id)
     store = _store(svc)
+    erased_files: list[str] = []
     async with svc.db.transaction() as conn:
         request = await store.get(conn, request_id)
         office = svc.offices.get(request.office_id) if request is not None else None
@@ -248,7 +249,7 @@ async def answer_request(
                 steps = await store.open_step_keys(conn, case.id)
                 if legal_hold(case.legal_hold, steps) is not None:
                     return RightsOutcome.HOLD, request
-                await delete_case(conn, case.id, await case_tables(conn))
+                erased_files = await delete_case(conn, case.id, await case_tables(conn))
                 for other in await store.open_of_case(conn, case.id):
                     if other != request_id:  # nothing left to copy or correct
                         await store.answer(conn, other, status="done", answer="erased",
@@ -290,6 +291,7 @@ async def answer_request(
                 )
                 await svc.outbox.add(conn, notice, at=now)
         answered = await store.get(conn, request_id)
+    await svc.evidence.discard(erased_files)  # the rows are gone: now their files
     return RightsOutcome.OK, answered
 
 

@@ -219,32 +219,6 @@ class CaseStore:
             (case_id, at.isoformat(), actor, kind, json.dumps(data or {})),
         )
 
-    async def add_evidence(
-        self,
-        conn: Tx,
-        case_id: int,
-        number: str,
-        kind: str,
-        mime: str,
-        content: bytes,
-        at: datetime,
-        item_no: int | None = None,
-    ) -> None:
-        """Store an evidence file, encrypted; the same ``item_no`` of a case twice is a no-op."""
-        await conn.execute(
-            "INSERT OR IGNORE INTO evidence (case_id, kind, mime, size, created_at, content_enc,"
-            " item_no) VALUES (?,?,?,?,?,?,?)",
-            (
-                case_id,
-                kind,
-                mime,
-                len(content),
-                at.isoformat(),
-                self.cipher.encrypt(content, context=self._ctx(number + ":evidence")),
-                item_no,
-            ),
-        )
-
     async def evidence_items(self, conn: Tx, case_id: int) -> set[int]:
         """The item numbers of a case's evidence already attached."""
         async with conn.execute(

@@ -27,7 +27,7 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ),
     ("evidence", "content_enc"): (
         "SELECT e.id, e.content_enc, 'case:' || c.number || ':evidence'"
-        " FROM evidence e JOIN cases c ON c.id = e.case_id"
+        " FROM evidence e JOIN cases c ON c.id = e.case_id WHERE e.content_enc IS NOT NULL"
     ),
     ("inbox", "payload_enc"): (
         "SELECT update_id, payload_enc, 'inbox' FROM inbox WHERE payload_enc IS NOT NULL"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.store.db import Tx
+from bot.store.evidence import case_refs
 from bot.store.schema import column_names, table_names
 
 __all__ = ["case_tables", "closed_cases", "count_case_rows", "delete_case"]
@@ -35,8 +36,13 @@ async def count_case_rows(tx: Tx, table: str, case_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def delete_case(tx: Tx, case_id: int, tables: list[str]) -> None:
-    """Delete a case's rows from ``tables`` (children first), then the case itself."""
+async def delete_case(tx: Tx, case_id: int, tables: list[str]) -> list[str]:
+    """Delete a case's rows from ``tables`` (children first), then the case itself. Returns
+    the references of its evidence files: the caller deletes them once the transaction has
+    committed (EvidenceFiles.remove; a crash in between leaves files the start-up sweep
+    removes)."""
+    refs = await case_refs(tx, case_id)
     for t in tables:
         await tx.execute(f'DELETE FROM "{t}" WHERE case_id = ?', (case_id,))
     await tx.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+    return refs

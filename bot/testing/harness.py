@@ -58,6 +58,7 @@ class Harness:
             telegram_bot_token=TOKEN,
             ppa_database=database or directory / "ppa.sqlite3",
             ppa_offices=offices,
+            ppa_evidence_dir=directory / "evidence",
             ppa_secret_key=secret_key or generate_key(),
             _env_file=None,  # type: ignore[call-arg]
         )

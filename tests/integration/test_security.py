@@ -231,14 +231,16 @@ async def test_tampered_audit_entry_is_reported(
     assert f"entry {ids[1]}" in capsys.readouterr().err
 
 
-async def _seed(db: Database, cipher: Cipher, clock: FakeClock) -> dict[str, Office]:
+async def _seed(
+    db: Database, cipher: Cipher, clock: FakeClock, evidence: Path
+) -> dict[str, Office]:
     """Three cases with rows in every related table; case 1 closed long ago."""
     from bot.config import load_offices
     from bot.services.context import Services
     from bot.services.intake import Evidence, submit_complaint
 
     offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
-    svc = Services(db, clock, cipher, offices)
+    svc = Services(db, clock, cipher, offices, evidence_dir=evidence)
     await same_ids_for_staff(svc)
     for i in range(3):
         await submit_complaint(
@@ -294,12 +296,12 @@ TABLES = ("cases", "case_events", "evidence", "outbox", "sop_instances", "steps"
           "step_events", "mediations")  # fmt: skip
 
 
-async def test_purge_dry_run_then_purge(db_target: str | Path) -> None:
+async def test_purge_dry_run_then_purge(db_target: str | Path, tmp_path: Path) -> None:
     clock = FakeClock(datetime(2031, 6, 2, 3, 0, tzinfo=UTC))
     cipher = Cipher(generate_key())
     db = await Database.open(db_target)
     try:
-        offices = await _seed(db, cipher, clock)
+        offices = await _seed(db, cipher, clock, tmp_path / "evidence")
         dry = await purge(db, offices, now=clock.now(), dry_run=True)
         assert [c.number for c in dry.cases] == ["PPA-TNG-2031-00001"]
         assert "PPA-TNG-2031-00001" in dry.lines()[0] and "1 evidence" in dry.lines()[0]

@@ -59,7 +59,7 @@ async def test_files_are_attached_one_at_a_time_and_a_replay_attaches_each_once(
     for i, pdf in enumerate(pdfs):
         h.fake.user_sends_document(REPORTER, pdf, f"bukti{i}.pdf", "application/pdf")
     await h.pump()
-    real = summary.attach_evidence
+    real = summary.attach_evidence_chunks
     calls: list[int] = []
     downloads: list[int] = []
     real_get_file = type(h.rt.application.bot).get_file
@@ -68,13 +68,13 @@ async def test_files_are_attached_one_at_a_time_and_a_replay_attaches_each_once(
         downloads.append(len(calls))  # files attached before this download started
         return await real_get_file(bot, *args, **kwargs)
 
-    async def flaky(svc: Any, case_id: int, item_no: int, item: Any) -> None:
+    async def flaky(svc: Any, case_id: int, item_no: int, *args: Any) -> str | None:
         calls.append(item_no)
         if len(calls) == 2:
             raise OSError("power cut")
-        await real(svc, case_id, item_no, item)
+        return await real(svc, case_id, item_no, *args)
 
-    monkeypatch.setattr(summary, "attach_evidence", flaky)
+    monkeypatch.setattr(summary, "attach_evidence_chunks", flaky)
     monkeypatch.setattr(type(h.rt.application.bot), "get_file", get_file)
     await _finish(h)
     for _ in range(3):
@@ -85,3 +85,9 @@ async def test_files_are_attached_one_at_a_time_and_a_replay_attaches_each_once(
     assert count is not None and count[0] == 1
     # each file was stored before the next was downloaded
     assert downloads[:2] == [0, 1]
+    # one file in the store for each row, nothing else (no part file of the failed attempt)
+    refs = await h.rt.db.fetchall("SELECT file_ref FROM evidence ORDER BY item_no")
+    assert sorted(str(r[0]) for r in refs) == h.rt.services.evidence.refs()
+    assert sorted(p.name for p in h.rt.services.evidence.folder.iterdir()) == sorted(
+        str(r[0]) for r in refs
+    )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.channels.telegram.handlers import safety
 from bot.clock import FakeClock
-from bot.security.backup import backup_database
+from bot.security.backup import BackupResult, backup_database
 from bot.testing.fake_telegram import SentMessage
 from bot.testing.harness import Harness
 from tests.telegram.flows import choose, office, press
@@ -102,6 +102,12 @@ async def report(
     return await press(h, user, "s|send")
 
 
+def backup_files(backup: BackupResult) -> Path:
+    """The backup's folder of evidence files."""
+    assert backup.evidence_path is not None and backup.files == 1
+    return backup.evidence_path
+
+
 def _files(directory: Path) -> list[Path]:
     return [p for p in directory.iterdir() if p.name.startswith("ppa.sqlite3") and p.is_file()]
 
@@ -129,13 +135,20 @@ async def test_no_personal_data_in_database_wal_backup_or_logs(
         await h.send(OFFICER, "/start")
         await press(h, OFFICER, "take:1", chat=TNG_GROUP)
         await press(h, OFFICER, "det:1", chat=TNG_GROUP)
-        dm = h.fake.last_message(OFFICER).plain_text or ""
+        dm = "\n".join(m.plain_text or "" for m in h.fake.messages(OFFICER))
         assert NAME in dm and PERPETRATOR in dm  # the data really went through
         ev = await h.rt.db.fetchone("SELECT size FROM evidence")
         assert ev is not None and ev[0] == len(PHOTO)
-        backup = await backup_database(h.rt.db, tmp_path / "backup" / "copy.sqlite3")
+        backup = await backup_database(
+            h.rt.db, tmp_path / "backup" / "copy.sqlite3", evidence=h.rt.services.evidence
+        )
         live = {p.name: p.read_bytes() for p in _files(tmp_path / "db")}
         assert live.get("ppa.sqlite3-wal")  # the WAL is searched too
+        # the evidence file store and the backup's copy of it (security review #16)
+        stores = (h.rt.services.evidence.folder, backup_files(backup))
+        for p in (f for folder in stores for f in folder.iterdir()):
+            live[f"{p.parent.name}/{p.name}"] = p.read_bytes()
+        assert sum(n.startswith("evidence/") for n in live) == 1
     finally:
         await h.stop()
     live["closed"] = (tmp_path / "db" / "ppa.sqlite3").read_bytes()

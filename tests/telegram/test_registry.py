@@ -48,6 +48,7 @@ EXPECTED: dict[int, list[str]] = {
         "cb:^menu:status$",
         "cb:^menu:help$",
         "cb:^(take|det):",
+        "cb:^evf:\\d{1,12}$",
         "cb:^oa:",
         "cb:^ov:",
         "conv:task",

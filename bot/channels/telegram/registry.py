@@ -21,6 +21,7 @@ from bot.channels.telegram.context import BotApp, BotContext
 from bot.channels.telegram.conversations.complaint import build_complaint_handler
 from bot.channels.telegram.handlers import (
     assessment,
+    evidence,
     groups,
     head,
     join,
@@ -196,6 +197,11 @@ def handler_table(app: BotApp) -> tuple[Entry, ...]:
             GROUP_MAIN,
             CallbackQueryHandler(staff.on_staff_button, pattern=r"^(take|det):"),
             "take / details on the staff group's case notice",
+        ),
+        Entry(
+            GROUP_MAIN,
+            CallbackQueryHandler(evidence.on_evidence_button, pattern=evidence.PATTERN),
+            "'send the evidence files' under a case's details (private)",
         ),
         Entry(
             GROUP_MAIN,

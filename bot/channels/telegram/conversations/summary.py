@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.addresses import TELEGRAM
 from bot.channels.telegram.conversations import questions_ui as ui
+from bot.channels.telegram.conversations.downloads import download
 from bot.channels.telegram.conversations.draft import (
     EDIT,
     END,
@@ -22,14 +23,14 @@ from bot.channels.telegram.conversations.draft import (
 )
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.domain.eligibility import facts_from_answers
-from bot.domain.filetypes import sniff
 from bot.domain.identity import Handle, actor_for
 from bot.domain.intake import Kind, child_reporter, questions_for
 from bot.faultpoints import crash_point
 from bot.i18n import Translator
 from bot.presentation.preview import for_reporter
 from bot.presentation.receipt import receipt_text
-from bot.services.intake import Evidence, attach_evidence, attached_evidence
+from bot.services.evidence import attach_evidence_chunks
+from bot.services.intake import attached_evidence
 from bot.services.outreach import link_case
 from bot.services.submit import submit_and_start
 from bot.services.workflow.eligibility import default_rules
@@ -141,9 +142,10 @@ async def on_edit(update: Update, context: Ctx) -> str | int:
 
 async def _attach(context: Ctx, case_id: int, d: dict[str, Any]) -> tuple[int, int]:
     """The evidence files, attached to the stored case one at a time (each downloaded,
-    checked and stored in its own transaction, then let go); a file whose content is not an
-    accepted type (its first bytes, not the type the sender's app claimed) is not kept.
-    A replayed update skips the files already attached. Returns (failed, refused)."""
+    encrypted into the file store in segments, checked and recorded, then let go); a file
+    whose content is not an accepted type (its first bytes, not the type the sender's app
+    claimed) is not kept. A replayed update skips the files already attached.
+    Returns (failed, refused)."""
     svc = context.services
     done = await attached_evidence(svc, case_id) if d["evidence"] else set()
     failed = refused = 0
@@ -152,18 +154,16 @@ async def _attach(context: Ctx, case_id: int, d: dict[str, Any]) -> tuple[int, i
             continue
         try:
             f = await context.bot.get_file(item["file_id"])
-            data = bytes(await f.download_as_bytearray())
+            real = await attach_evidence_chunks(
+                svc, case_id, item_no, item["kind"], str(item.get("mime") or ""), download(f)
+            )
         except TelegramError as exc:
             log.warning("evidence download failed: %s", type(exc).__name__)
             failed += 1
             continue
-        real = sniff(data, declared=str(item.get("mime") or ""))
         if real is None:
             log.warning("evidence refused: its content is not an accepted type (%s)", item["kind"])
             refused += 1
-            continue
-        await attach_evidence(svc, case_id, item_no, Evidence(item["kind"], real, data))
-        del data
     return failed, refused
 
 

@@ -15,6 +15,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.channels.telegram.conversations.questions_ui import answer_label
 from bot.channels.telegram.handlers.common import Ctx, answer, esc
+from bot.channels.telegram.handlers.evidence import evidence_button
 from bot.channels.telegram.sender import render_staff_notice
 from bot.domain.intake import question
 from bot.i18n import Translator
@@ -161,6 +162,14 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
     try:
         for part in details_messages(t, svc, result):
             await context.bot.send_message(user.id, part, parse_mode="HTML", protect_content=True)
+        if result.evidence:  # the files themselves on request (bot/.../handlers/evidence.py)
+            await context.bot.send_message(
+                user.id,
+                t.gettext("🔒 <b>Case {number}</b>: evidence", number=esc(result.case.number)),
+                parse_mode="HTML",
+                reply_markup=evidence_button(t, case_id, result.evidence),
+                protect_content=True,
+            )
     except Forbidden:
         await answer(
             update,
