@@ -35,14 +35,14 @@ async def test_a_sweep_in_small_pages_reaches_every_step_once(
     monkeypatch.setattr(sweep_module, "PAGE", 2)  # 7 steps: pages of 2, 2, 2, 1
     cases = await _cases(env, 7)
     read: list[int] = []
-    real = ReminderStore.open_step_ids
+    real = ReminderStore.due_step_ids
 
     async def counted(self: ReminderStore, *a: object, **kw: object) -> list[tuple[str, int]]:
         page = await real(self, *a, **kw)  # type: ignore[arg-type]
         read.append(len(page))
         return page
 
-    monkeypatch.setattr(ReminderStore, "open_step_ids", counted)
+    monkeypatch.setattr(ReminderStore, "due_step_ids", counted)
     env.at(wib(3, 10))  # Tuesday 10:00: every first response (due 09:00) is overdue
     report = await env.sweep()
     assert read == [2, 2, 2, 1]
