@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.case_plan import case_managers, next_review
@@ -72,6 +72,9 @@ REMINDER_KINDS = frozenset(
 )
 DIGEST_LISTED = 25  # case numbers or tasks a digest names (the renderer shows as many)
 _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
+# an open step of a closed case (closing cancels them; one left by hand or by an older
+# version) is looked at again this much later, not at every sweep
+CLOSED_LOOK_AGAIN = timedelta(days=1)
 
 
 @dataclass
@@ -140,9 +143,11 @@ class _Sweep:
             step = await self.steps.get_step(conn, step_id)
             office = self.svc.offices.get(step.office_id) if step else None
             case = await self.svc.cases.get(conn, step.case_id) if step else None
-            if (step is None or step.status != "open" or step.due_at is None or office is None
-                    or case is None or case.status == "closed"):  # fmt: skip
+            if step is None or step.status != "open" or step.due_at is None or office is None:
                 await self.log.set_step_remind(conn, step_id, None)  # nothing more to come
+                return
+            if case is None or case.status == "closed":  # left open by mistake: it may reopen
+                await self.log.set_step_remind(conn, step_id, self.now + CLOSED_LOOK_AGAIN)
                 return
             done = await self.log.recorded(conn, f"step:{step.id}", step.extended_count)
             session_at = await self.log.session_start(conn, step.id)
