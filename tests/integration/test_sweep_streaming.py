@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.scheduler import digest as digest_module
 from bot.scheduler import sweep as sweep_module
 from bot.scheduler.sweep import DIGEST_LISTED, STEP_OVERDUE
 from bot.store.reminders import ReminderStore
@@ -53,7 +54,13 @@ async def test_a_sweep_in_small_pages_reaches_every_step_once(
     assert (await env.sweep()).reminders[STEP_OVERDUE] == 0  # each once
 
 
-async def test_a_busy_office_digest_names_the_first_few_and_counts_all(env: Env) -> None:
+@pytest.mark.parametrize("window", [None, 3])
+async def test_a_busy_office_digest_names_the_first_few_and_counts_all(
+    env: Env, monkeypatch: pytest.MonkeyPatch, window: int | None
+) -> None:
+    if window is not None:  # counts read a few ids at a time, lists a few steps at a time
+        monkeypatch.setattr(digest_module, "WINDOW", window)
+        monkeypatch.setattr(digest_module, "PAGE", window + 1)
     await _cases(env, CASES)  # Monday 09:00, each first response due Tuesday 09:00
     env.at(wib(3, 8))  # Tuesday's digest: all new, all due today
     await env.sweep()
