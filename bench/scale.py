@@ -1,7 +1,9 @@
 """Scale: 1,000 / 100,000 / 1,000,000 open cases. Start to ready, peak memory, p50/p95 of a
 complaint's form step and of a /status lookup, a scheduler sweep (the first of the day, with
-the daily digest, and a tick after it); each size filled in bulk, measured in its own process,
-and reported as a ratio to the smallest size."""
+the daily digest, and a tick after it), and form steps answered while that first sweep runs;
+each size filled once in bulk, then measured in rounds (sizes interleaved, each run in its own
+process on a fresh copy of the filled file), the median of the rounds reported, and as a
+ratio to the smallest size."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import argparse
 import asyncio
 import json
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -37,6 +40,7 @@ from tests.telegram.flows import choose, full_report, office, press
 __all__ = ["main"]
 
 SAMPLES = 40  # per latency, each from its own reporter (the /status hourly try limit is 10)
+DURING = 10  # form steps answered while the first sweep (with the digest) runs
 OFFICES = ("TNG", "PKL", "PSR")
 # each synthetic case runs an SOP of its office; those of PKL and PSR have SOP-level deadlines,
 # so two thirds of the instances are candidates of the sweep's deadline query
@@ -64,7 +68,8 @@ def populate(db: Path, key: str, n: int) -> float:
     start = time.perf_counter()
     opened = iso(OFFICE_TIME)
     step_remind, inst_remind = _remind_times()
-    with sqlite3.connect(db) as conn:
+    conn = sqlite3.connect(db)
+    with conn:  # one transaction
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1000000")  # 1 GB page cache for the fill only
         conn.executemany(_CASE_SQL, _case_rows(key, n))
@@ -83,6 +88,8 @@ def populate(db: Path, key: str, n: int) -> float:
             " FROM sop_instances i JOIN cases c ON c.id = i.case_id",
             (opened, iso(OFFICE_TIME + STEP_DUE), *(step_remind[o] for o in OFFICES)),
         )
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the main file: it is copied
+    conn.close()
     return time.perf_counter() - start
 
 
@@ -179,6 +186,23 @@ async def _sweep_s(h: Harness, at: datetime) -> float:
     return time.perf_counter() - t
 
 
+async def _to_name(h: Harness, user: int) -> None:
+    """A reporter's complaint up to the victim's name."""
+    await h.send(user, "/lapor")
+    await choose(h, user, "danger", "no")
+    await office(h, user, "TNG")
+    await choose(h, user, "reporter", "family")
+    await press(h, user, "a|reporter_age|s")
+
+
+async def _name_ms(h: Harness, user: int) -> float:
+    """One step of the form (the victim's name), in milliseconds."""
+    t = time.perf_counter()
+    replies = await h.send(user, "Melati")
+    assert replies, "no answer to the form step"
+    return (time.perf_counter() - t) * 1000
+
+
 async def child(directory: Path, key: str) -> dict[str, float]:
     """Measure one size (run in its own process)."""
     clock = FakeClock(OFFICE_TIME)
@@ -198,18 +222,16 @@ async def child(directory: Path, key: str) -> dict[str, float]:
             replies = await h.send(user, f"/status {code}")
             status_ms.append((time.perf_counter() - t) * 1000)
             assert any("PPA-" in (m.plain_text or "") for m in replies), "not the case's status"
-        step_ms = []
-        for i in range(SAMPLES):
-            user = 920000 + i
-            await h.send(user, "/lapor")
-            await choose(h, user, "danger", "no")
-            await office(h, user, "TNG")
-            await choose(h, user, "reporter", "family")
-            await press(h, user, "a|reporter_age|s")
-            t = time.perf_counter()
-            await h.send(user, "Melati")  # the victim's name: one step of the form
-            step_ms.append((time.perf_counter() - t) * 1000)
-        first = await _sweep_s(h, clock.now())  # 10:00 on a working day: with the digest
+        for i in range(SAMPLES + DURING):  # reporters at the victim's name question
+            await _to_name(h, 920000 + i)
+        step_ms = [await _name_ms(h, 920000 + i) for i in range(SAMPLES)]
+        # 10:00 on a working day: the first sweep queues the digest; reporters answer meanwhile
+        sweeping = asyncio.create_task(_sweep_s(h, clock.now()))
+        during_ms = []
+        for i in range(SAMPLES, SAMPLES + DURING):
+            await asyncio.sleep(0.05)
+            during_ms.append(await _name_ms(h, 920000 + i))
+        first = await sweeping
         tick = await _sweep_s(h, clock.now() + timedelta(seconds=5))  # the next tick
     finally:
         await h.stop()
@@ -219,6 +241,7 @@ async def child(directory: Path, key: str) -> dict[str, float]:
         "status_p95": pct(status_ms, 0.95),
         "step_p50": statistics.median(step_ms),
         "step_p95": pct(step_ms, 0.95),
+        "during_max": max(during_ms),
         "sweep_first_s": first,
         "sweep_tick_s": tick,
         "rss_mb": peak_rss_mb(),
@@ -237,25 +260,35 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(n: int) -> dict[str, float]:
-    """Populate a database with n cases and measure it in a fresh process."""
-    with tempfile.TemporaryDirectory() as tmp:
-        key = generate_key()
-        fill = populate(Path(tmp) / "ppa.sqlite3", key, n)
-        print(f"  {n:,} cases filled in {fill:.1f} s", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", tmp, key],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-        result["measure_s"] = time.perf_counter() - t
-        result["fill_s"] = fill
-        result["db_mb"] = (Path(tmp) / "ppa.sqlite3").stat().st_size / 1e6
-        return result
+def fill(root: Path, n: int) -> tuple[Path, str, float]:
+    """A filled store for n cases kept as ``pristine.sqlite3`` (copied for each run)."""
+    folder = root / str(n)
+    folder.mkdir()
+    key = generate_key()
+    seconds = populate(folder / "ppa.sqlite3", key, n)
+    (folder / "ppa.sqlite3").rename(folder / "pristine.sqlite3")
+    print(f"  {n:,} cases filled in {seconds:.1f} s", file=sys.stderr, flush=True)
+    return folder, key, seconds
+
+
+def run_once(folder: Path, key: str) -> dict[str, float]:
+    """One measurement in a fresh process, on a fresh copy of the filled store."""
+    work = folder / "run"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    shutil.copyfile(folder / "pristine.sqlite3", work / "ppa.sqlite3")
+    t = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(work), key],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["measure_s"] = time.perf_counter() - t
+    shutil.rmtree(work)
+    return result
 
 
 COLUMNS = (
@@ -263,6 +296,7 @@ COLUMNS = (
     ("rss_mb", "peak RSS MB", 0),
     ("step_p50", "form step p50 ms", 2),
     ("step_p95", "form step p95 ms", 2),
+    ("during_max", "form step during first sweep, max ms", 1),
     ("status_p50", "/status p50 ms", 2),
     ("status_p95", "/status p95 ms", 2),
     ("sweep_first_s", "first sweep (digest) s", 3),
@@ -274,17 +308,27 @@ def main() -> None:
     """Command line: --sizes 1000 100000 1000000."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000, 1_000_000])
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("DIR", "KEY"))
     args = parser.parse_args()
     if args.child:
         print(json.dumps(asyncio.run(child(Path(args.child[0]), args.child[1]))))
         return
     started = time.perf_counter()
-    results = {}
-    for n in args.sizes:
-        results[n] = measure(n)
-        print(f"  {n:,}: {json.dumps(results[n])}", file=sys.stderr, flush=True)
-    print(f"scale: open cases in the store; {machine()}")
+    runs: dict[int, list[dict[str, float]]] = {n: [] for n in args.sizes}
+    results: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        filled = {n: fill(Path(tmp), n) for n in args.sizes}
+        for round_ in range(args.rounds):
+            for n, (folder, key, _) in filled.items():
+                runs[n].append(run_once(folder, key))
+                print(f"  round {round_ + 1}, {n:,}: {json.dumps(runs[n][-1])}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+        for n, done in runs.items():
+            results[n] = {k: statistics.median(r[k] for r in done) for k in done[0]}
+            results[n]["fill_s"] = filled[n][2]
+            results[n]["db_mb"] = (filled[n][0] / "pristine.sqlite3").stat().st_size / 1e6
+    print(f"scale: open cases in the store, median of {args.rounds} rounds; {machine()}")
     rows = []
     for n, r in results.items():
         measured = (f"{r[k]:.{d}f}" for k, _, d in COLUMNS)
