@@ -43,8 +43,10 @@ from bot.store.workflow import InstanceRow, StepRow, WorkflowStore, iso
 
 __all__ = [
     "CASE_REVIEW_DUE",
+    "CLOSED_LOOK_AGAIN",
     "DAILY_DIGEST",
     "DUE_SOON_FRACTION",
+    "MEDIATION_HORIZON",
     "MEDIATION_REMINDER",
     "REMINDER_KINDS",
     "STEP_DUE_SOON",
@@ -75,6 +77,9 @@ _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
 # an open step of a closed case (closing cancels them; one left by hand or by an older
 # version) is looked at again this much later, not at every sweep
 CLOSED_LOOK_AGAIN = timedelta(days=1)
+# a session further away has no reminder due yet: the day-before one falls on the previous
+# working day, looked for at most 60 days back (schedule.previous_opening)
+MEDIATION_HORIZON = timedelta(days=62)
 
 
 @dataclass
@@ -280,7 +285,8 @@ async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = N
         await s.guard(f"step {step_id}", s.step(step_id))
 
     async def mediations(conn: Tx, after: Any) -> list[tuple[str, MediationDue]]:
-        return await log_.scheduled_mediations(conn, now, after=after, limit=PAGE)
+        return await log_.scheduled_mediations(conn, now, until=now + MEDIATION_HORIZON,
+                                               after=after, limit=PAGE)  # fmt: skip
 
     async for _, m in pages(svc, mediations, lambda row: (row[0], row[1].id), PAGE):
         await s.guard(f"mediation {m.id}", s.mediation(m))

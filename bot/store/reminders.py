@@ -100,14 +100,16 @@ class ReminderStore:
         return datetime.fromisoformat(rows[0]["s"]) if rows and rows[0]["s"] else None
 
     async def scheduled_mediations(
-        self, conn: Tx, now: datetime, *, after: tuple[str, int] | None = None, limit: int = -1
-    ) -> list[tuple[str, MediationDue]]:
-        """(time as stored, mediation) of mediations still to come, of cases not closed; a page
-        of ``limit`` after ``after`` (a time as stored and an id)."""
+        self, conn: Tx, now: datetime, *, until: datetime | None = None,
+        after: tuple[str, int] | None = None, limit: int = -1,
+    ) -> list[tuple[str, MediationDue]]:  # fmt: skip
+        """(time as stored, mediation) of mediations still to come (up to ``until``), of cases
+        not closed; a page of ``limit`` after ``after`` (a time as stored and an id)."""
+        horizon = " AND julianday(m.scheduled_at) <= julianday(?)" if until else ""
         sql = (
             "SELECT m.id, m.case_id, m.step_id, m.scheduled_at, m.created_at FROM mediations m"
             " JOIN cases c ON c.id = m.case_id WHERE m.status = 'scheduled'"
-            " AND c.status != 'closed' AND julianday(m.scheduled_at) > julianday(?)"
+            f" AND c.status != 'closed' AND julianday(m.scheduled_at) > julianday(?){horizon}"
             f"{_AFTER.format(key='m.scheduled_at', id='m.id') if after else ''}"
             " ORDER BY m.scheduled_at, m.id LIMIT ?"
         )
@@ -116,7 +118,8 @@ class ReminderStore:
              MediationDue(r["id"], r["case_id"], r["step_id"],
                           datetime.fromisoformat(r["scheduled_at"]),
                           datetime.fromisoformat(r["created_at"])))
-            for r in await _all(conn, sql, (iso(now), *_cursor(after), limit))
+            for r in await _all(conn, sql, (iso(now), *((iso(until),) if until else ()),
+                                            *_cursor(after), limit))
         ]  # fmt: skip
 
     async def new_case_numbers(

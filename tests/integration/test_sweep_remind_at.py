@@ -13,12 +13,13 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
+from bot.scheduler import sweep as sweep_module
 from bot.scheduler.schedule import STEP_DUE_SOON, STEP_OVERDUE, step_schedule
-from bot.scheduler.sweep import STEP_KINDS
+from bot.scheduler.sweep import MEDIATION_HORIZON, STEP_KINDS
 from bot.services.context import Services
 from bot.services.workflow import Workflow, load_sops
 from bot.store.db import Database
-from bot.store.reminders import ReminderStore
+from bot.store.reminders import MediationDue, ReminderStore
 from bot.store.workflow import StepRow, WorkflowStore, iso
 from bot.testing.people import same_ids_for_staff
 from tests.integration.reminders_support import (
@@ -29,6 +30,7 @@ from tests.integration.reminders_support import (
     env,
     first_step,
     items,
+    mediation,
     new_case,
     wib,
 )
@@ -263,3 +265,24 @@ async def test_the_sweep_reads_steps_and_instances_through_the_remind_at_indexes
             plan = [str(r[3]) for r in await e.svc.db.fetchall(f"EXPLAIN QUERY PLAN {sql}")]
             assert any(expected[name] in p for p in plan), plan
             assert not any(p.startswith("SCAN") for p in plan), plan  # no full table scan
+
+
+async def test_a_session_beyond_the_horizon_is_not_read_until_it_comes_near(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = await new_case(env)
+    await mediation(env, cid, wib(2, 10) + MEDIATION_HORIZON + timedelta(days=3))
+    read: list[int] = []
+    real = sweep_module._Sweep.mediation
+
+    async def counted(self: sweep_module._Sweep, m: MediationDue) -> None:
+        read.append(m.id)
+        await real(self, m)
+
+    monkeypatch.setattr(sweep_module._Sweep, "mediation", counted)
+    env.at(wib(2, 10))
+    await env.sweep()
+    assert read == []  # more than the horizon away: no reminder can be due
+    env.at(wib(2, 10) + timedelta(days=4))
+    await env.sweep()
+    assert len(read) == 1
