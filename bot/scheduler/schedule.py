@@ -21,6 +21,7 @@ __all__ = [
     "due_mediation_kinds",
     "due_step_kinds",
     "mediation_schedule",
+    "next_step_reminder",
     "previous_opening",
     "step_schedule",
 ]
@@ -87,6 +88,15 @@ def due_step_kinds(
             continue  # superseded by the overdue alert (e.g. after downtime)
         out.append((kind, at))
     return out
+
+
+def next_step_reminder(plan: dict[str, datetime], now: datetime, done: set[str]) -> datetime | None:
+    """When a step's next reminder not yet sent falls due after ``now`` (None: none will).
+
+    Kinds at or before ``now`` not in ``done`` are past for good (a "due soon" superseded by
+    the overdue alert), so only later times count.
+    """
+    return min((at for kind, at in plan.items() if kind not in done and at > now), default=None)
 
 
 def due_mediation_kinds(

@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.case_plan import case_managers, next_review
@@ -26,6 +26,7 @@ from bot.scheduler.schedule import (
     due_mediation_kinds,
     due_step_kinds,
     mediation_schedule,
+    next_step_reminder,
     previous_opening,
     step_schedule,
 )
@@ -42,8 +43,10 @@ from bot.store.workflow import InstanceRow, StepRow, WorkflowStore, iso
 
 __all__ = [
     "CASE_REVIEW_DUE",
+    "CLOSED_LOOK_AGAIN",
     "DAILY_DIGEST",
     "DUE_SOON_FRACTION",
+    "MEDIATION_HORIZON",
     "MEDIATION_REMINDER",
     "REMINDER_KINDS",
     "STEP_DUE_SOON",
@@ -71,6 +74,12 @@ REMINDER_KINDS = frozenset(
 )
 DIGEST_LISTED = 25  # case numbers or tasks a digest names (the renderer shows as many)
 _ESCALATIONS = (STEP_ESCALATED, STEP_ESCALATED_AGAIN)
+# an open step of a closed case (closing cancels them; one left by hand or by an older
+# version) is looked at again this much later, not at every sweep
+CLOSED_LOOK_AGAIN = timedelta(days=1)
+# a session further away has no reminder due yet: the day-before one falls on the previous
+# working day, looked for at most 60 days back (schedule.previous_opening)
+MEDIATION_HORIZON = timedelta(days=62)
 
 
 @dataclass
@@ -133,33 +142,23 @@ class _Sweep:
         await self.svc.outbox.add(conn, notice, at=self.now)
         self.report.messages += 1
 
-    async def _step_plan(
-        self, conn: Tx, step_id: int
-    ) -> tuple[StepRow, Office, str, list[tuple[str, datetime]]] | None:
-        step = await self.steps.get_step(conn, step_id)
-        if step is None or step.status != "open" or step.due_at is None:
-            return None
-        office = self.svc.offices.get(step.office_id)
-        case = await self.svc.cases.get(conn, step.case_id)
-        if office is None or case is None or case.status == "closed":
-            return None
-        done = await self.log.recorded(conn, f"step:{step.id}", step.extended_count)
-        session_at = await self.log.session_start(conn, step.id)
-        calendar = self.svc.calendars[office.id]
-        due = due_step_kinds(step, office, calendar, self.now, done, session_at)
-        return step, office, case.number, due
-
     async def step(self, step_id: int) -> None:
-        async with self.svc.db.reading() as conn:
-            plan = await self._step_plan(conn, step_id)
-        if plan is None or not plan[3]:
-            return
+        """Queue a step's reminders due now, then note when its next one falls due."""
         async with self.svc.db.transaction() as conn:
-            plan = await self._step_plan(conn, step_id)  # again, inside the transaction
-            if plan is None:
+            step = await self.steps.get_step(conn, step_id)
+            office = self.svc.offices.get(step.office_id) if step else None
+            case = await self.svc.cases.get(conn, step.case_id) if step else None
+            if step is None or step.status != "open" or step.due_at is None or office is None:
+                await self.log.set_step_remind(conn, step_id, None)  # nothing more to come
                 return
-            step, office, number, due = plan
-            for kind, at in due:
+            if case is None or case.status == "closed":  # left open by mistake: it may reopen
+                await self.log.set_step_remind(conn, step_id, self.now + CLOSED_LOOK_AGAIN)
+                return
+            done = await self.log.recorded(conn, f"step:{step.id}", step.extended_count)
+            session_at = await self.log.session_start(conn, step.id)
+            calendar = self.svc.calendars[office.id]
+            for kind, at in due_step_kinds(step, office, calendar, self.now, done, session_at):
+                done.add(kind)  # sent now, or (claim refused) before
                 claimed = await self.log.claim(
                     conn, subject=f"step:{step.id}", kind=kind, round_=step.extended_count,
                     due_at=at, at=self.now, step_id=step.id, office_id=office.id,
@@ -170,7 +169,7 @@ class _Sweep:
                 payload = {
                     "step_id": step.id,
                     "case_id": step.case_id,
-                    "case_number": number,
+                    "case_number": case.number,
                     "step_title": step.title,
                     "due_at": iso(step.due_at or at),
                     "round": step.extended_count,
@@ -179,6 +178,8 @@ class _Sweep:
                     await self.send(conn, to, kind, f"{step.id}.{step.extended_count}",
                                     payload, language=office.language,
                                     case_id=step.case_id)  # fmt: skip
+            plan = step_schedule(step, office, calendar, session_at)
+            await self.log.set_step_remind(conn, step.id, next_step_reminder(plan, self.now, done))
 
     async def mediation(self, m: MediationDue) -> None:
         async with self.svc.db.transaction() as conn:
@@ -251,9 +252,12 @@ class _Sweep:
         async with self.svc.db.transaction() as conn:
             inst = await self.steps.get_instance(conn, instance_id)
             if inst is None or inst.status != "open":
+                await self.log.set_instance_remind(conn, instance_id, None)
                 return
-            for kind in await sweep_instance(self.svc, conn, sop, inst, self.now, send):
+            queued, nxt = await sweep_instance(self.svc, conn, sop, inst, self.now, send)
+            for kind in queued:
                 self.report.reminders[kind] += 1
+            await self.log.set_instance_remind(conn, instance_id, nxt)
 
     async def digest(self, office: Office) -> None:
         await office_digest(self, office)
@@ -270,17 +274,19 @@ async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = N
     # urgent pages not acknowledged: the next person on call, then the head (wall clock)
     await s.guard("outreach", _escalations(s, now))
     s.report.reminders.update(+await sweep_referrals(svc, now))
-    # each list is read a page at a time (PAGE rows), so memory does not grow with the cases
+    # each list is read a page at a time (PAGE rows), so memory does not grow with the cases;
+    # steps and instances: only those with something due (remind_at), so neither does time
     log_, plan = s.log, s.plan
 
     async def steps(conn: Tx, after: Any) -> list[tuple[str, int]]:
-        return await log_.open_step_ids(conn, now, after=after, limit=PAGE)
+        return await log_.due_step_ids(conn, now, after=after, limit=PAGE)
 
     async for _, step_id in pages(svc, steps, lambda row: row, PAGE):
         await s.guard(f"step {step_id}", s.step(step_id))
 
     async def mediations(conn: Tx, after: Any) -> list[tuple[str, MediationDue]]:
-        return await log_.scheduled_mediations(conn, now, after=after, limit=PAGE)
+        return await log_.scheduled_mediations(conn, now, until=now + MEDIATION_HORIZON,
+                                               after=after, limit=PAGE)  # fmt: skip
 
     async for _, m in pages(svc, mediations, lambda row: (row[0], row[1].id), PAGE):
         await s.guard(f"mediation {m.id}", s.mediation(m))
@@ -292,10 +298,10 @@ async def sweep(svc: Services, now: datetime, sops: Mapping[str, Sop] | None = N
         await s.guard(f"review {case_id}", s.review(case_id))
     keys = [k for k, v in sops.items() if v.deadlines]
 
-    async def instances(conn: Tx, after: Any) -> list[InstanceRow]:
-        return await log_.open_instances(conn, keys, after=after or 0, limit=PAGE)
+    async def instances(conn: Tx, after: Any) -> list[tuple[str, InstanceRow]]:
+        return await log_.due_instances(conn, keys, now, after=after, limit=PAGE)
 
-    async for inst in pages(svc, instances, lambda row: row.id, PAGE):
+    async for _, inst in pages(svc, instances, lambda row: (row[0], row[1].id), PAGE):
         await s.guard(f"instance {inst.id}", s.deadlines(sops[inst.sop_key], inst.id))
     for office in svc.offices.values():
         await s.guard(f"digest {office.id}", s.digest(office))

@@ -31,8 +31,8 @@ from bot.store.conversations import StateStore
 from bot.store.encrypted import (
     ENCRYPTED_COLUMNS,
     INDEX_COLUMNS,
-    case_secrets,
     keyed_columns,
+    latest_case_secret,
     set_case_indexes,
 )
 from bot.store.evidence_files import EvidenceFiles, default_folder
@@ -201,9 +201,9 @@ async def check_key(db: Database, cipher: Cipher) -> None:
                 )
         if "details_enc" not in await column_names(tx, "cases"):
             return
-        rows = await case_secrets(tx)
-    if rows:
-        _, number, details_enc, _ = rows[-1]
+        latest = await latest_case_secret(tx)  # one row, however many cases
+    if latest is not None:
+        number, details_enc = latest
         try:
             cipher.decrypt(details_enc, context=b"case:" + number.encode())
         except UnknownKeyError:

@@ -14,6 +14,7 @@ __all__ = [
     "case_secrets",
     "encrypted_columns",
     "keyed_columns",
+    "latest_case_secret",
     "rewrite_column",
     "set_case_indexes",
 ]
@@ -157,6 +158,14 @@ async def case_secrets(tx: Tx) -> list[tuple[int, str, bytes, bytes | None]]:
     return [
         (int(r[0]), str(r[1]), bytes(r[2]), bytes(r[3]) if r[3] is not None else None) for r in rows
     ]
+
+
+async def latest_case_secret(tx: Tx) -> tuple[str, bytes] | None:
+    """(number, encrypted details) of the newest case (one row: the start-up key check)."""
+    sql = "SELECT number, details_enc FROM cases ORDER BY id DESC LIMIT 1"
+    async with tx.execute(sql) as cur:
+        row = await cur.fetchone()
+    return None if row is None else (str(row[0]), bytes(row[1]))
 
 
 async def set_case_indexes(

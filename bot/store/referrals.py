@@ -133,11 +133,13 @@ class ReferralStore:
         """An office's open referrals with no news since ``since`` (cases not closed)."""
         sql = (
             f"SELECT {', '.join('r.' + c.strip() for c in _REF.split(','))} FROM referrals r"
-            " JOIN cases c ON c.id = r.case_id WHERE c.office_id = ? AND r.status = 'open'"
-            " AND c.status != 'closed' AND julianday(r.updated_at) <= julianday(?)"
-            " ORDER BY r.updated_at, r.id"
+            " WHERE r.status = 'open' AND julianday(r.updated_at) <= julianday(?)"
+            # the case as a look-up per referral: a join let the planner read every case of
+            # the office first, at every sweep
+            " AND EXISTS (SELECT 1 FROM cases c WHERE c.id = r.case_id AND c.office_id = ?"
+            " AND c.status != 'closed') ORDER BY r.updated_at, r.id"
         )
-        return [_referral(r) for r in await fetch_all(conn, sql, (office_id, iso(since)))]
+        return [_referral(r) for r in await fetch_all(conn, sql, (iso(since), office_id))]
 
     async def updated_at(self, conn: Tx, referral_id: int) -> datetime | None:
         """When the last news came back on a referral."""

@@ -29,6 +29,10 @@ class MediationDue:
 _AFTER = " AND ({key} > ? OR ({key} = ? AND {id} > ?))"
 
 
+def _after(table: str, after: tuple[str, int] | None) -> str:
+    return _AFTER.format(key=f"{table}.remind_at", id=f"{table}.id") if after else ""
+
+
 def _cursor(after: tuple[str, int] | None) -> tuple[Any, ...]:
     return () if after is None else (after[0], after[0], after[1])
 
@@ -68,22 +72,23 @@ class ReminderStore:
         rows = await _all(conn, sql, (office_id, before_day))
         return datetime.fromisoformat(rows[0]["sent_at"]) if rows else None
 
-    async def open_step_ids(
+    async def due_step_ids(
         self, conn: Tx, now: datetime, *, after: tuple[str, int] | None = None, limit: int = -1
     ) -> list[tuple[str, int]]:
-        """(due time as stored, id) of open steps with a due time, of cases not closed, with
-        reminders still to come, in that order; a page of ``limit`` after ``after``."""
+        """(remind_at as stored, id) of the steps the sweep has something to do for at ``now``
+        (``remind_at`` at or before it: an index range, never every open step), in that
+        order; a page of ``limit`` after ``after``."""
         sql = (
-            "SELECT s.due_at, s.id FROM steps s JOIN cases c ON c.id = s.case_id"
-            " WHERE s.status = 'open' AND s.due_at IS NOT NULL AND c.status != 'closed'"
-            " AND julianday(s.opened_at) <= julianday(?)"
-            " AND NOT EXISTS (SELECT 1 FROM reminder_log r WHERE r.subject = 'step:' || s.id"
-            " AND r.round = s.extended_count AND r.kind = 'step_escalated_again')"
-            f"{_AFTER.format(key='s.due_at', id='s.id') if after else ''}"
-            " ORDER BY s.due_at, s.id LIMIT ?"
+            f"SELECT s.remind_at, s.id FROM steps s WHERE s.remind_at <= ?{_after('s', after)}"
+            " ORDER BY s.remind_at, s.id LIMIT ?"
         )
         rows = await _all(conn, sql, (iso(now), *_cursor(after), limit))
-        return [(str(r["due_at"]), int(r["id"])) for r in rows]
+        return [(str(r["remind_at"]), int(r["id"])) for r in rows]
+
+    async def set_step_remind(self, conn: Tx, step_id: int, at: datetime | None) -> None:
+        """When the sweep next looks at a step (None: nothing more will come)."""
+        sql = "UPDATE steps SET remind_at = ? WHERE id = ?"
+        await conn.execute(sql, (iso(at) if at else None, step_id))
 
     async def session_start(self, conn: Tx, step_id: int) -> datetime | None:
         """The session a step's current due time counts from (None: counted from its opening)."""
@@ -95,14 +100,16 @@ class ReminderStore:
         return datetime.fromisoformat(rows[0]["s"]) if rows and rows[0]["s"] else None
 
     async def scheduled_mediations(
-        self, conn: Tx, now: datetime, *, after: tuple[str, int] | None = None, limit: int = -1
-    ) -> list[tuple[str, MediationDue]]:
-        """(time as stored, mediation) of mediations still to come, of cases not closed; a page
-        of ``limit`` after ``after`` (a time as stored and an id)."""
+        self, conn: Tx, now: datetime, *, until: datetime | None = None,
+        after: tuple[str, int] | None = None, limit: int = -1,
+    ) -> list[tuple[str, MediationDue]]:  # fmt: skip
+        """(time as stored, mediation) of mediations still to come (up to ``until``), of cases
+        not closed; a page of ``limit`` after ``after`` (a time as stored and an id)."""
+        horizon = " AND julianday(m.scheduled_at) <= julianday(?)" if until else ""
         sql = (
             "SELECT m.id, m.case_id, m.step_id, m.scheduled_at, m.created_at FROM mediations m"
             " JOIN cases c ON c.id = m.case_id WHERE m.status = 'scheduled'"
-            " AND c.status != 'closed' AND julianday(m.scheduled_at) > julianday(?)"
+            f" AND c.status != 'closed' AND julianday(m.scheduled_at) > julianday(?){horizon}"
             f"{_AFTER.format(key='m.scheduled_at', id='m.id') if after else ''}"
             " ORDER BY m.scheduled_at, m.id LIMIT ?"
         )
@@ -111,7 +118,8 @@ class ReminderStore:
              MediationDue(r["id"], r["case_id"], r["step_id"],
                           datetime.fromisoformat(r["scheduled_at"]),
                           datetime.fromisoformat(r["created_at"])))
-            for r in await _all(conn, sql, (iso(now), *_cursor(after), limit))
+            for r in await _all(conn, sql, (iso(now), *((iso(until),) if until else ()),
+                                            *_cursor(after), limit))
         ]  # fmt: skip
 
     async def new_case_numbers(
@@ -141,21 +149,27 @@ class ReminderStore:
             for r in await _all(conn, sql, (office_id,))
         ]  # fmt: skip
 
-    async def open_instances(
-        self, conn: Tx, sop_keys: Iterable[str], *, after: int = 0, limit: int = -1
-    ) -> list[InstanceRow]:
-        """Open SOP instances of those SOPs, of cases not closed, oldest first (a page of
-        ``limit`` with ids above ``after``)."""
+    async def due_instances(
+        self, conn: Tx, sop_keys: Iterable[str], now: datetime, *,
+        after: tuple[str, int] | None = None, limit: int = -1,
+    ) -> list[tuple[str, InstanceRow]]:  # fmt: skip
+        """(remind_at as stored, instance) of instances of those SOPs the sweep has something
+        to do for at ``now`` (an index range on (sop_key, remind_at)); a page of ``limit``."""
         keys = sorted(set(sop_keys))
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
         sql = (
-            "SELECT i.* FROM sop_instances i JOIN cases c ON c.id = i.case_id"
-            f" WHERE i.status = 'open' AND c.status != 'closed' AND i.sop_key IN ({marks})"
-            " AND i.id > ? ORDER BY i.id LIMIT ?"
+            f"SELECT i.* FROM sop_instances i WHERE i.sop_key IN ({marks})"
+            f" AND i.remind_at <= ?{_after('i', after)} ORDER BY i.remind_at, i.id LIMIT ?"
         )
-        return [instance_row(r) for r in await _all(conn, sql, (*keys, after, limit))]
+        rows = await _all(conn, sql, (*keys, iso(now), *_cursor(after), limit))
+        return [(str(r["remind_at"]), instance_row(r)) for r in rows]
+
+    async def set_instance_remind(self, conn: Tx, instance_id: int, at: datetime | None) -> None:
+        """When the sweep next looks at an instance's deadlines (None: nothing more)."""
+        sql = "UPDATE sop_instances SET remind_at = ? WHERE id = ?"
+        await conn.execute(sql, (iso(at) if at else None, instance_id))
 
     async def instance_is_open(self, conn: Tx, instance_id: int) -> bool:
         """Whether an SOP instance is still open."""

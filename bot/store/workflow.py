@@ -96,6 +96,10 @@ _STEP_SQL = (
     " JOIN sop_instances i ON i.id = s.instance_id JOIN cases c ON c.id = s.case_id"
 )
 _OPEN = "s.status = 'open' ORDER BY s.due_at, s.id"
+# remind_at (migration 0021): when the sweep next looks at a step or an instance. Every
+# change that may bring a reminder nearer sets it to "now" (the step's opening time, never
+# later than any of its reminders); the sweep then sets the exact next time (or NULL).
+_LOOK_AGAIN = "remind_at = CASE WHEN status = 'open' THEN opened_at END"
 
 
 def _step(r: Row) -> StepRow:
@@ -140,8 +144,8 @@ class WorkflowStore(MediationStore):
         return await _insert(
             conn,
             "INSERT INTO sop_instances (case_id, sop_key, service, started_at,"
-            " parent_instance_id, parent_step_id) VALUES (?,?,?,?,?,?)",
-            (case_id, sop_key, service, iso(at), parent_instance_id, parent_step_id),
+            " parent_instance_id, parent_step_id, remind_at) VALUES (?,?,?,?,?,?,?)",
+            (case_id, sop_key, service, iso(at), parent_instance_id, parent_step_id, iso(at)),
         )
 
     async def get_instance(self, conn: Tx, id_: int) -> InstanceRow | None:
@@ -159,7 +163,8 @@ class WorkflowStore(MediationStore):
     ) -> None:
         """Mark an open instance done (or cancelled)."""
         await conn.execute(
-            "UPDATE sop_instances SET status = ?, ended_at = ? WHERE id = ? AND status = 'open'",
+            "UPDATE sop_instances SET status = ?, ended_at = ?, remind_at = NULL"
+            " WHERE id = ? AND status = 'open'",
             (status, iso(at), instance_id),
         )
 
@@ -170,13 +175,15 @@ class WorkflowStore(MediationStore):
         title: str, roles: tuple[str, ...], opened_at: datetime, due_at: datetime | None,
         urgent: bool, status: str = "open",
     ) -> int:  # fmt: skip
-        """Open a step (or make it wait for its sub-SOP); returns its id."""
+        """Open a step (or make it wait for its sub-SOP); returns its id. An open step with a
+        due time is for the next sweep to look at (``remind_at``: its opening)."""
+        look = iso(opened_at) if status == "open" and due_at is not None else None
         return await _insert(
             conn,
             "INSERT INTO steps (instance_id, case_id, step_key, title, role, status, opened_at,"
-            " due_at, urgent) VALUES (?,?,?,?,?,?,?,?,?)",
+            " due_at, urgent, remind_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (instance_id, case_id, step_key, title, ",".join(roles), status, iso(opened_at),
-             iso(due_at) if due_at else None, int(urgent)),
+             iso(due_at) if due_at else None, int(urgent), look),
         )  # fmt: skip
 
     async def get_step(self, conn: Tx, step_id: int) -> StepRow | None:
@@ -221,7 +228,7 @@ class WorkflowStore(MediationStore):
             file_enc = self.cipher.encrypt(file[2], context=_ctx(step_id, "file"))
         cur = await conn.execute(
             "UPDATE steps SET status = 'done', outcome = ?, completed_by = ?, completed_at = ?,"
-            " report_enc = ?, file_enc = ?, file_mime = ?, file_size = ?"
+            " report_enc = ?, file_enc = ?, file_mime = ?, file_size = ?, remind_at = NULL"
             " WHERE id = ? AND status = 'open'",
             (outcome, user_id, iso(at), report_enc, file_enc, file[1] if file else None,
              len(file[2]) if file else None, step_id),
@@ -244,9 +251,9 @@ class WorkflowStore(MediationStore):
     async def resume_step(self, conn: Tx, step_id: int, at: datetime, due_at: datetime) -> None:
         """A step whose sub-SOP ended becomes open with a due time counted from now."""
         await conn.execute(
-            "UPDATE steps SET status = 'open', opened_at = ?, due_at = ?"
+            "UPDATE steps SET status = 'open', opened_at = ?, due_at = ?, remind_at = ?"
             " WHERE id = ? AND status = 'waiting'",
-            (iso(at), iso(due_at), step_id),
+            (iso(at), iso(due_at), iso(at), step_id),
         )
 
     async def release_steps(self, conn: Tx, office_id: str, user_id: int) -> int:
@@ -264,9 +271,10 @@ class WorkflowStore(MediationStore):
         await conn.execute("UPDATE steps SET assignee_user_id = ? WHERE id = ?", (user_id, step_id))
 
     async def extend_due(self, conn: Tx, step_id: int, due_at: datetime) -> None:
-        """Move a step's due time and count the extension."""
+        """Move a step's due time and count the extension (a new round: the sweep looks again)."""
         await conn.execute(
-            "UPDATE steps SET due_at = ?, extended_count = extended_count + 1 WHERE id = ?",
+            "UPDATE steps SET due_at = ?, extended_count = extended_count + 1,"
+            f" {_LOOK_AGAIN} WHERE id = ?",
             (iso(due_at), step_id),
         )
 
@@ -280,12 +288,12 @@ class WorkflowStore(MediationStore):
     async def cancel_open_steps(self, conn: Tx, case_id: int, at: datetime) -> int:
         """Cancel a case's open / waiting steps and open instances; returns steps cancelled."""
         cur = await conn.execute(
-            "UPDATE steps SET status = 'cancelled', completed_at = ?"
+            "UPDATE steps SET status = 'cancelled', completed_at = ?, remind_at = NULL"
             " WHERE case_id = ? AND status IN ('open', 'waiting')",
             (iso(at), case_id),
         )
         await conn.execute(
-            "UPDATE sop_instances SET status = 'cancelled', ended_at = ?"
+            "UPDATE sop_instances SET status = 'cancelled', ended_at = ?, remind_at = NULL"
             " WHERE case_id = ? AND status = 'open'",
             (iso(at), case_id),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.scheduler import digest as digest_module
 from bot.scheduler import sweep as sweep_module
 from bot.scheduler.sweep import DIGEST_LISTED, STEP_OVERDUE
 from bot.store.reminders import ReminderStore
@@ -35,14 +36,14 @@ async def test_a_sweep_in_small_pages_reaches_every_step_once(
     monkeypatch.setattr(sweep_module, "PAGE", 2)  # 7 steps: pages of 2, 2, 2, 1
     cases = await _cases(env, 7)
     read: list[int] = []
-    real = ReminderStore.open_step_ids
+    real = ReminderStore.due_step_ids
 
     async def counted(self: ReminderStore, *a: object, **kw: object) -> list[tuple[str, int]]:
         page = await real(self, *a, **kw)  # type: ignore[arg-type]
         read.append(len(page))
         return page
 
-    monkeypatch.setattr(ReminderStore, "open_step_ids", counted)
+    monkeypatch.setattr(ReminderStore, "due_step_ids", counted)
     env.at(wib(3, 10))  # Tuesday 10:00: every first response (due 09:00) is overdue
     report = await env.sweep()
     assert read == [2, 2, 2, 1]
@@ -53,7 +54,13 @@ async def test_a_sweep_in_small_pages_reaches_every_step_once(
     assert (await env.sweep()).reminders[STEP_OVERDUE] == 0  # each once
 
 
-async def test_a_busy_office_digest_names_the_first_few_and_counts_all(env: Env) -> None:
+@pytest.mark.parametrize("window", [None, 3])
+async def test_a_busy_office_digest_names_the_first_few_and_counts_all(
+    env: Env, monkeypatch: pytest.MonkeyPatch, window: int | None
+) -> None:
+    if window is not None:  # counts read a few ids at a time, lists a few steps at a time
+        monkeypatch.setattr(digest_module, "WINDOW", window)
+        monkeypatch.setattr(digest_module, "PAGE", window + 1)
     await _cases(env, CASES)  # Monday 09:00, each first response due Tuesday 09:00
     env.at(wib(3, 8))  # Tuesday's digest: all new, all due today
     await env.sweep()
