@@ -96,7 +96,7 @@ _STEP_SQL = (
     " JOIN sop_instances i ON i.id = s.instance_id JOIN cases c ON c.id = s.case_id"
 )
 _OPEN = "s.status = 'open' ORDER BY s.due_at, s.id"
-# remind_at (migration 0021): when the sweep next looks at a step or an instance. Every
+# remind_at (migration 0022): when the sweep next looks at a step or an instance. Every
 # change that may bring a reminder nearer sets it to "now" (the step's opening time, never
 # later than any of its reminders); the sweep then sets the exact next time (or NULL).
 _LOOK_AGAIN = "remind_at = CASE WHEN status = 'open' THEN opened_at END"
