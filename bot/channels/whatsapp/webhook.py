@@ -83,7 +83,7 @@ class WhatsAppWebhook:
         messages, statuses = parsed
         if messages:
             await self.runner.store_messages(messages)
-            await crash_point("after_inbox_commit")
+            await crash_point("wa_after_inbox_commit")  # Meta retries the same ids
         if statuses:
             await self._statuses(statuses)
         self._wake.set()

@@ -1,0 +1,461 @@
+"""The kill -9 crash test on the WhatsApp webhook: three reporters file complaints at once over
+signed webhook POSTs while the bot (its own process, WhatsApp against the fake Cloud API, staff
+on the fake Telegram) dies at every WhatsApp crash point or by a random SIGKILL; Meta's side
+re-delivers every POST not answered 200 with the same message id. Nothing lost, nothing doubled.
+
+The rule for repeated replies (delivery is at-least-once): a reply goes out twice only when the
+process died after the Graph API accepted it and before its outbox row was marked sent. So a
+round killed at ``wa_after_send`` repeats exactly one reply, a random SIGKILL at most one per
+kill, and every other crash point none. A repeat is the same body sent twice in a row to her.
+
+``PPA_CRASH_ROUNDS`` (default 3) sets the number of rounds; ``PPA_CRASH_SEED`` fixes the random
+choices (which kill points the rounds start from, the counts, the SIGKILL delays).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import re
+import signal
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.channels.whatsapp.webhook import PATH
+from bot.crypto import Cipher
+from bot.domain.intake import question
+from bot.faultpoints import WHATSAPP_POINTS
+from bot.testing.fake_server import start_server, stop_server
+from bot.testing.fake_telegram import FakeTelegram, SentMessage
+from bot.testing.fake_whatsapp import FakeCloudAPI, SentWa, WebhookMaker
+from tests.e2e import conftest
+from tests.e2e.conftest import STAFF_GROUPS, TOKEN, BotProcess
+
+pytestmark = pytest.mark.e2e
+
+ROUNDS = int(os.environ.get("PPA_CRASH_ROUNDS", "3"))
+SEED = int(os.environ.get("PPA_CRASH_SEED", str(int(time.time()))))
+KILLS = (*WHATSAPP_POINTS, "sigkill")
+# how often each point is reached in one round, at least (3 reporters x 27 messages, 3 cases,
+# 29 replies each); the n-th time to die at is drawn from 1..REACHED
+REACHED = {
+    "wa_after_inbox_commit": 80,
+    "wa_in_handler": 80,
+    "after_case_commit": 3,
+    "wa_before_inbox_done": 80,
+    "wa_after_send": 85,
+}
+SECRET = "crash-app-secret-0123456789"
+VERIFY = "crash-verify-token-0123456789"
+PHONE_ID = "1098765432103"
+ACCESS = "crash-access-token"
+OFFICE_IDS = ("PKL", "PSR", "TNG")  # sorted, as the office choices are
+REPORTERS = ("6281234567101", "6281234567102", "6281234567103")
+TIMEOUT = 90.0  # one answer, a restart included (slow on a busy machine)
+READY = 60.0  # a restart's start-up, on a busy machine
+ROUND_TIMEOUT = 300.0
+RETRY_EVERY = 0.1  # Meta re-delivers an unanswered POST (much faster here than in life)
+REPEAT = 0.05  # and now and then delivers an answered one again
+LISTENING = re.compile(r"whatsapp webhook listening on [\d.]+:(\d+)/whatsapp/webhook")
+CASE_NUMBER = re.compile(r"PPA-(?:PKL|PSR|TNG)-\d{4}-\d{5}")
+STORY = "Ayah tiri memukul dan membentak anak hampir setiap malam."
+FORM = (
+    "danger office reporter reporter_age victim_name victim_age victim_sex disability violence "
+    "relation perpetrator_sex perpetrator when place where story evidence phone call_time help "
+    "notify consent"
+).split()
+
+Predicate = Callable[[SentWa], bool]
+
+
+def opt(key: str, value: str) -> str:
+    """The choice id of an option."""
+    return f"a|{key}|o{[o.value for o in question(key).options].index(value)}"
+
+
+def asks(key: str) -> Predicate:
+    """The bot's message asking question ``key`` (its choices)."""
+    return lambda m: any(cid.startswith(f"a|{key}|") for cid, _ in m.choices)
+
+
+def plain(m: SentWa) -> bool:
+    """A message without choices (the story question: it has no skip button)."""
+    return not m.choices
+
+
+def summary(m: SentWa) -> bool:
+    """The summary with the send button."""
+    return any(cid == "s|send" for cid, _ in m.choices)
+
+
+def receipt(m: SentWa) -> bool:
+    """The message with the case number."""
+    return CASE_NUMBER.search(m.text) is not None
+
+
+def is_notice(m: SentMessage) -> bool:
+    """A staff group's new-case notice."""
+    return any(d.startswith("take:") for d in m.callback_data)
+
+
+Step = tuple[str, str, Predicate]
+
+
+def steps(office: str) -> list[Step]:
+    """The whole form over WhatsApp: typed words and presses, each with the answer awaited."""
+    return [
+        ("say", "lapor", asks("danger")),
+        ("say", "tidak", asks("office")),
+        ("press", f"a|office|o{OFFICE_IDS.index(office)}", asks("reporter")),
+        ("say", "2", asks("reporter_age")),
+        ("say", "lewati", asks("victim_name")),
+        ("say", "Melati", asks("victim_age")),
+        ("say", "15", asks("victim_sex")),
+        ("press", opt("victim_sex", "female"), asks("disability")),
+        ("say", "tidak", asks("violence")),
+        ("press", opt("violence", "physical"), asks("violence")),
+        ("press", opt("violence", "psychological"), asks("violence")),
+        ("say", "selesai", asks("relation")),
+        ("press", opt("relation", "step_parent"), asks("perpetrator_sex")),
+        ("say", "1", asks("perpetrator")),
+        ("say", "Budi Santoso", asks("when")),
+        ("say", "01-02-2026", asks("place")),
+        ("press", opt("place", "rumah_tangga"), asks("where")),
+        ("say", "Jl. Kenanga No. 7, Cibodas", plain),
+        ("say", STORY, asks("evidence")),
+        ("say", "selesai", asks("phone")),
+        ("say", "0812-3456-7890", asks("call_time")),
+        ("say", "2", asks("help")),
+        ("press", opt("help", "counselling"), asks("help")),
+        ("say", "selesai", asks("notify")),
+        ("say", "1", asks("consent")),
+        ("say", "ya", summary),
+        ("say", "kirim", receipt),
+    ]
+
+
+class Meta:
+    """Meta's side of the webhook: signed POSTs to the bot's current address, each delivered
+    again (the same bytes, the same message id) until it is answered 200."""
+
+    def __init__(self, http: aiohttp.ClientSession, rng: random.Random) -> None:
+        self.http = http
+        self.rng = rng
+        self.maker = WebhookMaker(SECRET, PHONE_ID)  # one for all: message ids never repeat
+        self.url: str | None = None  # None while the bot is down
+        self.posts = 0
+        self.retried = 0  # deliveries repeated because no 200 came
+        self.repeated = 0  # answered deliveries sent once more anyway
+
+    async def _post(self, raw: bytes, headers: dict[str, str]) -> bool:
+        url = self.url
+        if url is None:
+            return False
+        self.posts += 1
+        try:
+            async with self.http.post(url, data=raw, headers=headers) as resp:
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+        assert status == 200 or status >= 500, f"the webhook refused a signed POST: {status}"
+        return status == 200
+
+    async def deliver(self, raw: bytes, headers: dict[str, str]) -> None:
+        """Until answered 200; then, now and then, once more (at-least-once webhooks)."""
+        while not await self._post(raw, headers):
+            self.retried += 1
+            await asyncio.sleep(RETRY_EVERY)
+        if self.rng.random() < REPEAT:
+            self.repeated += 1
+            await self._post(raw, headers)  # its answer does not matter any more
+
+
+class Reporter:
+    """Her phone: each message waits for the bot's answer before the next."""
+
+    def __init__(self, meta: Meta, cloud: FakeCloudAPI, wa_id: str) -> None:
+        self.meta = meta
+        self.cloud = cloud
+        self.wa = wa_id
+
+    async def step(self, action: str, value: str, then: Predicate) -> None:
+        """Type or press, then wait for the answer."""
+        before = len(self.cloud.to(self.wa))
+        at = datetime.now(UTC)
+        maker = self.meta.maker
+        body, _ = (
+            maker.text(self.wa, value, at) if action == "say" else maker.choice(self.wa, value, at)
+        )
+        await self.meta.deliver(*maker.signed(body))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT
+        while not any(then(m) for m in self.cloud.to(self.wa)[before:]):
+            assert loop.time() < deadline, f"{self.wa}: no answer to {value!r}"
+            await asyncio.sleep(0.02)
+
+    async def report(self, office: str) -> None:
+        """The whole complaint, start to case number."""
+        for action, value, then in steps(office):
+            await self.step(action, value, then)
+
+
+@dataclass
+class Round:
+    """What happened in one round."""
+
+    number: int
+    kill: str
+    nth: int | None = None
+    exits: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    repeated_replies: int = 0
+    resent_notices: int = 0
+    retried_posts: int = 0
+    failure: str | None = None
+
+
+async def _listening(bot: BotProcess) -> int:
+    """The webhook's port in the newest process's output."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while (m := LISTENING.search(bot.log.read_text(errors="replace"))) is None:
+        assert bot.running, f"the bot died while starting:\n{bot.output()}"
+        assert loop.time() < deadline, f"the WhatsApp webhook did not start:\n{bot.output()}"
+        await asyncio.sleep(0.02)
+    return int(m.group(1))
+
+
+async def start(bot: BotProcess, meta: Meta) -> None:
+    """Start the bot and point Meta's deliveries at its webhook."""
+    await bot.start()
+    meta.url = f"http://127.0.0.1:{await _listening(bot)}{PATH}"
+
+
+async def supervise(bot: BotProcess, meta: Meta, done: asyncio.Event, rnd: Round,
+                    kills: list[float]) -> None:  # fmt: skip
+    """Restart the bot whenever it dies; SIGKILL it after each delay in ``kills``."""
+    while True:
+        assert bot.proc is not None
+        exited = asyncio.ensure_future(bot.proc.wait())
+        finished = asyncio.ensure_future(done.wait())
+        delay = kills.pop(0) if kills else None
+        await asyncio.wait({exited, finished}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finished.cancel()
+        if done.is_set() and not exited.done():
+            exited.cancel()
+            return
+        if not exited.done():
+            bot.proc.send_signal(signal.SIGKILL)
+        code = await exited
+        meta.url = None
+        rnd.exits.append("SIGKILL" if code == -signal.SIGKILL else f"exit {code}")
+        if done.is_set():
+            return
+        await start(bot, meta)
+
+
+def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    """Read the stopped bot's database."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def check(fake: FakeTelegram, cloud: FakeCloudAPI, bot: BotProcess, rnd: Round) -> None:
+    """Every complaint one case, one receipt, one staff notice; every message handled once;
+    every reply sent, and sent twice only as the module's rule allows; no form reset."""
+    where = f"round {rnd.number} ({rnd.kill}:{rnd.nth}, exits {rnd.exits})"
+    cases = rows(bot.db_path, "SELECT number, categories, details_enc FROM cases")
+    assert len(cases) == len(REPORTERS), (where, [c[0] for c in cases])
+    cipher = Cipher(bot.env["PPA_SECRET_KEY"])
+    for number, categories, blob in cases:
+        assert isinstance(number, str) and isinstance(blob, bytes)
+        details = cipher.decrypt_json(blob, context=b"case:" + number.encode())
+        got = (details["victim_name"], details["perpetrator"], details["where"], details["story"])
+        assert got == ("Melati", "Budi Santoso", "Jl. Kenanga No. 7, Cibodas", STORY), (where, got)
+        assert "physical" in str(categories) and "psychological" in str(categories), where
+    numbers = {str(c[0]) for c in cases}
+    received = 0
+    for wa in REPORTERS:
+        sent = cloud.to(wa)
+        seen = {found.group(0) for m in sent if (found := CASE_NUMBER.search(m.text))}
+        assert len(seen) == 1 and seen <= numbers, (where, wa, seen)
+        # the form only ever moves forward: a reset would ask an earlier question again
+        asked = [FORM.index(m.choices[0][0].split("|")[1]) for m in sent if asks_any(m)]
+        assert asked == sorted(asked), (where, wa, asked)
+        repeats = sum(a.body == b.body for a, b in pairwise(sent))
+        rnd.repeated_replies += repeats
+        received += len(sent) - repeats
+    deaths = len(rnd.exits)
+    if rnd.kill == "wa_after_send" and rnd.exits:
+        assert rnd.repeated_replies == 1, (where, "repeated replies", rnd.repeated_replies)
+    elif rnd.kill == "sigkill":
+        assert rnd.repeated_replies <= deaths, (where, "repeated replies", rnd.repeated_replies)
+    else:
+        assert rnd.repeated_replies == 0, (where, "repeated replies", rnd.repeated_replies)
+    # every reply written is sent, and each one reached her (repeats aside) exactly once
+    outbox = Counter(
+        str(s) for (s,) in rows(bot.db_path, "SELECT status FROM outbox WHERE channel = 'whatsapp'")
+    )
+    assert set(outbox) == {"sent"} and outbox["sent"] == received, (where, outbox, received)
+    inbox = Counter(str(s) for (s,) in rows(bot.db_path, "SELECT status FROM wa_inbox"))
+    assert inbox == {"done": len(REPORTERS) * len(steps("TNG"))}, (where, inbox)
+    notices = Counter(
+        found.group(0)
+        for chat in STAFF_GROUPS
+        for m in fake.messages(chat)
+        if is_notice(m) and (found := CASE_NUMBER.search(m.plain_text or m.text or ""))
+    )
+    assert set(notices) == numbers, (where, notices)
+    rnd.resent_notices = sum(n - 1 for n in notices.values())
+    # a staff notice is repeated only by a SIGKILL after Telegram accepted it and before its
+    # row was marked sent; the named points wait for deliveries in flight
+    if rnd.kill != "sigkill":
+        assert rnd.resent_notices == 0, (where, notices)
+    staff = rows(bot.db_path, "SELECT status FROM outbox WHERE kind = 'staff_notice'")
+    assert sorted(str(s) for (s,) in staff) == ["sent"] * len(REPORTERS), (where, staff)
+
+
+def asks_any(m: SentWa) -> bool:
+    """A question of the form (its first choice names the question)."""
+    return bool(m.choices) and m.choices[0][0].startswith("a|")
+
+
+async def settled(bot: BotProcess) -> None:
+    """Wait until every message is handled and every reply and staff notice sent."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while (
+        bot.scalar("SELECT COUNT(*) FROM wa_inbox WHERE status = 'new'")
+        + bot.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+            " AND (channel = 'whatsapp' OR kind = 'staff_notice')"
+        )
+        > 0
+    ):
+        assert loop.time() < deadline, "the bot did not settle"
+        await asyncio.sleep(0.05)
+
+
+async def serve_cloud(cloud: FakeCloudAPI) -> web.AppRunner:
+    """The fake Graph API on 127.0.0.1 (random port)."""
+    runner = web.AppRunner(cloud.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    cloud.base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    return runner
+
+
+async def one_round(rnd: Round, base: Path, logs: list[Path], rng: random.Random) -> None:
+    """Three reporters at once against a bot that is killed and restarted."""
+    started = time.monotonic()
+    fake = FakeTelegram(token=TOKEN)
+    server, base_url = await start_server(fake, port=0)
+    cloud = FakeCloudAPI(ACCESS, PHONE_ID)
+    api = await serve_cloud(cloud)
+    directory = base / f"round-{rnd.number:03d}"
+    directory.mkdir()
+    bot = BotProcess(fake, base_url, directory, logs)
+    bot.env.update(
+        WHATSAPP_ACCESS_TOKEN=ACCESS,
+        WHATSAPP_PHONE_NUMBER_ID=PHONE_ID,
+        WHATSAPP_APP_SECRET=SECRET,
+        WHATSAPP_VERIFY_TOKEN=VERIFY,
+        WHATSAPP_API_BASE_URL=cloud.base_url,
+    )
+    bot.args = ["run", "--whatsapp-listen", "127.0.0.1:0"]
+    done = asyncio.Event()
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    meta = Meta(http, rng)
+    try:
+        for chat_id in STAFF_GROUPS:
+            fake.member_joins(chat_id, fake.bot_id)
+        kills: list[float] = []
+        if rnd.kill == "sigkill":
+            kills = [rng.uniform(0.2, 3.0) for _ in range(rng.randint(1, 3))]
+        else:
+            rnd.nth = rng.randint(1, REACHED[rnd.kill])
+            bot.env["PPA_CRASH_AT"] = f"{rnd.kill}:{rnd.nth}"
+        await start(bot, meta)
+        bot.env.pop("PPA_CRASH_AT", None)  # restarts run without a crash point
+        guard = asyncio.create_task(supervise(bot, meta, done, rnd, kills))
+        people = [Reporter(meta, cloud, wa) for wa in REPORTERS]
+        work = asyncio.gather(*(p.report(o) for p, o in zip(people, OFFICE_IDS, strict=True)))
+        try:
+            finished, _ = await asyncio.wait({work, guard}, timeout=ROUND_TIMEOUT,
+                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            if work in finished:
+                work.result()
+            elif guard in finished:  # a restart failed: no use waiting for the reporters
+                guard.result()
+            else:
+                raise TimeoutError(f"the reporters did not finish in {ROUND_TIMEOUT:.0f} s")
+        finally:
+            done.set()
+            work.cancel()
+            await asyncio.gather(work, guard, return_exceptions=True)
+        if not bot.running:
+            await start(bot, meta)
+        await settled(bot)
+        assert await bot.stop() == 0
+        rnd.retried_posts = meta.retried
+        check(fake, cloud, bot, rnd)
+    except (AssertionError, TimeoutError) as exc:  # reported with every other round's result
+        text = f"{type(exc).__name__}: {exc}"
+        rnd.failure = text if len(text) < 900 else f"{text[:200]} ... {text[-700:]}"
+    finally:
+        done.set()
+        if bot.running:
+            await bot.stop()
+        await http.close()
+        await api.cleanup()
+        await stop_server(server)
+    rnd.seconds = time.monotonic() - started
+
+
+async def test_no_whatsapp_complaint_lost_or_doubled_when_killed(
+    tmp_path: Path, bot_logs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conftest, "READY_TIMEOUT", READY)
+    rng = random.Random(SEED)
+    first = rng.randrange(len(KILLS))  # few rounds still reach every point over many runs
+    results: list[Round] = []
+    began = time.monotonic()
+    for number in range(ROUNDS):
+        rnd = Round(number, KILLS[(first + number) % len(KILLS)])
+        await one_round(rnd, tmp_path, bot_logs, rng)
+        results.append(rnd)
+    kills = Counter(r.kill for r in results)
+    died = Counter(e for r in results for e in r.exits)
+    missed = [r.number for r in results if r.kill != "sigkill" and not r.exits]
+    print(f"\nwhatsapp crash test: {ROUNDS} rounds, seed {SEED}, {time.monotonic() - began:.1f} s")
+    print(f"kill points: {dict(kills)}")
+    print(f"process deaths: {dict(died)} (exit 137: a crash point; SIGKILL: a random kill)")
+    print(f"rounds whose crash point was not reached: {missed}")
+    print(f"webhook POSTs delivered again after no 200: {sum(r.retried_posts for r in results)}")
+    print(f"replies sent twice: {sum(r.repeated_replies for r in results)}")
+    print(f"staff notices sent twice: {sum(r.resent_notices for r in results)}")
+    for r in results:
+        nth = "-" if r.nth is None else str(r.nth)
+        print(
+            f"  round {r.number:3d} {r.kill:>21}:{nth:<3} {r.seconds:5.1f}s {r.exits}"
+            f" retried {r.retried_posts} twice {r.repeated_replies}"
+            + (f" FAILED {r.failure}" if r.failure else "")
+        )
+    failed = [f"round {r.number} ({r.kill}): {r.failure}" for r in results if r.failure]
+    assert not failed, "\n".join(failed)
+    assert not missed, f"crash points not reached in rounds {missed}"
+    if kills["sigkill"] >= 3:  # a kill may land after a short round has finished
+        assert died["SIGKILL"] > 0, "no random SIGKILL landed in any round"
