@@ -23,9 +23,7 @@ import signal
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
@@ -35,13 +33,25 @@ from aiohttp import web
 
 from bot.channels.whatsapp.webhook import PATH
 from bot.crypto import Cipher
-from bot.domain.intake import question
 from bot.faultpoints import WHATSAPP_POINTS
 from bot.testing.fake_server import start_server, stop_server
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
-from bot.testing.fake_whatsapp import FakeCloudAPI, SentWa, WebhookMaker
+from bot.testing.fake_whatsapp import FakeCloudAPI
 from tests.e2e import conftest
 from tests.e2e.conftest import STAFF_GROUPS, TOKEN, BotProcess
+from tests.e2e.whatsapp_reporters import (
+    CASE_NUMBER,
+    FORM,
+    OFFICE_IDS,
+    PHONE_ID,
+    SECRET,
+    STORY,
+    TIMEOUT,
+    Meta,
+    Reporter,
+    asks_any,
+    steps,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,158 +67,17 @@ REACHED = {
     "wa_before_inbox_done": 80,
     "wa_after_send": 85,
 }
-SECRET = "crash-app-secret-0123456789"
 VERIFY = "crash-verify-token-0123456789"
-PHONE_ID = "1098765432103"
 ACCESS = "crash-access-token"
-OFFICE_IDS = ("PKL", "PSR", "TNG")  # sorted, as the office choices are
 REPORTERS = ("6281234567101", "6281234567102", "6281234567103")
-TIMEOUT = 90.0  # one answer, a restart included (slow on a busy machine)
 READY = 60.0  # a restart's start-up, on a busy machine
 ROUND_TIMEOUT = 300.0
-RETRY_EVERY = 0.1  # Meta re-delivers an unanswered POST (much faster here than in life)
-REPEAT = 0.05  # and now and then delivers an answered one again
 LISTENING = re.compile(r"whatsapp webhook listening on [\d.]+:(\d+)/whatsapp/webhook")
-CASE_NUMBER = re.compile(r"PPA-(?:PKL|PSR|TNG)-\d{4}-\d{5}")
-STORY = "Ayah tiri memukul dan membentak anak hampir setiap malam."
-FORM = (
-    "danger office reporter reporter_age victim_name victim_age victim_sex disability violence "
-    "relation perpetrator_sex perpetrator when place where story evidence phone call_time help "
-    "notify consent"
-).split()
-
-Predicate = Callable[[SentWa], bool]
-
-
-def opt(key: str, value: str) -> str:
-    """The choice id of an option."""
-    return f"a|{key}|o{[o.value for o in question(key).options].index(value)}"
-
-
-def asks(key: str) -> Predicate:
-    """The bot's message asking question ``key`` (its choices)."""
-    return lambda m: any(cid.startswith(f"a|{key}|") for cid, _ in m.choices)
-
-
-def plain(m: SentWa) -> bool:
-    """A message without choices (the story question: it has no skip button)."""
-    return not m.choices
-
-
-def summary(m: SentWa) -> bool:
-    """The summary with the send button."""
-    return any(cid == "s|send" for cid, _ in m.choices)
-
-
-def receipt(m: SentWa) -> bool:
-    """The message with the case number."""
-    return CASE_NUMBER.search(m.text) is not None
 
 
 def is_notice(m: SentMessage) -> bool:
     """A staff group's new-case notice."""
     return any(d.startswith("take:") for d in m.callback_data)
-
-
-Step = tuple[str, str, Predicate]
-
-
-def steps(office: str) -> list[Step]:
-    """The whole form over WhatsApp: typed words and presses, each with the answer awaited."""
-    return [
-        ("say", "lapor", asks("danger")),
-        ("say", "tidak", asks("office")),
-        ("press", f"a|office|o{OFFICE_IDS.index(office)}", asks("reporter")),
-        ("say", "2", asks("reporter_age")),
-        ("say", "lewati", asks("victim_name")),
-        ("say", "Melati", asks("victim_age")),
-        ("say", "15", asks("victim_sex")),
-        ("press", opt("victim_sex", "female"), asks("disability")),
-        ("say", "tidak", asks("violence")),
-        ("press", opt("violence", "physical"), asks("violence")),
-        ("press", opt("violence", "psychological"), asks("violence")),
-        ("say", "selesai", asks("relation")),
-        ("press", opt("relation", "step_parent"), asks("perpetrator_sex")),
-        ("say", "1", asks("perpetrator")),
-        ("say", "Budi Santoso", asks("when")),
-        ("say", "01-02-2026", asks("place")),
-        ("press", opt("place", "rumah_tangga"), asks("where")),
-        ("say", "Jl. Kenanga No. 7, Cibodas", plain),
-        ("say", STORY, asks("evidence")),
-        ("say", "selesai", asks("phone")),
-        ("say", "0812-3456-7890", asks("call_time")),
-        ("say", "2", asks("help")),
-        ("press", opt("help", "counselling"), asks("help")),
-        ("say", "selesai", asks("notify")),
-        ("say", "1", asks("consent")),
-        ("say", "ya", summary),
-        ("say", "kirim", receipt),
-    ]
-
-
-class Meta:
-    """Meta's side of the webhook: signed POSTs to the bot's current address, each delivered
-    again (the same bytes, the same message id) until it is answered 200."""
-
-    def __init__(self, http: aiohttp.ClientSession, rng: random.Random) -> None:
-        self.http = http
-        self.rng = rng
-        self.maker = WebhookMaker(SECRET, PHONE_ID)  # one for all: message ids never repeat
-        self.url: str | None = None  # None while the bot is down
-        self.posts = 0
-        self.retried = 0  # deliveries repeated because no 200 came
-        self.repeated = 0  # answered deliveries sent once more anyway
-
-    async def _post(self, raw: bytes, headers: dict[str, str]) -> bool:
-        url = self.url
-        if url is None:
-            return False
-        self.posts += 1
-        try:
-            async with self.http.post(url, data=raw, headers=headers) as resp:
-                status = resp.status
-        except (aiohttp.ClientError, TimeoutError):
-            return False
-        assert status == 200 or status >= 500, f"the webhook refused a signed POST: {status}"
-        return status == 200
-
-    async def deliver(self, raw: bytes, headers: dict[str, str]) -> None:
-        """Until answered 200; then, now and then, once more (at-least-once webhooks)."""
-        while not await self._post(raw, headers):
-            self.retried += 1
-            await asyncio.sleep(RETRY_EVERY)
-        if self.rng.random() < REPEAT:
-            self.repeated += 1
-            await self._post(raw, headers)  # its answer does not matter any more
-
-
-class Reporter:
-    """Her phone: each message waits for the bot's answer before the next."""
-
-    def __init__(self, meta: Meta, cloud: FakeCloudAPI, wa_id: str) -> None:
-        self.meta = meta
-        self.cloud = cloud
-        self.wa = wa_id
-
-    async def step(self, action: str, value: str, then: Predicate) -> None:
-        """Type or press, then wait for the answer."""
-        before = len(self.cloud.to(self.wa))
-        at = datetime.now(UTC)
-        maker = self.meta.maker
-        body, _ = (
-            maker.text(self.wa, value, at) if action == "say" else maker.choice(self.wa, value, at)
-        )
-        await self.meta.deliver(*maker.signed(body))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + TIMEOUT
-        while not any(then(m) for m in self.cloud.to(self.wa)[before:]):
-            assert loop.time() < deadline, f"{self.wa}: no answer to {value!r}"
-            await asyncio.sleep(0.02)
-
-    async def report(self, office: str) -> None:
-        """The whole complaint, start to case number."""
-        for action, value, then in steps(office):
-            await self.step(action, value, then)
 
 
 @dataclass
@@ -223,6 +92,7 @@ class Round:
     repeated_replies: int = 0
     resent_notices: int = 0
     retried_posts: int = 0
+    repeated_posts: int = 0
     failure: str | None = None
 
 
@@ -309,6 +179,10 @@ def check(fake: FakeTelegram, cloud: FakeCloudAPI, bot: BotProcess, rnd: Round) 
         str(s) for (s,) in rows(bot.db_path, "SELECT status FROM outbox WHERE channel = 'whatsapp'")
     )
     assert set(outbox) == {"sent"} and outbox["sent"] == received, (where, outbox, received)
+    # Meta's "delivered" status of each reply reached its row (none lost to a kill or to
+    # arriving before the row was marked sent; a repeated reply's first id matches no row)
+    delivery = rows(bot.db_path, "SELECT delivery FROM outbox WHERE channel = 'whatsapp'")
+    assert {str(d) for (d,) in delivery} == {"delivered"}, (where, Counter(delivery))
     inbox = Counter(str(s) for (s,) in rows(bot.db_path, "SELECT status FROM wa_inbox"))
     assert inbox == {"done": len(REPORTERS) * len(steps("TNG"))}, (where, inbox)
     notices = Counter(
@@ -325,11 +199,6 @@ def check(fake: FakeTelegram, cloud: FakeCloudAPI, bot: BotProcess, rnd: Round) 
         assert rnd.resent_notices == 0, (where, notices)
     staff = rows(bot.db_path, "SELECT status FROM outbox WHERE kind = 'staff_notice'")
     assert sorted(str(s) for (s,) in staff) == ["sent"] * len(REPORTERS), (where, staff)
-
-
-def asks_any(m: SentWa) -> bool:
-    """A question of the form (its first choice names the question)."""
-    return bool(m.choices) and m.choices[0][0].startswith("a|")
 
 
 async def settled(bot: BotProcess) -> None:
@@ -379,6 +248,7 @@ async def one_round(rnd: Round, base: Path, logs: list[Path], rng: random.Random
     done = asyncio.Event()
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
     meta = Meta(http, rng)
+    cloud.on_send = meta.delivered
     try:
         for chat_id in STAFF_GROUPS:
             fake.member_joins(chat_id, fake.bot_id)
@@ -409,14 +279,18 @@ async def one_round(rnd: Round, base: Path, logs: list[Path], rng: random.Random
         if not bot.running:
             await start(bot, meta)
         await settled(bot)
+        await asyncio.wait_for(meta.statuses_answered(), TIMEOUT)
         assert await bot.stop() == 0
-        rnd.retried_posts = meta.retried
+        rnd.retried_posts, rnd.repeated_posts = meta.retried, meta.repeated
         check(fake, cloud, bot, rnd)
     except (AssertionError, TimeoutError) as exc:  # reported with every other round's result
         text = f"{type(exc).__name__}: {exc}"
         rnd.failure = text if len(text) < 900 else f"{text[:200]} ... {text[-700:]}"
     finally:
         done.set()
+        for task in meta.statuses:
+            task.cancel()
+        await asyncio.gather(*meta.statuses, return_exceptions=True)
         if bot.running:
             await bot.stop()
         await http.close()
@@ -445,6 +319,7 @@ async def test_no_whatsapp_complaint_lost_or_doubled_when_killed(
     print(f"process deaths: {dict(died)} (exit 137: a crash point; SIGKILL: a random kill)")
     print(f"rounds whose crash point was not reached: {missed}")
     print(f"webhook POSTs delivered again after no 200: {sum(r.retried_posts for r in results)}")
+    print(f"answered POSTs delivered once more: {sum(r.repeated_posts for r in results)}")
     print(f"replies sent twice: {sum(r.repeated_replies for r in results)}")
     print(f"staff notices sent twice: {sum(r.resent_notices for r in results)}")
     for r in results:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,10 +49,28 @@ class WhatsAppSender:
         self.store = WhatsAppStore(services.cipher)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._idle = asyncio.Event()  # set while no message waits for its record
+        self._idle.set()
+        self.recorded = 0  # deliveries finished (sent and recorded, or given up)
 
     def kick(self) -> None:
         """Drain soon."""
         self._wake.set()
+
+    @asynccontextmanager
+    async def _delivery(self) -> AsyncIterator[None]:
+        """Around one send and its record (Meta's status may come before the record)."""
+        async with delivering():  # the crash test's named points wait for the record
+            self._idle.clear()
+            try:
+                yield
+            finally:
+                self.recorded += 1
+                self._idle.set()
+
+    async def settled(self) -> None:
+        """Wait until no sent message waits for its record."""
+        await self._idle.wait()
 
     async def _address(self, conn: Tx, item: OutboxItem) -> tuple[int, str] | None:
         """Her person id and WhatsApp id (None: nowhere to send on WhatsApp)."""
@@ -155,7 +175,7 @@ class WhatsAppSender:
         fresh = template_at is None or (last is not None and template_at < last)
         if fresh:
             body = template(self.template_name, item.language)
-            async with delivering():
+            async with self._delivery():
                 try:
                     wamid = await self.client.send({"to": to[0], **body}, via=to[1])
                 except GraphRetry as exc:
@@ -174,7 +194,7 @@ class WhatsAppSender:
 
     async def _send(self, item: OutboxItem, wa_id: str, message: dict[str, Any],
                     via: str | None) -> str:  # fmt: skip
-        async with delivering():  # the crash test's named points wait for the record
+        async with self._delivery():
             try:
                 wamid = await self.client.send({"to": wa_id, **message}, via=via)
             except GraphRetry as exc:
