@@ -313,11 +313,12 @@ async def test_no_whatsapp_complaint_lost_or_doubled_when_killed(
         results.append(rnd)
     kills = Counter(r.kill for r in results)
     died = Counter(e for r in results for e in r.exits)
-    missed = [r.number for r in results if r.kill != "sigkill" and not r.exits]
+    # a round lasts far longer than the first kill's delay (3 s at most): every round dies
+    missed = [r.number for r in results if not r.exits]
     print(f"\nwhatsapp crash test: {ROUNDS} rounds, seed {SEED}, {time.monotonic() - began:.1f} s")
     print(f"kill points: {dict(kills)}")
     print(f"process deaths: {dict(died)} (exit 137: a crash point; SIGKILL: a random kill)")
-    print(f"rounds whose crash point was not reached: {missed}")
+    print(f"rounds whose crash point or SIGKILL was not reached: {missed}")
     print(f"webhook POSTs delivered again after no 200: {sum(r.retried_posts for r in results)}")
     print(f"answered POSTs delivered once more: {sum(r.repeated_posts for r in results)}")
     print(f"replies sent twice: {sum(r.repeated_replies for r in results)}")
@@ -331,6 +332,4 @@ async def test_no_whatsapp_complaint_lost_or_doubled_when_killed(
         )
     failed = [f"round {r.number} ({r.kill}): {r.failure}" for r in results if r.failure]
     assert not failed, "\n".join(failed)
-    assert not missed, f"crash points not reached in rounds {missed}"
-    if kills["sigkill"] >= 3:  # a kill may land after a short round has finished
-        assert died["SIGKILL"] > 0, "no random SIGKILL landed in any round"
+    assert not missed, f"no kill landed in rounds {missed}"
