@@ -9,7 +9,8 @@ round killed at ``wa_after_send`` repeats exactly one reply, a random SIGKILL at
 kill, and every other crash point none. A repeat is the same body sent twice in a row to her.
 
 ``PPA_CRASH_ROUNDS`` (default 3) sets the number of rounds; ``PPA_CRASH_SEED`` fixes the random
-choices (which kill points the rounds start from, the counts, the SIGKILL delays).
+choices (which kill point the rounds start from, the n-th time a point dies, after how many
+replies a SIGKILL comes).
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class Round:
     number: int
     kill: str
     nth: int | None = None
+    sent_at: list[int] = field(default_factory=list)  # SIGKILLs: after so many replies
     exits: list[str] = field(default_factory=list)
     seconds: float = 0.0
     repeated_replies: int = 0
@@ -113,16 +115,26 @@ async def start(bot: BotProcess, meta: Meta) -> None:
     meta.url = f"http://127.0.0.1:{await _listening(bot)}{PATH}"
 
 
+async def _sent(meta: Meta, count: int, jitter: float) -> None:
+    """Until the bot has sent ``count`` WhatsApp messages, then ``jitter`` seconds more."""
+    await meta.until_seen(count)
+    await asyncio.sleep(jitter)
+
+
 async def supervise(bot: BotProcess, meta: Meta, done: asyncio.Event, rnd: Round,
-                    kills: list[float]) -> None:  # fmt: skip
-    """Restart the bot whenever it dies; SIGKILL it after each delay in ``kills``."""
+                    kills: list[tuple[int, float]]) -> None:  # fmt: skip
+    """Restart the bot whenever it dies; SIGKILL it at each (messages sent, jitter) of
+    ``kills``: a moment in the round's progress, however fast or slow the machine is."""
     while True:
         assert bot.proc is not None
         exited = asyncio.ensure_future(bot.proc.wait())
         finished = asyncio.ensure_future(done.wait())
-        delay = kills.pop(0) if kills else None
-        await asyncio.wait({exited, finished}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-        finished.cancel()
+        waits = {exited, finished}
+        if kills:
+            waits.add(asyncio.ensure_future(_sent(meta, *kills.pop(0))))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for w in waits - {exited}:
+            w.cancel()
         if done.is_set() and not exited.done():
             exited.cancel()
             return
@@ -252,9 +264,11 @@ async def one_round(rnd: Round, base: Path, logs: list[Path], rng: random.Random
     try:
         for chat_id in STAFF_GROUPS:
             fake.member_joins(chat_id, fake.bot_id)
-        kills: list[float] = []
-        if rnd.kill == "sigkill":
-            kills = [rng.uniform(0.2, 3.0) for _ in range(rng.randint(1, 3))]
+        kills: list[tuple[int, float]] = []
+        if rnd.kill == "sigkill":  # after the n-th reply (of 87) and 0-50 ms more
+            counts = sorted(rng.sample(range(1, REACHED["wa_after_send"]), rng.randint(1, 3)))
+            kills = [(n, rng.uniform(0.0, 0.05)) for n in counts]
+            rnd.sent_at = counts
         else:
             rnd.nth = rng.randint(1, REACHED[rnd.kill])
             bot.env["PPA_CRASH_AT"] = f"{rnd.kill}:{rnd.nth}"
@@ -313,7 +327,8 @@ async def test_no_whatsapp_complaint_lost_or_doubled_when_killed(
         results.append(rnd)
     kills = Counter(r.kill for r in results)
     died = Counter(e for r in results for e in r.exits)
-    # a round lasts far longer than the first kill's delay (3 s at most): every round dies
+    # every point is reached more often than n, every SIGKILL comes after fewer replies
+    # than a round sends: every round dies at least once
     missed = [r.number for r in results if not r.exits]
     print(f"\nwhatsapp crash test: {ROUNDS} rounds, seed {SEED}, {time.monotonic() - began:.1f} s")
     print(f"kill points: {dict(kills)}")
@@ -324,7 +339,7 @@ async def test_no_whatsapp_complaint_lost_or_doubled_when_killed(
     print(f"replies sent twice: {sum(r.repeated_replies for r in results)}")
     print(f"staff notices sent twice: {sum(r.resent_notices for r in results)}")
     for r in results:
-        nth = "-" if r.nth is None else str(r.nth)
+        nth = ",".join(map(str, r.sent_at)) if r.nth is None else str(r.nth)
         print(
             f"  round {r.number:3d} {r.kill:>21}:{nth:<3} {r.seconds:5.1f}s {r.exits}"
             f" retried {r.retried_posts} twice {r.repeated_replies}"

@@ -119,6 +119,8 @@ class Meta:
         self.retried = 0  # deliveries repeated because no 200 came
         self.repeated = 0  # answered deliveries sent once more anyway
         self.statuses: set[asyncio.Future[None]] = set()
+        self.seen = 0  # messages the phones received (the fake Cloud API accepted)
+        self._seen = asyncio.Event()
 
     async def _post(self, raw: bytes, headers: dict[str, str]) -> bool:
         url = self.url
@@ -145,8 +147,16 @@ class Meta:
     def delivered(self, sent: SentWa) -> None:
         """Her phone got a message: Meta's "delivered" status webhook follows (the fake Cloud
         API's ``on_send``; it may come before the bot has recorded the message as sent)."""
+        self.seen += 1
+        self._seen.set()
         body = self.maker.status(sent.wamid, "delivered", sent.to)
         self.statuses.add(asyncio.ensure_future(self.deliver(*self.maker.signed(body))))
+
+    async def until_seen(self, count: int) -> None:
+        """Until the phones have received ``count`` messages."""
+        while self.seen < count:
+            self._seen.clear()
+            await self._seen.wait()
 
     async def statuses_answered(self) -> None:
         """Every status webhook answered 200."""
