@@ -3,11 +3,13 @@
 Set ``PPA_CRASH_AT=name:n`` to die at the n-th time ``name`` is reached (1-based).
 Unset in production: each call is then one dictionary look-up.
 
-A named point never lands inside the outbox's delivery window (Telegram has accepted a
-message, its row is not yet marked sent): the point waits for a delivery in flight to be
-recorded, and no new delivery starts, before the process dies. A real crash inside that
-window repeats one message (delivery is at-least-once); the crash test's SIGKILL rounds
-cover that case, and the named points test the handlers' own atomicity.
+A named point never lands inside another delivery's window (the Bot API or the Graph API
+has accepted a message, its outbox row is not yet marked sent): the point waits for the
+deliveries in flight to be recorded, and no new delivery starts, before the process dies. A
+real crash inside that window repeats one message (delivery is at-least-once); the crash
+tests' SIGKILL rounds cover that case, and so does the one point placed inside the window on
+purpose (``wa_after_send``, called with ``sending=True``: it waits for every delivery but
+its own). The other named points test the handlers' own atomicity.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-__all__ = ["POINTS", "crash_point", "delivering"]
+__all__ = ["POINTS", "WHATSAPP_POINTS", "crash_point", "delivering"]
 
-POINTS = (
+POINTS = (  # the Telegram crash test (tests/e2e/test_crash.py)
     "after_fetch",  # updates fetched from Telegram, not yet stored
     "after_inbox_commit",  # stored in the inbox, not yet processed
     "in_handler",  # inside the submit handler, before the case is stored
@@ -27,9 +29,17 @@ POINTS = (
     "before_inbox_done",  # handlers finished, the inbox row not yet marked done
 )
 
+WHATSAPP_POINTS = (  # the WhatsApp crash test (tests/e2e/test_crash_whatsapp.py)
+    "wa_after_inbox_commit",  # the webhook stored the POST's messages, has not answered 200
+    "wa_in_handler",  # a stored message is being handled, the form has not seen it yet
+    "after_case_commit",  # (shared with POINTS) the submission's case is committed
+    "wa_before_inbox_done",  # the form answered; session, replies and "done" not yet written
+    "wa_after_send",  # the Graph API accepted a reply, its outbox row not yet marked sent
+)
+
 _counts: dict[str, int] = {}
 _in_flight = 0
-_idle: asyncio.Event | None = None  # set when the last delivery in flight is recorded
+_recorded: asyncio.Event | None = None  # set whenever a delivery in flight is recorded
 _dying: asyncio.Event | None = None  # while a crash point waits to die; set if it did not
 
 
@@ -44,20 +54,25 @@ def _due(name: str) -> bool:
     return _counts[name] == int(nth or "1")
 
 
-async def crash_point(name: str) -> None:
-    """Die here (exit status 137, no clean-up) if PPA_CRASH_AT names this point and count."""
-    global _dying, _idle
+async def crash_point(name: str, *, sending: bool = False) -> None:
+    """Die here (exit status 137, no clean-up) if PPA_CRASH_AT names this point and count.
+
+    ``sending``: the caller is itself a delivery in flight (inside ``delivering()``), whose
+    message the crash repeats; only the other deliveries are waited for.
+    """
+    global _dying, _recorded
     if not _due(name):
         return
     _dying = asyncio.Event()
+    own = 1 if sending else 0
     try:
-        if _in_flight:  # let the delivery in flight be recorded first
-            _idle = asyncio.Event()
-            await _idle.wait()
+        while _in_flight > own:  # let the deliveries in flight be recorded first
+            _recorded = asyncio.Event()
+            await _recorded.wait()
         os._exit(137)
     finally:  # reached only where a test replaced os._exit: carry on as before
         _dying.set()
-        _dying = _idle = None
+        _dying = _recorded = None
 
 
 @asynccontextmanager
@@ -71,5 +86,5 @@ async def delivering() -> AsyncIterator[None]:
         yield
     finally:
         _in_flight -= 1
-        if not _in_flight and _idle is not None:
-            _idle.set()
+        if _recorded is not None:
+            _recorded.set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,6 +73,7 @@ class FakeCloudAPI:
     refused: int = 0
     base_url: str = ""
     other_numbers: set[str] = field(default_factory=set)  # further numbers of the account
+    on_send: Callable[[SentWa], None] | None = None  # called with each message accepted
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -107,6 +109,8 @@ class FakeCloudAPI:
         wamid = f"wamid.FAKE{next(self._ids):08d}"
         message = {k: v for k, v in body.items() if k not in ("messaging_product", "to")}
         self.sent.append(SentWa(str(body["to"]), message, wamid, via))
+        if self.on_send is not None:  # e.g. Meta's status webhooks, as a test schedules them
+            self.on_send(self.sent[-1])
         return web.json_response({"messages": [{"id": wamid}]})
 
     async def _media(self, request: web.Request) -> web.Response:

@@ -78,3 +78,28 @@ async def test_unarmed_points_cost_nothing(monkeypatch: pytest.MonkeyPatch) -> N
     await faultpoints.crash_point("after_case_commit")
     async with faultpoints.delivering():
         pass
+
+
+async def test_a_point_inside_a_delivery_waits_only_for_the_others(armed: list[str]) -> None:
+    other = asyncio.Event()
+
+    async def deliver() -> None:
+        async with faultpoints.delivering():
+            await other.wait()
+            armed.append("other marked sent")
+
+    async def sending() -> None:
+        async with faultpoints.delivering():  # Meta accepted it; the crash repeats it
+            await faultpoints.crash_point("after_case_commit", sending=True)
+            armed.append("own marked sent")
+
+    first = asyncio.create_task(deliver())
+    await asyncio.sleep(0)
+    crash = asyncio.create_task(sending())
+    await asyncio.sleep(0)
+    assert armed == []  # the other delivery is still in flight
+    other.set()
+    await first
+    with pytest.raises(Died):
+        await crash
+    assert armed == ["other marked sent", "exit 137"]  # its own row was never marked

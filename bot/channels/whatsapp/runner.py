@@ -123,8 +123,9 @@ class WhatsAppRunner:
         last = session.last_inbound_at
         paused = last is not None and now - last > RESUME_AFTER and "draft" in session.state
         turn = Turn(person, m.kind, m.text, m.choice, m.media, m.location, via, paused)
+        await crash_point("wa_in_handler")
         replies = await self.conversation.handle(session.state, turn)
-        await crash_point("in_handler")
+        await crash_point("wa_before_inbox_done")  # one transaction below: all or nothing
         wrote = min(m.sent_at or now, now)
         if session.last_inbound_at is None or wrote > session.last_inbound_at:
             session.last_inbound_at = wrote

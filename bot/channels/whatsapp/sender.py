@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.channels.whatsapp import WHATSAPP, person_of_address
 from bot.channels.whatsapp.client import GraphClient, GraphFailed, GraphRetry
 from bot.channels.whatsapp.messages import template, text, wa_format
 from bot.domain.notice import RecipientKind
+from bot.faultpoints import crash_point, delivering
 from bot.i18n import I18n
 from bot.presentation.preview import for_reporter
 from bot.services.context import Services
@@ -47,10 +50,28 @@ class WhatsAppSender:
         self.store = WhatsAppStore(services.cipher)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._idle = asyncio.Event()  # set while no message waits for its record
+        self._idle.set()
+        self.recorded = 0  # deliveries finished (sent and recorded, or given up)
 
     def kick(self) -> None:
         """Drain soon."""
         self._wake.set()
+
+    @asynccontextmanager
+    async def _delivery(self) -> AsyncIterator[None]:
+        """Around one send and its record (Meta's status may come before the record)."""
+        async with delivering():  # the crash test's named points wait for the record
+            self._idle.clear()
+            try:
+                yield
+            finally:
+                self.recorded += 1
+                self._idle.set()
+
+    async def settled(self) -> None:
+        """Wait until no sent message waits for its record."""
+        await self._idle.wait()
 
     async def _address(self, conn: Tx, item: OutboxItem) -> tuple[int, str] | None:
         """Her person id and WhatsApp id (None: nowhere to send on WhatsApp)."""
@@ -160,36 +181,40 @@ class WhatsAppSender:
         fresh = template_at is None or (last is not None and template_at < last)
         if fresh:
             body = template(self.template_name, item.language)
-            try:
-                wamid = await self.client.send({"to": to[0], **body}, via=to[1])
-            except GraphRetry as exc:
-                await self._retry(item, exc.delay, str(exc))
-                return False
-            except GraphFailed as exc:
-                log.warning("whatsapp: the news template was refused: %s", exc)
-            else:
-                async with self.svc.db.transaction() as conn:
-                    await self.store.template_sent(conn, person, now)
-                log.info("whatsapp: news template sent (%s)", self.store.message_key(wamid)[:8])
+            async with self._delivery():
+                try:
+                    wamid = await self.client.send({"to": to[0], **body}, via=to[1])
+                except GraphRetry as exc:
+                    await self._retry(item, exc.delay, str(exc))
+                    return False
+                except GraphFailed as exc:
+                    log.warning("whatsapp: the news template was refused: %s", exc)
+                else:
+                    async with self.svc.db.transaction() as conn:
+                        await self.store.template_sent(conn, person, now)
+                    log.info("whatsapp: news template sent (%s)",
+                             self.store.message_key(wamid)[:8])  # fmt: skip
         async with self.svc.db.transaction() as conn:
             await self.store.hold(conn, item.id, now + _HOLD)
         return True
 
     async def _send(self, item: OutboxItem, wa_id: str, message: dict[str, Any],
                     via: str | None) -> str:  # fmt: skip
-        try:
-            wamid = await self.client.send({"to": wa_id, **message}, via=via)
-        except GraphRetry as exc:
-            await self._retry(item, exc.delay, str(exc))
-            return "throttled" if exc.delay > 0 else "retry"
-        except GraphFailed as exc:
+        async with self._delivery():
+            try:
+                wamid = await self.client.send({"to": wa_id, **message}, via=via)
+            except GraphRetry as exc:
+                await self._retry(item, exc.delay, str(exc))
+                return "throttled" if exc.delay > 0 else "retry"
+            except GraphFailed as exc:
+                async with self.svc.db.transaction() as conn:
+                    await self.svc.outbox.mark_failed(conn, item.id, str(exc))
+                return "failed"
+            await crash_point("wa_after_send", sending=True)  # a death here sends it again
             async with self.svc.db.transaction() as conn:
-                await self.svc.outbox.mark_failed(conn, item.id, str(exc))
-            return "failed"
-        async with self.svc.db.transaction() as conn:
-            await self.svc.outbox.mark_sent(
-                conn, item.id, self.svc.clock.now(), self.store.message_key(wamid)
-            )
+                await self.svc.outbox.mark_sent(
+                    conn, item.id, self.svc.clock.now(), self.store.message_key(wamid)
+                )
         return "sent"
 
     async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:

@@ -8,6 +8,7 @@ and logged without its body. Delivery statuses update the outbox rows they are a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 PATH = "/whatsapp/webhook"
 _MAX_BODY = 1024 * 1024
 _EXPIRE_EVERY = 600.0  # seconds between looks for unfinished reports past their retention
+_STATUS_WAIT = 10.0  # at most this long a status waits for the send it is about to be recorded
 
 
 class WhatsAppWebhook:
@@ -83,18 +85,36 @@ class WhatsAppWebhook:
         messages, statuses = parsed
         if messages:
             await self.runner.store_messages(messages)
-            await crash_point("after_inbox_commit")
+            await crash_point("wa_after_inbox_commit")  # Meta retries the same ids
         if statuses:
             await self._statuses(statuses)
         self._wake.set()
         return web.Response(status=200)
 
     async def _statuses(self, statuses: list[StatusUpdate]) -> None:
+        """Apply Meta's statuses. One may come before the sender recorded the message's id
+        (Meta answers the send, then the sender commits): a status that changed nothing
+        while a delivery was in flight is applied again once that delivery is recorded."""
+        recorded = self.sender.recorded
+        late = await self._apply(statuses)
+        if late:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_STATUS_WAIT):
+                    await self.sender.settled()
+            if self.sender.recorded != recorded:
+                await self._apply(late)
+
+    async def _apply(self, statuses: list[StatusUpdate]) -> list[StatusUpdate]:
+        """Update the outbox rows; returns the statuses that changed no row."""
         svc = self.runner.svc
         store = WhatsAppStore(svc.cipher)
+        unmatched: list[StatusUpdate] = []
         async with svc.db.transaction() as conn:
             for s in statuses:
-                await store.delivery(conn, store.message_key(s.message_id), s.status, s.error)
+                key = store.message_key(s.message_id)
+                if not await store.delivery(conn, key, s.status, s.error):
+                    unmatched.append(s)
+        return unmatched
 
     async def process_pending(self) -> int:
         """Handle what is stored, one pass at a time; then send."""
