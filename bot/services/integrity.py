@@ -15,7 +15,7 @@ from bot.domain.office import Role
 from bot.store.audit import append_audit
 from bot.store.db import Tx
 from bot.store.integrity import IntegrityFailure
-from bot.store.route_macs import HANDLE_KIND, adopt_routing, routing_adoption_pending
+from bot.store.route_macs import adopt_routing, routing_adoption_pending
 
 if TYPE_CHECKING:
     from bot.services.context import Services
@@ -55,10 +55,11 @@ async def alert_failures(svc: Services, conn: Tx, failures: Iterable[IntegrityFa
             action="integrity_failed",
             detail=f"{failure.table}:{failure.office_id}:{failure.ref}:{failure.fingerprint}",
         )
-        office = svc.offices.get(failure.office_id)
-        if office is None:
-            continue
-        for head in sorted(office.people_with(Role.KETUA)):
+        if failure.office_id:
+            offices = [o for o in [svc.offices.get(failure.office_id)] if o is not None]
+        else:  # a row that names no office (a message about no case, a reporter's handle)
+            offices = [svc.offices[o] for o in sorted(svc.offices)]
+        for office, head in [(o, p) for o in offices for p in sorted(o.people_with(Role.KETUA))]:
             await svc.outbox.add(
                 conn,
                 Notice(
@@ -76,22 +77,29 @@ async def alert_failures(svc: Services, conn: Tx, failures: Iterable[IntegrityFa
 def routing_failures(svc: Services) -> list[IntegrityFailure]:
     """What the stores refused since the last call: queued messages, contact modes, handles.
 
-    A person's handle names no office: it is alerted to the heads of each office where the
-    person is on the roster (to the log and the audit log alone when none).
+    A failure names its office when its row does (a case's); a person's handle is alerted to
+    the heads of each office where the person is on the roster; anything else (a message about
+    no case, a reporter's handle) to the heads of every office: someone wrote to the database.
     """
-    found = [
+    found: list[IntegrityFailure] = []
+    for failure in [
         *svc.outbox.take_failures(),
         *svc.cases.take_failures(),
-    ]
-    for failure in svc.persons.take_failures():
+        *svc.persons.take_failures(),
+    ]:
+        if failure.office_id:
+            found.append(failure)
+            continue
         person = failure.ref.split(":")[1] if failure.ref.startswith("person:") else ""
         offices = [
             o.id for o in svc.offices.values() if person.isdigit() and o.is_staff(int(person))
         ]
         found.extend(
-            IntegrityFailure(HANDLE_KIND, oid, failure.ref, failure.fingerprint)
-            for oid in offices or [failure.office_id]
+            IntegrityFailure(failure.table, oid, failure.ref, failure.fingerprint)
+            for oid in sorted(offices)
         )
+        if not offices:
+            found.append(failure)  # no office: every office's heads (alert_failures)
     return found
 
 
