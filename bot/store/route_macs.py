@@ -56,13 +56,18 @@ class FailureList:
 
     def __init__(self) -> None:
         self.items: list[IntegrityFailure] = []
+        self._logged: set[str] = set()  # a row read again is refused again, logged once
 
     def add(self, failure: IntegrityFailure) -> None:
         """Keep one failure (the oldest are kept when too many wait)."""
-        log.warning(
-            "integrity: %s %s fails its MAC: written without the key; refused",
-            failure.table, failure.ref,
-        )  # fmt: skip
+        if failure.key() not in self._logged:
+            if len(self._logged) >= 10 * _MAX_KEPT:
+                self._logged.clear()
+            self._logged.add(failure.key())
+            log.warning(
+                "integrity: %s %s fails its MAC: written without the key; refused",
+                failure.table, failure.ref,
+            )  # fmt: skip
         if len(self.items) < _MAX_KEPT:
             self.items.append(failure)
 
