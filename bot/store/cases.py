@@ -11,8 +11,7 @@ from typing import Any
 from bot.crypto import Cipher
 from bot.domain.identity import Handle
 from bot.store.db import Row, Tx
-from bot.store.integrity import IntegrityFailure, fingerprint
-from bot.store.route_macs import NOTIFY_KIND, FailureList, notify_fields
+from bot.store.route_macs import FailureList, NotifyMacs
 
 __all__ = ["CaseRow", "CaseStore", "NewCase"]
 
@@ -128,24 +127,12 @@ def reporter_index(cipher: Cipher, handle: Handle) -> str:
     return cipher.blind_index(label, handle.address)
 
 
-class CaseStore:
+class CaseStore(NotifyMacs):
     """Reads and writes cases; writes take the caller's transaction connection."""
 
     def __init__(self, cipher: Cipher) -> None:
         self.cipher = cipher
         self.failures = FailureList()  # cases whose contact-mode MAC failed (for the alert)
-
-    def take_failures(self) -> list[IntegrityFailure]:
-        """Cases refused since the last call (for the alert)."""
-        return self.failures.take()
-
-    def _notify_ok(self, case_id: int, number: str, office_id: str, mode: str, mac: object) -> bool:
-        """Whether a case's contact mode is as the bot wrote it; a failure is kept."""
-        fields = notify_fields(case_id, number, mode)
-        if self.cipher.mac_ok(NOTIFY_KIND, fields, None if mac is None else str(mac)):
-            return True
-        self.failures.add(IntegrityFailure("cases", office_id, str(case_id), fingerprint(fields)))
-        return False
 
     def _checked(self, row: Row | None) -> CaseRow | None:
         """A case as read; a contact mode failing its MAC reads as "none" (she is not contacted:
@@ -158,11 +145,6 @@ class CaseStore:
         ):
             return case
         return dataclasses.replace(case, notify_mode="none")
-
-    async def _sign_notify(self, conn: Tx, case_id: int, number: str, mode: str) -> None:
-        """Bind a case's contact mode to the case (its id and number)."""
-        mac = self.cipher.mac(NOTIFY_KIND, notify_fields(case_id, number, mode))
-        await conn.execute("UPDATE cases SET notify_mac = ? WHERE id = ?", (mac, case_id))
 
     def _ctx(self, case_key: str) -> bytes:
         return b"case:" + case_key.encode()

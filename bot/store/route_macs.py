@@ -24,6 +24,7 @@ __all__ = [
     "OUTBOX_KIND",
     "ROUTE_MAC_COLUMNS",
     "FailureList",
+    "NotifyMacs",
     "adopt_routing",
     "handle_failure",
     "handle_fields",
@@ -75,6 +76,30 @@ class FailureList:
         """The failures seen since the last call (and forget them)."""
         found, self.items = self.items, []
         return found
+
+
+class NotifyMacs:
+    """The contact-mode MAC of cases (``CaseStore`` is one): sign, verify, keep failures."""
+
+    cipher: Cipher
+    failures: FailureList
+
+    def take_failures(self) -> list[IntegrityFailure]:
+        """Cases refused since the last call (for the alert)."""
+        return self.failures.take()
+
+    def _notify_ok(self, case_id: int, number: str, office_id: str, mode: str, mac: object) -> bool:
+        """Whether a case's contact mode is as the bot wrote it; a failure is kept."""
+        fields = notify_fields(case_id, number, mode)
+        if self.cipher.mac_ok(NOTIFY_KIND, fields, None if mac is None else str(mac)):
+            return True
+        self.failures.add(IntegrityFailure("cases", office_id, str(case_id), fingerprint(fields)))
+        return False
+
+    async def _sign_notify(self, conn: Tx, case_id: int, number: str, mode: str) -> None:
+        """Bind a case's contact mode to the case (its id and number)."""
+        mac = self.cipher.mac(NOTIFY_KIND, notify_fields(case_id, number, mode))
+        await conn.execute("UPDATE cases SET notify_mac = ? WHERE id = ?", (mac, case_id))
 
 
 def payload_digest(plaintext: bytes) -> str:
