@@ -228,6 +228,10 @@ async def test_a_handle_moved_to_a_staff_person_makes_no_one_staff(harness: Harn
         h, "UPDATE person_handles SET person_id = ? WHERE person_id = ?", head, attacker
     )
     await h.restart()  # nothing cached: the mapping is read from the database
+    # the head now has two handle rows: the forged one does not hide her own
+    await _queue(h, Recipient.person(head), 4701)
+    await h.rt.sender.flush()
+    assert _got(h, TNG_HEAD, 4701) and not _got(h, ATTACKER, 4701)
     now = await h.person(ATTACKER)
     assert now != head and not h.rt.services.offices["TNG"].is_staff(now)
     assert await h.person(TNG_HEAD) == head  # the head's own handle stands
