@@ -22,6 +22,7 @@ from common import OFFICE_TIME, ROOT, machine, table
 from bot.clock import FakeClock
 from bot.crypto import Cipher, generate_key
 from bot.store.db import Database
+from bot.store.route_macs import NOTIFY_KIND, notify_fields
 from bot.testing.harness import Harness
 from tests.telegram.flows import choose, full_report, office, press
 
@@ -40,8 +41,8 @@ def populate(db: Path, key: str, n: int) -> float:
             "INSERT INTO cases (number, office_id, idempotency_key, tracking_index,"
             " reporter_index, channel, urgent, child_victim, victim_sex, victim_age_group,"
             " disability, categories, relation, help_wanted, reporter_type, notify_mode, language,"
-            " received_at, first_response_due, recorded_by, reporter_chat_enc, details_enc)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " received_at, first_response_due, recorded_by, reporter_chat_enc, details_enc,"
+            " notify_mac) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             _case_rows(key, n),  # a generator: the filling process holds no list of cases
         )
         opened, due = OFFICE_TIME.isoformat(), (OFFICE_TIME + timedelta(days=60)).isoformat()
@@ -103,6 +104,8 @@ def _case_rows(key: str, n: int) -> Iterator[tuple[object, ...]]:
             None,
             cipher.encrypt_json(700000000 + i, context=f"case:{number}:chat".encode()),
             cipher.encrypt_json(details, context=f"case:{number}".encode()),
+            # the contact mode signed as the store signs it (ids 1..n in a new database)
+            cipher.mac(NOTIFY_KIND, notify_fields(i + 1, number, "normal")),
         )
 
 
