@@ -33,6 +33,7 @@ from bot.scheduler.sop_deadlines import next_deadline_reminder, shipped_sops
 from bot.security.keys import check_key
 from bot.services.workflow.deadlines import instance_deadlines
 from bot.store.db import Database
+from bot.store.route_macs import NOTIFY_KIND, notify_fields
 from bot.store.workflow import InstanceRow, StepRow, iso
 from bot.testing.harness import EXAMPLE_OFFICES, Harness
 from tests.telegram.flows import choose, full_report, office, press
@@ -50,8 +51,8 @@ _CASE_SQL = (
     "INSERT INTO cases (number, office_id, idempotency_key, tracking_index,"
     " reporter_index, channel, urgent, child_victim, victim_sex, victim_age_group,"
     " disability, categories, relation, help_wanted, reporter_type, notify_mode, language,"
-    " received_at, first_response_due, recorded_by, reporter_chat_enc, details_enc)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " received_at, first_response_due, recorded_by, reporter_chat_enc, details_enc,"
+    " notify_mac) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -151,6 +152,8 @@ def _case_rows(key: str, n: int) -> Iterator[tuple[object, ...]]:
             "child", 0, '["physical"]', "step_parent", '["counselling"]', "family", "normal",
             "id", at.isoformat(), (at + timedelta(days=1)).isoformat(), None, chat_enc,
             details_enc,
+            # the contact mode signed as the store signs it (ids 1..n in a new database)
+            cipher.mac(NOTIFY_KIND, notify_fields(i + 1, number, "normal")),
         )  # fmt: skip
 
 

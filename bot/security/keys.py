@@ -39,6 +39,12 @@ from bot.store.evidence_files import EvidenceFiles, default_folder
 from bot.store.integrity import MAC_COLUMNS, resign_rows, sealed_offices
 from bot.store.persons import PersonStore
 from bot.store.roster import RosterStore
+from bot.store.route_macs import (
+    ROUTE_MAC_COLUMNS,
+    resign_case_batch,
+    resign_handle_batch,
+    resign_outbox_batch,
+)
 from bot.store.schema import column_names
 
 __all__ = [
@@ -94,7 +100,11 @@ class RotationReport:
 
 async def _check_schema(tx: Tx) -> list[tuple[str, str]]:
     enc, idx, mac = await keyed_columns(tx)
-    unknown = sorted((enc - set(ENCRYPTED_COLUMNS)) | (idx - INDEX_COLUMNS) | (mac - MAC_COLUMNS))
+    unknown = sorted(
+        (enc - set(ENCRYPTED_COLUMNS))
+        | (idx - INDEX_COLUMNS)
+        | (mac - MAC_COLUMNS - ROUTE_MAC_COLUMNS)
+    )
     if unknown:
         names = ", ".join(f"{t}.{c}" for t, c in unknown)
         raise RotationError(
@@ -140,9 +150,9 @@ async def _reindex(db: Database, cipher: Cipher, batch: int) -> int:
     persons, states = PersonStore(cipher), StateStore(cipher)
 
     async def handle(tx: Tx, row: tuple[int, str, bytes]) -> bool:
-        rowid, channel, blob = row
+        row_id, channel, blob = row
         address = cipher.decrypt(blob, context=f"person-handle:{channel}".encode()).decode()
-        await rot.set_handle_index(tx, rowid, persons.index(Handle(channel, address)))
+        await rot.set_handle_index(tx, row_id, persons.index(Handle(channel, address)))
         return True
 
     count = await _batches(db, rot.case_batch, case, batch)
@@ -189,6 +199,23 @@ async def _resign(tx: Tx, old: Cipher, new: Cipher, report: RotationReport) -> N
     report.macs_failing += len(offices) * 2 - len(roster_ok) - len(changes_ok)
 
 
+async def _resign_routing(db: Database, old: Cipher, new: Cipher, batch: int) -> tuple[int, int]:
+    """Re-sign the routing MACs (contact modes, queued recipients, handles) in batches, each its
+    own transaction; idempotent, so an interrupted run is finished by the next. Returns
+    (re-signed, failing)."""
+    signed = failing = 0
+    for resign in (resign_case_batch, resign_outbox_batch, resign_handle_batch):
+        after = rot.FIRST
+        while True:
+            async with db.transaction() as tx:
+                last, ok, bad = await resign(tx, old, new, after, batch)
+            signed, failing = signed + ok, failing + bad
+            if last == after:
+                break
+            after = last
+    return signed, failing
+
+
 async def check_key(db: Database, cipher: Cipher) -> None:
     """Refuse a key the data was not written with (UnknownKeyError) or an unfinished rotation."""
     async with db.reading() as tx:
@@ -223,11 +250,6 @@ async def rotate_key(
     evidence_dir: Path | None = None,
 ) -> RotationReport:
     """Re-encrypt everything under ``new_key`` in batches (see the module's note on crashes)."""
-    if getattr(db, "dialect", "sqlite") != "sqlite":
-        # the batches of the tables without an id column page by SQLite's rowid
-        raise RotationError(
-            "rotate-key does not run on PostgreSQL yet (docs/ARCHITECTURE.md, Two stores)"
-        )
     old = Cipher(old_key)
     cipher = Cipher(new_key, old_keys=(old_key,))
     if old.key_id == cipher.key_id:
@@ -269,8 +291,11 @@ async def rotate_key(
     files = EvidenceFiles(evidence_dir or default_folder(db.path), cipher)
     report.files, report.files_failing = await recrypt_files(db, files, batch)
     report.indexes = await _reindex(db, cipher, batch)
+    routing = await _resign_routing(db, old, cipher, batch)
     async with db.transaction() as tx:
         await _resign(tx, old, Cipher(new_key), report)
+        report.macs += routing[0]
+        report.macs_failing += routing[1]
         await append_audit(
             tx,
             at=at,

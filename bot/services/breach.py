@@ -3,6 +3,7 @@ its 3 x 24 h notice deadline as a tracked row, and when the notices went out (Pa
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,9 @@ async def record_breach(svc: Services, since: datetime, *, actor: str) -> Breach
         reads = await store.identity_reads(conn, since)
         subjects = []
         for c in cases:
+            # the contact mode as its MAC allows (a forged one reads "none": bot/store/cases.py)
+            checked = await svc.cases.get(conn, c.id)
+            c = dataclasses.replace(c, notify_mode=checked.notify_mode if checked else "none")
             details = await svc.cases.details(conn, c.id)
             route = contact_route(c.has_reporter_chat, c.notify_mode, bool(details.get("phone")))
             subjects.append(Subject(c, route, len(reads.get(c.id, ()))))

@@ -122,6 +122,7 @@ class Services:
         """
         now = self.clock.now()
         async with self.db.transaction() as conn:
+            await self._adopt_routing(conn)
             await self.persons.adopt_legacy_ids(conn, now)
             await self._adopt_unsigned(conn)
             for oid, file_roster in self._file_rosters.items():
@@ -170,6 +171,11 @@ class Services:
                            action="integrity_adopted", detail=f"rows={signed}")  # fmt: skip
         log.warning("integrity: %d rows from before the upgrade signed", signed)
 
+    async def _adopt_routing(self, conn: Tx) -> None:
+        from bot.services.integrity import adopt_routing_rows
+
+        await adopt_routing_rows(self, conn)
+
     async def alert_integrity(self, conn: Tx, failures: list[IntegrityFailure]) -> None:
         """Log, audit and tell the heads of rows that failed their MAC (once each)."""
         if failures:
@@ -178,7 +184,11 @@ class Services:
             await alert_failures(self, conn, failures)
 
     async def refresh_roster(self) -> None:
-        """Read every office's roster from the database (seeding it first if not yet done)."""
+        """Read every office's roster from the database (seeding it first if not yet done); alert
+        first what the stores refused since (bot/services/integrity.py ``alert_routing``)."""
+        from bot.services.integrity import alert_routing
+
+        await alert_routing(self)
         if not self._roster_seeded:
             await self.load_roster()
             return

@@ -15,11 +15,19 @@ from bot.domain.office import Role
 from bot.store.audit import append_audit
 from bot.store.db import Tx
 from bot.store.integrity import IntegrityFailure
+from bot.store.route_macs import adopt_routing, routing_adoption_pending
 
 if TYPE_CHECKING:
     from bot.services.context import Services
 
-__all__ = ["INTEGRITY_ACTOR", "accept_current", "alert_failures"]
+__all__ = [
+    "INTEGRITY_ACTOR",
+    "accept_current",
+    "adopt_routing_rows",
+    "alert_failures",
+    "alert_routing",
+    "routing_failures",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +55,11 @@ async def alert_failures(svc: Services, conn: Tx, failures: Iterable[IntegrityFa
             action="integrity_failed",
             detail=f"{failure.table}:{failure.office_id}:{failure.ref}:{failure.fingerprint}",
         )
-        office = svc.offices.get(failure.office_id)
-        if office is None:
-            continue
-        for head in sorted(office.people_with(Role.KETUA)):
+        if failure.office_id:
+            offices = [o for o in [svc.offices.get(failure.office_id)] if o is not None]
+        else:  # a row that names no office (a message about no case, a reporter's handle)
+            offices = [svc.offices[o] for o in sorted(svc.offices)]
+        for office, head in [(o, p) for o in offices for p in sorted(o.people_with(Role.KETUA))]:
             await svc.outbox.add(
                 conn,
                 Notice(
@@ -63,6 +72,57 @@ async def alert_failures(svc: Services, conn: Tx, failures: Iterable[IntegrityFa
                 at=now,
             )
     return count
+
+
+def routing_failures(svc: Services) -> list[IntegrityFailure]:
+    """What the stores refused since the last call: queued messages, contact modes, handles.
+
+    A failure names its office when its row does (a case's); a person's handle is alerted to
+    the heads of each office where the person is on the roster; anything else (a message about
+    no case, a reporter's handle) to the heads of every office: someone wrote to the database.
+    """
+    found: list[IntegrityFailure] = []
+    for failure in [
+        *svc.outbox.take_failures(),
+        *svc.cases.take_failures(),
+        *svc.persons.take_failures(),
+    ]:
+        if failure.office_id:
+            found.append(failure)
+            continue
+        person = failure.ref.split(":")[1] if failure.ref.startswith("person:") else ""
+        offices = [
+            o.id for o in svc.offices.values() if person.isdigit() and o.is_staff(int(person))
+        ]
+        found.extend(
+            IntegrityFailure(failure.table, oid, failure.ref, failure.fingerprint)
+            for oid in sorted(offices)
+        )
+        if not offices:
+            found.append(failure)  # no office: every office's heads (alert_failures)
+    return found
+
+
+async def alert_routing(svc: Services) -> None:
+    """Alert (once each) what the stores refused since the last call."""
+    failures = routing_failures(svc)
+    if failures and not all(f.key() in svc.integrity_alerted for f in failures):
+        async with svc.db.transaction() as conn:
+            await alert_failures(svc, conn, failures)
+
+
+async def adopt_routing_rows(svc: Services, conn: Tx) -> None:
+    """Sign the routing fields of the rows from before their MACs, once: at the first start
+    after the migration, while no row is signed yet."""
+    if not await routing_adoption_pending(conn):
+        return
+    signed = await adopt_routing(conn, svc.cipher)
+    if signed is None:
+        log.error("integrity: unsigned routing rows wait, but signed rows exist: not signed")
+        return
+    await append_audit(conn, at=svc.clock.now(), actor=INTEGRITY_ACTOR,
+                       action="integrity_adopted", detail=f"routing rows={signed}")  # fmt: skip
+    log.warning("integrity: %d routing rows from before the upgrade signed", signed)
 
 
 async def accept_current(svc: Services, actor: str = "admin:cli") -> None:

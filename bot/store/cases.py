@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 from bot.crypto import Cipher
 from bot.domain.identity import Handle
 from bot.store.db import Row, Tx
+from bot.store.route_macs import FailureList, NotifyMacs
 
 __all__ = ["CaseRow", "CaseStore", "NewCase"]
 
@@ -115,7 +117,7 @@ _COLUMNS = (
     "id, number, office_id, channel, urgent, child_victim, victim_sex, victim_age_group, "
     "disability, categories, relation, help_wanted, reporter_type, notify_mode, language, "
     "status, stage, received_at, first_response_due, taken_by, taken_at, "
-    "perpetrator_child, kdrt_severe, consent_version, legal_hold"
+    "perpetrator_child, kdrt_severe, consent_version, legal_hold, notify_mac"
 )
 
 
@@ -125,11 +127,24 @@ def reporter_index(cipher: Cipher, handle: Handle) -> str:
     return cipher.blind_index(label, handle.address)
 
 
-class CaseStore:
+class CaseStore(NotifyMacs):
     """Reads and writes cases; writes take the caller's transaction connection."""
 
     def __init__(self, cipher: Cipher) -> None:
         self.cipher = cipher
+        self.failures = FailureList()  # cases whose contact-mode MAC failed (for the alert)
+
+    def _checked(self, row: Row | None) -> CaseRow | None:
+        """A case as read; a contact mode failing its MAC reads as "none" (she is not contacted:
+        nothing written without the key decides whether or how a reporter hears from us)."""
+        if row is None:
+            return None
+        case = CaseRow.from_row(row)
+        if self._notify_ok(
+            case.id, case.number, case.office_id, case.notify_mode, row["notify_mac"]
+        ):
+            return case
+        return dataclasses.replace(case, notify_mode="none")
 
     def _ctx(self, case_key: str) -> bytes:
         return b"case:" + case_key.encode()
@@ -202,6 +217,7 @@ class CaseStore:
             ),
         )
         assert cur.lastrowid is not None
+        await self._sign_notify(conn, int(cur.lastrowid), number, case.notify_mode)
         return int(cur.lastrowid)
 
     async def add_event(
@@ -230,7 +246,7 @@ class CaseStore:
         """A case by id."""
         async with conn.execute(f"SELECT {_COLUMNS} FROM cases WHERE id = ?", (case_id,)) as cur:
             row = await cur.fetchone()
-        return CaseRow.from_row(row) if row else None
+        return self._checked(row)
 
     async def by_number(self, conn: Tx, number: str) -> CaseRow | None:
         """A case by its number."""
@@ -238,7 +254,7 @@ class CaseStore:
             f"SELECT {_COLUMNS} FROM cases WHERE number = ?", (number.upper(),)
         ) as cur:
             row = await cur.fetchone()
-        return CaseRow.from_row(row) if row else None
+        return self._checked(row)
 
     async def by_tracking_code(self, conn: Tx, code: str) -> CaseRow | None:
         """A case by its (normalised) tracking code, through the blind index."""
@@ -247,7 +263,7 @@ class CaseStore:
             (self.cipher.blind_index("tracking", code),),
         ) as cur:
             row = await cur.fetchone()
-        return CaseRow.from_row(row) if row else None
+        return self._checked(row)
 
     async def details(self, conn: Tx, case_id: int) -> dict[str, Any]:
         """Decrypted personal details of a case."""
@@ -328,7 +344,14 @@ class CaseStore:
     async def notify_mode_for_key(self, conn: Tx, idempotency_key: str) -> str | None:
         """How the reporter of the case made for a submission wants to be told (None: no case)."""
         async with conn.execute(
-            "SELECT notify_mode FROM cases WHERE idempotency_key = ?", (idempotency_key,)
+            "SELECT id, number, office_id, notify_mode, notify_mac FROM cases"
+            " WHERE idempotency_key = ?",
+            (idempotency_key,),
         ) as cur:
             row = await cur.fetchone()
-        return str(row[0]) if row else None
+        if row is None:
+            return None
+        mode = str(row[3])
+        return (
+            mode if self._notify_ok(int(row[0]), str(row[1]), str(row[2]), mode, row[4]) else "none"
+        )

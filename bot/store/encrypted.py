@@ -19,7 +19,7 @@ __all__ = [
     "set_case_indexes",
 ]
 
-# (table, column) -> SQL selecting (rowid, blob, AAD context) for every non-null value
+# (table, column) -> SQL selecting (key, blob, AAD context) for every non-null value
 ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("cases", "details_enc"): "SELECT id, details_enc, 'case:' || number FROM cases",
     ("cases", "reporter_chat_enc"): (
@@ -52,13 +52,13 @@ ENCRYPTED_COLUMNS: dict[tuple[str, str], str] = {
     ("letters", "content_enc"): (
         "SELECT id, content_enc, 'letter:' || case_id || ':' || number FROM letters"
     ),
-    ("state_data", "key_enc"): "SELECT rowid, key_enc, 'state-key:' || kind FROM state_data",
-    ("state_data", "data_enc"): "SELECT rowid, data_enc, kind FROM state_data",
+    ("state_data", "key_enc"): "SELECT id, key_enc, 'state-key:' || kind FROM state_data",
+    ("state_data", "data_enc"): "SELECT id, data_enc, kind FROM state_data",
     ("state_conversations", "key_enc"): (
-        "SELECT rowid, key_enc, 'state-key:' || name FROM state_conversations"
+        "SELECT id, key_enc, 'state-key:' || name FROM state_conversations"
     ),
     ("person_handles", "address_enc"): (
-        "SELECT rowid, address_enc, 'person-handle:' || channel FROM person_handles"
+        "SELECT id, address_enc, 'person-handle:' || channel FROM person_handles"
     ),
     ("outreach", "details_enc"): (
         "SELECT id, details_enc, 'outreach:' || id FROM outreach WHERE details_enc IS NOT NULL"
@@ -89,9 +89,9 @@ KEY_COLUMN = {
     "steps": "id",
     "mediations": "id",
     "letters": "id",
-    "person_handles": "rowid",
-    "state_data": "rowid",
-    "state_conversations": "rowid",
+    "person_handles": "id",
+    "state_data": "id",
+    "state_conversations": "id",
     "rights_requests": "id",
     "outreach": "id",
     "referrals": "id",

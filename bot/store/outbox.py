@@ -8,6 +8,7 @@ the channel resolves the recipient to an address when it sends. Row status: 'pen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +17,9 @@ from typing import Any
 from bot.crypto import Cipher
 from bot.domain.notice import Notice, Recipient, RecipientKind
 from bot.store.cases import CaseStore
-from bot.store.db import Tx
+from bot.store.db import Row, Tx
+from bot.store.integrity import IntegrityFailure, fingerprint
+from bot.store.route_macs import OUTBOX_KIND, FailureList, outbox_fields, payload_digest
 
 __all__ = [
     "DEFAULT_CHANNEL",
@@ -52,6 +55,7 @@ class OutboxStore:
     def __init__(self, cipher: Cipher, channel: str = DEFAULT_CHANNEL) -> None:
         self.cipher = cipher
         self.channel = channel  # the channel of notices to people, groups and reporters
+        self.failures = FailureList()  # rows whose recipient MAC failed (for the alert)
 
     async def add(
         self, conn: Tx, notice: Notice, *, at: datetime, channel: str | None = None
@@ -62,7 +66,9 @@ class OutboxStore:
         from (a notice to her goes where she is), else the default.
         """
         channel = channel or notice.recipient.channel or await self._reporter_channel(conn, notice)
-        await conn.execute(
+        context = b"outbox:" + notice.kind.encode()
+        plain = _payload_bytes(dict(notice.params))
+        cur = await conn.execute(
             "INSERT OR IGNORE INTO outbox (created_at, recipient, channel, kind, case_id,"
             " dedupe_key, language, payload_enc, not_before) VALUES (?,?,?,?,?,?,?,?,?)",
             (
@@ -73,12 +79,45 @@ class OutboxStore:
                 notice.case_id,
                 notice.dedupe_key,
                 notice.language,
-                self.cipher.encrypt_json(
-                    dict(notice.params), context=b"outbox:" + notice.kind.encode()
-                ),
+                self.cipher.encrypt(plain, context=context),
                 (notice.not_before or at).isoformat(),
             ),
         )
+        if cur.rowcount == 1 and cur.lastrowid is not None:
+            await self._sign(conn, int(cur.lastrowid), notice, channel, payload_digest(plain))
+
+    async def _sign(self, conn: Tx, row_id: int, notice: Notice, channel: str, digest: str) -> None:
+        """Bind the new row's recipient to the row (its id, channel, kind, case and content)."""
+        fields = outbox_fields(
+            row_id, notice.recipient.key(), channel, notice.kind, notice.case_id, digest
+        )
+        await conn.execute(
+            "UPDATE outbox SET recipient_mac = ? WHERE id = ?",
+            (self.cipher.mac(OUTBOX_KIND, fields), row_id),
+        )
+
+    async def _verified(self, conn: Tx, r: Row) -> dict[str, Any] | None:
+        """A due row's payload if its recipient MAC holds; else the row fails (never sent)."""
+        plain = self.cipher.decrypt(r["payload_enc"], context=b"outbox:" + r["kind"].encode())
+        fields = outbox_fields(
+            r["id"], r["recipient"], r["channel"], r["kind"], r["case_id"], payload_digest(plain)
+        )
+        if self.cipher.mac_ok(OUTBOX_KIND, fields, r["recipient_mac"]):
+            value = json.loads(plain.decode("utf-8"))
+            assert isinstance(value, dict)
+            return value
+        office = await self.case_office(conn, r["case_id"]) if r["case_id"] is not None else None
+        self.failures.add(
+            IntegrityFailure(
+                "outbox", "" if office is None else office[0], str(r["id"]), fingerprint(fields)
+            )
+        )
+        await self.mark_failed(conn, int(r["id"]), "integrity: recipient MAC fails")
+        return None
+
+    def take_failures(self) -> list[IntegrityFailure]:
+        """Rows refused since the last call (for the alert)."""
+        return self.failures.take()
 
     async def _reporter_channel(self, conn: Tx, notice: Notice) -> str:
         if notice.recipient.kind is not RecipientKind.REPORTER:
@@ -131,27 +170,29 @@ class OutboxStore:
     ) -> list[OutboxItem]:
         """Pending messages of one channel whose time has come, oldest first."""
         async with conn.execute(
-            "SELECT id, recipient, channel, kind, case_id, language, payload_enc, attempts"
-            " FROM outbox WHERE status = 'pending' AND not_before <= ? AND channel = ?"
-            " ORDER BY id LIMIT ?",
+            "SELECT id, recipient, channel, kind, case_id, language, payload_enc, attempts,"
+            " recipient_mac FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " AND channel = ? ORDER BY id LIMIT ?",
             (now.isoformat(), channel, limit),
         ) as cur:
             rows = await cur.fetchall()
-        return [
-            OutboxItem(
-                id=r["id"],
-                recipient=Recipient.parse(r["recipient"]),
-                channel=r["channel"],
-                kind=r["kind"],
-                case_id=r["case_id"],
-                language=r["language"],
-                attempts=r["attempts"],
-                payload=self.cipher.decrypt_json(
-                    r["payload_enc"], context=b"outbox:" + r["kind"].encode()
-                ),
-            )
-            for r in rows
-        ]
+        items = []
+        for r in rows:
+            payload = await self._verified(conn, r)
+            if payload is not None:
+                items.append(
+                    OutboxItem(
+                        id=r["id"],
+                        recipient=Recipient.parse(r["recipient"]),
+                        channel=r["channel"],
+                        kind=r["kind"],
+                        case_id=r["case_id"],
+                        language=r["language"],
+                        attempts=r["attempts"],
+                        payload=payload,
+                    )
+                )
+        return items
 
     async def mark_sent(
         self,
@@ -268,6 +309,11 @@ class OutboxStore:
         async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+
+def _payload_bytes(params: object) -> bytes:
+    """A payload as ``Cipher.encrypt_json`` encodes it (the bytes its MAC digest covers)."""
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # -- what a queued reminder's relevance depends on (read before it is sent) ----------------------

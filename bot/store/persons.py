@@ -12,6 +12,8 @@ from datetime import datetime
 from bot.crypto import Cipher
 from bot.domain.identity import Handle
 from bot.store.db import Tx
+from bot.store.integrity import IntegrityFailure
+from bot.store.route_macs import HANDLE_KIND, FailureList, handle_failure, handle_fields
 
 __all__ = ["LEGACY_ID_COLUMNS", "PersonStore", "case_reporter", "forget_former_reporters"]
 
@@ -43,6 +45,20 @@ class PersonStore:
 
     def __init__(self, cipher: Cipher) -> None:
         self.cipher = cipher
+        self.failures = FailureList()  # handles whose MAC failed (for the alert)
+
+    def take_failures(self) -> list[IntegrityFailure]:
+        """Handles refused since the last call (for the alert)."""
+        return self.failures.take()
+
+    def _handle_ok(self, person_id: int, channel: str, address: str, mac: object) -> bool:
+        """Whether a handle row is as the bot wrote it (this address, this person); a failure
+        is kept. A row moved to another person, or an address swapped in, fails."""
+        fields = handle_fields(person_id, channel, address)
+        if self.cipher.mac_ok(HANDLE_KIND, fields, None if mac is None else str(mac)):
+            return True
+        self.failures.add(handle_failure(person_id, channel, fields))
+        return False
 
     def index(self, handle: Handle) -> str:
         """The blind index of a handle (the same for the same handle under one key)."""
@@ -51,11 +67,19 @@ class PersonStore:
     async def find(self, tx: Tx, handle: Handle) -> int | None:
         """The person with this handle, or None."""
         async with tx.execute(
-            "SELECT person_id FROM person_handles WHERE channel = ? AND address_index = ?",
+            "SELECT person_id, handle_mac FROM person_handles"
+            " WHERE channel = ? AND address_index = ?",
             (handle.channel, self.index(handle)),
         ) as cur:
             row = await cur.fetchone()
-        return None if row is None else int(row[0])
+        if row is None:
+            return None
+        person_id = int(row[0])
+        return (
+            person_id
+            if self._handle_ok(person_id, handle.channel, handle.address, row[1])
+            else None
+        )
 
     async def create(self, tx: Tx, at: datetime) -> int:
         """A new person with no handle yet."""
@@ -77,10 +101,11 @@ class PersonStore:
             (person_id, handle.channel),
         )
         blob = self.cipher.encrypt(handle.address.encode(), context=_context(handle.channel))
+        mac = self.cipher.mac(HANDLE_KIND, handle_fields(person_id, handle.channel, handle.address))
         await tx.execute(
-            "INSERT INTO person_handles (person_id, channel, address_index, address_enc)"
-            " VALUES (?, ?, ?, ?)",
-            (person_id, handle.channel, self.index(handle), blob),
+            "INSERT INTO person_handles (person_id, channel, address_index, address_enc,"
+            " handle_mac) VALUES (?, ?, ?, ?, ?)",
+            (person_id, handle.channel, self.index(handle), blob, mac),
         )
 
     async def ensure(self, tx: Tx, handle: Handle, at: datetime) -> int:
@@ -88,6 +113,12 @@ class PersonStore:
         found = await self.find(tx, handle)
         if found is not None:
             return found
+        # a row refused by ``find`` (written without the key) gives way: the handle becomes a new
+        # person with no rights, and the refusal was kept for the alert
+        await tx.execute(
+            "DELETE FROM person_handles WHERE channel = ? AND address_index = ?",
+            (handle.channel, self.index(handle)),
+        )
         person_id = await self.create(tx, at)
         await self.attach(tx, person_id, handle)
         return person_id
@@ -95,29 +126,22 @@ class PersonStore:
     async def handle(self, tx: Tx, person_id: int, channel: str) -> Handle | None:
         """The person's handle on a channel (decrypted), or None."""
         async with tx.execute(
-            "SELECT address_enc FROM person_handles WHERE person_id = ? AND channel = ?",
+            "SELECT address_enc, handle_mac FROM person_handles"
+            " WHERE person_id = ? AND channel = ?",
             (person_id, channel),
         ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        address = self.cipher.decrypt(bytes(row[0]), context=_context(channel)).decode()
-        return Handle(channel, address)
+            rows = await cur.fetchall()
+        # a row moved here from another person fails and does not hide the person's own
+        for row in rows:
+            address = self.cipher.decrypt(bytes(row[0]), context=_context(channel)).decode()
+            if self._handle_ok(person_id, channel, address, row[1]):
+                return Handle(channel, address)
+        return None  # never sent to an address written without the key
 
     async def forget(self, tx: Tx, person_id: int) -> int:
         """Crypto-shred: drop every handle of the person (ids in other rows stay, unlinked)."""
         cur = await tx.execute("DELETE FROM person_handles WHERE person_id = ?", (person_id,))
         return int(cur.rowcount or 0)
-
-    async def reindex(self, tx: Tx) -> int:
-        """Recompute every blind index and re-encrypt every address (after a key rotation)."""
-        async with tx.execute("SELECT person_id, channel, address_enc FROM person_handles") as cur:
-            rows = [(int(r[0]), str(r[1]), bytes(r[2])) for r in await cur.fetchall()]
-        await tx.execute("DELETE FROM person_handles")
-        for person_id, channel, blob in rows:
-            address = self.cipher.decrypt(blob, context=_context(channel)).decode()
-            await self.attach(tx, person_id, Handle(channel, address))
-        return len(rows)
 
     # -- converting a database written before persons existed -------------------------------
 

@@ -80,34 +80,32 @@ async def case_batch(tx: Tx, after: int, limit: int) -> list[tuple[int, str, byt
 
 
 async def handle_batch(tx: Tx, after: int, limit: int) -> list[tuple[int, str, bytes]]:
-    """(rowid, channel, encrypted address) of the next person handles."""
+    """(id, channel, encrypted address) of the next person handles."""
     async with tx.execute(
-        "SELECT rowid, channel, address_enc FROM person_handles WHERE rowid > ?"
-        " ORDER BY rowid LIMIT ?",
+        "SELECT id, channel, address_enc FROM person_handles WHERE id > ? ORDER BY id LIMIT ?",
         (after, limit),
     ) as cur:
         return [(int(r[0]), str(r[1]), bytes(r[2])) for r in await cur.fetchall()]
 
 
-async def set_handle_index(tx: Tx, rowid: int, index: str) -> None:
+async def set_handle_index(tx: Tx, row_id: int, index: str) -> None:
     """Store a handle's recomputed blind index."""
-    await tx.execute("UPDATE person_handles SET address_index = ? WHERE rowid = ?", (index, rowid))
+    await tx.execute("UPDATE person_handles SET address_index = ? WHERE id = ?", (index, row_id))
 
 
 _STATE_SCOPE = {"state_data": "kind", "state_conversations": "name"}
 
 
 async def state_batch(tx: Tx, table: str, after: int, limit: int) -> list[tuple[int, str, bytes]]:
-    """(rowid, scope, encrypted key) of the next rows of a PTB state table."""
+    """(id, scope, encrypted key) of the next rows of a PTB state table."""
     async with tx.execute(
-        f"SELECT rowid, {_STATE_SCOPE[table]}, key_enc FROM {table} WHERE rowid > ?"
-        " ORDER BY rowid LIMIT ?",
+        f"SELECT id, {_STATE_SCOPE[table]}, key_enc FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
         (after, limit),
     ) as cur:
         return [(int(r[0]), str(r[1]), bytes(r[2])) for r in await cur.fetchall()]
 
 
-async def set_state_index(tx: Tx, table: str, rowid: int, index: str) -> None:
+async def set_state_index(tx: Tx, table: str, row_id: int, index: str) -> None:
     """Store a state row's recomputed blind index."""
     assert table in _STATE_SCOPE
-    await tx.execute(f"UPDATE {table} SET key_index = ? WHERE rowid = ?", (index, rowid))
+    await tx.execute(f"UPDATE {table} SET key_index = ? WHERE id = ?", (index, row_id))

@@ -24,6 +24,7 @@ from bot.i18n import I18n, Translator
 from bot.services.context import Services
 from bot.store.db import Database
 from bot.store.outbox import OutboxItem
+from bot.store.route_macs import NOTIFY_KIND, notify_fields
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import EXAMPLE_OFFICES
@@ -101,6 +102,9 @@ class World:
                 ),
             )
             assert cur.lastrowid is not None
+            # signed as the bot signs a case it stores (bot/store/route_macs.py)
+            mac = self.svc.cipher.mac(NOTIFY_KIND, notify_fields(cur.lastrowid, number, "normal"))
+            await conn.execute("UPDATE cases SET notify_mac = ? WHERE id = ?", (mac, cur.lastrowid))
             return cur.lastrowid
 
 

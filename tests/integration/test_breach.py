@@ -41,7 +41,7 @@ def _answers(office: str, notify: str, phone: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _fill(path: Path, key: str) -> None:
+async def _fill(path: str | Path, key: str) -> None:
     db = await Database.open(path)
     clock = FakeClock(START)
     svc = Services(db, clock, Cipher(key), {o.id: o for o in load_offices(OFFICES)})
@@ -64,9 +64,9 @@ async def _fill(path: Path, key: str) -> None:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Three cases in two offices, and the environment the CLI reads."""
-    path = tmp_path / "data" / "ppa.sqlite3"
+def db_path(db_target: str | Path, monkeypatch: pytest.MonkeyPatch) -> str | Path:
+    """Three cases in two offices (each store), and the environment the CLI reads."""
+    path = db_target
     key = generate_key()
     asyncio.run(_fill(path, key))
     monkeypatch.setenv("PPA_DATABASE", str(path))
@@ -75,7 +75,7 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-async def _incident(path: Path) -> tuple[datetime, datetime, str]:
+async def _incident(path: str | Path) -> tuple[datetime, datetime, str]:
     db = await Database.open(path)
     try:
         row = await db.fetchone("SELECT recorded_at, due_at, status FROM breach_incidents")
@@ -85,7 +85,7 @@ async def _incident(path: Path) -> tuple[datetime, datetime, str]:
         await db.close()
 
 
-async def _sweep(path: Path, key: str, now: datetime) -> tuple[int, int, list[str]]:
+async def _sweep(path: str | Path, key: str, now: datetime) -> tuple[int, int, list[str]]:
     db = await Database.open(path)
     try:
         svc = Services(db, FakeClock(now), Cipher(key), {o.id: o for o in load_offices(OFFICES)})
@@ -100,7 +100,7 @@ async def _sweep(path: Path, key: str, now: datetime) -> tuple[int, int, list[st
 
 
 def test_breach_lists_affected_cases_drafts_notices_and_tracks_72_hours(
-    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: str | Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "drafts"
     assert main(["breach", "--since", "2026-01-06", "--out", str(out)]) == 0
@@ -149,12 +149,15 @@ def test_breach_lists_affected_cases_drafts_notices_and_tracks_72_hours(
     soon, late, _ = asyncio.run(_sweep(db_path, key, due + timedelta(days=2)))
     assert (soon, late) == (0, 0)
 
+
+@pytest.mark.sqlite_only  # `ppa-bot backup` is SQLite's (PostgreSQL: pg_dump)
+def test_a_backup_is_audited(db_path: str | Path, tmp_path: Path) -> None:
     # a backup is audited: its date tells a later breach what a leaked copy holds
     assert main(["backup", str(tmp_path / "copy.sqlite3")]) == 0
     assert asyncio.run(_count(db_path, "SELECT COUNT(*) FROM audit_log WHERE action='backup'")) == 1
 
 
-async def _count(path: Path, sql: str) -> int:
+async def _count(path: str | Path, sql: str) -> int:
     db = await Database.open(path)
     try:
         row = await db.fetchone(sql)
@@ -165,10 +168,10 @@ async def _count(path: Path, sql: str) -> int:
 
 
 async def test_a_backup_from_before_the_breach_counts_cases_removed_since_it(
-    tmp_path: Path,
+    db_target: str | Path,
 ) -> None:
     key = generate_key()
-    path = tmp_path / "ppa.sqlite3"
+    path = db_target
     await _fill(path, key)  # three cases; one purged on 10 January (audit)
     db = await Database.open(path)
     clock = FakeClock(START + timedelta(days=30))
@@ -183,5 +186,25 @@ async def test_a_backup_from_before_the_breach_counts_cases_removed_since_it(
         assert [r.number for r in report.removed] == ["PPA-PSR-2025-00007"]
         assert report.backups == [START + timedelta(days=2)]
         assert report.due_at == clock.now() + timedelta(hours=72)
+    finally:
+        await db.close()
+
+
+async def test_a_contact_mode_changed_without_the_key_does_not_route_a_breach_notice(
+    db_target: str | Path,
+) -> None:
+    key = generate_key()
+    await _fill(db_target, key)  # the second case's reporter said "none": she is called
+    db = await Database.open(db_target)
+    svc = Services(db, FakeClock(START + timedelta(days=30)), Cipher(key),
+                   {o.id: o for o in load_offices(OFFICES)})  # fmt: skip
+    try:
+        async with db.transaction() as conn:  # security review #5: a write without the key
+            await conn.execute("UPDATE cases SET notify_mode = 'normal' WHERE number = ?",
+                               ("PPA-TNG-2026-00002",))  # fmt: skip
+        report = await record_breach(svc, START, actor="test")
+        routes = {s.case.number: s.route for s in report.subjects}
+        assert routes["PPA-TNG-2026-00002"] == "phone"  # not messaged on the shared phone
+        assert routes["PPA-TNG-2026-00001"] == "bot"  # the untouched case as before
     finally:
         await db.close()

@@ -77,12 +77,13 @@ def _answers(i: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def run_burst(directory: Path, steps: int) -> Burst:
-    """``steps`` real cases with their intake step open; sweep and flush at one instant."""
+async def run_burst(database: str | Path, steps: int) -> Burst:
+    """``steps`` real cases with their intake step open; sweep and flush at one instant
+    (``database``: a new SQLite file or PostgreSQL database, tests/stores.py)."""
     clock = FakeClock(CASES_AT.astimezone(UTC))
     settings = Settings(
         telegram_bot_token=TOKEN,
-        ppa_database=directory / "ppa.sqlite3",
+        ppa_database=database,
         ppa_offices=EXAMPLE_OFFICES,
         ppa_secret_key=generate_key(),
         _env_file=None,  # type: ignore[call-arg]
@@ -118,8 +119,10 @@ async def run_burst(directory: Path, steps: int) -> Burst:
     return Burst(rt, fake, report, first, sent, vt.monotonic())
 
 
-async def test_burst_of_escalations_is_delivered_in_digests_without_429(tmp_path: Path) -> None:
-    burst = await run_burst(tmp_path, STEPS)
+async def test_burst_of_escalations_is_delivered_in_digests_without_429(
+    db_target: str | Path,
+) -> None:
+    burst = await run_burst(db_target, STEPS)
     try:
         report = burst.report
         assert report.errors == 0
@@ -168,8 +171,8 @@ async def _failed_daily_digests(burst: Burst) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-async def test_daily_digests_of_a_busy_office_are_delivered(tmp_path: Path) -> None:
-    burst = await run_burst(tmp_path, 100)
+async def test_daily_digests_of_a_busy_office_are_delivered(db_target: str | Path) -> None:
+    burst = await run_burst(db_target, 100)
     try:
         assert await _failed_daily_digests(burst) == []
     finally:

@@ -41,13 +41,13 @@ class Env:
     svc: Services
     clock: FakeClock
     key: str
-    path: Path
+    path: str | Path
     closed: bool = False
 
 
 @pytest.fixture
-async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Env]:
-    path = tmp_path / "ppa.sqlite3"
+async def env(db_target: str | Path) -> AsyncIterator[Env]:
+    path = db_target  # a new SQLite file or PostgreSQL database (tests/stores.py)
     db = await Database.open(path)
     key = generate_key()
     clock = FakeClock(datetime(2026, 1, 5, 3, 0, tzinfo=UTC))

@@ -44,7 +44,7 @@ class _Terminal(io.StringIO):
         return True
 
 
-async def _fill(path: Path, key: str) -> None:
+async def _fill(path: str | Path, key: str) -> None:
     db = await Database.open(path)
     clock = FakeClock(datetime(2026, 1, 5, 3, 0, tzinfo=UTC))
     svc = Services(db, clock, Cipher(key), {o.id: o for o in load_offices(OFFICES)})
@@ -68,9 +68,9 @@ async def _fill(path: Path, key: str) -> None:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A database with two TNG cases, and the environment the CLI reads."""
-    path = tmp_path / "data" / "ppa.sqlite3"
+def db_path(db_target: str | Path, monkeypatch: pytest.MonkeyPatch) -> str | Path:
+    """A database with two TNG cases (each store), and the environment the CLI reads."""
+    path = db_target
     key = generate_key()
     asyncio.run(_fill(path, key))
     monkeypatch.setenv("PPA_DATABASE", str(path))
@@ -87,7 +87,7 @@ def _cli(argv: list[str]) -> int:
     return code
 
 
-async def _exports(path: Path) -> list[tuple[str, dict[str, Any]]]:
+async def _exports(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
     db = await Database.open(path)
     try:
         rows = await db.fetchall("SELECT actor, detail FROM audit_log WHERE action='export'")
@@ -108,7 +108,7 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_identity_export_without_confirmation_is_refused_in_one_line(
-    db_path: Path,
+    db_path: str | Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -127,7 +127,7 @@ def test_identity_export_without_confirmation_is_refused_in_one_line(
 
 
 def test_confirmed_identity_export_audits_os_user_uid_host_admin_and_rows(
-    db_path: Path,
+    db_path: str | Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -154,7 +154,7 @@ def test_confirmed_identity_export_audits_os_user_uid_host_admin_and_rows(
 
 
 def test_a_terminal_prompt_confirms_with_the_office_id_only(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: str | Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     argv = [*BASE, "--format", "xlsx", "--with-identity", "--admin-id", str(TNG_ADMIN)]
     terminal = _Terminal()
@@ -177,7 +177,7 @@ def test_a_terminal_prompt_confirms_with_the_office_id_only(
 
 
 def test_only_an_admin_of_the_office_even_when_confirmed(
-    db_path: Path,
+    db_path: str | Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -195,10 +195,12 @@ def test_only_an_admin_of_the_office_even_when_confirmed(
     assert asyncio.run(_exports(db_path)) == []
 
 
-async def test_library_refuses_identity_without_confirmation(tmp_path: Path) -> None:
+async def test_library_refuses_identity_without_confirmation(
+    tmp_path: Path, db_target: str | Path
+) -> None:
     key = generate_key()
-    await _fill(tmp_path / "ppa.sqlite3", key)
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    await _fill(db_target, key)
+    db = await Database.open(db_target)
     clock = FakeClock(datetime(2026, 6, 1, tzinfo=UTC))
     svc = Services(db, clock, Cipher(key), {o.id: o for o in load_offices(OFFICES)})
     op = Operator(os_user="petugas-it", uid=1234, host="ppa-server")
@@ -227,7 +229,7 @@ async def test_library_refuses_identity_without_confirmation(tmp_path: Path) -> 
 
 
 def test_export_file_is_0600_over_a_readable_file_and_a_symlink(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: str | Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old_umask = os.umask(0)
     try:

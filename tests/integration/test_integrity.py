@@ -153,10 +153,10 @@ async def test_a_forged_group_address_does_not_redirect_the_staff_group(
 
 
 async def test_rotation_keeps_the_macs_and_does_not_launder_a_forged_row(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:
     old, new = generate_key(), generate_key()
-    h = await Harness.create(tmp_path, clock=clock, secret_key=old)
+    h = await Harness.create(tmp_path, clock=clock, secret_key=old, database=db_target)
     fake = h.fake
     await h.send(TNG_HEAD, "/start")
     companion = await h.person(TNG_COMPANION)
@@ -170,13 +170,13 @@ async def test_rotation_keeps_the_macs_and_does_not_launder_a_forged_row(
         attacker, attacker, AT, attacker, AT,
     )  # fmt: skip
     await h.stop()
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    db = await Database.open(db_target)
     try:
         report = await rotate_key(db, old, new, at=clock.now())
         assert report.macs >= 1 and report.macs_failing >= 1
     finally:
         await db.close()
-    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake)
+    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake, database=db_target)
     try:
         tng = h2.rt.services.offices["TNG"]
         assert tng.has_role(await h2.person(TNG_HEAD), Role.KETUA)  # signed rows still hold

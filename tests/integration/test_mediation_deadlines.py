@@ -50,9 +50,9 @@ def wib(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    """A migrated database file, the example offices, the shipped SOPs, a fake clock."""
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+async def env(db_target: str | Path) -> AsyncIterator[Env]:
+    """A migrated database (each store), the example offices, the shipped SOPs, a fake clock."""
+    db = await Database.open(db_target)
     offices = {o.id: o for o in load_offices(ROOT / "config" / "offices.example.toml")}
     roster = {**offices["PSR"].roster, PSR["admin"]: frozenset({Role.ADMIN})}
     offices["PSR"] = replace(offices["PSR"], roster=roster)

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.services.intake import submit_complaint
 from bot.store.db import Database, migrations
 from bot.store.outbox import OutboxItem
+from bot.store.route_macs import adopt_routing
 from bot.testing.people import person
 from tests.integration.outbox_support import GROUP, REPORTER, World, open_world, world
 
@@ -183,6 +184,8 @@ async def test_migration_0006_turns_chat_ids_into_telegram_addresses(
             await db.conn.execute(old, (now, chat, "dead_letter", f"dead:{update_id}", "en",
                                         payload, now, status, message_id))  # fmt: skip
         assert (await db.migrate())[0] == "0006_notices_roster.sql"  # and any later ones
+        async with db.transaction() as tx:  # as the first start after the upgrade does
+            assert await adopt_routing(tx, cipher) == 2
         async with open_world(db, clock, cipher) as world:
             rows = await world.rows()
             assert [(r["recipient"], r["channel"], r["status"], r["provider_message_id"])

@@ -16,7 +16,6 @@ from bot.config import load_offices
 from bot.crypto import Cipher, generate_key
 from bot.domain.identity import Handle
 from bot.security.backup import BackupError, backup_database
-from bot.security.keys import RotationError, rotate_key
 from bot.services.context import Services
 from bot.services.intake import submit_complaint
 from bot.store.audit import verify_chain
@@ -110,18 +109,3 @@ async def test_pg_dump_and_pg_restore_give_back_the_cases_with_the_key_only(
 def _services(db: Database, key: str) -> Services:
     offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
     return Services(db, FakeClock(MONDAY_10_WIB), Cipher(key), offices)
-
-
-async def test_rotate_key_refuses_postgresql_and_changes_nothing(db_target: str | Path) -> None:
-    old, new = generate_key(), generate_key()
-    db = await Database.open(db_target)
-    try:
-        svc = await _case(db, old)
-        with pytest.raises(RotationError, match="PostgreSQL"):
-            await rotate_key(db, old, new, at=MONDAY_10_WIB)
-        async with db.reading() as conn:
-            case = await svc.cases.get(conn, 1)
-            assert case is not None
-            assert (await svc.cases.details(conn, 1))["victim_name"] == "Melati Rahasia"
-    finally:
-        await db.close()

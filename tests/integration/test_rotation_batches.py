@@ -20,13 +20,13 @@ __all__: list[str] = []
 
 
 async def test_an_interrupted_rotation_blocks_the_start_and_is_finished_by_running_it_again(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, db_target: str | Path
 ) -> None:
     old, new = generate_key(), generate_key()
-    h, code = await _filled(tmp_path, clock, old)
+    h, code = await _filled(tmp_path, clock, old, db_target)
     fake = h.fake
     await h.stop()
-    path = tmp_path / "ppa.sqlite3"
+    path = db_target
     limits: list[int] = []
     calls: set[tuple[str, str, int]] = set()
     real_batch, real_set = rotation.value_batch, rotation.set_value
@@ -71,7 +71,7 @@ async def test_an_interrupted_rotation_blocks_the_start_and_is_finished_by_runni
     for _, blob, ctx in _all_values(path):
         assert only_new.key_id_of(blob) == only_new.key_id
         only_new.decrypt(blob, context=ctx)
-    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake)
+    h2 = await Harness.create(tmp_path, clock=clock, secret_key=new, fake=fake, database=db_target)
     try:
         out = await h2.send(REPORTER, f"/status {code}")
         assert any("PPA-TNG-2026-00001" in (m.plain_text or "") for m in out)
@@ -80,10 +80,10 @@ async def test_an_interrupted_rotation_blocks_the_start_and_is_finished_by_runni
 
 
 async def test_another_unfinished_rotation_is_not_mixed_with_a_new_one(
-    tmp_path: Path, clock: FakeClock
+    clock: FakeClock, db_target: str | Path
 ) -> None:
     old = generate_key()
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    db = await Database.open(db_target)
     try:
         async with db.transaction() as tx:
             await rotation.start_journal(tx, Cipher(old).key_id, "deadbeef", clock.now())

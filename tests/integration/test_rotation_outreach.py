@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from bot.clock import FakeClock
 from bot.crypto import generate_key
 from bot.security.keys import rotate_key
@@ -18,7 +16,6 @@ from tests.telegram.flows import REPORTER, choose, full_report, office
 COMPANION, HEAD = 100000004, 100000001
 
 
-@pytest.mark.sqlite_only  # rotate-key refuses PostgreSQL (test_postgresql_only.py)
 async def test_rotation_covers_outreach_referrals_and_shelter(
     tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:

@@ -69,7 +69,6 @@ def _all_values(target: str | Path) -> list[tuple[str, bytes, bytes]]:
     return out
 
 
-@pytest.mark.sqlite_only  # rotate-key refuses PostgreSQL (test_postgresql_only.py)
 async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
     tmp_path: Path, clock: FakeClock, db_target: str | Path
 ) -> None:
@@ -114,10 +113,10 @@ async def test_rotate_key_reencrypts_everything_and_keeps_lookups(
 
 
 async def test_rotate_key_refuses_unknown_columns_and_same_key(
-    tmp_path: Path, clock: FakeClock
+    clock: FakeClock, db_target: str | Path
 ) -> None:
     key = generate_key()
-    db = await Database.open(tmp_path / "ppa.sqlite3")
+    db = await Database.open(db_target)
     try:
         async with db.transaction() as conn:
             enc, _ = await encrypted_columns(conn)
@@ -125,7 +124,7 @@ async def test_rotate_key_refuses_unknown_columns_and_same_key(
         with pytest.raises(RotationError, match="same"):
             await rotate_key(db, key, key, at=clock.now())
         async with db.transaction() as conn:
-            await conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, secret_enc BLOB)")
+            await conn.execute("CREATE TABLE notes (id BIGINT PRIMARY KEY, secret_enc BYTEA)")
         with pytest.raises(RotationError, match=r"notes\.secret_enc"):
             await rotate_key(db, key, generate_key(), at=clock.now())
         row = await db.fetchone("SELECT COUNT(*) FROM audit_log")

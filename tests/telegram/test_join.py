@@ -264,8 +264,8 @@ async def test_no_display_name_is_stored(jh: Harness) -> None:
 KEY = generate_key()  # the processes of one deployment share its key
 
 
-async def _services(path: Path, clock: Clock, key: str = KEY) -> Services:
-    """Another process on the same database file: its own connection, the office file's roster."""
+async def _services(path: str | Path, clock: Clock, key: str = KEY) -> Services:
+    """Another process on the same database: its own connection, the office file's roster."""
     offices = {o.id: o for o in load_offices(EXAMPLE_OFFICES)}
     svc = Services(await Database.open(path), clock, Cipher(key), offices)
     await svc.load_roster()
@@ -281,10 +281,10 @@ async def _roster_rows(svc: Services) -> list[tuple[str, int, str]]:
 
 
 async def test_a_second_services_sees_an_approval_made_by_the_first(
-    tmp_path: Path, clock: FakeClock
+    db_target: str | Path, clock: FakeClock
 ) -> None:
-    first = await _services(tmp_path / "ppa.sqlite3", clock)
-    second = await _services(tmp_path / "ppa.sqlite3", clock)
+    first = await _services(db_target, clock)
+    second = await _services(db_target, clock)
     try:
         joiner, head = await person(first, JOINER), await person(first, TNG_HEAD)
         asked = await request_join(first, joiner, "TNG", "pendamping")
@@ -309,9 +309,9 @@ async def test_a_second_services_sees_an_approval_made_by_the_first(
 
 
 async def test_seeding_the_roster_is_idempotent_and_keeps_decisions(
-    tmp_path: Path, clock: FakeClock
+    db_target: str | Path, clock: FakeClock
 ) -> None:
-    svc = await _services(tmp_path / "ppa.sqlite3", clock)
+    svc = await _services(db_target, clock)
     try:
         seeded = await _roster_rows(svc)
         file_roster = {o.id: dict(o.roster) for o in load_offices(EXAMPLE_OFFICES)}
@@ -333,7 +333,7 @@ async def test_seeding_the_roster_is_idempotent_and_keeps_decisions(
         assert ("TNG", JOINER, "mediator") in after
         assert ("TNG", TNG_COMPANION, "pendamping") not in after
         # a start again (the office file as before): the decisions stay on top of it
-        again = await _services(tmp_path / "ppa.sqlite3", clock)
+        again = await _services(db_target, clock)
         try:
             assert await _roster_rows(again) == after
             assert again.office("TNG").roster == svc.office("TNG").roster
