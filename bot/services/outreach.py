@@ -112,6 +112,8 @@ async def add_detail(svc: Services, *, draft_key: str, key: str, value: Any) -> 
         row = await store.get(conn, oid) if oid is not None else None
         if row is None:
             return False
+        if (await store.details(conn, row.id)).get(key) == value:
+            return True  # already stored and sent: a replayed message pages nobody twice
         await store.set_detail(conn, row.id, key, value)
         office = svc.office(row.office_id)
         people = [*row.paged, *([row.acked_by] if row.acked_by else [])]

@@ -11,6 +11,8 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.scheduler.sweep import sweep
+from bot.services.outreach import add_detail
+from bot.store.outreach import OutreachStore
 from bot.testing.harness import Harness
 from tests.telegram.flows import REPORTER, choose, full_report, office, press
 
@@ -284,3 +286,26 @@ async def test_a_page_that_cannot_be_delivered_pages_the_next_person_at_once(
         assert "Jl. Mawar 5" in _since(h, SECOND, second)
     finally:
         await h.stop()
+
+
+async def test_a_replayed_detail_pages_nobody_twice(night: tuple[Harness, FakeClock]) -> None:
+    h, clock = night
+    await _urgent_start(h)
+    await h.send(REPORTER, CONTACT)  # where she is
+    row = await h.rt.db.fetchone("SELECT draft_key FROM outreach WHERE id = 1")
+    assert row is not None
+    svc, draft = h.rt.services, str(row[0])
+    async with svc.db.transaction() as tx:
+        stored = await OutreachStore(svc.cipher).details(tx, 1)
+    assert set(stored) == {"where"}
+    sql = "SELECT COUNT(*) FROM outbox WHERE kind = 'outreach_details'"
+    before = await h.rt.db.fetchone(sql)
+    assert before is not None and before[0] >= 1
+    # the same message processed again after a crash pages nobody again; a new detail does
+    clock.advance(seconds=40)
+    assert await add_detail(svc, draft_key=draft, key="where", value=stored["where"]) is True
+    same = await h.rt.db.fetchone(sql)
+    assert same is not None and same[0] == before[0]
+    assert await add_detail(svc, draft_key=draft, key="contact", value="0812-0000-1111") is True
+    after = await h.rt.db.fetchone(sql)
+    assert after is not None and after[0] > before[0]
