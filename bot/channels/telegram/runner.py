@@ -93,6 +93,14 @@ class InboxRunner:
         self._stop = asyncio.Event()
         self._transient_tries = 0
         self._newest: int | None = None  # the newest stored update id, once read
+        # handing freshly stored updates straight to processing, without reading them back
+        # (SQLite only, where this process is the inbox's only writer): store_updates counts
+        # its transactions; process_pending notes the count at which it last left nothing
+        # pending; the rows of the one store after that are all there is to do
+        self._stores = 0
+        self._empty_at: int | None = None
+        self._fresh: tuple[int, list[tuple[PendingUpdate, dict[str, Any]]]] | None = None
+        self._fetched: dict[int, Update] = {}  # the last getUpdates' own objects, by id
         self.inbox = InboxStore()
         self.states = StateStore(runtime.services.cipher)
 
@@ -105,10 +113,16 @@ class InboxRunner:
         if not raw:
             return
         now = self.rt.services.clock.now()
+        stored: list[tuple[PendingUpdate, dict[str, Any]]] = []
         async with self.rt.db.transaction() as conn:
+            self._stores += 1  # inside: a reader holding the lock sees every store it counts
+            seq = self._stores
             for item in raw:
+                update_id = int(item["update_id"])
                 blob = self._cipher.encrypt_json(item, context=b"inbox")
-                await self.inbox.add(conn, int(item["update_id"]), now, blob)
+                if await self.inbox.add(conn, update_id, now, blob):  # not a duplicate
+                    stored.append((PendingUpdate(update_id, blob, 0), item))
+        self._fresh = (seq, stored)
         newest = max(int(item["update_id"]) for item in raw)
         if self._newest is not None:  # unknown until read once (older rows may be stored)
             self._newest = max(self._newest, newest)
@@ -125,19 +139,50 @@ class InboxRunner:
         """Process stored updates: one chat's in order, different chats' concurrently (bounded,
         ``concurrency``); returns how many were handled."""
         done = 0
+        batch = self._take_fresh()  # None: read the inbox
+        self._empty_at = None  # until this call leaves nothing pending
         while True:
-            async with self.rt.db.reading() as conn:
-                batch = await self.inbox.pending(conn, BATCH)
+            if batch is None:
+                async with self.rt.db.reading() as conn:
+                    seen = self._stores  # every store counted so far is committed
+                    batch = [self._decode(p) for p in await self.inbox.pending(conn, BATCH)]
+            else:
+                seen = self._stores
             if not batch:
+                self._caught_up(seen)
                 return done
-            handled, pause = await self._round([self._decode(p) for p in batch])
+            handled, pause = await self._round(batch)
             done += handled
             if pause is not None:
                 await self._pause(pause)
             elif handled == len(batch) < BATCH:
                 # all finished and the inbox had no more: no need to ask it again (an update
                 # stored meanwhile comes with its own call: after a poll, or the webhook's wake)
+                self._caught_up(seen)
                 return done
+            batch = None
+
+    def _caught_up(self, seen: int) -> None:
+        """Nothing was left pending of the updates of the first ``seen`` stores."""
+        if self.rt.db.dialect == "sqlite":  # PostgreSQL: other instances may store updates
+            self._empty_at = seen
+
+    def _take_fresh(self) -> list[_Item] | None:
+        """The updates of the last store, when they are all that is pending: nothing was left
+        after the store before it, and no other store began since (else None: read)."""
+        fresh, self._fresh = self._fresh, None
+        fetched, self._fetched = self._fetched, {}
+        if fresh is None or self._empty_at is None:
+            return None
+        seq, rows = fresh
+        if seq != self._stores or self._empty_at != seq - 1:
+            return None
+        bot = self.rt.application.bot
+        items = []
+        for pending, raw in rows:
+            update = fetched.get(pending.update_id) or Update.de_json(raw, bot)
+            items.append(_Item(pending, update, lane_keys(update)))
+        return items
 
     def _decode(self, pending: PendingUpdate) -> _Item:
         data = self._cipher.decrypt_json(pending.payload_enc, context=b"inbox")
@@ -275,6 +320,8 @@ class InboxRunner:
             timeout=self.poll_timeout,
             allowed_updates=Update.ALL_TYPES,
         )
+        # kept for processing them as they are when they are stored next (not decoded again)
+        self._fetched = {u.update_id: u for u in updates}
         return [u.to_dict() for u in updates]
 
     async def run(self, stop: asyncio.Event) -> None:
