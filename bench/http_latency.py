@@ -48,6 +48,7 @@ async def measure(kind: str, samples: int, directory: Path) -> list[float]:
         TELEGRAM_FILE_BASE_URL=f"{base}/file/bot",
         PPA_DATABASE=str(directory / f"{kind}.sqlite3"),
         PPA_OFFICES=str(ROOT / "config" / "offices.example.toml"),
+        PPA_ALLOW_EXAMPLE="1",  # the example offices, for a benchmark
         PPA_SECRET_KEY=generate_key(),
         PPA_LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
