@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -40,6 +41,9 @@ _CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
 # run SQLite's statements in the event loop's thread (see InlineConnection); False: aiosqlite's
 # worker thread, one hop there and back per call (the bench compares both)
 INLINE_SQLITE = True
+# a job making many statements in a row (the sweep, a digest) lets the loop run other tasks
+# (Telegram's answers, the next poll) at least this often, as the worker thread's hops did
+YIELD_EVERY = 0.005
 _PRIVATE_FILE = 0o600
 _PRIVATE_DIR = 0o700
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -79,13 +83,22 @@ class InlineConnection(aiosqlite.Connection):
     the thread bought no concurrency; what runs in the loop now is SQLite's own time. Long
     statements (VACUUM) still go to the worker thread (``in_thread``). A write waiting for
     another process's write lock (``busy_timeout``) holds the loop meanwhile: only one bot
-    process writes (InstanceLock); the CLI's writes are short.
+    process writes (InstanceLock); the CLI's writes are short. A task making statements
+    without other awaits between them yields to the loop every ``YIELD_EVERY`` seconds, so a
+    long sweep does not hold up polling and replies (each hop used to yield).
     """
+
+    _yielded = 0.0  # time.monotonic() of the last yield to the loop
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
+        now = time.monotonic()
+        if now - self._yielded > YIELD_EVERY:
+            self._yielded = now
+            await asyncio.sleep(0)
+        return result
 
     async def in_thread(self, sql: str) -> list[Any]:
         """Run one statement in aiosqlite's worker thread (the loop stays free meanwhile)."""

@@ -3,7 +3,9 @@ VACUUM still goes to the worker thread; the old way stays available."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -63,4 +65,31 @@ async def test_vacuum_runs_in_the_worker_thread(
         assert "vacuum" in threads and threads["vacuum"] != threading.get_ident()
     finally:
         raw.set_trace_callback(None)
+        await db.close()
+
+
+async def test_a_long_run_of_statements_lets_other_tasks_run(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "ppa.sqlite3")
+    ticks = 0
+    running = True
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while running:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    try:
+        await asyncio.sleep(0)
+        before = ticks
+        async with db.reading() as conn:
+            began = time.monotonic()
+            while time.monotonic() - began < 20 * db_module.YIELD_EVERY:  # no other await
+                async with conn.execute("SELECT 1") as cur:
+                    await cur.fetchone()
+        assert ticks - before >= 5  # the loop ran the other task every YIELD_EVERY or so
+    finally:
+        running = False
+        await task
         await db.close()
