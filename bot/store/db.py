@@ -43,7 +43,7 @@ _CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
 INLINE_SQLITE = True
 # a job making many statements in a row (the sweep, a digest) lets the loop run other tasks
 # (Telegram's answers, the next poll) at least this often, as the worker thread's hops did
-YIELD_EVERY = 0.005
+YIELD_EVERY = 0.001
 _PRIVATE_FILE = 0o600
 _PRIVATE_DIR = 0o700
 _SIDE_FILES = ("-wal", "-shm", "-journal")
