@@ -30,6 +30,7 @@ from bot.clock import FakeClock
 from bot.config import Settings, load_offices
 from bot.crypto import Cipher, generate_key
 from bot.domain.identity import Handle
+from bot.domain.notice import Recipient
 from bot.i18n import I18n
 from bot.scheduler.sweep import sweep
 from bot.services.context import Services
@@ -100,7 +101,7 @@ async def run_burst(name: str, rows: int, *, one_group: bool) -> BurstResult:
                 for i, chat in enumerate(chats, start=1):
                     await svc.outbox.enqueue(
                         conn,
-                        chat_id=chat,
+                        recipient=Recipient.address("telegram", chat),
                         kind="delivery_failed",  # renders from its payload alone
                         at=now,
                         language=office.language,
@@ -204,7 +205,7 @@ async def run_sweep_burst(steps: int, directory: Path) -> SweepBurstResult:
         office = svc.office("TNG")
         for each in svc.offices.values():  # the bot is in every staff group, as after setup
             fake.member_joins(group_chat(each), fake.bot_id)
-            fake.started_users.update(each.roster)
+            fake.started_users.update(svc.file_staff(each.id))  # Telegram ids, not person ids
         workflow = Workflow(svc, load_sops(SOPS_DIR))
         started = time.perf_counter()
         await open_steps(svc, workflow, steps)
@@ -248,7 +249,7 @@ async def run_sweep_burst(steps: int, directory: Path) -> SweepBurstResult:
             (first,),
         )
         group = [m.plain_text or m.text or "" for m in fake.messages(group_chat(office))]
-        private = Counter({uid: len(fake.messages(uid)) for uid in office.roster})
+        private = Counter({uid: len(fake.messages(uid)) for uid in svc.file_staff(office.id)})
         return SweepBurstResult(
             steps=steps,
             rows=sum(by_kind.values()),

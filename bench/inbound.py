@@ -6,51 +6,68 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
+import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from common import OFFICE_TIME, machine, table
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
+from bot.store import db as db_module
 from bot.testing import fake_request
 from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness
+from tests.stores import query_now
 from tests.telegram.flows import full_report
 
 __all__ = ["main"]
 
+# seconds of the fake clock between a reporter's answers (the 27 updates of one complaint
+# take 4.5 minutes; 40 complaints, one after the other, 3 hours of office time)
+PACE = 10.0
 
-async def full_bot(reports: int, directory: Path) -> tuple[int, float]:
-    """Run ``reports`` complete complaints; returns (updates handled, seconds)."""
+
+async def full_bot(
+    reports: int, directory: Path, database: str | None = None, pace: float = PACE
+) -> tuple[int, Timing, int]:
+    """Run ``reports`` complete complaints; returns (updates handled, time taken, statements
+    run by the store: each SQLite call, or each PostgreSQL statement). The fake clock moves
+    ``pace`` seconds before each update (a reporter answers every few seconds)."""
     clock = FakeClock(OFFICE_TIME)
-    h = await Harness.create(directory, clock=clock)
+    h = await Harness.create(directory, clock=clock, database=database)
     # Telegram's rate limits are kept, on simulated time: waiting for a staff group's
     # 20-a-minute budget is not the bot's cost per update
     time_ = VirtualTime(clock)
     h.rt.sender.throttle = Throttle(monotonic=time_.monotonic, sleep=time_.sleep)
+    real_pump = h.pump
+
+    async def paced() -> None:
+        clock.advance(seconds=pace)
+        await real_pump()
+
+    h.pump = paced  # type: ignore[method-assign]
     try:
         await full_report(h, user=900000)  # warm-up: imports, caches, first case
         before = _inbox_rows(h)
-        start = time.perf_counter()
-        for i in range(reports):
-            await full_report(h, user=900001 + i)
-        seconds = time.perf_counter() - start
-        return _inbox_rows(h) - before, seconds
+        with StatementCounter() as counted, Timing() as took:
+            for i in range(reports):
+                await full_report(h, user=900001 + i)
+        return _inbox_rows(h) - before, took, counted.calls
     finally:
         await h.stop()
 
 
 def _inbox_rows(h: Harness) -> int:
-    with sqlite3.connect(h.settings.ppa_database) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0])
+    return int(query_now(h.settings.ppa_database, "SELECT COUNT(*) FROM inbox")[0][0])
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,8 +75,23 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(update.effective_chat.id, update.effective_message.text or "")
 
 
-async def echo_bot(updates: int) -> float:
-    """A bare PTB Application fed ``updates`` texts, one getUpdates each; returns seconds."""
+class Timing:
+    """Wall-clock and CPU seconds (this process, all threads) of a ``with`` block: the CPU
+    time leaves out the moments other work on a shared machine had the processor."""
+
+    wall = cpu = 0.0
+
+    def __enter__(self) -> Timing:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+async def echo_bot(updates: int) -> Timing:
+    """A bare PTB Application fed ``updates`` texts, one getUpdates each; returns the time."""
     fake = FakeTelegram(token=TOKEN)
     request = FakeRequest(fake)
     app: Application = (  # type: ignore[type-arg]
@@ -85,10 +117,10 @@ async def echo_bot(updates: int) -> float:
     try:
         for i in range(50):
             await one(800000 + i)  # warm-up
-        start = time.perf_counter()
-        for i in range(updates):
-            await one(800100 + i % 50)
-        return time.perf_counter() - start
+        with Timing() as took:
+            for i in range(updates):
+                await one(800100 + i % 50)
+        return took
     finally:
         await app.stop()
         await app.shutdown()
@@ -187,39 +219,122 @@ async def run_concurrent(reporters: int, concurrency: int, latency_ms: float) ->
     print(f"\nthroughput, per-chat / serial: {results[concurrency] / results[1]:.2f}x")
 
 
-async def run(reports: int) -> None:
-    """Measure both and print a table."""
-    with tempfile.TemporaryDirectory() as tmp:
-        updates, full_s = await full_bot(reports, Path(tmp))
-    echo_s = await echo_bot(updates)
-    full_ms, echo_ms = full_s / updates * 1000, echo_s / updates * 1000
-    rows = [
-        (
-            "ppa-bot (complete reports)",
-            updates,
-            f"{full_s:.2f}",
-            f"{updates / full_s:.0f}",
-            f"{full_ms:.2f}",
-        ),
-        ("PTB echo", updates, f"{echo_s:.2f}", f"{updates / echo_s:.0f}", f"{echo_ms:.2f}"),
-    ]
-    print(f"inbound: {reports} complete reports, {updates} updates; {machine()}")
-    print(table(("bot", "updates", "seconds", "updates/s", "ms/update"), rows))
-    ratio = full_ms / echo_ms
-    verdict = "met" if ratio <= 3 else f"NOT met: {ratio - 3:.1f}x over"
-    print(f"\nper-update cost, ppa-bot / echo: {ratio:.1f}x (target <= 3x: {verdict})")
+async def run(reports: int, repeat: int, database: str) -> None:
+    """Measure both ``repeat`` times, alternating, and print a table: the best run of each is
+    the one least disturbed by other work on the machine."""
+    rows = []
+    wall: list[tuple[float, float]] = []  # (ppa-bot, echo) ms per update
+    cpu: list[tuple[float, float]] = []
+    calls = updates = 0
+    with store(database) as target:
+        for n in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                updates, full, calls = await full_bot(reports, Path(tmp), target(n))
+            echo = await echo_bot(updates)
+            wall.append((full.wall / updates * 1000, echo.wall / updates * 1000))
+            cpu.append((full.cpu / updates * 1000, echo.cpu / updates * 1000))
+            ratios = (f"{wall[-1][0] / wall[-1][1]:.1f}x", f"{cpu[-1][0] / cpu[-1][1]:.1f}x")
+            rows.append((n + 1, updates, *(f"{v:.2f}" for v in (*wall[-1], *cpu[-1])), *ratios))
+    inline = getattr(db_module, "INLINE_SQLITE", False)  # False: a tree from before it
+    mode = "" if database != "sqlite" or inline else ", aiosqlite worker thread"
+    print(f"inbound ({database}{mode}): {reports} complete reports, {updates} updates each run,"
+          f" {repeat} runs; {machine()}")  # fmt: skip
+    heads = ("run", "updates", "ppa-bot ms", "echo ms", "ppa-bot CPU ms", "echo CPU ms",
+             "ratio", "CPU ratio")  # fmt: skip
+    print(table(heads, rows))
+    for name, pairs in (("wall clock", wall), ("CPU", cpu)):
+        best_full, best_echo = min(p[0] for p in pairs), min(p[1] for p in pairs)
+        ratio = best_full / best_echo
+        median = statistics.median(f / e for f, e in pairs)
+        verdict = "met" if ratio <= 3 else f"NOT met: {ratio - 3:.1f}x over"
+        print(f"{name}, best of {repeat}: ppa-bot {best_full:.2f} ms/update, echo"
+              f" {best_echo:.2f} ms/update: {ratio:.1f}x (target <= 3x: {verdict});"
+              f" median of the runs' ratios {median:.1f}x")  # fmt: skip
+    print(f"store calls per update: {calls / updates:.1f}")
+
+
+class StatementCounter:
+    """Counts the store's calls while active: each aiosqlite call (execute, fetch, cursor
+    close, commit), or each statement sent to PostgreSQL."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._patched: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> StatementCounter:
+        from bot.store import pg
+
+        inline = getattr(db_module, "InlineConnection", aiosqlite.Connection)
+        real_sqlite = aiosqlite.Connection._execute
+        real_inline = inline._execute
+        real_pg = pg.PgConnection._run
+
+        async def sqlite_call(conn: Any, fn: Any, *a: Any, **kw: Any) -> Any:
+            self.calls += 1
+            real = real_inline if isinstance(conn, inline) else real_sqlite
+            return await real(conn, fn, *a, **kw)
+
+        async def pg_call(conn: Any, *a: Any, **kw: Any) -> Any:
+            self.calls += 1
+            return await real_pg(conn, *a, **kw)
+
+        for owner, name, fn in ((aiosqlite.Connection, "_execute", sqlite_call),
+                                (inline, "_execute", sqlite_call),
+                                (pg.PgConnection, "_run", pg_call)):  # fmt: skip
+            if name in owner.__dict__:
+                self._patched.append((owner, name, owner.__dict__[name]))
+                setattr(owner, name, fn)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for owner, name, fn in reversed(self._patched):
+            setattr(owner, name, fn)
+
+
+@contextmanager
+def store(database: str) -> Iterator[Callable[[int], str | None]]:
+    """Where each run's database lives: None (a SQLite file in the run's folder), or a new
+    database on a throwaway PostgreSQL server (bot/testing/postgres.py) for each run."""
+    if database == "sqlite":
+        yield lambda _n: None
+        return
+    import psycopg
+
+    from bot.testing.postgres import PgServer
+
+    server = PgServer.start()
+    try:
+
+        def target(n: int) -> str:
+            with psycopg.connect(server.url(), autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE bench_{n}")
+            return server.url(f"bench_{n}")
+
+        yield target
+    finally:
+        server.stop()
 
 
 def main() -> None:
-    """Command line: --reports N; --reporters N (0: skip) --concurrency N --latency-ms X."""
+    """Command line: --reports N --repeat N --database sqlite|postgresql [--sqlite-thread];
+    --reporters N (0: skip) --concurrency N --latency-ms X."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--sqlite-thread",
+        action="store_true",
+        help="SQLite calls through aiosqlite's worker thread (as before), not in the loop",
+    )
     parser.add_argument("--reporters", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args()
+    if args.sqlite_thread:
+        db_module.INLINE_SQLITE = False
     if args.reports:
-        asyncio.run(run(args.reports))
+        asyncio.run(run(args.reports, args.repeat, args.database))
     if args.reporters:
         asyncio.run(run_concurrent(args.reporters, args.concurrency, args.latency_ms))
 

@@ -22,12 +22,13 @@ class PendingUpdate:
 class InboxStore:
     """SQL of the inbox; writes take the caller's transaction."""
 
-    async def add(self, tx: Tx, update_id: int, received_at: datetime, payload_enc: bytes) -> None:
-        """Store one update (a duplicate update id is ignored)."""
-        await tx.execute(
+    async def add(self, tx: Tx, update_id: int, received_at: datetime, payload_enc: bytes) -> bool:
+        """Store one update; False when its id was stored before (the duplicate is ignored)."""
+        cur = await tx.execute(
             "INSERT OR IGNORE INTO inbox (update_id, received_at, payload_enc) VALUES (?,?,?)",
             (update_id, received_at.isoformat(), payload_enc),
         )
+        return bool(cur.rowcount == 1)
 
     async def newest_id(self, tx: Tx) -> int | None:
         """The highest stored update id (None for an empty inbox)."""

@@ -56,6 +56,9 @@ class OutboxStore:
         self.cipher = cipher
         self.channel = channel  # the channel of notices to people, groups and reporters
         self.failures = FailureList()  # rows whose recipient MAC failed (for the alert)
+        # moves with every row queued through this store (committed or not): a sender that
+        # saw nothing due may skip reading the outbox until it moves (OutboxSender.drain)
+        self.added = 0
 
     async def add(
         self, conn: Tx, notice: Notice, *, at: datetime, channel: str | None = None
@@ -65,6 +68,7 @@ class OutboxStore:
         The channel: the one given, a raw address's own, the channel the case's reporter wrote
         from (a notice to her goes where she is), else the default.
         """
+        self.added += 1  # before the insert: a drain reading after it sees the row
         channel = channel or notice.recipient.channel or await self._reporter_channel(conn, notice)
         context = b"outbox:" + notice.kind.encode()
         plain = _payload_bytes(dict(notice.params))
@@ -285,6 +289,15 @@ class OutboxStore:
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
+
+    async def next_due(self, conn: Tx, channel: str = DEFAULT_CHANNEL) -> datetime | None:
+        """When the first pending message of one channel may go (None: nothing pending)."""
+        async with conn.execute(
+            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending' AND channel = ?",
+            (channel,),
+        ) as cur:
+            row = await cur.fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] is not None else None
 
     async def count_due(self, conn: Tx, now: datetime, channel: str = DEFAULT_CHANNEL) -> int:
         """How many pending messages of one channel may go now."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from telegram import Bot, LinkPreviewOptions
@@ -118,6 +119,10 @@ class OutboxSender:
         self.max_wait = max_wait
         self.batch = batch
         self.next_ready: float | None = None
+        # after a drain that found nothing due: the outbox's count of queued rows then, and
+        # when its first pending row falls due; until either moves a lazy drain reads nothing
+        self._idle: tuple[int, datetime | None] | None = None
+        self._full_at = float("-inf")  # time.monotonic() of the last drain that read the outbox
         self._wake = asyncio.Event()
         # one drain at a time: the background task and an explicit drain must never both
         # read the same pending row and send it twice
@@ -205,17 +210,38 @@ class OutboxSender:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def drain(self, limit: int | None = None) -> int:
-        """Send what is due now within the limits; returns how many rows were sent."""
+    async def drain(self, limit: int | None = None, *, lazy: bool = False) -> int:
+        """Send what is due now within the limits; returns how many rows were sent.
+
+        ``lazy``: when the last drain found nothing due, nothing was queued through this
+        process's outbox store since and no pending row has fallen due, return at once
+        without reading the outbox (no transaction). Rows written by another process are
+        found by the next drain that is not lazy (``run`` makes one at least every interval).
+        """
         async with self._drain_lock:
+            if lazy and self._nothing_due():
+                return 0
             return await self._drain(limit)
+
+    def _nothing_due(self) -> bool:
+        if self._idle is None:
+            return False
+        added, next_due = self._idle
+        if added != self.svc.outbox.added:
+            return False
+        return next_due is None or self.svc.clock.now() < next_due
 
     async def _drain(self, limit: int | None) -> int:
         now = self.svc.clock.now()
+        added = self.svc.outbox.added  # rows queued after this are seen by the next drain
+        self._idle = None
+        self._full_at = time.monotonic()
         async with self.svc.db.transaction() as conn:
             cancelled = await self.svc.outbox.cancel_closed(conn)
             await self.addresses.load(conn)  # staff groups that moved, before resolving
             due = await self.svc.outbox.due(conn, now, limit or self.batch)
+            if not due:
+                self._idle = (added, await self.svc.outbox.next_due(conn))
             if self.catalog.checks:
                 due = [i for i in due if await self._relevant(conn, i)]
             items = await self._resolve(conn, due)
@@ -356,10 +382,12 @@ class OutboxSender:
         return total
 
     async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
-        """Drain whenever kicked, and at least every ``interval`` seconds, until stopped."""
+        """Drain whenever kicked, and at least every ``interval`` seconds, until stopped (a
+        kick with nothing queued since costs nothing; the outbox is read at least every
+        ``interval`` seconds all the same, for rows another process wrote)."""
         while not stop.is_set():
             try:
-                await self.drain()
+                await self.drain(lazy=time.monotonic() - self._full_at < interval)
             except Exception:
                 log.exception("outbox drain failed")
             self._wake.clear()

@@ -1,0 +1,102 @@
+"""Freshly stored updates go straight to processing (no read back) only when they are all that
+is pending: duplicates, stores nobody processed, and a pass that failed all fall back to the
+inbox, so nothing is handled twice, skipped, or out of order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.testing.harness import Harness
+from tests.integration.test_inbox import db_scalar, record_order
+
+
+def _reads(h: Harness, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the runner's reads of pending updates from now on."""
+    assert h.runner is not None
+    inbox = h.runner.inbox
+    reads: list[int] = []
+    real = inbox.pending
+
+    async def pending(*a: Any, **kw: Any) -> Any:
+        found = await real(*a, **kw)
+        reads.append(len(found))
+        return found
+
+    monkeypatch.setattr(inbox, "pending", pending)
+    return reads
+
+
+async def test_a_fresh_update_is_handled_without_reading_it_back(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, store_kind: str
+) -> None:
+    h = harness
+    reads = _reads(h, monkeypatch)
+    order = record_order(h)
+    update_id = h.fake.user_sends_command(601, "/start")["update_id"]
+    await h.pump()
+    assert order == [update_id]
+    assert h.fake.messages(601)
+    assert db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", update_id) == "done"
+    # SQLite: this process is the inbox's only writer; PostgreSQL: other instances may store
+    assert reads == ([] if store_kind == "sqlite" else [1])
+
+
+async def test_a_stored_duplicate_of_a_done_update_is_not_handled_again(
+    harness: Harness,
+) -> None:
+    h = harness
+    assert h.runner is not None
+    order = record_order(h)
+    raw = h.fake.user_sends_command(602, "/start")
+    await h.pump()
+    await h.runner.store_updates([raw])  # Telegram sent it again
+    await h.runner.process_pending()
+    assert order == [raw["update_id"]]
+    assert len(h.fake.messages(602)) == 1
+
+
+async def test_two_stores_before_one_pass_are_both_handled_in_order(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    assert h.runner is not None
+    reads = _reads(h, monkeypatch)
+    order = record_order(h)
+    first = h.fake.user_sends_command(603, "/start")
+    second = h.fake.user_sends_text(603, "halo")
+    await h.runner.store_updates([first])  # e.g. two webhook requests, one processing pass
+    await h.runner.store_updates([second])
+    await h.runner.process_pending()
+    assert order == [first["update_id"], second["update_id"]]
+    assert reads[0] == 2  # the inbox was read: the last store is not all there is to do
+    assert db_scalar(h, "SELECT COUNT(*) FROM inbox WHERE status = 'new'") == 0
+
+
+async def test_after_a_failed_pass_the_inbox_is_read_and_order_kept(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    runner = h.runner
+    assert runner is not None
+    order = record_order(h)
+    real = runner._finish
+    broken = [True]
+
+    async def finish(*a: Any, **kw: Any) -> None:
+        if broken[0]:
+            broken[0] = False
+            raise OSError("disk full")
+        await real(*a, **kw)
+
+    monkeypatch.setattr(runner, "_finish", finish)
+    first = h.fake.user_sends_command(604, "/start")["update_id"]
+    with pytest.raises(OSError):
+        await h.pump()  # handled, but its state and "done" were not committed
+    assert db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", first) == "new"
+    second = h.fake.user_sends_text(604, "halo")["update_id"]
+    await h.pump()
+    # the first update is handled again, before the second (not skipped for the fresh one)
+    assert order == [first, first, second]
+    assert db_scalar(h, "SELECT COUNT(*) FROM inbox WHERE status = 'new'") == 0
