@@ -31,6 +31,7 @@ from bot.services.roster import apply_roster_changes
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
+from bot.store.leadership import StaleLeader
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -124,6 +125,8 @@ async def _on_error(update: object, context: Ctx) -> None:
             elif isinstance(err, NetworkError):
                 runtime.transient_updates[update.update_id] = 0.0
         chat = update.effective_chat
+        if isinstance(err, StaleLeader):
+            return  # another instance leads now and handles this update: not a failure to tell
         if chat is not None and chat.type == ChatType.PRIVATE:
             try:
                 await context.bot.send_message(

@@ -148,12 +148,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.whatsapp_listen and not settings.whatsapp_enabled:
         return _fail("--whatsapp-listen needs the WHATSAPP_ settings (see README, WhatsApp).")
     _setup_logging(settings.ppa_log_level)
-    from bot.app import build_runtime
-    from bot.channels.telegram.runner import InboxRunner
+    from bot.store.pg import is_postgres_url
     from bot.store.pg_lock import instance_lock
 
-    lock = instance_lock(settings.ppa_database)
-    if not lock.acquire():
+    lock = None if is_postgres_url(settings.ppa_database) else instance_lock(settings.ppa_database)
+    if lock is not None and not lock.acquire():
         return _fail(
             f"another ppa-bot is already running on {redact_url(str(settings.ppa_database))} "
             f"(lock {lock.path}). Stop it first, or use another PPA_DATABASE."
@@ -165,21 +164,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await _check_key(settings)
-        runtime = await build_runtime(settings)
-        logging.getLogger("bot").info(
-            "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
-        )
-        # the WhatsApp webhook beside Telegram; it stops first, then Telegram closes the store
-        telegram_stop = asyncio.Event()
-        relay = asyncio.create_task(_whatsapp_then(runtime, settings, args, stop, telegram_stop))
-        try:
-            if args.webhook_url:
-                await _serve_webhook(runtime, settings, args, telegram_stop)
-            else:
-                await InboxRunner(runtime).run(telegram_stop)
-        finally:
-            stop.set()
-            await asyncio.gather(relay, return_exceptions=True)
+        if lock is not None:
+            await _serve(settings, args, stop)
+            return
+        # PostgreSQL: one instance leads, the others wait to take over (a term each time)
+        from bot.channels.telegram.failover import run_with_leadership
+
+        async def term(until: asyncio.Event) -> None:
+            await _serve(settings, args, until)
+
+        await run_with_leadership(str(settings.ppa_database), stop, term)
 
     try:
         asyncio.run(main())
@@ -190,8 +184,31 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _fail("TELEGRAM_BOT_TOKEN was refused by Telegram. Check it with @BotFather.")
         raise
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     return 0
+
+
+async def _serve(settings: Settings, args: argparse.Namespace, stop: asyncio.Event) -> None:
+    """Build the bot and run it until ``stop``: polling or the webhook, WhatsApp beside."""
+    from bot.app import build_runtime
+    from bot.channels.telegram.runner import InboxRunner
+
+    runtime = await build_runtime(settings)
+    logging.getLogger("bot").info(
+        "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
+    )
+    # the WhatsApp webhook beside Telegram; it stops first, then Telegram closes the store
+    telegram_stop = asyncio.Event()
+    relay = asyncio.create_task(_whatsapp_then(runtime, settings, args, stop, telegram_stop))
+    try:
+        if args.webhook_url:
+            await _serve_webhook(runtime, settings, args, telegram_stop)
+        else:
+            await InboxRunner(runtime).run(telegram_stop)
+    finally:
+        stop.set()
+        await asyncio.gather(relay, return_exceptions=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,116 @@
+"""Two or more instances on one PostgreSQL database: one leads (polls Telegram, processes the
+inbox, drains the outbox, sweeps), the others wait as standbys and take over when it dies.
+
+The leader's work runs fenced at its epoch (bot/store/leadership.py): once another instance
+has taken over, every transaction of the old one is refused, and it returns to standby.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import psycopg
+
+from bot.store.leadership import Leadership, StaleLeader, fenced
+
+__all__ = ["CHECK_SECONDS", "STANDBY_SECONDS", "Work", "lead", "run_with_leadership",
+           "wait_for_leadership"]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+STANDBY_SECONDS = 0.5  # a standby asks for the lock this often
+CHECK_SECONDS = 1.0  # a leader checks it still leads this often
+
+# the leader's work: runs until the event is set (stop, or leadership lost)
+Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait, but return at once when ``stop`` is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def wait_for_leadership(
+    leadership: Leadership, stop: asyncio.Event, interval: float = STANDBY_SECONDS
+) -> int | None:
+    """Wait as a standby until this instance leads: its epoch, or None when stopped."""
+    told = False
+    while not stop.is_set():
+        try:
+            epoch = await leadership.try_acquire()
+        except (psycopg.Error, OSError) as exc:
+            log.warning("standby: database unreachable (%s); retrying", type(exc).__name__)
+            await leadership.release()
+            epoch = None
+        if epoch is not None:
+            log.info("became leader (epoch %s)", epoch)
+            return epoch
+        if not told:
+            log.info("standby: another instance leads this database; waiting to take over")
+            told = True
+        await _pause(stop, interval)
+    return None
+
+
+async def lead(
+    leadership: Leadership,
+    epoch: int,
+    stop: asyncio.Event,
+    work: Work,
+    interval: float = CHECK_SECONDS,
+) -> bool:
+    """Run ``work`` fenced at ``epoch`` until ``stop`` or until leadership is lost; True if
+    it was lost (the work has stopped and leadership is released)."""
+    term = asyncio.Event()
+    lost = False
+
+    async def watch() -> None:
+        nonlocal lost
+        while not term.is_set():
+            await _pause(term, interval)
+            if stop.is_set():
+                term.set()
+            elif not term.is_set() and not await leadership.held():
+                lost = True
+                term.set()
+
+    with fenced(epoch):  # the work's tasks inherit the fence
+        task = asyncio.create_task(work(term))
+    watcher = asyncio.create_task(watch())
+    try:
+        await task
+    except StaleLeader:
+        lost = True
+    except psycopg.OperationalError as exc:  # the data connection is gone
+        log.warning("leader's database connection failed (%s)", type(exc).__name__)
+        lost = True
+    finally:
+        term.set()
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+    lost = lost and not stop.is_set()
+    if lost:
+        log.warning("lost leadership (epoch %s); back to standby", epoch)
+    await leadership.release()
+    return lost
+
+
+async def run_with_leadership(
+    url: str, stop: asyncio.Event, work: Work, *, standby_seconds: float = STANDBY_SECONDS
+) -> None:
+    """Standby, leader, standby again ...: until ``stop``; ``work`` runs in each term."""
+    leadership = Leadership(url)
+    try:
+        while not stop.is_set():
+            epoch = await wait_for_leadership(leadership, stop, standby_seconds)
+            if epoch is None:
+                return
+            await lead(leadership, epoch, stop, work)
+    finally:
+        await leadership.release()
