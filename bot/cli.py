@@ -167,8 +167,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if lock is not None:
             await _serve(settings, args, stop)
             return
-        # PostgreSQL: one instance leads, the others wait to take over (a term each time)
+        # PostgreSQL: one instance leads, the others wait to take over (a term each time);
+        # a standby imports the whole bot first, so that taking over is quick
         from bot.channels.telegram.failover import run_with_leadership
+
+        _preload(args)
 
         async def term(until: asyncio.Event) -> None:
             await _serve(settings, args, until)
@@ -187,6 +190,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         if lock is not None:
             lock.release()
     return 0
+
+
+def _preload(args: argparse.Namespace) -> None:
+    """Import what a term of leadership runs (seconds on a busy machine) before waiting."""
+    import importlib
+
+    names = ["bot.app", "bot.channels.telegram.runner"]
+    names += ["bot.channels.telegram.webhook"] if args.webhook_url else []
+    names += ["bot.channels.whatsapp.wiring"] if args.whatsapp_listen else []
+    for name in names:
+        importlib.import_module(name)
 
 
 async def _serve(settings: Settings, args: argparse.Namespace, stop: asyncio.Event) -> None:
