@@ -8,15 +8,26 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.telegram.failover import lead, run_with_leadership, wait_for_leadership
+from bot.channels.telegram.failover import (
+    lead,
+    run_with_leadership,
+    wait_for_leadership,
+    webhook_term,
+)
+from bot.channels.telegram.webhook import SECRET_HEADER, WebhookServer
+from bot.crypto import generate_key
 from bot.store.db import Database
 from bot.store.inbox import InboxStore
 from bot.store.leadership import Leadership, StaleLeader, current_epoch, fenced, read_epoch
 from bot.store.pg_lock import PgInstanceLock
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.harness import TOKEN, Harness
 from tests.stores import query_now
 
 __all__: list[str] = []
@@ -218,3 +229,60 @@ async def test_postgresql_two_instances_take_turns_until_stopped(db_target: str 
     assert terms[1] == (1 - first, epoch + 1)
     stops[1 - first].set()
     await asyncio.wait_for(runs[1 - first], 5)
+
+
+async def test_postgresql_webhook_any_instance_accepts_only_the_leader_processes(
+    tmp_path: Path, db_target: str | Path
+) -> None:
+    url = str(db_target)
+    key, fake = generate_key(), FakeTelegram(token=TOKEN)
+    first = await Harness.create(tmp_path / "a", database=url, secret_key=key, fake=fake)
+    second = await Harness.create(tmp_path / "b", database=url, secret_key=key, fake=fake)
+    servers = [WebhookServer(h.rt, path="/hook", secret_token="s", process=False)
+               for h in (first, second)]  # fmt: skip
+    clients: list[TestClient[Any, Any]] = [TestClient(TestServer(s.web_app())) for s in servers]
+    stops = [asyncio.Event(), asyncio.Event()]
+    runs: list[asyncio.Task[None]] = []
+    try:
+        for client in clients:
+            await client.start_server()
+        before, _ = await read_epoch(url)
+        runs.append(asyncio.create_task(
+            run_with_leadership(url, stops[0], webhook_term(servers[0]), standby_seconds=0.05)
+        ))  # fmt: skip
+        for _ in range(250):
+            if (await read_epoch(url))[0] > before:
+                break
+            await asyncio.sleep(0.02)
+        runs.append(asyncio.create_task(
+            run_with_leadership(url, stops[1], webhook_term(servers[1]), standby_seconds=0.05)
+        ))  # fmt: skip
+        # the standby (second) accepts and commits; the leader (first) processes it
+        update = fake.user_sends_command(701, "/start")
+        resp = await clients[1].post("/hook", json=update, headers={SECRET_HEADER: "s"})
+        assert resp.status == 200
+        await fake.wait_for_message(701, timeout=10)
+        assert (await read_epoch(url))[0] == before + 1  # no takeover happened meanwhile
+        stops[0].set()  # the leader stops: the second takes over and processes
+        await asyncio.wait_for(runs[0], 10)
+        later = fake.user_sends_command(702, "/start")
+        resp = await clients[0].post("/hook", json=later, headers={SECRET_HEADER: "s"})
+        assert resp.status == 200  # the first still accepts (its server is up)
+        await fake.wait_for_message(702, timeout=10)
+        assert (await read_epoch(url))[0] == before + 2
+        ids = (update["update_id"], later["update_id"])
+        sql = "SELECT COUNT(*) FROM inbox WHERE status = 'done' AND update_id IN (?, ?)"
+        for _ in range(250):  # "done" commits just after the answer was sent
+            if query_now(url, sql, *ids) == [(2,)]:
+                break
+            await asyncio.sleep(0.02)
+        assert query_now(url, sql, *ids) == [(2,)]
+        assert len(fake.messages(701)) == len(fake.messages(702)) >= 1  # each answered once
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.gather(*runs, return_exceptions=True)
+        for client in clients:
+            await client.close()
+        await first.stop()
+        await second.stop()

@@ -10,19 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from bot.store.leadership import Leadership, StaleLeader, fenced
 
-__all__ = ["CHECK_SECONDS", "STANDBY_SECONDS", "Work", "lead", "run_with_leadership",
-           "wait_for_leadership"]  # fmt: skip
+if TYPE_CHECKING:
+    from bot.channels.telegram.webhook import WebhookServer
+
+__all__ = ["CHECK_SECONDS", "INBOX_POLL_SECONDS", "STANDBY_SECONDS", "Work", "lead",
+           "run_with_leadership", "wait_for_leadership", "webhook_term"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 STANDBY_SECONDS = 0.5  # a standby asks for the lock this often
 CHECK_SECONDS = 1.0  # a leader checks it still leads this often
+INBOX_POLL_SECONDS = 0.5  # webhook mode: the leader looks for updates other instances stored
 
 # the leader's work: runs until the event is set (stop, or leadership lost)
 Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -114,3 +118,24 @@ async def run_with_leadership(
             await lead(leadership, epoch, stop, work)
     finally:
         await leadership.release()
+
+
+def webhook_term(server: WebhookServer) -> Work:
+    """The leader's work in webhook mode: every instance's ``server`` (process=False) accepts
+    and commits updates; the leader processes the inbox (also what the others stored), drains
+    the outbox and sweeps, until its term ends."""
+    from bot.scheduler.jobs import start_scheduler
+
+    async def work(until: asyncio.Event) -> None:
+        runtime = server.rt
+        scheduler = start_scheduler(runtime)
+        sender = asyncio.create_task(runtime.sender.run(until))
+        try:
+            await server.process_pending()  # what was stored before this term
+            await server.run_processor(until, poll=INBOX_POLL_SECONDS)
+        finally:
+            scheduler.shutdown(wait=False)
+            until.set()
+            await asyncio.gather(sender, return_exceptions=True)
+
+    return work
