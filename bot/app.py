@@ -59,11 +59,14 @@ class Runtime:
         return self.services.db
 
     async def close(self) -> None:
-        """Shut the Application down and close the store."""
-        if self.application.running:
-            await self.application.stop()
-        await self.application.shutdown()
-        await self.db.close()
+        """Shut the Application down and close the store (also when the shutdown's last
+        writes fail: a leader that lost its leadership has them refused)."""
+        try:
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        finally:
+            await self.db.close()
 
 
 async def build_runtime(

@@ -25,6 +25,7 @@ from bot.crypto import generate_key
 from bot.store.db import Database
 from bot.store.inbox import InboxStore
 from bot.store.leadership import Leadership, StaleLeader, current_epoch, fenced, read_epoch
+from bot.store.pg_database import PgDatabase
 from bot.store.pg_lock import PgInstanceLock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness
@@ -286,3 +287,38 @@ async def test_postgresql_webhook_any_instance_accepts_only_the_leader_processes
             await client.close()
         await first.stop()
         await second.stop()
+
+
+async def test_postgresql_a_leader_whose_data_connection_fails_gives_up_leadership(
+    db_target: str | Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = str(db_target)
+    caplog.set_level(logging.INFO, logger="bot.channels.telegram.failover")
+    leader, standby = Leadership(url), Leadership(url)
+    db = await Database.open(url)
+    pids: list[int] = []
+
+    async def work(until: asyncio.Event) -> None:
+        for n in range(1000):  # writes until its connection is cut
+            await _store(db, n)
+            assert isinstance(db, PgDatabase)
+            pids.append(db.pg.raw.info.backend_pid)
+            await asyncio.sleep(0.01)
+
+    try:
+        epoch = await leader.try_acquire()
+        assert epoch is not None
+        leading = asyncio.create_task(lead(leader, epoch, asyncio.Event(), work, interval=0.05))
+        for _ in range(250):
+            if pids:
+                break
+            await asyncio.sleep(0.02)
+        _terminate(url, pids[0])
+        assert await asyncio.wait_for(leading, 5) is True
+        assert leader.epoch is None  # released: another instance can lead
+        assert await asyncio.wait_for(_acquired(standby), 5) == epoch + 1
+        assert f"lost leadership (epoch {epoch}); back to standby" in caplog.messages
+    finally:
+        await db.close()
+        await leader.release()
+        await standby.release()
