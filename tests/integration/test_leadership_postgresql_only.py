@@ -30,6 +30,7 @@ from bot.store.pg_lock import PgInstanceLock
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness
 from tests.stores import query_now
+from tests.telegram.flows import REPORTER, full_report
 
 __all__: list[str] = []
 
@@ -322,3 +323,33 @@ async def test_postgresql_a_leader_whose_data_connection_fails_gives_up_leadersh
         await db.close()
         await leader.release()
         await standby.release()
+
+
+async def test_postgresql_a_stale_leader_leaves_the_update_to_the_new_one(
+    tmp_path: Path, db_target: str | Path
+) -> None:
+    url = str(db_target)
+    h = await Harness.create(tmp_path, database=url)
+    try:
+        await full_report(h, submit=False)  # the form, up to its summary
+        epoch = int(query_now(url, "SELECT epoch FROM leadership")[0][0])
+        query_now(url, "UPDATE leadership SET epoch = epoch + 1")  # another instance took over
+        summary = h.fake.last_message(REPORTER)
+        press = h.fake.user_clicks(REPORTER, REPORTER, summary.message_id, "s|send")
+        assert h.runner is not None
+        await h.runner.store_updates(await h.runner.fetch())  # stored (any instance may)
+        with fenced(epoch), pytest.raises(StaleLeader):
+            await h.runner.process_pending()  # the handler's own write (the case) is refused
+        status = "SELECT status, attempts FROM inbox WHERE update_id = ?"
+        # neither done nor counted as a failure, no case, and the reporter is not told of a
+        # failure: the new leader handles the update
+        assert query_now(url, status, press["update_id"]) == [("new", 0)]
+        assert query_now(url, "SELECT COUNT(*) FROM cases") == [(0,)]
+        sorry = [t for t in h.texts(REPORTER) if "something went wrong" in t or "gangguan" in t]
+        assert sorry == []
+        with fenced(epoch + 1):
+            await h.runner.process_pending()  # the current leader
+        assert query_now(url, status, press["update_id"]) == [("done", 0)]
+        assert query_now(url, "SELECT COUNT(*) FROM cases") == [(1,)]
+    finally:
+        await h.stop()
