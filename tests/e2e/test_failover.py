@@ -64,8 +64,8 @@ class Instance(BotProcess):
         """The output files of this instance's processes."""
         return sorted(self._tmp.glob("bot-*.log"))
 
-    async def start_standby(self) -> None:
-        """Start a process that finds a leader in place, and wait until it says it waits."""
+    async def spawn(self) -> None:
+        """Start a bot process (it leads or waits, as it finds the database)."""
         log = self._tmp / f"bot-{len(self._logs) + 1}.log"
         self._logs.append(log)
         with log.open("wb") as out:
@@ -73,14 +73,25 @@ class Instance(BotProcess):
                 sys.executable, "-m", "bot", *self.args, cwd=self.cwd, env=self.env,
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + READY_TIMEOUT
-        while "standby:" not in self.text():
-            if self.proc.returncode is not None:
-                raise AssertionError(f"the standby exited:\n{self.output()}")
-            if loop.time() > deadline:
-                raise AssertionError(f"the standby never waited:\n{self.output()}")
-            await asyncio.sleep(0.02)
+
+
+async def _both_started(
+    fake: FakeTelegram, one: Instance, two: Instance
+) -> tuple[Instance, Instance]:
+    """Start both at once; (leader, standby) once one polls Telegram and the other waits."""
+    await asyncio.gather(one.spawn(), two.spawn())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2 * READY_TIMEOUT
+    while True:
+        texts = [one.text(), two.text()]
+        leads = ["became leader" in t for t in texts]
+        waits = ["standby:" in t for t in texts]
+        if fake.call_counts["getUpdates"] > 0 and sum(leads) == 1 and sum(waits) == 1:
+            return (one, two) if leads[0] and waits[1] else (two, one)
+        for process in (one, two):
+            assert process.running, f"a bot exited while starting:\n{process.output()}"
+        assert loop.time() < deadline, f"the bots did not start:\n{one.output()}"
+        await asyncio.sleep(0.02)
 
 
 @dataclass
@@ -88,7 +99,9 @@ class Round:
     """What happened in one round."""
 
     number: int
-    kill_after: float
+    kill_at: int  # the leader dies once the reporters have received this many messages
+    jitter: float  # ... and this many seconds more
+    kill_after: float = 0.0  # seconds after the reporters began
     mid_complaint: bool = False
     takeover: float | None = None
     seconds: float = 0.0
@@ -123,7 +136,7 @@ async def _settled(url: str) -> None:
 
 def _check(fake: FakeTelegram, url: str, key: str, rnd: Round) -> None:
     """Each reporter one case with her answers; one notice row per case; nothing pending."""
-    where = f"round {rnd.number} (kill after {rnd.kill_after:.2f}s)"
+    where = f"round {rnd.number} (kill after {rnd.kill_at} messages, {rnd.kill_after:.2f}s)"
     cases = query_now(url, "SELECT number, categories, details_enc FROM cases")
     assert len(cases) == len(crash.REPORTERS), (where, [c[0] for c in cases])
     cipher = Cipher(key)
@@ -155,10 +168,26 @@ def _check(fake: FakeTelegram, url: str, key: str, rnd: Round) -> None:
     assert pending[0][0] == 0, (where, pending)
 
 
-async def _takeover(fake: FakeTelegram, polls: int, rnd: Round, killed_at: float) -> None:
+def _received(fake: FakeTelegram) -> int:
+    """How many messages the reporters have received so far."""
+    return sum(len(fake.messages(user)) for user in crash.REPORTERS)
+
+
+async def _moment(fake: FakeTelegram, rnd: Round, work: asyncio.Future[Any]) -> None:
+    """Wait for the round's random moment: mid-complaint (unless the work is done first)."""
+    for _ in range(int(ROUND_TIMEOUT / 0.005)):
+        if work.done() or _received(fake) >= rnd.kill_at:
+            break
+        await asyncio.sleep(0.005)
+    await asyncio.wait({work}, timeout=rnd.jitter)
+
+
+async def _takeover(
+    fake: FakeTelegram, standby: Instance, polls: int, rnd: Round, killed_at: float
+) -> None:
     """Seconds from the kill until the standby, its inbox replayed, polls Telegram."""
     loop = asyncio.get_running_loop()
-    while fake.call_counts["getUpdates"] <= polls:
+    while fake.call_counts["getUpdates"] <= polls or "became leader" not in standby.text():
         assert loop.time() - killed_at < 3 * TAKEOVER_TARGET, "the standby never took over"
         await asyncio.sleep(0.01)
     rnd.takeover = loop.time() - killed_at
@@ -167,7 +196,8 @@ async def _takeover(fake: FakeTelegram, polls: int, rnd: Round, killed_at: float
 async def _round(number: int, server: PgServer, base: Path, logs: list[Path],
                  rng: random.Random) -> Round:  # fmt: skip
     """Two instances, three reporters, the leader killed once at a random moment."""
-    rnd = Round(number, kill_after=rng.uniform(0.2, 2.5))
+    # each reporter receives about 25 messages: the kill lands between the 2nd and the 66th
+    rnd = Round(number, kill_at=rng.randint(2, 66), jitter=rng.uniform(0.0, 0.2))
     started = time.monotonic()
     fake = FakeTelegram(token=TOKEN)
     web, base_url = await start_server(fake, port=0)
@@ -180,20 +210,21 @@ async def _round(number: int, server: PgServer, base: Path, logs: list[Path],
     try:
         for chat_id in STAFF_GROUPS:
             fake.member_joins(chat_id, fake.bot_id)
-        await leader.start()
-        await standby.start_standby()
+        leader, standby = await _both_started(fake, leader, standby)
         people = [crash.Reporter(fake, user) for user in crash.REPORTERS]
         work = asyncio.gather(*(p.report(o) for p, o in zip(people, crash.OFFICE_IDS, strict=True)))
         loop = asyncio.get_running_loop()
-        await asyncio.wait({work}, timeout=rnd.kill_after)
+        began = loop.time()
+        await _moment(fake, rnd, work)
+        rnd.kill_after = loop.time() - began
         receipts = sum(1 for u in crash.REPORTERS for m in fake.messages(u) if crash.receipt(m))
         rnd.mid_complaint = receipts < len(crash.REPORTERS)
-        polls = fake.call_counts["getUpdates"]
         assert leader.proc is not None
         leader.proc.send_signal(signal.SIGKILL)
         killed_at = loop.time()
         assert await leader.wait(crash.TIMEOUT) == -signal.SIGKILL
-        await _takeover(fake, polls, rnd, killed_at)
+        polls = fake.call_counts["getUpdates"]  # after the dead one's last request arrived
+        await _takeover(fake, standby, polls, rnd, killed_at)
         await asyncio.wait_for(work, ROUND_TIMEOUT)
         await _settled(url)
         rnd.epochs = [line.split("became leader ")[1] for p in (leader, standby)
@@ -230,7 +261,7 @@ async def test_failover_postgresql_standby_finishes_the_work_nothing_lost(
     for r in results:
         took = "-" if r.takeover is None else f"{r.takeover:.2f}s"
         print(
-            f"  round {r.number:3d} kill at {r.kill_after:4.2f}s"
+            f"  round {r.number:3d} kill at message {r.kill_at:2d} ({r.kill_after:4.2f}s)"
             f" {'mid' if r.mid_complaint else 'after'} takeover {took} {r.seconds:5.1f}s"
             f" leaders {r.epochs}" + (f" FAILED {r.failure}" if r.failure else "")
         )
