@@ -89,22 +89,16 @@ async def serve_webhook_failover(
     from bot.channels.telegram.failover import run_with_leadership, webhook_term
     from bot.channels.telegram.webhook import WebhookServer
 
-    runtime = await build_runtime(settings)
+    runtime = await build_runtime(settings)  # accepts only; each term builds its own
     host, _, port = args.listen.rpartition(":")
     path = urlsplit(args.webhook_url).path or "/"
     server = WebhookServer(runtime, path=path, secret_token=webhook_secret(settings),
                            process=False)  # fmt: skip
-    processing = webhook_term(server)
 
-    async def term(until: asyncio.Event) -> None:
-        beside = asyncio.Event()  # WhatsApp's stop is the term's end
-        relay = asyncio.create_task(whatsapp_then(runtime, settings, args, until, beside))
-        try:
-            await processing(until)
-        finally:
-            until.set()
-            await asyncio.gather(relay, return_exceptions=True)
+    async def whatsapp(leading: Any, until: asyncio.Event) -> None:
+        await whatsapp_then(leading, settings, args, until, asyncio.Event())
 
+    term = webhook_term(server, lambda: build_runtime(settings), whatsapp)
     serving_stop = asyncio.Event()  # the server closes the store: after the last term
     serving = asyncio.create_task(
         server.serve(host or "127.0.0.1", int(port), serving_stop, webhook_url=args.webhook_url)

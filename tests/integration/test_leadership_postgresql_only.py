@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import Runtime, build_runtime
 from bot.channels.telegram.failover import (
     lead,
     run_with_leadership,
@@ -27,10 +28,11 @@ from bot.store.inbox import InboxStore
 from bot.store.leadership import Leadership, StaleLeader, current_epoch, fenced, read_epoch
 from bot.store.pg_database import PgDatabase
 from bot.store.pg_lock import PgInstanceLock
+from bot.testing.fake_request import FakeRequest
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import TOKEN, Harness
 from tests.stores import query_now
-from tests.telegram.flows import REPORTER, full_report
+from tests.telegram.flows import REPORTER, data_for, full_report
 
 __all__: list[str] = []
 
@@ -238,56 +240,77 @@ async def test_postgresql_webhook_any_instance_accepts_only_the_leader_processes
 ) -> None:
     url = str(db_target)
     key, fake = generate_key(), FakeTelegram(token=TOKEN)
-    first = await Harness.create(tmp_path / "a", database=url, secret_key=key, fake=fake)
-    second = await Harness.create(tmp_path / "b", database=url, secret_key=key, fake=fake)
-    servers = [WebhookServer(h.rt, path="/hook", secret_token="s", process=False)
-               for h in (first, second)]  # fmt: skip
+    hs = [await Harness.create(tmp_path / n, database=url, secret_key=key, fake=fake)
+          for n in ("a", "b")]  # fmt: skip
+    servers = [WebhookServer(h.rt, path="/hook", secret_token="s", process=False) for h in hs]
     clients: list[TestClient[Any, Any]] = [TestClient(TestServer(s.web_app())) for s in servers]
-    stops = [asyncio.Event(), asyncio.Event()]
+    built: list[int] = []
+
+    def term(n: int) -> Any:
+        async def build() -> Runtime:
+            built.append(n)  # a bot of its own for each term: state read from the store now
+            request = FakeRequest(fake)
+            return await build_runtime(hs[n].settings, clock=hs[n].clock, request=request)
+
+        return webhook_term(servers[n], build)
+
+    stops: list[asyncio.Event] = []
     runs: list[asyncio.Task[None]] = []
+
+    async def start(n: int) -> None:
+        stops.append(asyncio.Event())
+        runs.append(asyncio.create_task(run_with_leadership(url, stops[-1], term(n),
+                                                            standby_seconds=0.05)))  # fmt: skip
+
+    async def leads(n: int, count: int) -> None:
+        for _ in range(1000):
+            if built.count(n) == count:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"instance {n} did not lead (terms {built})")
+
+    async def post(n: int, update: dict[str, Any], then: str) -> None:
+        before = fake.last_message_id(701)
+        resp = await clients[n].post("/hook", json=update, headers={SECRET_HEADER: "s"})
+        assert resp.status == 200
+        await fake.wait_for_message(701, lambda m: then in str(m.callback_data), timeout=20,
+                                    after_message_id=before)  # fmt: skip
+
+    def click(data: str) -> dict[str, Any]:
+        on = next(m for m in reversed(fake.messages(701)) if data in m.callback_data)
+        return fake.user_clicks(701, 701, on.message_id, data)
+
     try:
         for client in clients:
             await client.start_server()
-        before, _ = await read_epoch(url)
-        runs.append(asyncio.create_task(
-            run_with_leadership(url, stops[0], webhook_term(servers[0]), standby_seconds=0.05)
-        ))  # fmt: skip
-        for _ in range(250):
-            if (await read_epoch(url))[0] > before:
-                break
-            await asyncio.sleep(0.02)
-        runs.append(asyncio.create_task(
-            run_with_leadership(url, stops[1], webhook_term(servers[1]), standby_seconds=0.05)
-        ))  # fmt: skip
-        # the standby (second) accepts and commits; the leader (first) processes it
-        update = fake.user_sends_command(701, "/start")
-        resp = await clients[1].post("/hook", json=update, headers={SECRET_HEADER: "s"})
-        assert resp.status == 200
-        await fake.wait_for_message(701, timeout=10)
-        assert (await read_epoch(url))[0] == before + 1  # no takeover happened meanwhile
-        stops[0].set()  # the leader stops: the second takes over and processes
+        await start(0)
+        await leads(0, 1)
+        await start(1)  # a standby
+        # posted to the standby, processed by the leader
+        await post(1, fake.user_sends_command(701, "/lapor"), "a|danger|")
+        await asyncio.sleep(0.2)
+        assert built == [0]  # the standby built no bot of its own
+        stops[0].set()  # the leader stops: the second takes over
         await asyncio.wait_for(runs[0], 10)
-        later = fake.user_sends_command(702, "/start")
-        resp = await clients[0].post("/hook", json=later, headers={SECRET_HEADER: "s"})
-        assert resp.status == 200  # the first still accepts (its server is up)
-        await fake.wait_for_message(702, timeout=10)
-        assert (await read_epoch(url))[0] == before + 2
-        ids = (update["update_id"], later["update_id"])
-        sql = "SELECT COUNT(*) FROM inbox WHERE status = 'done' AND update_id IN (?, ?)"
-        for _ in range(250):  # "done" commits just after the answer was sent
-            if query_now(url, sql, *ids) == [(2,)]:
-                break
-            await asyncio.sleep(0.02)
-        assert query_now(url, sql, *ids) == [(2,)]
-        assert len(fake.messages(701)) == len(fake.messages(702)) >= 1  # each answered once
+        await leads(1, 1)
+        await post(0, click(data_for("danger", "no")), "a|office|")  # the first only accepts
+        await start(0)  # back as a standby; then the second stops and the first leads again
+        stops[1].set()
+        await asyncio.wait_for(runs[1], 10)
+        await leads(0, 2)
+        # its new term read the form where the second left it (not its first term's state)
+        await post(1, click("a|office|o2"), "a|reporter|")
+        inbox = query_now(url, "SELECT COUNT(*) FROM inbox WHERE status != 'done'")
+        assert inbox == [(0,)] or inbox == [(1,)]  # the last "done" may still be committing
+        assert built == [0, 1, 0]
     finally:
         for stop in stops:
             stop.set()
         await asyncio.gather(*runs, return_exceptions=True)
         for client in clients:
             await client.close()
-        await first.stop()
-        await second.stop()
+        for h in hs:
+            await h.stop()
 
 
 async def test_postgresql_a_leader_whose_data_connection_fails_gives_up_leadership(

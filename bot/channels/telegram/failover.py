@@ -17,6 +17,7 @@ import psycopg
 from bot.store.leadership import Leadership, StaleLeader, fenced
 
 if TYPE_CHECKING:
+    from bot.app import Runtime
     from bot.channels.telegram.webhook import WebhookServer
 
 __all__ = ["CHECK_SECONDS", "INBOX_POLL_SECONDS", "STANDBY_SECONDS", "Work", "lead",
@@ -120,22 +121,49 @@ async def run_with_leadership(
         await leadership.release()
 
 
-def webhook_term(server: WebhookServer) -> Work:
-    """The leader's work in webhook mode: every instance's ``server`` (process=False) accepts
-    and commits updates; the leader processes the inbox (also what the others stored), drains
-    the outbox and sweeps, until its term ends."""
+def webhook_term(
+    server: WebhookServer,
+    build: Callable[[], Coroutine[Any, Any, Runtime]],
+    beside: Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]] | None = None,
+) -> Work:
+    """The leader's work in webhook mode. Every instance's ``server`` (process=False) accepts
+    and commits updates; the leader builds a bot of its own for the term (``build``: fresh
+    conversation state, read from the store now, not from an earlier term), processes the
+    inbox (also what other instances stored), drains the outbox and sweeps until the term
+    ends; ``beside`` (WhatsApp) runs with it."""
+    from bot.channels.telegram.runner import InboxRunner
     from bot.scheduler.jobs import start_scheduler
 
     async def work(until: asyncio.Event) -> None:
-        runtime = server.rt
-        scheduler = start_scheduler(runtime)
-        sender = asyncio.create_task(runtime.sender.run(until))
+        runtime = await build()
+        runner = InboxRunner(runtime)
+        app = runtime.application
+        tasks: list[asyncio.Task[None]] = []
+        scheduler = None
         try:
-            await server.process_pending()  # what was stored before this term
-            await server.run_processor(until, poll=INBOX_POLL_SECONDS)
+            await app.initialize()
+            await app.start()
+            scheduler = start_scheduler(runtime)
+            tasks.append(asyncio.create_task(runtime.sender.run(until)))
+            if beside is not None:
+                tasks.append(asyncio.create_task(beside(runtime, until)))
+            while not until.is_set():
+                server.wake.clear()
+                await runner.process_pending()  # StaleLeader, a lost connection: end the term
+                await _either(server.wake, until, INBOX_POLL_SECONDS)
         finally:
-            scheduler.shutdown(wait=False)
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             until.set()
-            await asyncio.gather(sender, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await runtime.close()
 
     return work
+
+
+async def _either(one: asyncio.Event, two: asyncio.Event, seconds: float) -> None:
+    """Wait until either event is set, or ``seconds``."""
+    waiters = {asyncio.ensure_future(one.wait()), asyncio.ensure_future(two.wait())}
+    await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()

@@ -51,6 +51,11 @@ class WebhookServer:
         self._site_runner: web.AppRunner | None = None
         self.port = 0
 
+    @property
+    def wake(self) -> asyncio.Event:
+        """Set when an update was committed here (a leader's term waits on it)."""
+        return self._wake
+
     def web_app(self) -> web.Application:
         """The aiohttp application answering Telegram's POSTs."""
         app = web.Application(client_max_size=_MAX_BODY)
