@@ -46,11 +46,13 @@ lock: | $(UV)
 	$(UV) lock --upgrade --python $(PYTHON)
 
 ## Set up and run every check CI runs: the whole suite on SQLite, then the store-level
-## tests again on PostgreSQL (a throwaway server; see tests/stores.py).
+## tests again on PostgreSQL (a throwaway server; see tests/stores.py), then the failover
+## test (two instances on one PostgreSQL database; PPA_FAILOVER_ROUNDS, default 3).
 test: lock-check setup lint typecheck
 	$(BIN)/pytest -q
 	scripts/ensure-postgresql.sh
 	PPA_TEST_POSTGRESQL=1 $(BIN)/pytest -q -m "not e2e" -k postgresql -p no:cacheprovider
+	PPA_TEST_POSTGRESQL=1 $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_failover.py
 
 lint: setup
 	$(BIN)/ruff check bot tests

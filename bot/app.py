@@ -32,6 +32,7 @@ from bot.services.roster import apply_roster_changes
 from bot.services.workflow import Workflow, load_sops
 from bot.sops_cli import SOPS_DIR
 from bot.store.db import Database
+from bot.store.leadership import StaleLeader
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -59,11 +60,14 @@ class Runtime:
         return self.services.db
 
     async def close(self) -> None:
-        """Shut the Application down and close the store."""
-        if self.application.running:
-            await self.application.stop()
-        await self.application.shutdown()
-        await self.db.close()
+        """Shut the Application down and close the store (also when the shutdown's last
+        writes fail: a leader that lost its leadership has them refused)."""
+        try:
+            if self.application.running:
+                await self.application.stop()
+            await self.application.shutdown()
+        finally:
+            await self.db.close()
 
 
 async def build_runtime(
@@ -132,6 +136,8 @@ async def _on_error(update: object, context: Ctx) -> None:
             elif isinstance(err, NetworkError):
                 runtime.transient_updates[update.update_id] = 0.0
         chat = update.effective_chat
+        if isinstance(err, StaleLeader):
+            return  # another instance leads now and handles this update: not a failure to tell
         if chat is not None and chat.type == ChatType.PRIVATE:
             try:
                 await context.bot.send_message(

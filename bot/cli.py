@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from bot.config import (
     ConfigError,
@@ -75,54 +74,6 @@ def _settings() -> Settings:
     return settings
 
 
-async def _serve_webhook(
-    runtime: Any, settings: Settings, args: argparse.Namespace, stop: asyncio.Event
-) -> None:
-    """Webhook mode: each update is committed to the inbox before Telegram gets its 200."""
-    import hashlib
-    from urllib.parse import urlsplit
-
-    from bot.channels.telegram.webhook import run_webhook
-    from bot.scheduler.jobs import start_scheduler
-
-    host, _, port = args.listen.rpartition(":")
-    # the secret token Telegram echoes back, derived from the key: no extra setting
-    secret = hashlib.sha256(b"webhook:" + settings.ppa_secret_key.encode()).hexdigest()
-    scheduler = start_scheduler(runtime)  # the server itself runs the outbox sender
-    try:
-        await run_webhook(
-            runtime,
-            host=host or "127.0.0.1",
-            port=int(port),
-            path=urlsplit(args.webhook_url).path or "/",
-            secret_token=secret,
-            stop=stop,
-            webhook_url=args.webhook_url,
-        )
-    finally:
-        scheduler.shutdown(wait=False)
-
-
-async def _whatsapp_then(
-    runtime: Any,
-    settings: Settings,
-    args: argparse.Namespace,
-    stop: asyncio.Event,
-    then: asyncio.Event,
-) -> None:
-    """Serve WhatsApp (with --whatsapp-listen) until ``stop``, then set ``then``."""
-    try:
-        if args.whatsapp_listen:
-            from bot.channels.whatsapp.wiring import serve_whatsapp
-
-            await serve_whatsapp(runtime, settings, args.whatsapp_listen, stop)
-        else:
-            await stop.wait()
-    finally:
-        stop.set()
-        then.set()
-
-
 async def _check_key(settings: Settings) -> None:
     """Refuse to start under a key the stored data was not written with (UnknownKeyError)."""
     from bot.security.keys import RotationInterrupted, check_key
@@ -148,16 +99,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.whatsapp_listen and not settings.whatsapp_enabled:
         return _fail("--whatsapp-listen needs the WHATSAPP_ settings (see README, WhatsApp).")
     _setup_logging(settings.ppa_log_level)
-    from bot.app import build_runtime
-    from bot.channels.telegram.runner import InboxRunner
+    from bot.store.pg import is_postgres_url
     from bot.store.pg_lock import instance_lock
 
-    lock = instance_lock(settings.ppa_database)
-    if not lock.acquire():
+    lock = None if is_postgres_url(settings.ppa_database) else instance_lock(settings.ppa_database)
+    if lock is not None and not lock.acquire():
         return _fail(
             f"another ppa-bot is already running on {redact_url(str(settings.ppa_database))} "
             f"(lock {lock.path}). Stop it first, or use another PPA_DATABASE."
         )
+
+    from bot.serve import serve, serve_with_leadership
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -165,21 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await _check_key(settings)
-        runtime = await build_runtime(settings)
-        logging.getLogger("bot").info(
-            "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
-        )
-        # the WhatsApp webhook beside Telegram; it stops first, then Telegram closes the store
-        telegram_stop = asyncio.Event()
-        relay = asyncio.create_task(_whatsapp_then(runtime, settings, args, stop, telegram_stop))
-        try:
-            if args.webhook_url:
-                await _serve_webhook(runtime, settings, args, telegram_stop)
-            else:
-                await InboxRunner(runtime).run(telegram_stop)
-        finally:
-            stop.set()
-            await asyncio.gather(relay, return_exceptions=True)
+        # SQLite: this process alone (the lock file); PostgreSQL: one instance leads
+        await (serve if lock is not None else serve_with_leadership)(settings, args, stop)
 
     try:
         asyncio.run(main())
@@ -190,7 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _fail("TELEGRAM_BOT_TOKEN was refused by Telegram. Check it with @BotFather.")
         raise
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     return 0
 
 

@@ -14,8 +14,11 @@ from tests.stores import STORES, db_target, pg_server, store_kind
 
 __all__ = ["clock", "db_target", "harness", "pg_server", "store_kind"]
 
-# tests of what only PostgreSQL has: not collected at all without PPA_TEST_POSTGRESQL=1
-collect_ignore = [] if "postgresql" in STORES else ["integration/test_postgresql_only.py"]
+# tests of what only PostgreSQL has (files named *postgresql_only.py, and the e2e failover):
+# not collected at all without PPA_TEST_POSTGRESQL=1
+_PG_ONLY = ["integration/test_postgresql_only.py", "integration/test_leadership_postgresql_only.py",
+            "e2e/test_failover.py"]  # fmt: skip
+collect_ignore = [] if "postgresql" in STORES else _PG_ONLY
 
 # Monday 2 March 2026, 10:00 WIB: every example office is open.
 MONDAY_10_WIB = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -24,11 +27,11 @@ MONDAY_10_WIB = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Each test using ``db_target`` runs once per store (tests/stores.py); one marked
     ``sqlite_only`` (it reads SQLite's own files or pragmas) on SQLite alone, and those of
-    test_postgresql_only.py on PostgreSQL alone."""
+    the PostgreSQL-only files on PostgreSQL alone."""
     if "store_kind" not in metafunc.fixturenames:
         return
     stores = STORES
-    if metafunc.module.__name__.endswith("test_postgresql_only"):
+    if metafunc.module.__name__.endswith("postgresql_only"):
         stores = ["postgresql"]
     elif metafunc.definition.get_closest_marker("sqlite_only"):
         stores = ["sqlite"]

@@ -10,6 +10,7 @@ from importlib import resources
 import psycopg
 
 from bot.store.db import Database, Tx, migrations
+from bot.store.leadership import check_fence
 from bot.store.pg import PgConnection
 from bot.store.pg_sql import redact_url, translate_migration
 
@@ -106,8 +107,10 @@ class PgDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN ... COMMIT, rolled back on any error; serialised in this process."""
+        """BEGIN ... COMMIT, rolled back on any error; serialised in this process. A leader's
+        transaction first checks its epoch (bot/store/leadership.py: StaleLeader if it moved)."""
         async with self._lock, self.pg.raw.transaction():
+            await check_fence(self.pg.raw)
             yield self.pg
 
     async def checkpoint(self) -> None:

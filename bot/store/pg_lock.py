@@ -1,4 +1,6 @@
-"""One running bot per PostgreSQL database: a session advisory lock (the lock file's twin)."""
+"""Exclusive use of a database: the lock file on SQLite, on PostgreSQL the leaders' session
+advisory lock (bot/store/leadership.py). ``rotate-key`` holds it; ``ppa-bot run`` holds it on
+SQLite, and on PostgreSQL competes for leadership instead (a second instance waits)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,11 @@ from typing import Any, Protocol
 
 import psycopg
 
+from bot.store.leadership import RUN_LOCK
 from bot.store.pg import is_postgres_url
 from bot.store.pg_sql import redact_url
 
 __all__ = ["Lock", "PgInstanceLock", "instance_lock"]
-
-# any constant, distinct from the migrations' ("ppa-run" in ASCII, folded to 63 bits)
-_RUN_LOCK = 0x7070612D72756E
 
 
 class Lock(Protocol):
@@ -27,8 +27,8 @@ class Lock(Protocol):
 
 
 class PgInstanceLock:
-    """Held by a connection of its own while the bot (or a key rotation) runs; the server
-    frees it when that connection ends, however the process ends."""
+    """Held by a connection of its own while a key rotation runs (the leader's lock: no
+    instance leads meanwhile); the server frees it when that connection ends."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -38,7 +38,7 @@ class PgInstanceLock:
     def acquire(self) -> bool:
         """Take the lock; False if another process holds it."""
         conn = psycopg.connect(self.url, autocommit=True)
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_RUN_LOCK,)).fetchone()
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK,)).fetchone()
         if row is not None and row[0]:
             self._conn = conn
             return True

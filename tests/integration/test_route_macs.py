@@ -257,7 +257,7 @@ async def test_rows_from_before_the_macs_are_signed_once_at_the_first_start(
         "UPDATE person_handles SET handle_mac = NULL",
         "INSERT INTO storemac_migration (pending) VALUES (1)",
     ):
-        await _forge_sql(h, sql)  # as migration 0021 leaves an older database
+        await _forge_sql(h, sql)  # as migration 0023 leaves an older database
     await h.restart()
     assert await _count(h, "SELECT COUNT(*) FROM storemac_migration") == 0
     assert await _count(h, "SELECT COUNT(*) FROM person_handles WHERE handle_mac IS NULL") == 0

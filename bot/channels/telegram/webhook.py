@@ -51,6 +51,11 @@ class WebhookServer:
         self._site_runner: web.AppRunner | None = None
         self.port = 0
 
+    @property
+    def wake(self) -> asyncio.Event:
+        """Set when an update was committed here (a leader's term waits on it)."""
+        return self._wake
+
     def web_app(self) -> web.Application:
         """The aiohttp application answering Telegram's POSTs."""
         app = web.Application(client_max_size=_MAX_BODY)
@@ -94,12 +99,13 @@ class WebhookServer:
         async with self._lock:
             return await self.runner.process_pending()
 
-    async def run_processor(self, stop: asyncio.Event) -> None:
-        """Process whenever an update arrives, until stopped (finishing the update in hand)."""
+    async def run_processor(self, stop: asyncio.Event, poll: float | None = None) -> None:
+        """Process whenever an update arrives (and every ``poll`` seconds, for what other
+        instances stored), until stopped (finishing the update in hand)."""
         while not stop.is_set():
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({waiter, stopper}, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
             self._wake.clear()
@@ -137,7 +143,9 @@ class WebhookServer:
         webhook_url: str | None = None,
         on_ready: Callable[[int], None] | None = None,
     ) -> None:
-        """Replay what is left, listen, process until ``stop``, then shut down cleanly."""
+        """Replay what is left, listen, process until ``stop``, then shut down cleanly. With
+        ``process=False`` it only accepts and commits updates (an instance beside the leader;
+        the leader's term processes, sends and sweeps: bot/channels/telegram/failover.py)."""
         app = self.rt.application
         await app.initialize()
         await app.start()
@@ -148,10 +156,11 @@ class WebhookServer:
                 allowed_updates=Update.ALL_TYPES,
                 drop_pending_updates=False,
             )
-        sender_task = asyncio.create_task(self.rt.sender.run(stop))
+        sender_task = asyncio.create_task(self.rt.sender.run(stop)) if self._process else None
         processor: asyncio.Task[None] | None = None
         try:
-            await self.process_pending()  # replay what a previous run left
+            if self._process:
+                await self.process_pending()  # replay what a previous run left
             await self.start(host, port)
             log.info("webhook listening on %s:%s%s", host, self.port, self.path)
             if on_ready is not None:
@@ -165,7 +174,8 @@ class WebhookServer:
             if processor is not None:
                 self._wake.set()
                 await asyncio.gather(processor, return_exceptions=True)
-            await asyncio.gather(sender_task, return_exceptions=True)
+            if sender_task is not None:
+                await asyncio.gather(sender_task, return_exceptions=True)
             await self.rt.close()
 
 

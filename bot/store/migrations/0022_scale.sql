@@ -1,4 +1,4 @@
--- 0021: when the sweep next has something to do for an open step or an SOP instance
+-- 0022: when the sweep next has something to do for an open step or an SOP instance
 -- ("remind_at", ISO UTC as every time here), so that each sweep reads only the rows due
 -- (an index range) instead of looking at every open step of every case.
 -- The stores set it to "look at it now" whenever a step opens, resumes or its due time

@@ -1,4 +1,4 @@
--- 0021: MACs over the rest of what routes personal data (security review #5), and an id column
+-- 0023: MACs over the rest of what routes personal data (security review #5), and an id column
 -- for the tables that had none (rotate-key pages by it on both stores, issue 14).
 --
 -- outbox.recipient_mac binds a queued message's recipient to its row (id, channel, kind, case);
