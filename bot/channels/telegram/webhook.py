@@ -12,6 +12,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import Runtime
+from bot.channels.http import listen, wait_for_work
 from bot.channels.telegram.runner import InboxRunner
 from bot.faultpoints import crash_point
 
@@ -103,12 +104,7 @@ class WebhookServer:
         """Process whenever an update arrives (and every ``poll`` seconds, for what other
         instances stored), until stopped (finishing the update in hand)."""
         while not stop.is_set():
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
-            self._wake.clear()
+            await wait_for_work(self._wake, stop, poll)
             try:
                 await self.process_pending()
             except Exception:
@@ -116,16 +112,7 @@ class WebhookServer:
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0 picks a free port); returns the bound port."""
-        runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=5.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._site_runner = runner
-        self.port = int(runner.addresses[0][1])
+        self._site_runner, self.port = await listen(self.web_app(), host, port)
         return self.port
 
     async def stop(self) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from bot.channels.http import listen, wait_for_work
 from bot.channels.whatsapp.payload import (
     SIGNATURE_HEADER,
     StatusUpdate,
@@ -134,13 +135,7 @@ class WhatsAppWebhook:
                     await self.runner.expire_drafts()
                 except Exception:
                     log.exception("expiring WhatsApp drafts failed")
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=5.0,
-                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-            waiter.cancel()
-            stopper.cancel()
-            self._wake.clear()
+            await wait_for_work(self._wake, stop, 5.0)
             try:
                 await self.process_pending()
             except Exception:
@@ -148,16 +143,7 @@ class WhatsAppWebhook:
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0 picks a free port); returns the bound port."""
-        runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=5.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._site = runner
-        self.port = int(runner.addresses[0][1])
+        self._site, self.port = await listen(self.web_app(), host, port)
         return self.port
 
     async def serve(self, host: str, port: int, stop: asyncio.Event,
