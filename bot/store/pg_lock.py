@@ -4,6 +4,7 @@ SQLite, and on PostgreSQL competes for leadership instead (a second instance wai
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,8 +47,11 @@ class PgInstanceLock:
         return False
 
     def release(self) -> None:
-        """Let go of the lock."""
+        """Let go of the lock: unlocked before the connection closes (the server ends a closed
+        session's backend, and frees what it held, only some time after the close returns)."""
         if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (RUN_LOCK,))
             self._conn.close()
             self._conn = None
 
