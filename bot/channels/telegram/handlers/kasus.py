@@ -112,6 +112,7 @@ async def kasus(update: Update, context: Ctx) -> None:
         manage=may_manage_plan(office, me), head=may_reopen_case(office, me),
         request=on_request is not None
         and may_record_request(office, on_request.step(on_request.first_step), me),
+        staff=svc.staff_address,
     )  # fmt: skip
     plan_buttons += move_buttons(t, await wf.movable_sessions(case.id, me), office.timezone)
     plan_lines += await case_record_lines(svc, case.id, t, office.timezone)

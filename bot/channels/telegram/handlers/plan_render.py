@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.handlers.common import esc
@@ -75,10 +77,11 @@ def request_recorded_text(t: Translator, result: WorkflowResult) -> str:
 
 def plan_section(
     t: Translator, plan: CasePlan, case_id: int, tz: str, *, closed: bool, manage: bool,
-    head: bool, request: bool = False,
+    head: bool, request: bool = False, staff: Callable[[int], str] = str,
 ) -> tuple[list[str], list[list[InlineKeyboardButton]]]:  # fmt: skip
     """The plan's lines for /kasus and the buttons the reader may press (``request``: the
-    reader may record the applicant's request for mediation in this office)."""
+    reader may record the applicant's request for mediation in this office; ``staff``: how
+    staff know the person a service is assigned to, e.g. ``Services.staff_address``)."""
     lines = ["", t.gettext("🗂 <b>Case plan</b>")]
     buttons: list[list[InlineKeyboardButton]] = []
     if not plan.services:
@@ -89,7 +92,7 @@ def plan_section(
             text = t.gettext("▶ {service}: running since {when}", service=name,
                              when=t.date(s.started_at, tz))  # fmt: skip
             if s.assignee_user_id is not None:
-                text += " · " + t.gettext("staff {id}", id=s.assignee_user_id)
+                text += " · " + t.gettext("staff {id}", id=esc(staff(s.assignee_user_id)))
             if manage and not closed:
                 end = t.gettext("⏹ End: {service}", service=t.translate(SERVICE_LABELS.get(
                     s.kind, s.kind))[:40])  # fmt: skip
