@@ -177,6 +177,7 @@ def stored_bytes(target: str | Path) -> bytes:
     SQLite: the file and its WAL. PostgreSQL: after a CHECKPOINT, the database's own folder
     (base/<oid>) and the write-ahead log (pg_wal) of the test server.
     """
+    target = on_store(target)
     if not is_postgres_url(target):
         files = (Path(target), Path(f"{target}-wal"))
         return b"".join(p.read_bytes() for p in files if p.exists())
