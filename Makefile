@@ -45,13 +45,15 @@ lock-check: | $(UV)
 lock: | $(UV)
 	$(UV) lock --upgrade --python $(PYTHON)
 
-## Set up and run every check CI runs: the whole suite on SQLite, then the store-level
-## tests again on PostgreSQL (a throwaway server; see tests/stores.py), then the failover
-## test (two instances on one PostgreSQL database; PPA_FAILOVER_ROUNDS, default 3).
+## Set up and run every check CI runs: the whole suite on SQLite, then the whole non-e2e
+## suite again on PostgreSQL (a throwaway server; every test database is a PostgreSQL one;
+## the sqlite_only tests are deselected; see tests/stores.py), then the failover test (two
+## instances on one PostgreSQL database; PPA_FAILOVER_ROUNDS, default 3).
 test: lock-check setup lint typecheck
 	$(BIN)/pytest -q
 	scripts/ensure-postgresql.sh
-	PPA_TEST_POSTGRESQL=1 $(BIN)/pytest -q -m "not e2e" -k postgresql -p no:cacheprovider
+	PPA_TEST_STORE=postgresql PPA_TEST_POSTGRESQL=1 $(BIN)/pytest -q -p no:cacheprovider \
+		-m "not e2e and not sqlite_only"
 	PPA_TEST_POSTGRESQL=1 $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_failover.py
 
 lint: setup

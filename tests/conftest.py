@@ -10,9 +10,11 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.testing.harness import Harness
-from tests.stores import STORES, db_target, pg_server, store_kind
+from tests.stores import STORES, db_target, paths_on_postgresql, pg_server, store_kind
 
-__all__ = ["clock", "db_target", "harness", "pg_server", "store_kind"]
+# paths_on_postgresql (autouse): under PPA_TEST_STORE=postgresql every database a test opens
+# by a file path is a PostgreSQL one (tests/stores.py)
+__all__ = ["clock", "db_target", "harness", "paths_on_postgresql", "pg_server", "store_kind"]
 
 # tests of what only PostgreSQL has (files named *postgresql_only.py, and the e2e failover):
 # not collected at all without PPA_TEST_POSTGRESQL=1

@@ -6,8 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from bot.store.db import Database, Tx, migrations
 from bot.store.leadership import check_fence
@@ -98,6 +100,7 @@ class PgDatabase(Database):
                     if row is not None and int(row[0]) >= number:
                         continue
                     await raw.execute(script.encode())
+                    await _identities_follow_ids(raw)
                     await raw.execute("UPDATE schema_version SET version = %s", (number,))
                 log.info("applied migration %s", name)
                 applied.append(name)
@@ -128,3 +131,23 @@ class PgDatabase(Database):
                 " (the personal fields were encrypted, and the old key is gone)",
             )
         ]
+
+
+async def _identities_follow_ids(raw: psycopg.AsyncConnection[Any]) -> None:
+    """Move each identity column's sequence past the largest id stored (never back), as
+    SQLite's rowid follows the rows: a migration that copies rows with their ids, or rows
+    written with ids of their own, must not make the next generated id collide."""
+    cur = await raw.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+    )
+    for table, column in await cur.fetchall():
+        seq = sql.SQL("pg_get_serial_sequence({}, {})").format(
+            sql.Literal(table), sql.Literal(column)
+        )
+        await raw.execute(
+            sql.SQL(
+                "SELECT setval({seq}, m) FROM (SELECT MAX({col}) AS m FROM {table}) AS found"
+                " WHERE m >= COALESCE(pg_sequence_last_value({seq}::regclass), 0)"
+            ).format(seq=seq, col=sql.Identifier(column), table=sql.Identifier(table))
+        )

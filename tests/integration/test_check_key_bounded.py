@@ -13,6 +13,7 @@ from tests.integration.test_sweep_remind_at import sqlite_env
 __all__ = ["sqlite_env"]  # the fixture, re-used
 
 
+@pytest.mark.sqlite_only  # it traces SQLite's statements (set_trace_callback)
 async def test_the_key_check_reads_only_the_newest_case(sqlite_env: Env) -> None:
     e = sqlite_env
     for i in range(5):

@@ -9,6 +9,8 @@ import pytest
 
 from bot.store.db import Database
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's WAL checkpoint at close
+
 
 async def test_close_with_an_unfinished_statement_skips_the_checkpoint(
     tmp_path: Path, caplog: pytest.LogCaptureFixture

@@ -14,6 +14,9 @@ from bot.store import db as db_module
 from bot.store.db import Database, InlineConnection
 from bot.store.pg import PgConnection
 
+# SQLite's connection in the loop's thread and its worker thread
+pytestmark = pytest.mark.sqlite_only
+
 
 async def _thread_of_a_statement(db: Database) -> int:
     assert not isinstance(db.conn, PgConnection)

@@ -58,6 +58,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str) -> None:
 # ------------------------------------------------------------------ #8 unsafe defaults
 
 
+@pytest.mark.sqlite_only  # modes of SQLite's file, WAL and shm
 async def test_database_folder_0700_and_files_0600_whatever_the_umask(
     tmp_path: Path, umask_022: None
 ) -> None:
@@ -74,6 +75,7 @@ async def test_database_folder_0700_and_files_0600_whatever_the_umask(
         await db.close()
 
 
+@pytest.mark.sqlite_only  # modes of SQLite's file and WAL
 async def test_a_database_left_readable_by_others_is_tightened_on_open(
     tmp_path: Path, umask_022: None
 ) -> None:
@@ -89,6 +91,7 @@ async def test_a_database_left_readable_by_others_is_tightened_on_open(
         await db.close()
 
 
+@pytest.mark.sqlite_only  # VACUUM INTO backup is SQLite's
 async def test_backup_copy_is_0600_from_creation_and_a_new_folder_0700(
     tmp_path: Path, umask_022: None
 ) -> None:
@@ -258,6 +261,7 @@ def test_a_wrong_key_stops_the_bot_with_one_line_and_exit_2(
 
 
 @pytest.mark.parametrize("inline", [True, False], ids=["inline", "worker-thread"])
+@pytest.mark.sqlite_only  # aiosqlite's debug log
 async def test_aiosqlite_debug_logs_carry_no_sql_parameters(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, inline: bool
 ) -> None:

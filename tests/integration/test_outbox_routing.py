@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.channels.telegram.sender import Rendered
 from bot.clock import FakeClock
 from bot.crypto import Cipher, generate_key
@@ -161,6 +163,7 @@ async def test_dedupe_keys_name_the_recipient(world: World) -> None:
 # -- migration 0006: rows written with a chat id keep going out --------------------------------
 
 
+@pytest.mark.sqlite_only  # builds the old schema with PRAGMA user_version
 async def test_migration_0006_turns_chat_ids_into_telegram_addresses(
     tmp_path: Path, clock: FakeClock
 ) -> None:

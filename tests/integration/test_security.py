@@ -150,6 +150,7 @@ def _admin(argv: list[str]) -> int:
     return int(args.func(args))
 
 
+@pytest.mark.sqlite_only  # `ppa-bot backup` is SQLite's (PostgreSQL: pg_dump)
 async def test_admin_commands(
     tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
@@ -175,6 +176,7 @@ async def _to_thread(fn: Any, argv: list[str]) -> int:
     return int(await asyncio.to_thread(fn, argv))
 
 
+@pytest.mark.sqlite_only  # VACUUM INTO backup is SQLite's
 async def test_backup_is_consistent_private_and_standalone(
     tmp_path: Path, clock: FakeClock
 ) -> None:

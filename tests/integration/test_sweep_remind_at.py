@@ -240,6 +240,7 @@ async def sqlite_env(tmp_path: Path) -> AsyncIterator[Env]:
         await db.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's trace and query plan
 async def test_the_sweep_reads_steps_and_instances_through_the_remind_at_indexes(
     sqlite_env: Env,
 ) -> None:

@@ -14,6 +14,7 @@ from bot.scheduler.sweep import sweep
 from bot.services.outreach import add_detail
 from bot.store.outreach import OutreachStore
 from bot.testing.harness import Harness
+from tests.stores import stored_bytes
 from tests.telegram.flows import REPORTER, choose, full_report, office, press
 
 GROUP = -1001000000001
@@ -184,19 +185,20 @@ async def test_a_stranger_cannot_acknowledge(night: tuple[Harness, FakeClock]) -
     assert "Rahasia" not in "\n".join(h.texts(stranger))
 
 
-def _raw(folder: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in folder.glob("ppa.sqlite3*"))
+def _raw(h: Harness) -> bytes:
+    """The store's bytes on disk (SQLite's file and WAL, or the PostgreSQL server's files)."""
+    raw = stored_bytes(h.settings.ppa_database)
+    assert raw  # something was really read
+    return raw
 
 
-async def test_urgent_details_are_encrypted(
-    night: tuple[Harness, FakeClock], tmp_path: Path
-) -> None:
+async def test_urgent_details_are_encrypted(night: tuple[Harness, FakeClock]) -> None:
     h, _ = night
     await _urgent_start(h)
     await h.send(REPORTER, "Kampung-Unik-Lokasi-QQ")
     await h.send(REPORTER, "Nomor-Unik-Kontak-QQ")
     await h.stop()
-    raw = _raw(tmp_path)
+    raw = _raw(h)
     assert b"Kampung-Unik-Lokasi-QQ" not in raw and b"Nomor-Unik-Kontak-QQ" not in raw
 
 

@@ -121,6 +121,7 @@ def _needles() -> dict[str, bytes]:
     return out
 
 
+@pytest.mark.sqlite_only  # reads SQLite's file, WAL and VACUUM INTO backup
 async def test_no_personal_data_in_database_wal_backup_or_logs(
     tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
