@@ -154,7 +154,6 @@ async def test_the_retention_purge_deletes_the_files_of_the_cases_it_purges(
         await db.close()
 
 
-@pytest.mark.sqlite_only  # rotate-key refuses PostgreSQL
 async def test_rotation_reencrypts_every_file_and_the_old_key_reads_none(
     tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
