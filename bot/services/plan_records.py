@@ -35,6 +35,7 @@ __all__ = [
     "check",
     "end_for_record",
     "fact_recorded",
+    "referral_on_plan",
     "start",
     "urgent_on_plan",
     "visit_follow_up",
@@ -137,6 +138,16 @@ async def urgent_on_plan(svc: Services, conn: Tx, row: OutreachRow, now: datetim
         by = row.team[0] if row.team else (row.acked_by or 0)
         await visit_follow_up(svc, conn, row, row.outcome, by, now)
     return sid
+
+
+async def referral_on_plan(
+    svc: Services, conn: Tx, case: CaseRow, office: Office, referral_id: int, companion: int,
+    now: datetime, person: int,
+) -> int:  # fmt: skip
+    """A referral made by command (/rujuk) goes on the case's plan as a running service, as
+    one added from the plan does; the plan's service id."""
+    c = PlanCtx(conn, case, office, now, actor_for(person), person)
+    return await _add(svc, c, "referral", f"referral:{referral_id}", companion)
 
 
 async def start(svc: Services, c: PlanCtx, key: str, assignee: int) -> int:

@@ -113,7 +113,7 @@ async def refer(
         found = await _case_for_staff(svc, conn, case_id, person_id, "refer")
         if isinstance(found, ReferralResult):
             return found
-        _, office = found
+        case, office = found
         companion = companion_id if companion_id is not None else person_id
         if not office.is_staff(companion):
             return _no(N_("The companion must be staff of this unit."))
@@ -124,6 +124,8 @@ async def refer(
                                   {"referral_id": rid, "kind": kind})  # fmt: skip
         await append_audit(conn, at=now, actor=actor_for(person_id), action="refer",
                            case_id=case_id, detail=f"referral {rid}: {kind}")  # fmt: skip
+        await plan_records.referral_on_plan(svc, conn, case, office, rid, companion, now,
+                                            person_id)  # fmt: skip
     return ReferralResult(True, referral_id=rid)
 
 

@@ -163,3 +163,20 @@ async def test_the_typed_words_add_record_services(wh: Harness) -> None:
     assert await scalar(h, "SELECT kind FROM referrals WHERE case_id = ?", case) == "police"
     await h.send(mk, f"/layanan {number} perlindungan={companion}")  # the husband: KDRT
     assert await running(h, case) == ["accompaniment", "referral", "outreach", "protection"]
+
+
+async def test_a_referral_by_command_goes_on_the_plan_and_ends_with_it(wh: Harness) -> None:
+    h, ids = wh, IDS["TNG"]
+    case = await to_service(h, "TNG", "accompaniment")
+    svc, me = h.rt.services, await h.person(ids["pendamping"])
+    assert await running(h, case) == ["accompaniment"]
+    ref = await referrals.refer(svc, case, me, "police", "Polres Metro Tangerang")
+    assert ref.ok and ref.referral_id is not None
+    assert await running(h, case) == ["accompaniment", "referral"]
+    record = await scalar(h, "SELECT record FROM case_services WHERE kind = 'referral'")
+    assert record == f"referral:{ref.referral_id}"
+    assignee = await scalar(h, "SELECT assignee_user_id FROM case_services WHERE kind = 'referral'")
+    assert assignee == me
+    # a closing fact (the verdict) ends the plan's service that follows it
+    assert (await referrals.record_fact(svc, ref.referral_id, me, "verdict", "Putusan 12/2026")).ok
+    assert await running(h, case) == ["accompaniment"]
