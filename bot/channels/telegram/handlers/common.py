@@ -17,6 +17,7 @@ __all__ = [
     "Ctx",
     "Deps",
     "answer",
+    "ask_private_chat_first",
     "esc",
     "reply",
 ]
@@ -41,6 +42,14 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         await cq.answer(text, show_alert=alert)
     except TelegramError as exc:
         log.info("callback answer skipped: %s", type(exc).__name__)
+
+
+async def ask_private_chat_first(update: Update, context: Ctx) -> None:
+    """Tell a staff member who pressed a button that the bot cannot write to them yet."""
+    text = context.t.gettext(
+        "Please open a private chat with the bot first (press Start), then press Details again."
+    )
+    await answer(update, text, alert=True)
 
 
 async def reply(

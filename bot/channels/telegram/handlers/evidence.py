@@ -15,7 +15,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.channels.telegram.handlers.common import Ctx, answer
+from bot.channels.telegram.handlers.common import Ctx, answer, ask_private_chat_first
 from bot.i18n import Translator
 from bot.services.evidence import case_evidence, read_evidence
 from bot.services.staff import Outcome
@@ -77,14 +77,7 @@ async def on_evidence_button(update: Update, context: Ctx) -> None:
                 protect_content=True,
             )
         except Forbidden:
-            await answer(
-                update,
-                t.gettext(
-                    "Please open a private chat with the bot first (press Start), "
-                    "then press Details again."
-                ),
-                alert=True,
-            )
+            await ask_private_chat_first(update, context)
             return
         except (EvidenceFileError, TelegramError) as exc:
             log.warning("evidence %d not sent: %s", row.id, type(exc).__name__)

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.channels.telegram.conversations.questions_ui import answer_label
-from bot.channels.telegram.handlers.common import Ctx, answer, esc
+from bot.channels.telegram.handlers.common import Ctx, answer, ask_private_chat_first, esc
 from bot.channels.telegram.handlers.evidence import evidence_button
 from bot.channels.telegram.sender import render_staff_notice
 from bot.domain.intake import question
@@ -171,14 +171,7 @@ async def on_staff_button(update: Update, context: Ctx) -> None:
                 protect_content=True,
             )
     except Forbidden:
-        await answer(
-            update,
-            t.gettext(
-                "Please open a private chat with the bot first (press Start), "
-                "then press Details again."
-            ),
-            alert=True,
-        )
+        await ask_private_chat_first(update, context)
         return
     await answer(update, t.gettext("Sent to you by private message."))
 
