@@ -61,6 +61,7 @@ class FakeRequest(BaseRequest):
         api_match = _API_PATH.search(path)
         if api_match is None:
             return 404, _NOT_FOUND
+        # what the bot's HTTP layer encodes (PTB's HTTPXRequest reads the same properties)
         params: dict[str, object] = dict(request_data.json_parameters) if request_data else {}
         files: Files = {}
         if request_data is not None and request_data.contains_files:
@@ -68,11 +69,15 @@ class FakeRequest(BaseRequest):
                 raw = content if isinstance(content, bytes) else content.read()
                 files[name] = (filename, raw, mime)
         timeout = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
+        return await self.answer(api_match["token"], api_match["method"], params, files, timeout)
+
+    async def answer(
+        self, token: str, method: str, params: dict[str, object], files: Files, timeout: object
+    ) -> tuple[int, bytes]:
+        """Telegram's side of one call: the fake answers, and its answer is encoded."""
         try:
             async with asyncio.timeout(timeout if isinstance(timeout, int | float) else None):
-                status, body = await self.fake.call(
-                    api_match["token"], api_match["method"], params, files
-                )
+                status, body = await self.fake.call(token, method, params, files)
         except TimeoutError:
             raise TimedOut from None
         except FakeConnectionDroppedError as err:
