@@ -153,7 +153,7 @@ class TelegramSide:
                             side.cpu += time.process_time() - start
                     try:
                         value, error = (yield step), None
-                    except BaseException as exc:  # noqa: BLE001 - handed to the coroutine
+                    except BaseException as exc:  # handed to the coroutine
                         value, error = None, exc
 
         async def timed(*a: Any, **kw: Any) -> Any:
@@ -331,8 +331,8 @@ async def run(reports: int, repeat: int, database: str) -> None:
              "ppa-bot own CPU ms", "echo own CPU ms", "ratio", "CPU ratio",
              "own CPU ratio")  # fmt: skip
     print(table(heads, rows))
-    print("own CPU: the process's CPU time less Telegram's side (the fake server answering and"
-          " the fake user acting), which runs here only because the fake is in-process")  # fmt: skip
+    print("own CPU: the process's CPU time less Telegram's side (the fake server answering"
+          " and the fake user acting), in this process only because the fake is")  # fmt: skip
     for name, pairs in (("wall clock", wall), ("CPU", cpu), ("own CPU", own)):
         best_full, best_echo = min(p[0] for p in pairs), min(p[1] for p in pairs)
         ratio = best_full / best_echo

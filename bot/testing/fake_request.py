@@ -69,14 +69,14 @@ class FakeRequest(BaseRequest):
                 raw = content if isinstance(content, bytes) else content.read()
                 files[name] = (filename, raw, mime)
         timeout = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        return await self.answer(api_match["token"], api_match["method"], params, files, timeout)
+        return await self.answer(api_match["token"], api_match["method"], params, files, seconds=timeout)
 
     async def answer(
-        self, token: str, method: str, params: dict[str, object], files: Files, timeout: object
+        self, token: str, method: str, params: dict[str, object], files: Files, *, seconds: object
     ) -> tuple[int, bytes]:
         """Telegram's side of one call: the fake answers, and its answer is encoded."""
         try:
-            async with asyncio.timeout(timeout if isinstance(timeout, int | float) else None):
+            async with asyncio.timeout(seconds if isinstance(seconds, int | float) else None):
                 status, body = await self.fake.call(token, method, params, files)
         except TimeoutError:
             raise TimedOut from None
