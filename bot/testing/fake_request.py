@@ -69,7 +69,9 @@ class FakeRequest(BaseRequest):
                 raw = content if isinstance(content, bytes) else content.read()
                 files[name] = (filename, raw, mime)
         timeout = self._read_timeout if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        return await self.answer(api_match["token"], api_match["method"], params, files, seconds=timeout)
+        return await self.answer(
+            api_match["token"], api_match["method"], params, files, seconds=timeout
+        )
 
     async def answer(
         self, token: str, method: str, params: dict[str, object], files: Files, *, seconds: object
