@@ -14,8 +14,8 @@ from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
+from bot.channels.telegram.application import PpaApplication
 from bot.channels.telegram.context import Deps, context_types
-from bot.channels.telegram.handlers import join
 from bot.channels.telegram.handlers.common import Ctx
 from bot.channels.telegram.lanes import DEFAULT_CONCURRENCY, IN_FLIGHT_KEY
 from bot.channels.telegram.persistence import SqlitePersistence
@@ -94,7 +94,8 @@ async def build_runtime(
     persistence = SqlitePersistence(db, cipher)
     builder = (
         ApplicationBuilder()
-        .application_class(join.RosterFreshApplication)  # reads the roster before each update
+        # reads the roster before each update; hands state to the persistence without copies
+        .application_class(PpaApplication)
         .context_types(context_types())  # handlers get a BotContext (context.services, .t, ...)
         .token(settings.telegram_bot_token or "0:offline")
         .base_url(settings.telegram_api_base_url)

@@ -119,10 +119,14 @@ class Cipher:
         """The key id a stored value was encrypted under."""
         return blob[1 : 1 + _KEY_ID_LEN].hex()
 
+    @staticmethod
+    def json_text(value: Any) -> str:
+        """The JSON that ``encrypt_json`` encrypts."""
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
     def encrypt_json(self, value: Any, *, context: bytes = b"") -> bytes:
         """Encrypt a JSON-serialisable value."""
-        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return self.encrypt(data, context=context)
+        return self.encrypt(self.json_text(value).encode("utf-8"), context=context)
 
     def decrypt_json(self, blob: bytes, *, context: bytes = b"") -> Any:
         """Decrypt a value made by encrypt_json."""

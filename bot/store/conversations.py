@@ -20,6 +20,9 @@ DataTable = Literal["user_data", "chat_data"]
 
 _LEGACY_KEY = {"user_data": "user_id", "chat_data": "chat_id"}
 
+# rows whose blind index and encrypted key are kept in memory (about 200 bytes each)
+_KEYS_KEPT = 10_000
+
 
 @dataclass(frozen=True)
 class StateWrite:
@@ -34,12 +37,27 @@ class StateStore:
 
     def __init__(self, cipher: Cipher) -> None:
         self.cipher = cipher
+        # (scope, key) -> (blind index, encrypted key): the same for every write of a row in
+        # this process (the cipher's key does not change while it runs); bounded
+        self._keys: dict[tuple[str, str], tuple[str, bytes]] = {}
+
+    def _ids(self, scope: str, key: str) -> tuple[str, bytes]:
+        found = self._keys.get((scope, key))
+        if found is None:
+            if len(self._keys) >= _KEYS_KEPT:
+                self._keys.clear()
+            found = (
+                self.cipher.blind_index(f"state:{scope}", key),
+                self.cipher.encrypt(key.encode(), context=f"state-key:{scope}".encode()),
+            )
+            self._keys[(scope, key)] = found
+        return found
 
     def _index(self, scope: str, key: str) -> str:
-        return self.cipher.blind_index(f"state:{scope}", key)
+        return self._ids(scope, key)[0]
 
     def _key_blob(self, scope: str, key: str) -> bytes:
-        return self.cipher.encrypt(key.encode(), context=f"state-key:{scope}".encode())
+        return self._ids(scope, key)[1]
 
     def _key_text(self, scope: str, blob: bytes) -> str:
         return self.cipher.decrypt(bytes(blob), context=f"state-key:{scope}".encode()).decode()

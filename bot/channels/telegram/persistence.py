@@ -55,10 +55,17 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         # the inbox runner together with "this update is done", so a crash can never replay an
         # update on top of its own state; several updates (of different chats) may be held
         self._held: dict[int, dict[Target, StateWrite]] = {}
+        # what each row says as last committed by this process (its JSON; None: no row), and
+        # what held or released writes will make it say: a write that would change nothing
+        # (a conversation still at its question, a chat's data as it was) is not made
+        self._stored: dict[Target, str | None] = {}
+        self._texts: dict[int, dict[Target, str | None]] = {}
+        self._unsettled: dict[int, dict[Target, str | None]] = {}
 
     def hold(self, update_id: int) -> None:
         """Collect the writes about this update's chat and user (until ``release``)."""
         self._held[update_id] = {}
+        self._texts[update_id] = {}
 
     @contextmanager
     def flushing(self, update_id: int) -> Iterator[None]:
@@ -70,27 +77,57 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
             _FLUSHING.reset(token)
 
     def release(self, update_id: int) -> list[StateWrite]:
-        """Stop collecting for one update; its writes (the last per row) for its transaction."""
+        """Stop collecting for one update; its writes (the last per row) for its transaction.
+        Call ``settle`` once that transaction committed (or ``discard`` if it did not)."""
+        self._unsettled[update_id] = self._texts.pop(update_id, {})
         return list(self._held.pop(update_id, {}).values())
 
-    def _holder(self, idents: tuple[object, ...]) -> dict[Target, StateWrite] | None:
-        """The buffer a write about these ids goes to: the update in flight for one of them,
-        else the update being flushed; None to commit at once (no update is being handled)."""
+    def settle(self, update_id: int) -> None:
+        """The released writes of this update are committed: the rows say what they wrote."""
+        self._stored.update(self._unsettled.pop(update_id, {}))
+
+    def discard(self, update_id: int) -> None:
+        """The released writes of this update were not committed (nothing is known of them)."""
+        for target in self._unsettled.pop(update_id, {}):
+            self._stored.pop(target, None)
+
+    def _unchanged(self, target: Target, text: str | None) -> bool:
+        """Whether the row already says ``text`` and no write of it is waiting to commit."""
+        if target not in self._stored or self._stored[target] != text:
+            return False
+        waiting = (*self._texts.values(), *self._unsettled.values())
+        return not any(target in texts for texts in waiting)
+
+    def _holder(self, idents: tuple[object, ...]) -> int | None:
+        """The update a write about these ids is held for: the update in flight for one of
+        them, else the update being flushed; None to commit at once (no update is handled)."""
         for ident in idents:
             owner = self.in_flight.owner(ident)
             if owner is not None and owner in self._held:
-                return self._held[owner]
+                return owner
         flushing = _FLUSHING.get()
-        return self._held.get(flushing) if flushing is not None else None
+        return flushing if flushing is not None and flushing in self._held else None
 
-    async def _write(self, target: Target, idents: tuple[object, ...], write: StateWrite) -> None:
-        held = self._holder(idents)
-        if held is not None:
+    async def _write(
+        self,
+        target: Target,
+        idents: tuple[object, ...],
+        write: StateWrite,
+        text: str | None,
+    ) -> None:
+        """Hold ``write`` for the update in flight, or commit it now; ``text`` is what the row
+        then says (its JSON; None: no row)."""
+        holder = self._holder(idents)
+        if holder is not None:
+            held = self._held[holder]
             held.pop(target, None)  # the newest write of a row wins, in the order made
             held[target] = write
+            self._texts[holder][target] = text
             return
+        self._stored.pop(target, None)  # unknown until committed
         async with self.db.transaction() as tx:
             await self.store.apply(tx, [write])
+        self._stored[target] = text
 
     async def _adopt(self) -> None:
         """Once: move rows stored under clear ids (before migration 0014) to the new tables."""
@@ -140,11 +177,14 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         """Write one conversation's state (None ends it)."""
         k = json.dumps(list(key))
         target = (f"conversation:{name}", k)
-        if new_state is None:
-            await self._write(target, tuple(key), self.store.end_conversation(name, k))
+        text = None if new_state is None else json.dumps(new_state)
+        if self._unchanged(target, text):
+            return
+        if text is None:
+            await self._write(target, tuple(key), self.store.end_conversation(name, k), None)
         else:
-            write = self.store.set_conversation(name, k, json.dumps(new_state))
-            await self._write(target, tuple(key), write)
+            write = self.store.set_conversation(name, k, text)
+            await self._write(target, tuple(key), write, text)
 
     async def update_user_data(self, user_id: int, data: UD) -> None:
         """Write one user's data."""
@@ -155,13 +195,17 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         await self._upsert("chat_data", chat_id, data)
 
     async def _upsert(self, table: DataTable, ident: int, data: UD) -> None:
-        if is_empty(data):
-            # nothing to keep (a visitor who only said /start, a finished or deleted form):
-            # no row is left behind with this user's or chat's id
-            await self._write((table, str(ident)), (ident,), self.store.drop_data(table, ident))
+        target = (table, str(ident))
+        # nothing to keep (a visitor who only said /start, a finished or deleted form): no
+        # row is left behind with this user's or chat's id
+        text = None if is_empty(data) else self.cipher.json_text(data)
+        if self._unchanged(target, text):
             return
-        blob = self.cipher.encrypt_json(data, context=table.encode())
-        await self._write((table, str(ident)), (ident,), self.store.put_data(table, ident, blob))
+        if text is None:
+            await self._write(target, (ident,), self.store.drop_data(table, ident), None)
+            return
+        blob = self.cipher.encrypt(text.encode("utf-8"), context=table.encode())
+        await self._write(target, (ident,), self.store.put_data(table, ident, blob), text)
 
     async def update_bot_data(self, data: UD) -> None:
         """Not persisted."""
@@ -172,12 +216,12 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget a chat."""
         write = self.store.drop_data("chat_data", chat_id)
-        await self._write(("chat_data", str(chat_id)), (chat_id,), write)
+        await self._write(("chat_data", str(chat_id)), (chat_id,), write, None)
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget a user."""
         write = self.store.drop_data("user_data", user_id)
-        await self._write(("user_data", str(user_id)), (user_id,), write)
+        await self._write(("user_data", str(user_id)), (user_id,), write, None)
 
     async def refresh_user_data(self, user_id: int, user_data: UD) -> None:
         """Nothing to refresh: this process is the only writer."""

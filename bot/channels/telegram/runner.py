@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Runtime
+from bot.channels.telegram.botapi import ALL_UPDATE_TYPES, decode_update
 from bot.channels.telegram.lanes import conflicts, lane_keys
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.domain.notice import Notice, Recipient
@@ -179,19 +180,25 @@ class InboxRunner:
         bot = self.rt.application.bot
         items = []
         for pending, raw in rows:
-            update = Update.de_json(raw, bot)
+            update = decode_update(raw, bot)
             items.append(_Item(pending, update, lane_keys(update)))
         return items
 
     def _decode(self, pending: PendingUpdate) -> _Item:
         data = self._cipher.decrypt_json(pending.payload_enc, context=b"inbox")
-        update = Update.de_json(data, self.rt.application.bot)
+        update = decode_update(data, self.rt.application.bot)
         return _Item(pending, update, lane_keys(update))
 
     async def _round(self, items: list[_Item]) -> tuple[int, float | None]:
         """Run one batch: start every update whose chat and user have nothing earlier waiting
         or running; a lane whose update is to be retried stops for this round (order kept).
         Returns (updates finished, pause before the next round or None)."""
+        if len(items) == 1:  # one update (the usual poll): no task needed to run it
+            outcome = await self._one(items[0])
+            handled = 1 if outcome.finished else 0
+            if outcome.finished:
+                self.rt.sender.kick()
+            return handled, self._after_round(handled, outcome.pause)
         waiting = list(items)
         running: dict[asyncio.Task[_Outcome], _Item] = {}
         stopped: set[int] = set()  # keys of lanes that stop for this round
@@ -228,12 +235,16 @@ class InboxRunner:
                     pause = max(pause or 0.0, outcome.pause)
         if error is not None:
             raise error  # the updates running beside it were finished and committed first
+        return handled, self._after_round(handled, pause)
+
+    def _after_round(self, handled: int, pause: float | None) -> float | None:
+        """The pause before the next round: longer after each round of transient failures."""
         if pause is not None:
             self._transient_tries += 1
-            pause = max(pause, min(60.0, 2.0**self._transient_tries))
-        elif handled:
+            return max(pause, min(60.0, 2.0**self._transient_tries))
+        if handled:
             self._transient_tries = 0
-        return handled, pause
+        return None
 
     async def _one(self, item: _Item) -> _Outcome:
         """Handle one update; its state writes and its status in one transaction."""
@@ -263,11 +274,14 @@ class InboxRunner:
                 # Telegram was unreachable: keep the state, retry this same update after a
                 # pause (order kept); it does not count towards the dead-letter attempts
                 await self._finish(update_id, item.pending.attempts, None, writes)
+                persistence.settle(update_id)
                 return _Outcome(finished=False, pause=transient)
             await self._finish(update_id, item.pending.attempts, failed, writes)
+            persistence.settle(update_id)
             retried = failed and item.pending.attempts + 1 < MAX_ATTEMPTS
             return _Outcome(finished=not retried, pause=None)
         finally:
+            persistence.discard(update_id)  # not committed (settled writes are gone already)
             persistence.in_flight.leave(item.keys)
 
     async def _pause(self, seconds: float) -> None:
@@ -325,7 +339,7 @@ class InboxRunner:
             {
                 "timeout": self.poll_timeout,
                 "offset": await self.next_offset(),
-                "allowed_updates": Update.ALL_TYPES,
+                "allowed_updates": ALL_UPDATE_TYPES,
             },
             read_timeout=self.poll_timeout + POLL_READ_MARGIN,
         )

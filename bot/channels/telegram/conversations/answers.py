@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.channels.telegram.botapi import edit_keyboard
 from bot.channels.telegram.conversations import questions_ui as ui
 from bot.channels.telegram.conversations import urgent
 from bot.channels.telegram.conversations.draft import (
@@ -91,7 +92,7 @@ async def on_button(update: Update, context: Ctx) -> str | int:
                 await answer(update)
                 markup = ui.keyboard(q, d, t, context.services.offices, first=not d["history"])
                 try:
-                    await cq.edit_message_reply_markup(markup)
+                    await edit_keyboard(context.bot, cq, markup)
                 except TelegramError:
                     return await ask(update, context, d)
                 return ASK

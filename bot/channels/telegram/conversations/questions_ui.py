@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Message
 
+from bot.channels.telegram.botapi import Keyboard, button
 from bot.channels.telegram.handlers.common import esc
 from bot.domain.i18n_marker import N_
 from bot.domain.intake import (
@@ -59,15 +60,15 @@ def _wording(draft: dict[str, Any]) -> dict[str, Any]:
     return draft["answers"] if draft["mode"] == "reporter" else {}
 
 
-def _btn(text: str, key: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=f"a|{key}|{action}")
+def _btn(text: str, key: str, action: str) -> dict[str, str]:
+    return button(text, f"a|{key}|{action}")
 
 
 def keyboard(
     q: Question, draft: dict[str, Any], t: Translator, offices: dict[str, Office], *, first: bool
-) -> InlineKeyboardMarkup | None:
-    """Buttons for a question: options, skip, done and back."""
-    rows: list[list[InlineKeyboardButton]] = []
+) -> Keyboard | None:
+    """Buttons for a question: options, skip, done and back (as Telegram's JSON)."""
+    rows: list[list[dict[str, str]]] = []
     chosen = draft["answers"].get(q.key) or []
     if q.kind is Kind.OFFICE:
         for i, oid in enumerate(draft["office_choices"]):
@@ -96,7 +97,7 @@ def keyboard(
         rows.append([_btn(t.translate(q.skip.label), q.key, "s")])
     if not first:
         rows.append([_btn(t.gettext("⬅ Back"), q.key, "b")])
-    return InlineKeyboardMarkup(rows) if rows else None
+    return {"inline_keyboard": rows} if rows else None
 
 
 def prompt(q: Question, draft: dict[str, Any], t: Translator) -> str:

@@ -6,11 +6,11 @@ import html
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.addresses import chat_recipient
+from bot.channels.telegram.botapi import Markup, markup_json, send_html
 from bot.channels.telegram.context import BotContext, Deps
 
 __all__ = [
@@ -56,20 +56,14 @@ async def reply(
     update: Update,
     context: Ctx,
     text: str,
-    markup: InlineKeyboardMarkup | None = None,
-) -> Message | None:
+    markup: Markup | None = None,
+) -> None:
     """Send an HTML message to the chat the update came from."""
     chat = update.effective_chat
     if chat is None:
-        return None
+        return
     try:
-        return await context.bot.send_message(
-            chat.id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
+        await send_html(context.bot, chat.id, text, markup)
     except (NetworkError, RetryAfter) as exc:
         # Telegram unreachable or rate limiting: the reply goes to the outbox and is sent
         # later, so the handler finishes and the update is never replayed on top of itself
@@ -82,10 +76,9 @@ async def reply(
                 recipient=to,
                 kind="reply",
                 at=svc.clock.now(),
-                payload={"text": text, "markup": markup.to_dict() if markup else None},
+                payload={"text": text, "markup": markup_json(markup)},
             )
         context.deps.kick()
-        return None
     except TelegramError as exc:
         log.warning("reply failed: %s", type(exc).__name__)
         raise

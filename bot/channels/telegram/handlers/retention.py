@@ -134,7 +134,9 @@ def _stamp_earlier(app: BotApp, busy: InFlight, update_id: int) -> None:
 
 def _stamp(app: BotApp, user_id: int | None, chat_id: int | None, at: datetime) -> None:
     """Note an update's time on the data its sender has (strangers have none: no entry made)."""
-    stamp = at.isoformat()
+    # to the minute: retention counts days, and a chat's data that only says "seen" then
+    # stays as stored for the minute (no write per update)
+    stamp = at.replace(second=0, microsecond=0).isoformat()
     if user_id is not None and (data := app.user_data.get(user_id)):
         if EXPIRED_KEY not in data and data.get(SEEN_KEY) != stamp:
             data[SEEN_KEY] = stamp

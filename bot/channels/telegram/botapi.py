@@ -1,0 +1,86 @@
+"""The Bot API calls of the busiest path (a reporter's form step), made without the objects
+python-telegram-bot builds around them but nobody reads.
+
+PTB's ``send_message`` turns a keyboard of ``InlineKeyboardButton`` objects back into JSON and
+decodes Telegram's answer into a ``Message`` (with its keyboard again); no handler reads that
+answer. ``Update.de_json`` decodes, under a button press, the bot's own message with its whole
+keyboard; no handler reads that keyboard. Together these were a fifth of the bot's own time
+per update (docs/BENCHMARKS.md). The calls go through ``Bot._post``, as getUpdates does in
+``runner.py``: the same request layer, defaults, errors and rate limiter as PTB's methods.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
+
+__all__ = [
+    "ALL_UPDATE_TYPES",
+    "Keyboard",
+    "Markup",
+    "button",
+    "decode_update",
+    "edit_keyboard",
+    "markup_json",
+    "send_html",
+]
+
+# an inline keyboard as Telegram's JSON: {"inline_keyboard": [[{"text", "callback_data"}]]}
+Keyboard = dict[str, Any]
+Markup = InlineKeyboardMarkup | Keyboard
+
+# parameters as the JSON text PTB would make of them (it sends a string as it is)
+_NO_PREVIEW = json.dumps({"is_disabled": True})
+ALL_UPDATE_TYPES = json.dumps(Update.ALL_TYPES)
+
+
+def button(text: str, data: str) -> dict[str, str]:
+    """One inline button as JSON."""
+    return {"text": text, "callback_data": data}
+
+
+def markup_json(markup: Markup | None) -> Keyboard | None:
+    """A keyboard as JSON, whichever way it was built."""
+    if markup is None or isinstance(markup, dict):
+        return markup
+    return markup.to_dict()
+
+
+async def send_html(bot: Bot, chat_id: int, text: str, markup: Markup | None = None) -> Any:
+    """sendMessage, HTML, no link preview; Telegram's answer as JSON (not made a Message)."""
+    data: dict[str, Any] = {
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": "HTML",
+        "link_preview_options": _NO_PREVIEW,
+    }
+    if markup is not None:
+        data["reply_markup"] = markup_json(markup)
+    return await bot._post("sendMessage", data)
+
+
+async def edit_keyboard(bot: Bot, query: CallbackQuery, markup: Markup | None) -> Any:
+    """editMessageReplyMarkup of the message a button was pressed on."""
+    message = query.message
+    if message is None:  # an inline message: PTB knows its id
+        keyboard = markup_json(markup)
+        return await query.edit_message_reply_markup(
+            InlineKeyboardMarkup.de_json(keyboard, bot) if keyboard else None
+        )
+    data: dict[str, Any] = {"chat_id": message.chat.id, "message_id": message.message_id}
+    if markup is not None:
+        data["reply_markup"] = markup_json(markup)
+    return await bot._post("editMessageReplyMarkup", data)
+
+
+def decode_update(raw: dict[str, Any], bot: Bot) -> Update:
+    """An update as PTB's object, without the keyboard and formatting of the bot's own message
+    under a button press (read by no handler; the inbox keeps the update whole)."""
+    query = raw.get("callback_query")
+    message = query.get("message") if isinstance(query, dict) else None
+    if isinstance(message, dict) and ("reply_markup" in message or "entities" in message):
+        light = {k: v for k, v in message.items() if k not in ("reply_markup", "entities")}
+        raw = {**raw, "callback_query": {**query, "message": light}}  # type: ignore[dict-item]
+    return Update.de_json(raw, bot)
