@@ -30,6 +30,16 @@ class InboxStore:
         )
         return bool(cur.rowcount == 1)
 
+    async def add_done(self, tx: Tx, update_id: int, at: datetime) -> bool:
+        """Store an update handled before it was stored (its id only, as ``mark_done`` leaves
+        it); False when its id was stored before."""
+        cur = await tx.execute(
+            "INSERT OR IGNORE INTO inbox (update_id, received_at, status, done_at)"
+            " VALUES (?, ?, 'done', ?)",
+            (update_id, at.isoformat(), at.isoformat()),
+        )
+        return bool(cur.rowcount == 1)
+
     async def newest_id(self, tx: Tx) -> int | None:
         """The highest stored update id (None for an empty inbox)."""
         async with tx.execute("SELECT MAX(update_id) FROM inbox") as cur:

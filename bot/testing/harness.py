@@ -107,13 +107,11 @@ class Harness:
         return await person_for(self.rt.services, Handle("telegram", str(telegram_user_id)))
 
     async def pump(self) -> None:
-        """Fetch pending updates through the inbox, process them, drain the outbox (lazily, as
+        """Fetch updates, handle them as the polling loop does, drain the outbox (lazily, as
         the sender task does when the runner kicks it: rows queued by another process or
         straight into the table are not seen; call ``rt.sender.drain()`` for those)."""
         assert self.runner is not None
-        raw = await self.runner.fetch()
-        await self.runner.store_updates(raw)
-        await self.runner.process_pending()
+        await self.runner.take(await self.runner.fetch())
         await self.rt.sender.drain(lazy=True)
 
     def _new(self, chat_id: int, before: int) -> list[SentMessage]:

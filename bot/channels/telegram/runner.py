@@ -42,6 +42,9 @@ class _Item:
     pending: PendingUpdate
     update: Update
     keys: frozenset[int]
+    # Telegram's JSON of an update handled before it was stored (``take``): stored with its
+    # state when handled (only its id when done), else None (read from the inbox)
+    raw: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,48 @@ class InboxRunner:
     @property
     def _cipher(self) -> Any:
         return self.rt.services.cipher
+
+    async def take(self, raw: list[dict[str, Any]]) -> None:
+        """Handle one getUpdates answer. A lone update, when nothing else is pending, is
+        handled at once and committed with its state in one transaction: until then it is
+        not stored, and the next getUpdates (offset: the newest stored id + 1) does not
+        confirm it, so after a crash Telegram gives it again. Otherwise the updates are stored
+        first, then processed (a batch may finish out of order; the offset may not pass an
+        update left unfinished)."""
+        if len(raw) == 1 and self._direct_ok(int(raw[0]["update_id"])):
+            if await self._handle_direct(raw[0]):
+                return
+            await self.process_pending()  # it failed: tried again from the inbox, with pauses
+            return
+        await self.store_updates(raw)
+        if raw:
+            await crash_point("after_inbox_commit")
+        await self.process_pending()
+
+    def _direct_ok(self, update_id: int) -> bool:
+        """Whether nothing is pending (the last pass left nothing, no store since: SQLite,
+        where this process is the inbox's only writer) and the update is newer than all."""
+        return (
+            self.rt.db.dialect == "sqlite"
+            and self._empty_at is not None
+            and self._empty_at == self._stores
+            and self._fresh is None
+            and self._newest is not None
+            and update_id > self._newest
+        )
+
+    async def _handle_direct(self, raw: dict[str, Any]) -> bool:
+        """Handle an update not yet stored (``take``); True if it finished."""
+        update = decode_update(raw, self.rt.application.bot)
+        item = _Item(PendingUpdate(update.update_id, b"", 0), update, lane_keys(update), raw)
+        self._empty_at = None  # unknown until committed
+        outcome = await self._one(item)
+        self._stores += 1  # its row is stored now (done, or to be tried again)
+        self._newest = max(self._newest or update.update_id, update.update_id)
+        if outcome.finished:
+            self._empty_at = self._stores
+            self.rt.sender.kick()
+        return outcome.finished
 
     async def store_updates(self, raw: list[dict[str, Any]]) -> None:
         """Commit raw updates to the inbox (duplicates ignored)."""
@@ -273,10 +318,10 @@ class InboxRunner:
             if failed and transient is not None and self._transient_tries < MAX_TRANSIENT:
                 # Telegram was unreachable: keep the state, retry this same update after a
                 # pause (order kept); it does not count towards the dead-letter attempts
-                await self._finish(update_id, item.pending.attempts, None, writes)
+                await self._finish(item, None, writes)
                 persistence.settle(update_id)
                 return _Outcome(finished=False, pause=transient)
-            await self._finish(update_id, item.pending.attempts, failed, writes)
+            await self._finish(item, failed, writes)
             persistence.settle(update_id)
             retried = failed and item.pending.attempts + 1 < MAX_ATTEMPTS
             return _Outcome(finished=not retried, pause=None)
@@ -291,17 +336,19 @@ class InboxRunner:
         except TimeoutError:
             pass
 
-    async def _finish(
-        self,
-        update_id: int,
-        attempts: int,
-        failed: bool | None,
-        writes: list[StateWrite],
-    ) -> None:
-        """Commit the update's persistence writes together with its inbox status."""
+    async def _finish(self, item: _Item, failed: bool | None, writes: list[StateWrite]) -> None:
+        """Commit the update's persistence writes together with its inbox status (for an
+        update handled before it was stored: its row, with its payload unless done)."""
+        update_id, attempts = item.pending.update_id, item.pending.attempts
         now = self.rt.services.clock.now()
         async with self.rt.db.transaction() as conn:
             await self.states.apply(conn, writes)
+            if item.raw is not None:
+                if failed is False:
+                    await self.inbox.add_done(conn, update_id, now)
+                    return
+                blob = self._cipher.encrypt_json(item.raw, context=b"inbox")
+                await self.inbox.add(conn, update_id, now, blob)  # to be tried again
             if failed is None:
                 return
             if not failed:
@@ -390,10 +437,7 @@ class InboxRunner:
                 backoff = 1.0
                 await crash_point("after_fetch")
                 # never cancelled: a SIGTERM only sets ``stop``, checked between batches
-                await self.store_updates(raw)
-                if raw:
-                    await crash_point("after_inbox_commit")
-                await self.process_pending()
+                await self.take(raw)
         finally:
             scheduler.shutdown(wait=False)
             stop.set()
