@@ -3,8 +3,8 @@ python-telegram-bot builds around them but nobody reads.
 
 PTB's ``send_message`` turns a keyboard of ``InlineKeyboardButton`` objects back into JSON and
 decodes Telegram's answer into a ``Message`` (with its keyboard again); no handler reads that
-answer. ``Update.de_json`` decodes, under a button press, the bot's own message with its whole
-keyboard; no handler reads that keyboard. Together these were a fifth of the bot's own time
+answer. ``Update.de_json`` decodes, under a button press, the bot's own message with its text
+and whole keyboard; no handler reads them. Together these were a fifth of the bot's own time
 per update (docs/BENCHMARKS.md). The calls go through ``Bot._post``, as getUpdates does in
 ``runner.py``: the same request layer, defaults, errors and rate limiter as PTB's methods.
 """
@@ -75,12 +75,20 @@ async def edit_keyboard(bot: Bot, query: CallbackQuery, markup: Markup | None) -
     return await bot._post("editMessageReplyMarkup", data)
 
 
+# what handlers use of the bot's own message under a button press: where it is (to answer in
+# its chat and topic, to edit it); the rest (its text, formatting, keyboard, sender) is the bot's
+# own and read by no handler, and decoding it was most of decoding a press
+_PRESSED_MESSAGE_KEEPS = frozenset(
+    {"message_id", "date", "chat", "message_thread_id", "is_topic_message"}
+)
+
+
 def decode_update(raw: dict[str, Any], bot: Bot) -> Update:
-    """An update as PTB's object, without the keyboard and formatting of the bot's own message
-    under a button press (read by no handler; the inbox keeps the update whole)."""
+    """An update as PTB's object; of the bot's own message under a button press only where it
+    is (``_PRESSED_MESSAGE_KEEPS``). The inbox keeps the update as Telegram sent it."""
     query = raw.get("callback_query")
     message = query.get("message") if isinstance(query, dict) else None
-    if isinstance(message, dict) and ("reply_markup" in message or "entities" in message):
-        light = {k: v for k, v in message.items() if k not in ("reply_markup", "entities")}
+    if isinstance(message, dict) and message.keys() - _PRESSED_MESSAGE_KEEPS:
+        light = {k: v for k, v in message.items() if k in _PRESSED_MESSAGE_KEEPS}
         raw = {**raw, "callback_query": {**query, "message": light}}  # type: ignore[dict-item]
     return Update.de_json(raw, bot)

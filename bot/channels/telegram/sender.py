@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -28,6 +27,7 @@ from telegram.error import (
 )
 
 from bot.channels.telegram.addresses import TelegramAddresses
+from bot.channels.telegram.botapi import send_html
 from bot.channels.telegram.cleanup import DELETE_KIND, delete_due
 from bot.channels.telegram.delivery_failures import DeliveryFailures
 from bot.channels.telegram.digest import DIGEST_MAX_CHARS, digest_texts
@@ -324,13 +324,8 @@ class OutboxSender:
             msg = None
             while msg is None:
                 try:
-                    msg = await self.bot.send_message(
-                        message.chat_id,
-                        text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    )
+                    # Telegram's answer as JSON: only its message id is kept
+                    msg = await send_html(self.bot, message.chat_id, text, markup)
                 except RetryAfter as exc:
                     delay = _seconds(exc.retry_after)
                     self.throttle.pause(message.chat_id, delay)
@@ -355,7 +350,7 @@ class OutboxSender:
                     await self._retry(message.items, backoff, type(exc).__name__)
                     return _Outcome.NETWORK
             async with self.svc.db.transaction() as conn:
-                await store.mark_sent_many(conn, ids, self.svc.clock.now(), msg.message_id)
+                await store.mark_sent_many(conn, ids, self.svc.clock.now(), msg["message_id"])
             return _Outcome.SENT
 
     async def _retry(self, items: Iterable[OutboxItem], delay: timedelta, error: str) -> None:
