@@ -19,6 +19,7 @@ from common import OFFICE_TIME, machine, table
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bot.app import settle_heap
 from bot.channels.telegram.throttle import Throttle, VirtualTime
 from bot.clock import FakeClock
 from bot.store import db as db_module
@@ -57,6 +58,7 @@ async def full_bot(
 
     h.pump = paced  # type: ignore[method-assign]
     started_staff(h)
+    settle_heap()  # as ``ppa-bot run`` does once the bot is built
     try:
         await full_report(h, user=900000)  # warm-up: imports, caches, first case
         before = _inbox_rows(h)

@@ -24,6 +24,7 @@ __all__ = [
     "InlineConnection",
     "Row",
     "Tx",
+    "fetch_value",
     "install_sql_log_redaction",
     "is_postgres_url",
     "migrations",
@@ -100,6 +101,15 @@ class InlineConnection(aiosqlite.Connection):
             await asyncio.sleep(0)
         return result
 
+    async def plain(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Run a statement whose result nobody reads (BEGIN, COMMIT), without a cursor."""
+        await self._execute(self._conn.execute, sql, params)
+
+    async def value(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first column of the first row (None: no row), in one call."""
+        row = await self._execute(_first_row, self._conn, sql, params)
+        return None if row is None else row[0]
+
     async def in_thread(self, sql: str) -> list[Any]:
         """Run one statement in aiosqlite's worker thread (the loop stays free meanwhile)."""
 
@@ -108,6 +118,27 @@ class InlineConnection(aiosqlite.Connection):
 
         result: list[Any] = await super()._execute(run)  # type: ignore[no-untyped-call]
         return result
+
+
+def _first_row(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    return conn.execute(sql, params).fetchone()
+
+
+async def fetch_value(tx: Tx, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    """The first column of the first row of a query (None: no row)."""
+    if isinstance(tx, InlineConnection):
+        return await tx.value(sql, params)
+    async with tx.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return None if row is None else row[0]
+
+
+async def _plain(conn: Tx, sql: str) -> None:
+    """A statement whose result nobody reads."""
+    if isinstance(conn, InlineConnection):
+        await conn.plain(sql)
+    else:
+        await conn.execute(sql)
 
 
 def _connect(path: str, inline: bool) -> aiosqlite.Connection:
@@ -238,13 +269,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; serialised."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await _plain(self.conn, "BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await _plain(self.conn, "ROLLBACK")
                 raise
-            await self.conn.execute("COMMIT")
+            await _plain(self.conn, "COMMIT")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

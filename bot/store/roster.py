@@ -19,7 +19,7 @@ from datetime import datetime
 
 from bot.crypto import Cipher
 from bot.domain.office import Role
-from bot.store.db import Row, Tx
+from bot.store.db import Row, Tx, fetch_value
 from bot.store.integrity import (
     CHANGE_COLUMNS,
     IntegrityFailure,
@@ -168,9 +168,8 @@ class RosterStore:
 
     async def version(self, conn: Tx) -> int:
         """The roster's change counter (moves with every write to the roster table)."""
-        async with conn.execute("SELECT n FROM roster_version WHERE id = 1") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row is not None else -1
+        n = await fetch_value(conn, "SELECT n FROM roster_version WHERE id = 1")
+        return int(n) if n is not None else -1
 
     async def replace(
         self, conn: Tx, office_id: str, roster: Mapping[int, frozenset[Role]]
