@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import html
 import logging
@@ -123,13 +124,24 @@ async def build_runtime(
     return runtime
 
 
+# seconds after start-up when the heap is settled again: by then the first sweep has loaded the
+# holiday calendars and the first updates the catalogs and PTB's lazy parts
+SETTLE_AGAIN_AFTER = 120.0
+
+
 def settle_heap() -> None:
-    """After start-up: collect, then freeze what is left (imports, the runtime) out of the
+    """Collect, then freeze what is left (imports, the runtime, loaded data) out of the
     garbage collector's way. A full collection otherwise walks every one of those objects
-    again, a pause of about 0.1 s on a small server every few hundred updates
-    (docs/BENCHMARKS.md); what the bot makes later is collected as before."""
+    again: a pause of about 0.1 s every few hundred updates on a small server
+    (docs/BENCHMARKS.md). What the bot makes later is collected as before."""
     gc.collect()
     gc.freeze()
+
+
+def settle_heap_now_and_later() -> None:
+    """``settle_heap`` at once (start-up), and again once the bot has warmed up."""
+    settle_heap()
+    asyncio.get_running_loop().call_later(SETTLE_AGAIN_AFTER, settle_heap)
 
 
 async def _on_error(update: object, context: Ctx) -> None:

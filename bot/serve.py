@@ -130,11 +130,11 @@ def preload(args: argparse.Namespace) -> None:
 
 async def serve(settings: Settings, args: argparse.Namespace, stop: asyncio.Event) -> None:
     """Build the bot and run it until ``stop``: polling or the webhook, WhatsApp beside."""
-    from bot.app import build_runtime, settle_heap
+    from bot.app import build_runtime, settle_heap_now_and_later
     from bot.channels.telegram.runner import InboxRunner
 
     runtime = await build_runtime(settings)
-    settle_heap()
+    settle_heap_now_and_later()
     logging.getLogger("bot").info(
         "ppa-bot started; offices: %s", ", ".join(runtime.services.offices)
     )

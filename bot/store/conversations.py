@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.crypto import Cipher
-from bot.store.db import Row, Tx
+from bot.store.db import Row, Tx, run
 
 __all__ = ["DataTable", "StateStore", "StateWrite"]
 
@@ -116,7 +116,7 @@ class StateStore:
     async def apply(self, tx: Tx, writes: Iterable[StateWrite]) -> None:
         """Carry out writes, in order, in the caller's transaction."""
         for write in writes:
-            await tx.execute(write.sql, write.params)
+            await run(tx, write.sql, write.params)
 
     async def adopt_legacy(self, tx: Tx) -> int:
         """Move rows of the tables keyed by clear ids (before migration 0014) to these."""

@@ -29,6 +29,7 @@ __all__ = [
     "is_postgres_url",
     "migrations",
     "private_folder",
+    "run",
 ]
 
 log = logging.getLogger(__name__)
@@ -133,12 +134,12 @@ async def fetch_value(tx: Tx, sql: str, params: tuple[Any, ...] = ()) -> Any:
     return None if row is None else row[0]
 
 
-async def _plain(conn: Tx, sql: str) -> None:
-    """A statement whose result nobody reads."""
-    if isinstance(conn, InlineConnection):
-        await conn.plain(sql)
+async def run(tx: Tx, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """A statement whose result nobody reads (no cursor is made for it on SQLite)."""
+    if isinstance(tx, InlineConnection):
+        await tx.plain(sql, params)
     else:
-        await conn.execute(sql)
+        await tx.execute(sql, params)
 
 
 def _connect(path: str, inline: bool) -> aiosqlite.Connection:
@@ -269,13 +270,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; serialised."""
         async with self._lock:
-            await _plain(self.conn, "BEGIN IMMEDIATE")
+            await run(self.conn, "BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
-                await _plain(self.conn, "ROLLBACK")
+                await run(self.conn, "ROLLBACK")
                 raise
-            await _plain(self.conn, "COMMIT")
+            await run(self.conn, "COMMIT")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

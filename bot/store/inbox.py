@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.db import Tx
+from bot.store.db import Tx, run
 
 __all__ = ["InboxStore", "PendingUpdate"]
 
@@ -30,15 +30,16 @@ class InboxStore:
         )
         return bool(cur.rowcount == 1)
 
-    async def add_done(self, tx: Tx, update_id: int, at: datetime) -> bool:
+    async def add_done(self, tx: Tx, update_id: int, at: datetime) -> None:
         """Store an update handled before it was stored (its id only, as ``mark_done`` leaves
-        it); False when its id was stored before."""
-        cur = await tx.execute(
+        it; an id stored before is left as it is)."""
+        stamp = at.isoformat()
+        await run(
+            tx,
             "INSERT OR IGNORE INTO inbox (update_id, received_at, status, done_at)"
             " VALUES (?, ?, 'done', ?)",
-            (update_id, at.isoformat(), at.isoformat()),
+            (update_id, stamp, stamp),
         )
-        return bool(cur.rowcount == 1)
 
     async def newest_id(self, tx: Tx) -> int | None:
         """The highest stored update id (None for an empty inbox)."""
@@ -71,7 +72,8 @@ class InboxStore:
 
     async def mark_done(self, tx: Tx, update_id: int, at: datetime) -> None:
         """Handled: keep the id (duplicates stay ignored), forget the payload."""
-        await tx.execute(
+        await run(
+            tx,
             "UPDATE inbox SET status = 'done', done_at = ?, payload_enc = NULL WHERE update_id = ?",
             (at.isoformat(), update_id),
         )

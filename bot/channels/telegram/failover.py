@@ -131,13 +131,13 @@ def webhook_term(
     conversation state, read from the store now, not from an earlier term), processes the
     inbox (also what other instances stored), drains the outbox and sweeps until the term
     ends; ``beside`` (WhatsApp) runs with it."""
-    from bot.app import settle_heap
+    from bot.app import settle_heap_now_and_later
     from bot.channels.telegram.runner import InboxRunner
     from bot.scheduler.jobs import start_scheduler
 
     async def work(until: asyncio.Event) -> None:
         runtime = await build()
-        settle_heap()
+        settle_heap_now_and_later()
         runner = InboxRunner(runtime)
         app = runtime.application
         tasks: list[asyncio.Task[None]] = []
