@@ -125,3 +125,36 @@ async def test_a_lone_update_whose_commit_failed_comes_again_from_telegram(
     assert order == [first, first, second]  # again, and before the newer one
     assert db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", first) == "done"
     assert db_scalar(h, "SELECT COUNT(*) FROM inbox WHERE status = 'new'") == 0
+
+
+async def test_a_lone_update_telegram_could_not_take_waits_and_is_tried_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    runner = h.runner
+    assert runner is not None
+    rt, app = h.rt, h.rt.application
+    real = app.process_update
+    first_try = [True]
+
+    async def unreachable_once(update: Any) -> None:
+        if first_try[0]:  # as the error handler marks a NetworkError (bot/app.py)
+            first_try[0] = False
+            rt.failed_updates.add(update.update_id)
+            rt.transient_updates[update.update_id] = 0.0
+            return
+        await real(update)
+
+    monkeypatch.setattr(app, "process_update", unreachable_once)
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(runner, "_pause", pause)
+    update_id = h.fake.user_sends_command(606, "/start")["update_id"]
+    await h.pump()
+    assert pauses == [2.0]  # the first back-off, as for a stored update
+    assert h.fake.messages(606)  # tried again after the pause, from the inbox
+    assert db_scalar(h, "SELECT status FROM inbox WHERE update_id = ?", update_id) == "done"
+    assert db_scalar(h, "SELECT attempts FROM inbox WHERE update_id = ?", update_id) == 0

@@ -120,9 +120,13 @@ class InboxRunner:
         first, then processed (a batch may finish out of order; the offset may not pass an
         update left unfinished)."""
         if len(raw) == 1 and self._direct_ok(int(raw[0]["update_id"])):
-            if await self._handle_direct(raw[0]):
+            outcome = await self._handle_direct(raw[0])
+            pause = self._after_round(1 if outcome.finished else 0, outcome.pause)
+            if outcome.finished:
                 return
-            await self.process_pending()  # it failed: tried again from the inbox, with pauses
+            if pause is not None:  # Telegram unreachable: as a stored update would wait
+                await self._pause(pause)
+            await self.process_pending()  # it is stored now: tried again from the inbox
             return
         await self.store_updates(raw)
         if raw:
@@ -141,8 +145,8 @@ class InboxRunner:
             and update_id > self._newest
         )
 
-    async def _handle_direct(self, raw: dict[str, Any]) -> bool:
-        """Handle an update not yet stored (``take``); True if it finished."""
+    async def _handle_direct(self, raw: dict[str, Any]) -> _Outcome:
+        """Handle an update not yet stored (``take``)."""
         update = decode_update(raw, self.rt.application.bot)
         item = _Item(PendingUpdate(update.update_id, b"", 0), update, lane_keys(update), raw)
         self._empty_at = None  # unknown until committed
@@ -152,7 +156,7 @@ class InboxRunner:
         if outcome.finished:
             self._empty_at = self._stores
             self.rt.sender.kick()
-        return outcome.finished
+        return outcome
 
     async def store_updates(self, raw: list[dict[str, Any]]) -> None:
         """Commit raw updates to the inbox (duplicates ignored)."""
