@@ -65,3 +65,31 @@ async def test_the_retention_sweep_leaves_users_in_flight_alone(harness: Harness
         busy.leave(frozenset({711}))
     assert 711 in app.user_data  # held by update 99: its own update decides
     assert 712 not in app.user_data  # dropped as before
+
+
+async def test_a_row_that_would_not_change_is_not_written_again(harness: Harness) -> None:
+    h = harness
+    p = _persistence(h)
+    p.in_flight.enter(1, frozenset({721}))
+    try:
+        p.hold(1)
+        await p.update_user_data(721, {"lang": "id"})
+        await p.update_conversation("complaint", (721, 721), "ask")
+        assert len(p.release(1)) == 2
+        p.settle(1)  # the runner committed them
+
+        p.hold(2)
+        p.in_flight.enter(2, frozenset({721}))
+        await p.update_user_data(721, {"lang": "id"})  # as stored: nothing to write
+        await p.update_conversation("complaint", (721, 721), "ask")
+        await p.update_user_data(721, {"lang": "en"})  # changed: written
+        assert len(p.release(2)) == 1
+        p.discard(2)  # its transaction failed: what the row says is unknown now
+
+        p.hold(3)
+        p.in_flight.enter(3, frozenset({721}))
+        await p.update_user_data(721, {"lang": "id"})  # written again, not trusted as stored
+        await p.update_conversation("complaint", (721, 721), None)  # an end is always written
+        assert len(p.release(3)) == 2
+    finally:
+        p.in_flight.leave(frozenset({721}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,11 @@ _FLUSHING: contextvars.ContextVar[int | None] = contextvars.ContextVar("flushing
 SEEN_KEY = "seen"
 
 
+def _digest(text: str) -> bytes:
+    """What a state row says, summed up (16 bytes kept per row instead of its JSON)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
 def is_empty(data: UD) -> bool:
     """Whether user or chat data holds nothing worth a stored row (empty, or a timestamp)."""
     return not (data.keys() - {SEEN_KEY})
@@ -55,12 +61,13 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         # the inbox runner together with "this update is done", so a crash can never replay an
         # update on top of its own state; several updates (of different chats) may be held
         self._held: dict[int, dict[Target, StateWrite]] = {}
-        # what each row says as last committed by this process (its JSON; None: no row), and
-        # what held or released writes will make it say: a write that would change nothing
-        # (a conversation still at its question, a chat's data as it was) is not made
-        self._stored: dict[Target, str | None] = {}
-        self._texts: dict[int, dict[Target, str | None]] = {}
-        self._unsettled: dict[int, dict[Target, str | None]] = {}
+        # a digest of what each row says as last committed by this process (rows this
+        # process keeps: PTB holds their data in memory too), and of what held or released
+        # writes will make it say (None: no row): a write that would change nothing (a
+        # conversation still at its question, a chat's data as it was) is not made
+        self._stored: dict[Target, bytes] = {}
+        self._texts: dict[int, dict[Target, bytes | None]] = {}
+        self._unsettled: dict[int, dict[Target, bytes | None]] = {}
 
     def hold(self, update_id: int) -> None:
         """Collect the writes about this update's chat and user (until ``release``)."""
@@ -84,16 +91,24 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     def settle(self, update_id: int) -> None:
         """The released writes of this update are committed: the rows say what they wrote."""
-        self._stored.update(self._unsettled.pop(update_id, {}))
+        for target, digest in self._unsettled.pop(update_id, {}).items():
+            self._remember(target, digest)
+
+    def _remember(self, target: Target, digest: bytes | None) -> None:
+        if digest is None:
+            self._stored.pop(target, None)  # no row: nothing kept for it
+        else:
+            self._stored[target] = digest
 
     def discard(self, update_id: int) -> None:
         """The released writes of this update were not committed (nothing is known of them)."""
         for target in self._unsettled.pop(update_id, {}):
             self._stored.pop(target, None)
 
-    def _unchanged(self, target: Target, text: str | None) -> bool:
-        """Whether the row already says ``text`` and no write of it is waiting to commit."""
-        if target not in self._stored or self._stored[target] != text:
+    def _unchanged(self, target: Target, digest: bytes | None) -> bool:
+        """Whether the row already says what ``digest`` sums up and no write of it is waiting
+        to commit (a row to drop is always dropped: nothing is kept of rows that are gone)."""
+        if digest is None or self._stored.get(target) != digest:
             return False
         waiting = (*self._texts.values(), *self._unsettled.values())
         return not any(target in texts for texts in waiting)
@@ -113,21 +128,21 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         target: Target,
         idents: tuple[object, ...],
         write: StateWrite,
-        text: str | None,
+        digest: bytes | None,
     ) -> None:
-        """Hold ``write`` for the update in flight, or commit it now; ``text`` is what the row
-        then says (its JSON; None: no row)."""
+        """Hold ``write`` for the update in flight, or commit it now; ``digest`` sums up what
+        the row then says (None: no row)."""
         holder = self._holder(idents)
         if holder is not None:
             held = self._held[holder]
             held.pop(target, None)  # the newest write of a row wins, in the order made
             held[target] = write
-            self._texts[holder][target] = text
+            self._texts[holder][target] = digest
             return
         self._stored.pop(target, None)  # unknown until committed
         async with self.db.transaction() as tx:
             await self.store.apply(tx, [write])
-        self._stored[target] = text
+        self._remember(target, digest)
 
     async def _adopt(self) -> None:
         """Once: move rows stored under clear ids (before migration 0014) to the new tables."""
@@ -177,14 +192,14 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         """Write one conversation's state (None ends it)."""
         k = json.dumps(list(key))
         target = (f"conversation:{name}", k)
-        text = None if new_state is None else json.dumps(new_state)
-        if self._unchanged(target, text):
-            return
-        if text is None:
+        if new_state is None:
             await self._write(target, tuple(key), self.store.end_conversation(name, k), None)
-        else:
+            return
+        text = json.dumps(new_state)
+        digest = _digest(text)
+        if not self._unchanged(target, digest):
             write = self.store.set_conversation(name, k, text)
-            await self._write(target, tuple(key), write, text)
+            await self._write(target, tuple(key), write, digest)
 
     async def update_user_data(self, user_id: int, data: UD) -> None:
         """Write one user's data."""
@@ -196,16 +211,17 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
 
     async def _upsert(self, table: DataTable, ident: int, data: UD) -> None:
         target = (table, str(ident))
-        # nothing to keep (a visitor who only said /start, a finished or deleted form): no
-        # row is left behind with this user's or chat's id
-        text = None if is_empty(data) else self.cipher.json_text(data)
-        if self._unchanged(target, text):
-            return
-        if text is None:
+        if is_empty(data):
+            # nothing to keep (a visitor who only said /start, a finished or deleted form):
+            # no row is left behind with this user's or chat's id
             await self._write(target, (ident,), self.store.drop_data(table, ident), None)
             return
+        text = self.cipher.json_text(data)
+        digest = _digest(text)
+        if self._unchanged(target, digest):
+            return
         blob = self.cipher.encrypt(text.encode("utf-8"), context=table.encode())
-        await self._write(target, (ident,), self.store.put_data(table, ident, blob), text)
+        await self._write(target, (ident,), self.store.put_data(table, ident, blob), digest)
 
     async def update_bot_data(self, data: UD) -> None:
         """Not persisted."""
