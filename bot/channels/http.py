@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiohttp import web
 
 __all__ = ["listen", "wait_for_work"]
 
 
-async def listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Serve ``app`` on host:port (0 picks a free port); the runner to clean up and the port."""
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+async def listen(
+    app: web.Application, host: str, port: int, **options: Any
+) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on host:port (0 picks a free port); the runner to clean up and the port.
+    ``options`` go to aiohttp's ``AppRunner`` (by default: no access log, 5 s to shut down)."""
+    runner = web.AppRunner(app, **{"access_log": None, "shutdown_timeout": 5.0, **options})
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

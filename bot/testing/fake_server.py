@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.channels.http import listen
 from bot.testing.fake_telegram import FakeConnectionDroppedError, FakeTelegram, FaultKind
 from bot.testing.fake_telegram.protocol import FAULT_KINDS, Files
 
@@ -248,17 +249,9 @@ async def start_server(
     fake: FakeTelegram, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, str]:
     """Start serving fake; return the runner and the base URL (e.g. http://127.0.0.1:8081)."""
-    runner = web.AppRunner(
-        create_app(fake), handler_cancellation=True, shutdown_timeout=2.0, access_log=None
+    runner, bound_port = await listen(
+        create_app(fake), host, port, handler_cancellation=True, shutdown_timeout=2.0
     )
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    bound_port = int(runner.addresses[0][1])
     return runner, f"http://{host}:{bound_port}"
 
 

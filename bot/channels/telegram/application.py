@@ -53,7 +53,11 @@ class PpaApplication(RosterFreshApplication):
                 errors.append(exc)
 
         # PTB's own bookkeeping of what changed (the same attributes its method reads)
-        for kind, data in (("chat", self.chat_data), ("user", self.user_data)):
+        kinds = (
+            ("chat", self.chat_data, persistence.update_chat_data, persistence.drop_chat_data),
+            ("user", self.user_data, persistence.update_user_data, persistence.drop_user_data),
+        )
+        for kind, data, write, drop in kinds:
             update_attr = f"_{kind}_ids_to_be_updated_in_persistence"
             delete_attr = f"_{kind}_ids_to_be_deleted_in_persistence"
             changed: set[int] = getattr(self, update_attr)
@@ -61,15 +65,9 @@ class PpaApplication(RosterFreshApplication):
             setattr(self, update_attr, set())
             setattr(self, delete_attr, set())
             for ident in changed - deleted:
-                if kind == "chat":
-                    await attempt(persistence.update_chat_data(ident, data[ident]))
-                else:
-                    await attempt(persistence.update_user_data(ident, data[ident]))
+                await attempt(write(ident, data[ident]))
             for ident in deleted:
-                if kind == "chat":
-                    await attempt(persistence.drop_chat_data(ident))
-                else:
-                    await attempt(persistence.drop_user_data(ident))
+                await attempt(drop(ident))
         for name, states in self._conversation_handler_conversations.items():
             for key, state in states.pop_accessed_write_items():
                 if isinstance(state, PendingState):  # a non-blocking handler (none here)

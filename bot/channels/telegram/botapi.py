@@ -20,6 +20,7 @@ __all__ = [
     "ALL_UPDATE_TYPES",
     "Keyboard",
     "Markup",
+    "answer_query",
     "button",
     "decode_update",
     "edit_keyboard",
@@ -59,6 +60,15 @@ async def send_html(bot: Bot, chat_id: int, text: str, markup: Markup | None = N
     if markup is not None:
         data["reply_markup"] = markup_json(markup)
     return await bot._post("sendMessage", data)
+
+
+async def answer_query(bot: Bot, query_id: str, text: str | None, *, alert: bool) -> Any:
+    """answerCallbackQuery (what ``CallbackQuery.answer`` sends, without its layers: the
+    busiest call after sendMessage, once per button press)."""
+    data: dict[str, Any] = {"callback_query_id": query_id, "text": text}
+    if alert:
+        data["show_alert"] = True
+    return await bot._post("answerCallbackQuery", data)
 
 
 async def edit_keyboard(bot: Bot, query: CallbackQuery, markup: Markup | None) -> Any:

@@ -66,13 +66,13 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         # writes will make it say (None: no row): a write that would change nothing (a
         # conversation still at its question, a chat's data as it was) is not made
         self._stored: dict[Target, bytes] = {}
-        self._texts: dict[int, dict[Target, bytes | None]] = {}
+        self._digests: dict[int, dict[Target, bytes | None]] = {}
         self._unsettled: dict[int, dict[Target, bytes | None]] = {}
 
     def hold(self, update_id: int) -> None:
         """Collect the writes about this update's chat and user (until ``release``)."""
         self._held[update_id] = {}
-        self._texts[update_id] = {}
+        self._digests[update_id] = {}
 
     @contextmanager
     def flushing(self, update_id: int) -> Iterator[None]:
@@ -86,7 +86,7 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
     def release(self, update_id: int) -> list[StateWrite]:
         """Stop collecting for one update; its writes (the last per row) for its transaction.
         Call ``settle`` once that transaction committed (or ``discard`` if it did not)."""
-        self._unsettled[update_id] = self._texts.pop(update_id, {})
+        self._unsettled[update_id] = self._digests.pop(update_id, {})
         return list(self._held.pop(update_id, {}).values())
 
     def settle(self, update_id: int) -> None:
@@ -110,8 +110,8 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
         to commit (a row to drop is always dropped: nothing is kept of rows that are gone)."""
         if digest is None or self._stored.get(target) != digest:
             return False
-        waiting = (*self._texts.values(), *self._unsettled.values())
-        return not any(target in texts for texts in waiting)
+        waiting = (*self._digests.values(), *self._unsettled.values())
+        return not any(target in digests for digests in waiting)
 
     def _holder(self, idents: tuple[object, ...]) -> int | None:
         """The update a write about these ids is held for: the update in flight for one of
@@ -137,7 +137,7 @@ class SqlitePersistence(BasePersistence[UD, UD, UD]):
             held = self._held[holder]
             held.pop(target, None)  # the newest write of a row wins, in the order made
             held[target] = write
-            self._texts[holder][target] = digest
+            self._digests[holder][target] = digest
             return
         self._stored.pop(target, None)  # unknown until committed
         async with self.db.transaction() as tx:

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.addresses import chat_recipient
-from bot.channels.telegram.botapi import Markup, markup_json, send_html
+from bot.channels.telegram.botapi import Markup, answer_query, markup_json, send_html
 from bot.channels.telegram.context import BotContext, Deps
 
 __all__ = [
@@ -38,12 +38,8 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
     cq = update.callback_query
     if cq is None:
         return
-    data: dict[str, Any] = {"callback_query_id": cq.id, "text": text}
-    if alert:
-        data["show_alert"] = True
     try:
-        await update.get_bot()._post("answerCallbackQuery", data)  # as cq.answer, without
-        # its layers (the busiest call after sendMessage: every button press)
+        await answer_query(update.get_bot(), cq.id, text, alert=alert)
     except TelegramError as exc:
         log.info("callback answer skipped: %s", type(exc).__name__)
 
