@@ -5,8 +5,9 @@ PTB's ``send_message`` turns a keyboard of ``InlineKeyboardButton`` objects back
 decodes Telegram's answer into a ``Message`` (with its keyboard again); no handler reads that
 answer. ``Update.de_json`` decodes, under a button press, the bot's own message with its text
 and whole keyboard; no handler reads them. Together these were a fifth of the bot's own time
-per update (docs/BENCHMARKS.md). The calls go through ``Bot._post``, as getUpdates does in
-``runner.py``: the same request layer, defaults, errors and rate limiter as PTB's methods.
+per update (docs/BENCHMARKS.md). The calls go to the bot's own request object (``post``): the same HTTP layer, errors and
+timeouts as PTB's methods, without turning each parameter into PTB's parameter objects on the
+way (the bot sets no ``Defaults`` and no rate limiter, the two things that layer adds).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.request import RequestData
 
 __all__ = [
     "ALL_UPDATE_TYPES",
@@ -25,6 +27,7 @@ __all__ = [
     "decode_update",
     "edit_keyboard",
     "markup_json",
+    "post",
     "send_html",
 ]
 
@@ -35,6 +38,45 @@ Markup = InlineKeyboardMarkup | Keyboard
 # parameters as the JSON text PTB would make of them (it sends a string as it is)
 _NO_PREVIEW = json.dumps({"is_disabled": True})
 ALL_UPDATE_TYPES = json.dumps(Update.ALL_TYPES)
+
+
+class _Params(RequestData):
+    """A request's parameters, each already the JSON text Telegram reads (what PTB's
+    ``RequestParameter`` makes of a value, made here once)."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: dict[str, str]) -> None:
+        super().__init__()
+        self._text = text
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        """The parameters as the HTTP layer sends them (form fields of JSON text)."""
+        return self._text
+
+
+def _json_text(value: Any) -> str:
+    """A parameter's value as Telegram reads it: text as it is, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value)
+
+
+async def post(
+    bot: Bot, endpoint: str, params: dict[str, Any], *, read_timeout: float | None = None
+) -> Any:
+    """One Bot API call through the bot's request object; Telegram's ``result`` as JSON. A
+    None value is left out (as PTB does); errors are PTB's (``Forbidden``, ``RetryAfter``...)."""
+    text = {k: _json_text(v) for k, v in params.items() if v is not None}
+    request = bot._request[0] if endpoint == "getUpdates" else bot._request[1]
+    if read_timeout is None:
+        return await request.post(f"{bot.base_url}/{endpoint}", _Params(text))
+    return await request.post(f"{bot.base_url}/{endpoint}", _Params(text), read_timeout)
 
 
 def button(text: str, data: str) -> dict[str, str]:
@@ -59,7 +101,7 @@ async def send_html(bot: Bot, chat_id: int, text: str, markup: Markup | None = N
     }
     if markup is not None:
         data["reply_markup"] = markup_json(markup)
-    return await bot._post("sendMessage", data)
+    return await post(bot, "sendMessage", data)
 
 
 async def answer_query(bot: Bot, query_id: str, text: str | None, *, alert: bool) -> Any:
@@ -68,7 +110,7 @@ async def answer_query(bot: Bot, query_id: str, text: str | None, *, alert: bool
     data: dict[str, Any] = {"callback_query_id": query_id, "text": text}
     if alert:
         data["show_alert"] = True
-    return await bot._post("answerCallbackQuery", data)
+    return await post(bot, "answerCallbackQuery", data)
 
 
 async def edit_keyboard(bot: Bot, query: CallbackQuery, markup: Markup | None) -> Any:
@@ -82,7 +124,7 @@ async def edit_keyboard(bot: Bot, query: CallbackQuery, markup: Markup | None) -
     data: dict[str, Any] = {"chat_id": message.chat.id, "message_id": message.message_id}
     if markup is not None:
         data["reply_markup"] = markup_json(markup)
-    return await bot._post("editMessageReplyMarkup", data)
+    return await post(bot, "editMessageReplyMarkup", data)
 
 
 # what handlers use of the bot's own message under a button press: where it is (to answer in

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Runtime
-from bot.channels.telegram.botapi import ALL_UPDATE_TYPES, decode_update
+from bot.channels.telegram.botapi import ALL_UPDATE_TYPES, decode_update, post
 from bot.channels.telegram.lanes import conflicts, lane_keys
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.domain.notice import Notice, Recipient
@@ -382,10 +382,10 @@ class InboxRunner:
 
         PTB's ``get_updates`` makes Update objects, which would have to be turned back into
         dictionaries to be stored (``to_dict`` cost a fifth of the bot's time per update); the
-        same request through ``Bot._post`` gives the dictionaries, decoded once when handled.
+        same request through ``botapi.post`` gives the dictionaries, decoded once when handled.
         """
-        bot = self.rt.application.bot
-        raw = await bot._post(
+        raw = await post(
+            self.rt.application.bot,
             "getUpdates",
             {
                 "timeout": self.poll_timeout,
