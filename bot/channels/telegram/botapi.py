@@ -3,11 +3,11 @@ python-telegram-bot builds around them but nobody reads.
 
 PTB's ``send_message`` turns a keyboard of ``InlineKeyboardButton`` objects back into JSON and
 decodes Telegram's answer into a ``Message`` (with its keyboard again); no handler reads that
-answer. ``Update.de_json`` decodes, under a button press, the bot's own message with its text
-and whole keyboard; no handler reads them. Together these were a fifth of the bot's own time
-per update (docs/BENCHMARKS.md). The calls go to the bot's own request object (``post``): the same HTTP layer, errors and
-timeouts as PTB's methods, without turning each parameter into PTB's parameter objects on the
-way (the bot sets no ``Defaults`` and no rate limiter, the two things that layer adds).
+answer. With the decoding of the bot's own message under a button press (``decode.py``) these
+were a fifth of the bot's own time per update (docs/BENCHMARKS.md). The calls go to the bot's
+own request object (``post``): the same HTTP layer, errors and timeouts as PTB's methods,
+without turning each parameter into PTB's parameter objects on the way (the bot sets no
+``Defaults`` and no rate limiter, the two things that layer adds).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 __all__ = [
     "ALL_UPDATE_TYPES",
@@ -24,7 +25,6 @@ __all__ = [
     "Markup",
     "answer_query",
     "button",
-    "decode_update",
     "edit_keyboard",
     "markup_json",
     "post",
@@ -38,22 +38,6 @@ Markup = InlineKeyboardMarkup | Keyboard
 # parameters as the JSON text PTB would make of them (it sends a string as it is)
 _NO_PREVIEW = json.dumps({"is_disabled": True})
 ALL_UPDATE_TYPES = json.dumps(Update.ALL_TYPES)
-
-
-class _Params(RequestData):
-    """A request's parameters, each already the JSON text Telegram reads (what PTB's
-    ``RequestParameter`` makes of a value, made here once)."""
-
-    __slots__ = ("_text",)
-
-    def __init__(self, text: dict[str, str]) -> None:
-        super().__init__()
-        self._text = text
-
-    @property
-    def json_parameters(self) -> dict[str, str]:
-        """The parameters as the HTTP layer sends them (form fields of JSON text)."""
-        return self._text
 
 
 def _json_text(value: Any) -> str:
@@ -70,13 +54,16 @@ def _json_text(value: Any) -> str:
 async def post(
     bot: Bot, endpoint: str, params: dict[str, Any], *, read_timeout: float | None = None
 ) -> Any:
-    """One Bot API call through the bot's request object; Telegram's ``result`` as JSON. A
-    None value is left out (as PTB does); errors are PTB's (``Forbidden``, ``RetryAfter``...)."""
-    text = {k: _json_text(v) for k, v in params.items() if v is not None}
+    """One Bot API call through the bot's request object; Telegram's ``result`` as JSON. Each
+    value is given as the JSON text Telegram reads (PTB would make it so on the way), a None
+    value is left out (as PTB does); errors are PTB's (``Forbidden``, ``RetryAfter``...)."""
+    data = RequestData(
+        [RequestParameter(k, _json_text(v), None) for k, v in params.items() if v is not None]
+    )
     request = bot._request[0] if endpoint == "getUpdates" else bot._request[1]
     if read_timeout is None:
-        return await request.post(f"{bot.base_url}/{endpoint}", _Params(text))
-    return await request.post(f"{bot.base_url}/{endpoint}", _Params(text), read_timeout)
+        return await request.post(f"{bot.base_url}/{endpoint}", data)
+    return await request.post(f"{bot.base_url}/{endpoint}", data, read_timeout)
 
 
 def button(text: str, data: str) -> dict[str, str]:
@@ -125,22 +112,3 @@ async def edit_keyboard(bot: Bot, query: CallbackQuery, markup: Markup | None) -
     if markup is not None:
         data["reply_markup"] = markup_json(markup)
     return await post(bot, "editMessageReplyMarkup", data)
-
-
-# what handlers use of the bot's own message under a button press: where it is (to answer in
-# its chat and topic, to edit it); the rest (its text, formatting, keyboard, sender) is the bot's
-# own and read by no handler, and decoding it was most of decoding a press
-_PRESSED_MESSAGE_KEEPS = frozenset(
-    {"message_id", "date", "chat", "message_thread_id", "is_topic_message"}
-)
-
-
-def decode_update(raw: dict[str, Any], bot: Bot) -> Update:
-    """An update as PTB's object; of the bot's own message under a button press only where it
-    is (``_PRESSED_MESSAGE_KEEPS``). The inbox keeps the update as Telegram sent it."""
-    query = raw.get("callback_query")
-    message = query.get("message") if isinstance(query, dict) else None
-    if isinstance(message, dict) and message.keys() - _PRESSED_MESSAGE_KEEPS:
-        light = {k: v for k, v in message.items() if k in _PRESSED_MESSAGE_KEEPS}
-        raw = {**raw, "callback_query": {**query, "message": light}}  # type: ignore[dict-item]
-    return Update.de_json(raw, bot)

@@ -16,7 +16,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Runtime
-from bot.channels.telegram.botapi import ALL_UPDATE_TYPES, decode_update, post
+from bot.channels.telegram.botapi import ALL_UPDATE_TYPES, post
+from bot.channels.telegram.decode import decode_update
 from bot.channels.telegram.lanes import conflicts, lane_keys
 from bot.channels.telegram.persistence import SqlitePersistence
 from bot.domain.notice import Notice, Recipient
