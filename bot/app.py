@@ -24,6 +24,7 @@ from bot.channels.telegram.persistence import SqlitePersistence
 from bot.channels.telegram.registry import register_all
 from bot.channels.telegram.renderers import telegram_renderers
 from bot.channels.telegram.sender import OutboxSender
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_offices
 from bot.crypto import Cipher
@@ -106,8 +107,10 @@ async def build_runtime(
         .persistence(persistence)
         .concurrent_updates(False)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    if request is None:  # Telegram over HTTP: aiohttp's client (bot/channels/telegram/transport.py)
+        request = AiohttpRequest(pool_size=256)
+        get_updates_request = get_updates_request or AiohttpRequest(pool_size=1)
+    builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()
     workflow = Workflow(services, load_sops(SOPS_DIR))
     # the one table of outbox kinds the Telegram channel renders

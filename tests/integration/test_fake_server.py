@@ -11,6 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.testing import FakeTelegram
 from bot.testing.fake_server import start_server, stop_server
 
@@ -42,14 +43,20 @@ async def base_url(fake: FakeTelegram) -> AsyncIterator[str]:
         await stop_server(runner)
 
 
-@pytest.fixture
-async def bot(base_url: str) -> AsyncIterator[Bot]:
-    """Yield a Bot using PTB's default HTTPXRequest against the fake server."""
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def bot(base_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """Yield a Bot against the fake server, over PTB's default HTTPXRequest and over the bot's
+    own AiohttpRequest (bot/channels/telegram/transport.py)."""
+    client = (
+        HTTPXRequest(read_timeout=0.5)
+        if request.param == "httpx"
+        else AiohttpRequest(read_timeout=0.5)
+    )
     async with Bot(
         TOKEN,
         base_url=f"{base_url}/bot",
         base_file_url=f"{base_url}/file/bot",
-        request=HTTPXRequest(read_timeout=0.5),
+        request=client,
     ) as tg_bot:
         yield tg_bot
 
