@@ -83,7 +83,5 @@ class FakeRequest(BaseRequest):
         except TimeoutError:
             raise TimedOut from None
         except FakeConnectionDroppedError as err:
-            raise NetworkError(
-                "httpx.RemoteProtocolError: Server disconnected without sending a response."
-            ) from err
+            raise NetworkError("aiohttp.ServerDisconnectedError: Server disconnected") from err
         return status, json.dumps(body).encode()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 
 import pytest
+from aiohttp import web
 from telegram.error import NetworkError, TimedOut
 
+from bot.channels.http import listen
 from bot.channels.telegram.transport import AiohttpRequest
 
 __all__: list[str] = []
@@ -64,3 +66,24 @@ def test_the_defaults_are_ptbs() -> None:
     """The same read timeout as PTB's HTTPXRequest when a call gives none."""
     assert AiohttpRequest().read_timeout == 5.0
     assert AiohttpRequest(read_timeout=None).read_timeout is None
+
+
+async def test_an_error_naming_the_url_does_not_print_the_token() -> None:
+    """The URL holds the bot's token: an error that would print it says only its kind."""
+
+    async def loop_back(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(request.url))
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", loop_back)
+    runner, port = await listen(app, "127.0.0.1", 0)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as info:
+            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+    assert "TooManyRedirects" in str(info.value)
+    assert TOKEN not in str(info.value) and "FAKE" not in str(info.value)

@@ -133,4 +133,7 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:  # aiohttp's read and connect timeouts too
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # these two would print the URL, which holds the bot's token
+            quiet = isinstance(exc, aiohttp.ClientResponseError | aiohttp.InvalidURL)
+            detail = "" if quiet else f": {exc}"
+            raise NetworkError(f"aiohttp.{type(exc).__name__}{detail}") from exc
