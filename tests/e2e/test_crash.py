@@ -46,6 +46,8 @@ REACHED = {
 }
 OFFICE_IDS = ("PKL", "PSR", "TNG")  # sorted, as the office buttons are
 REPORTERS = (555101, 555102, 555103)
+# messages the bot sends in a round, at least (questions, receipts, notices), less a margin
+SENT_IN_ROUND = 60
 TIMEOUT = 25.0
 ROUND_TIMEOUT = 180.0
 CASE_NUMBER = re.compile(r"PPA-(?:PKL|PSR|TNG)-\d{4}-\d{5}")
@@ -179,15 +181,27 @@ class Round:
     failure: str | None = None
 
 
-async def supervise(bot: BotProcess, done: asyncio.Event, rnd: Round, kills: list[float]) -> None:
-    """Restart the bot whenever it dies; SIGKILL it after each delay in ``kills``."""
+async def _sent(fake: FakeTelegram, count: int, jitter: float) -> None:
+    """Wait until the bot has sent ``count`` messages this round, then ``jitter`` seconds."""
+    await fake.wait_until(lambda: fake.call_counts["sendMessage"] >= count, ROUND_TIMEOUT)
+    await asyncio.sleep(jitter)
+
+
+async def supervise(
+    bot: BotProcess, done: asyncio.Event, rnd: Round, kills: list[tuple[int, float]]
+) -> None:
+    """Restart the bot whenever it dies; SIGKILL it at each (messages sent, jitter) of
+    ``kills``: a moment in the round's progress, however fast or slow the bot is."""
     while True:
         assert bot.proc is not None
         exited = asyncio.ensure_future(bot.proc.wait())
         finished = asyncio.ensure_future(done.wait())
-        delay = kills.pop(0) if kills else None
-        await asyncio.wait({exited, finished}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-        finished.cancel()
+        waits = {exited, finished}
+        if kills:
+            waits.add(asyncio.ensure_future(_sent(bot.fake, *kills.pop(0))))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for w in waits - {exited}:
+            w.cancel()
         if done.is_set() and not exited.done():
             exited.cancel()
             return
@@ -280,9 +294,10 @@ async def one_round(number: int, base: Path, logs: list[Path], rng: random.Rando
     try:
         for chat_id in STAFF_GROUPS:
             fake.member_joins(chat_id, fake.bot_id)
-        kills: list[float] = []
-        if rnd.kill == "sigkill":
-            kills = [rng.uniform(0.05, 0.8) for _ in range(rng.randint(1, 3))]
+        kills: list[tuple[int, float]] = []
+        if rnd.kill == "sigkill":  # after the n-th message sent (of about 75) and 0-50 ms more
+            counts = sorted(rng.sample(range(1, SENT_IN_ROUND), rng.randint(1, 3)))
+            kills = [(n, rng.uniform(0.0, 0.05)) for n in counts]
         else:
             rnd.nth = rng.randint(1, REACHED[rnd.kill])
             bot.env["PPA_CRASH_AT"] = f"{rnd.kill}:{rnd.nth}"

@@ -46,6 +46,19 @@ class Queries(FakeState):
             f"no button containing {label_substring!r} in chat {chat_id}; buttons: {labels}"
         )
 
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
+    ) -> None:
+        """Wait until ``condition()`` holds, checked again at each message the bot sends."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0 or not await self._messages_signal.wait(remaining):
+                raise TimeoutError(f"condition not met within {timeout}s")
+
     async def wait_for_message(
         self,
         chat_id: int,
