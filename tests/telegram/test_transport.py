@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -24,15 +25,21 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_nobody_listening_is_a_network_error() -> None:
-    """A refused connection is PTB's NetworkError (the runner backs off and polls again)."""
+@pytest.fixture
+async def client() -> AsyncIterator[AiohttpRequest]:
+    """An initialized client, shut down afterwards."""
     request = AiohttpRequest()
     await request.initialize()
     try:
-        with pytest.raises(NetworkError) as info:
-            await request.post(f"http://127.0.0.1:{_closed_port()}/bot{TOKEN}/getMe")
+        yield request
     finally:
         await request.shutdown()
+
+
+async def test_nobody_listening_is_a_network_error(client: AiohttpRequest) -> None:
+    """A refused connection is PTB's NetworkError (the runner backs off and polls again)."""
+    with pytest.raises(NetworkError) as info:
+        await client.post(f"http://127.0.0.1:{_closed_port()}/bot{TOKEN}/getMe")
     assert not isinstance(info.value, TimedOut)
     assert "aiohttp" in str(info.value)
 
@@ -68,7 +75,7 @@ def test_the_defaults_are_ptbs() -> None:
     assert AiohttpRequest(read_timeout=None).read_timeout is None
 
 
-async def test_an_error_naming_the_url_does_not_print_the_token() -> None:
+async def test_an_error_naming_the_url_does_not_print_the_token(client: AiohttpRequest) -> None:
     """The URL holds the bot's token: an error that would print it says only its kind."""
 
     async def loop_back(request: web.Request) -> web.Response:
@@ -77,13 +84,10 @@ async def test_an_error_naming_the_url_does_not_print_the_token() -> None:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", loop_back)
     runner, port = await listen(app, "127.0.0.1", 0)
-    request = AiohttpRequest()
-    await request.initialize()
     try:
         with pytest.raises(NetworkError) as info:
-            await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
+            await client.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
     finally:
-        await request.shutdown()
         await runner.cleanup()
     assert "TooManyRedirects" in str(info.value)
     assert TOKEN not in str(info.value) and "FAKE" not in str(info.value)

@@ -16,48 +16,37 @@ both ways give the same objects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import Bot, CallbackQuery, Chat, Message, MessageEntity, Update, User
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    Message,
+    MessageEntity,
+    TelegramObject,
+    Update,
+    User,
+)
 from telegram._utils.datetime import extract_tzinfo_from_defaults, from_timestamp
 
 __all__ = ["decode_update"]
 
-
-class _User(User):
-    """PTB's User, set up without the per-attribute check."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
+_T = TypeVar("_T", bound=TelegramObject)
 
 
-class _Chat(Chat):
-    """PTB's Chat, set up without the per-attribute check."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
-
-
-class _Message(Message):
-    """PTB's Message, set up without the per-attribute check."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
+def _unchecked(cls: type[_T]) -> type[_T]:
+    """A subclass of a PTB class that sets its attributes without the per-attribute check."""
+    doc = f"PTB's {cls.__name__}, set up without the per-attribute check."
+    body = {"__slots__": (), "__setattr__": object.__setattr__, "__doc__": doc}
+    return type(f"_{cls.__name__}", (cls,), {**body, "__module__": __name__})
 
 
-class _CallbackQuery(CallbackQuery):
-    """PTB's CallbackQuery, set up without the per-attribute check."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
-
-
-class _Update(Update):
-    """PTB's Update, set up without the per-attribute check."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]
-
+_User = _unchecked(User)
+_Chat = _unchecked(Chat)
+_Message = _unchecked(Message)
+_CallbackQuery = _unchecked(CallbackQuery)
+_Update = _unchecked(Update)
 
 # what handlers use of the bot's own message under a button press: where it is (to answer in
 # its chat and topic, to edit it); the rest (its text, formatting, keyboard, sender) is the bot's
