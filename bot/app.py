@@ -7,7 +7,7 @@ import gc
 import html
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
@@ -56,6 +56,8 @@ class Runtime:
     transient_updates: dict[int, float] = field(default_factory=dict)
     # updates of different chats handled at once by the inbox runner (PPA_CONCURRENCY)
     concurrency: int = DEFAULT_CONCURRENCY
+    # when handled updates were last pruned from the inbox (bot/scheduler/jobs.py)
+    inbox_pruned_at: datetime | None = None
 
     @property
     def db(self) -> Database:

@@ -41,6 +41,19 @@ class InboxStore:
             (update_id, stamp, stamp),
         )
 
+    async def forget_done(self, tx: Tx, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` updates handled before ``before``, oldest first, the newest
+        stored row excepted (the next getUpdates offset is read from it); how many went. A
+        failed or dead update is kept."""
+        cur = await tx.execute(
+            "DELETE FROM inbox WHERE update_id IN (SELECT update_id FROM inbox"
+            " WHERE status = 'done' AND done_at < ?"
+            " AND update_id < (SELECT MAX(update_id) FROM inbox)"
+            " ORDER BY update_id LIMIT ?)",
+            (before.isoformat(), limit),
+        )
+        return int(cur.rowcount)
+
     async def newest_id(self, tx: Tx) -> int | None:
         """The highest stored update id (None for an empty inbox)."""
         async with tx.execute("SELECT MAX(update_id) FROM inbox") as cur:
