@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.db import Tx, run
+from bot.store.db import Tx, fetch_value, run
 
 __all__ = ["InboxStore", "PendingUpdate"]
 
@@ -56,9 +56,8 @@ class InboxStore:
 
     async def newest_id(self, tx: Tx) -> int | None:
         """The highest stored update id (None for an empty inbox)."""
-        async with tx.execute("SELECT MAX(update_id) FROM inbox") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row and row[0] is not None else None
+        newest = await fetch_value(tx, "SELECT MAX(update_id) FROM inbox")
+        return int(newest) if newest is not None else None
 
     async def next_pending(self, tx: Tx) -> PendingUpdate | None:
         """The oldest update not yet done nor dead."""

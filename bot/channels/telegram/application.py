@@ -10,7 +10,7 @@ from typing import Any
 from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.trackingdict import TrackingDict
 
-from bot.channels.telegram.handlers.join import RosterFreshApplication
+from bot.channels.telegram.context import BotApp
 from bot.channels.telegram.persistence import SqlitePersistence
 
 __all__ = ["PpaApplication"]
@@ -18,19 +18,35 @@ __all__ = ["PpaApplication"]
 log = logging.getLogger(__name__)
 
 
-class PpaApplication(RosterFreshApplication):
-    """PTB's Application with a cheaper ``update_persistence``.
+class PpaApplication(BotApp):
+    """PTB's Application that reads the roster before each update, with a cheaper
+    ``update_persistence``.
 
-    PTB deep-copies every marked user's and chat's data and runs each write as a task of its
-    own, so that a persistence may keep the data and write it later. ``SqlitePersistence``
-    turns the data into encrypted JSON at once (a snapshot), so the copies and the tasks were
-    only cost: a tenth of the bot's own time per update. The same writes are made, in PTB's
-    order (chats, users, conversations), and an error goes to the error handlers as in PTB.
+    The roster: another process (or an earlier run) may have approved or removed someone;
+    every handler's roster check then sees the database's roster. Not a handler: a handler
+    seeing every update would make PTB store user data for strangers.
+
+    The persistence: PTB deep-copies every marked user's and chat's data and runs each write as
+    a task of its own, so that a persistence may keep the data and write it later.
+    ``SqlitePersistence`` turns the data into encrypted JSON at once (a snapshot), so the copies
+    and the tasks were only cost: a tenth of the bot's own time per update. The same writes are
+    made, in PTB's order (chats, users, conversations), and an error goes to the error handlers
+    as in PTB.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._writing = asyncio.Lock()
+
+    async def process_update(self, update: object) -> None:
+        """Refresh the roster (a failure keeps the roster last read), then handle the update."""
+        found = self.bot_data.get("deps")
+        if found is not None:
+            try:
+                await found.services.refresh_roster()
+            except Exception as exc:
+                log.warning("roster not refreshed: %s", type(exc).__name__)
+        await super().process_update(update)
 
     async def update_persistence(self) -> None:
         """Hand every marked user's and chat's data and every changed conversation state to

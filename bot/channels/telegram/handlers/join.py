@@ -10,7 +10,6 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 
 from bot.channels.telegram.addresses import telegram_person
-from bot.channels.telegram.context import BotApp
 from bot.channels.telegram.handlers.common import Ctx, answer, esc, reply
 from bot.channels.telegram.handlers.workflow_render import ROLE_LABELS, label
 from bot.channels.telegram.rendering import Rendered
@@ -32,7 +31,6 @@ from bot.store.audit import append_audit
 from bot.store.outbox import OutboxItem
 
 __all__ = [
-    "RosterFreshApplication",
     "gabung",
     "keluarkan",
     "on_decide_button",
@@ -309,25 +307,6 @@ async def keluarkan(update: Update, context: Ctx) -> None:
             office=esc(office.name),
         )
     await reply(update, context, text)
-
-
-class RosterFreshApplication(BotApp):
-    """An Application that reads the roster from the database before each update.
-
-    Another process (or an earlier run) may have approved or removed someone; every handler's
-    roster check then sees the database's roster. Not a handler: a handler seeing every update
-    would make PTB store user data for strangers.
-    """
-
-    async def process_update(self, update: object) -> None:
-        """Refresh the roster (a failure keeps the roster last read), then handle the update."""
-        found = self.bot_data.get("deps")
-        if found is not None:
-            try:
-                await found.services.refresh_roster()
-            except Exception as exc:
-                log.warning("roster not refreshed: %s", type(exc).__name__)
-        await super().process_update(update)
 
 
 async def render_join_requested(svc: Services, item: OutboxItem, t: Translator) -> Rendered | None:
